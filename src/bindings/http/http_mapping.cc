@@ -1,0 +1,275 @@
+#include "bindings/http/http_mapping.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "primitive/json_util.h"
+
+namespace trustcse::http {
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool ParseInt(std::string_view s, int* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+struct MediaType {
+  bool json = false;
+  bool cbor = false;
+  bool xml = false;
+  int ty = -1;  // -1: no ty parameter
+  bool bad_ty = false;
+};
+
+MediaType ParseContentType(std::string_view ct) {
+  MediaType m;
+  auto semi = ct.find(';');
+  std::string_view type = Trim(ct.substr(0, semi));
+  m.json = IEquals(type, "application/json") || IEquals(type, "application/vnd.onem2m-res+json");
+  m.cbor = IEquals(type, "application/cbor") || IEquals(type, "application/vnd.onem2m-res+cbor");
+  m.xml = IEquals(type, "application/xml") || IEquals(type, "application/vnd.onem2m-res+xml");
+  while (semi != std::string_view::npos) {
+    auto next = ct.find(';', semi + 1);
+    std::string_view param = Trim(ct.substr(semi + 1, next - semi - 1));
+    auto eq = param.find('=');
+    if (eq != std::string_view::npos && IEquals(Trim(param.substr(0, eq)), "ty")) {
+      int ty = 0;
+      if (ParseInt(Trim(param.substr(eq + 1)), &ty) && ty > 0) {
+        m.ty = ty;
+      } else {
+        m.bad_ty = true;
+      }
+    }
+    semi = next;
+  }
+  return m;
+}
+
+bool AcceptsJson(std::string_view accept) {
+  if (accept.empty()) return true;
+  size_t start = 0;
+  while (start <= accept.size()) {
+    auto comma = accept.find(',', start);
+    std::string_view item = Trim(accept.substr(start, comma - start));
+    item = Trim(item.substr(0, item.find(';')));
+    if (item == "*/*" || IEquals(item, "application/*") || IEquals(item, "application/json") ||
+        IEquals(item, "application/vnd.onem2m-res+json")) {
+      return true;
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// rqet/rset: an absolute timestamp, or a relative duration in milliseconds.
+std::optional<TimePoint> ParseExpiration(std::string_view v) {
+  long long ms = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+  if (ec == std::errc() && p == v.data() + v.size() && ms >= 0) {
+    return Now() + std::chrono::milliseconds(ms);
+  }
+  return ParseTimestamp(v);
+}
+
+Status ApplyQuery(RequestPrimitive& req, std::string_view query) {
+  FilterCriteria fc;
+  bool has_fc = false;
+  size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    std::string_view item = query.substr(start, amp - start);
+    start = amp == std::string_view::npos ? query.size() : amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    auto key = PercentDecode(item.substr(0, eq));
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    if (!key || !value) return Status::BadRequest("malformed query string");
+    const std::string& k = *key;
+    const std::string& v = *value;
+    int n = 0;
+    if (k == "rcn") {
+      if (!ParseInt(v, &n) || n < 0 || n > 12) return Status::BadRequest("invalid rcn");
+      if (n > 9) return Status::BadRequest("resultContent " + v + " is not supported");
+      req.rcn = static_cast<ResultContent>(n);
+    } else if (k == "rt") {
+      if (!ParseInt(v, &n) || n < 1 || n > 5) return Status::BadRequest("invalid rt");
+      req.rt = static_cast<ResponseType>(n);
+    } else if (k == "drt") {
+      if (!ParseInt(v, &n) || n < 1 || n > 2) return Status::BadRequest("invalid drt");
+      req.drt = n;
+    } else if (k == "atrl") {
+      size_t s = 0;
+      while (s <= v.size()) {
+        auto plus = v.find_first_of("+ ", s);
+        std::string a = v.substr(s, plus - s);
+        if (!a.empty()) req.atrl.push_back(std::move(a));
+        if (plus == std::string::npos) break;
+        s = plus + 1;
+      }
+      if (req.atrl.empty()) return Status::BadRequest("invalid atrl");
+    } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" || k == "rids" ||
+               k == "tids" || k == "ltids") {
+      // Accepted and not acted on yet (result persistence, tokens, roles).
+    } else {
+      auto r = ApplyFilterParameter(fc, k, v);
+      if (!r) return r.error();
+      if (!*r) return Status::BadRequest("unknown query parameter '" + k + "'");
+      has_fc = true;
+    }
+  }
+  if (has_fc) {
+    if (auto s = ValidateFilterCriteria(fc); !s.ok()) return s;
+    req.fc = std::move(fc);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '%') {
+      out.push_back(c);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    auto hex = [](char h) -> int {
+      if (h >= '0' && h <= '9') return h - '0';
+      if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+      if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+      return -1;
+    };
+    int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    char d = static_cast<char>(hi * 16 + lo);
+    if (d == '\0') return std::nullopt;
+    out.push_back(d);
+    i += 2;
+  }
+  return out;
+}
+
+Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
+  RequestPrimitive req;
+  req.rqi = std::string(in.request_id);
+  req.rvi = std::string(in.rvi);
+  req.fr = std::string(in.origin);
+  req.peer_address = std::string(in.peer_address);
+  auto fail = [&](Status s) { return Err(std::move(s)); };
+
+  MediaType media = ParseContentType(in.content_type);
+  if (in.method == "GET") {
+    req.op = Operation::kRetrieve;
+  } else if (in.method == "POST") {
+    req.op = media.ty > 0 || media.bad_ty ? Operation::kCreate : Operation::kNotify;
+    if (media.bad_ty) return fail(Status::BadRequest("invalid resource type in Content-Type"));
+    req.ty = media.ty > 0 ? media.ty : 0;
+  } else if (in.method == "PUT") {
+    req.op = Operation::kUpdate;
+  } else if (in.method == "DELETE") {
+    req.op = Operation::kDelete;
+  } else {
+    return fail(Status::NotAllowed("HTTP method not supported"));
+  }
+  if (!in.has_origin && !(req.op == Operation::kCreate && req.ty == 2)) {
+    return fail(Status::BadRequest("missing X-M2M-Origin header"));
+  }
+  if (in.request_id.empty()) return fail(Status::BadRequest("missing X-M2M-RI header"));
+  if (!AcceptsJson(in.accept)) {
+    return fail(Status(Rsc::kNotAcceptable, "only JSON responses are supported"));
+  }
+
+  // Path → To.
+  std::string_view target = in.target;
+  auto qmark = target.find('?');
+  std::string_view raw_path = target.substr(0, qmark);
+  std::string_view query = qmark == std::string_view::npos ? "" : target.substr(qmark + 1);
+  auto path = PercentDecode(raw_path);
+  if (!path || path->empty() || path->front() != '/') {
+    return fail(Status::BadRequest("malformed request target"));
+  }
+  if (path->starts_with("/~/")) {
+    req.to = path->substr(2);  // "/id-in/…"
+  } else if (path->starts_with("/_/")) {
+    req.to = "/" + path->substr(2);  // "//sp/id-in/…"
+  } else {
+    req.to = path->substr(1);
+  }
+  if (req.to.empty()) return fail(Status::BadRequest("missing target resource"));
+  if (auto s = ApplyQuery(req, query); !s.ok()) return fail(s);
+
+  if (!in.rtu.empty()) {
+    size_t s = 0;
+    while (s <= in.rtu.size()) {
+      auto amp = in.rtu.find('&', s);
+      auto u = in.rtu.substr(s, amp - s);
+      if (!u.empty()) req.rtu.emplace_back(u);
+      if (amp == std::string_view::npos) break;
+      s = amp + 1;
+    }
+  }
+  if (!in.rqet.empty()) {
+    req.rqet = ParseExpiration(in.rqet);
+    if (!req.rqet) return fail(Status::BadRequest("invalid X-M2M-RET header"));
+  }
+  if (!in.rset.empty()) {
+    req.rset = ParseExpiration(in.rset);
+    if (!req.rset) return fail(Status::BadRequest("invalid X-M2M-RST header"));
+  }
+
+  // Content.
+  const bool needs_body = req.op == Operation::kCreate || req.op == Operation::kUpdate ||
+                          req.op == Operation::kNotify;
+  if (!in.body.empty()) {
+    if (req.op == Operation::kRetrieve || req.op == Operation::kDelete) {
+      return fail(Status::BadRequest("this operation takes no content"));
+    }
+    if (media.cbor || media.xml || !media.json) {
+      return fail(Status(Rsc::kUnsupportedMediaType, "unsupported Content-Type"));
+    }
+    auto v = json::Parse(in.body);
+    if (!v) return fail(v.error());
+    req.pc = std::move(*v);
+  } else if (needs_body) {
+    return fail(Status::BadRequest("missing content"));
+  }
+  return req;
+}
+
+HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp) {
+  HttpResponseParts out;
+  out.status = HttpStatusFor(rsp.rsc);
+  out.headers.emplace_back("X-M2M-RSC", std::to_string(static_cast<int>(rsp.rsc)));
+  if (!rsp.rqi.empty()) out.headers.emplace_back("X-M2M-RI", rsp.rqi);
+  if (!rsp.rvi.empty()) out.headers.emplace_back("X-M2M-RVI", rsp.rvi);
+  if (!rsp.content_location.empty()) {
+    out.headers.emplace_back("Content-Location", rsp.content_location);
+  }
+  if (!rsp.pc.empty()) out.headers.emplace_back("Content-Type", "application/json");
+  out.body = rsp.pc;
+  return out;
+}
+
+}  // namespace trustcse::http

@@ -1,0 +1,99 @@
+// Discovery (fu=1) and filtered child listings: filterCriteria become a storage DiscoveryQuery
+// that the backend runs natively; privilege filtering follows (each result needs DISCOVER, or
+// RETRIEVE for child listings).
+#include "dispatcher/internal.h"
+#include "primitive/json_util.h"
+
+namespace trustcse::dispatcher {
+
+namespace bj = boost::json;
+using resources::Resource;
+using storage::ResourceRecord;
+
+namespace {
+
+storage::DiscoveryQuery ToQuery(const FilterCriteria& fc, const std::string& root) {
+  storage::DiscoveryQuery q;
+  q.root_path = root;
+  q.max_level = fc.lvl.value_or(0);
+  q.types = fc.ty;
+  q.labels = fc.lbl;
+  q.names = fc.rn;
+  q.content_types = fc.cty;
+  q.created_before = fc.crb;
+  q.created_after = fc.cra;
+  q.modified_since = fc.ms;
+  q.unmodified_since = fc.us;
+  q.expire_before = fc.exb;
+  q.expire_after = fc.exa;
+  q.state_tag_smaller = fc.sts;
+  q.state_tag_bigger = fc.stb;
+  q.size_above = fc.sza;
+  q.size_below = fc.szb;
+  q.combine = fc.fo == 2 ? storage::Combine::kOr : storage::Combine::kAnd;
+  return q;
+}
+
+}  // namespace
+
+Result<std::vector<ResourceRecord>> FilterAndPage(
+    Dispatcher::Impl& d, const RequestPrimitive& req, storage::DiscoveryQuery q, uint32_t access,
+    size_t offset, size_t limit) {
+  const bool admin = req.fr == d.opt.admin_originator;
+  if (admin) {
+    // Nothing to filter: the store pages.
+    q.offset = offset;
+    q.limit = limit;
+    return d.store.Discover(q);
+  }
+  q.limit = d.opt.max_discovery_scan;
+  auto recs = d.store.Discover(q);
+  if (!recs) return recs;
+  std::vector<ResourceRecord> out;
+  std::unordered_map<std::string, Resource> parents;
+  size_t skipped = 0;
+  for (auto& r : *recs) {
+    if (out.size() >= limit) break;
+    auto res = Resource::FromRecord(r);
+    if (!res || !d.Permits(req, *res, access, &parents)) continue;
+    if (skipped < offset) {
+      ++skipped;
+      continue;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::string> Dispatcher::Impl::Discover(const RequestPrimitive& req, const Target& target) {
+  const FilterCriteria& fc = *req.fc;
+  auto q = ToQuery(fc, target.resource.path);
+  size_t offset = fc.ofst ? *fc.ofst - 1 : 0;
+  auto recs = FilterAndPage(*this, req, std::move(q), security::kDiscover, offset,
+                            fc.lim.value_or(SIZE_MAX));
+  if (!recs) return Err(recs.error());
+  bj::array uris;
+  uris.reserve(recs->size());
+  for (const auto& r : *recs) uris.emplace_back(req.drt == 2 ? r.ri : r.path);
+  bj::object o;
+  o["m2m:uril"] = std::move(uris);
+  return json::Serialize(o);
+}
+
+Result<std::vector<ResourceRecord>> Dispatcher::Impl::ListChildren(const RequestPrimitive& req,
+                                                                    const Resource& parent) {
+  storage::DiscoveryQuery q;
+  size_t offset = 0, limit = SIZE_MAX;
+  if (req.fc) {
+    q = ToQuery(*req.fc, parent.path);
+    if (!req.fc->lvl) q.max_level = 1;
+    offset = req.fc->ofst ? *req.fc->ofst - 1 : 0;
+    limit = req.fc->lim.value_or(SIZE_MAX);
+  } else {
+    q.root_path = parent.path;
+    q.max_level = 1;
+  }
+  return FilterAndPage(*this, req, std::move(q), security::kRetrieve, offset, limit);
+}
+
+}  // namespace trustcse::dispatcher

@@ -1,0 +1,792 @@
+// Operations: CREATE, RETRIEVE, UPDATE, DELETE, NOTIFY and group fan-out.
+#include "dispatcher/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "dispatcher/internal.h"
+#include "primitive/json_util.h"
+#include "security/authn/originator_check.h"
+
+namespace trustcse::dispatcher {
+
+namespace bj = boost::json;
+using resources::Event;
+using resources::HookContext;
+using resources::Resource;
+using resources::ResourceType;
+using resources::WriteEffects;
+using storage::ResourceRecord;
+namespace rty = resources::ty;
+
+namespace {
+
+ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {}) {
+  ResponsePrimitive rsp;
+  rsp.rsc = rsc;
+  rsp.rqi = req.rqi;
+  rsp.rvi = req.rvi;
+  rsp.pc = std::move(pc);
+  return rsp;
+}
+
+bool ValidResourceName(std::string_view rn) {
+  if (rn.empty() || rn.size() > 255) return false;
+  if (rn == "la" || rn == "ol" || rn == "fopt" || rn == "pcu" || rn == "-") return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(rn[0])) return false;
+  for (char c : rn) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+// The single "m2m:xxx" member of a request's content.
+Result<std::pair<std::string, bj::object*>> SingleMember(bj::value& pc) {
+  if (!pc.is_object() || pc.get_object().size() != 1) {
+    return Err(Status::BadRequest("content must be one resource representation"));
+  }
+  auto& [key, value] = *pc.get_object().begin();
+  if (!value.is_object()) return Err(Status::BadRequest("resource representation must be an object"));
+  return std::make_pair(std::string(key), &value.get_object());
+}
+
+std::string SerializeRepresentation(const Resource& res) {
+  return json::Serialize(res.Representation());
+}
+
+// Builds the content of a CREATE/UPDATE/DELETE response for rcn.
+std::string ResultFor(ResultContent rcn, const Resource& res, const CseIdentity& self) {
+  switch (rcn) {
+    case ResultContent::kNothing:
+      return {};
+    case ResultContent::kHierarchicalAddress: {
+      bj::object o;
+      o["m2m:uri"] = res.path;
+      return json::Serialize(o);
+    }
+    case ResultContent::kHierarchicalAddressAndAttributes: {
+      bj::object rce;
+      rce["uri"] = res.path;
+      for (auto& [k, v] : res.Representation()) rce.emplace(k, v);
+      bj::object o;
+      o["m2m:rce"] = std::move(rce);
+      return json::Serialize(o);
+    }
+    default:
+      return SerializeRepresentation(res);
+  }
+}
+
+}  // namespace
+
+std::string RecordRepresentation(const ResourceRecord& rec) {
+  const ResourceType* t = resources::FindType(rec.ty);
+  if (t && !t->tag().empty()) {
+    std::string out;
+    out.reserve(rec.body.size() + t->tag().size() + 6);
+    out.append("{\"").append(t->tag()).append("\":").append(rec.body).append("}");
+    return out;
+  }
+  auto res = Resource::FromRecord(rec);
+  return res ? SerializeRepresentation(*res) : std::string("{}");
+}
+
+Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
+    : opt(o), store(s), notifier(n), acps(s, o.self) {
+  chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
+  // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
+  chain.Append(std::make_unique<security::AcpAuthorization>(o.admin_originator, acps));
+}
+
+Dispatcher::Dispatcher(DispatcherOptions options, storage::Store& store,
+                       notification::Notifier& notifier)
+    : options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>(options_, store, notifier);
+}
+
+Dispatcher::~Dispatcher() { StopReaper(); }
+
+Status Dispatcher::Bootstrap() {
+  auto existing = impl_->store.GetByPath(options_.self.cse_name);
+  if (!existing) return existing.error();
+  Resource cb;
+  if (*existing) {
+    auto r = Resource::FromRecord(**existing);
+    if (!r) return r.error();
+    cb = std::move(*r);
+  } else {
+    cb.path = options_.self.cse_name;
+    auto now = FormatTimestamp(Now());
+    cb.attrs["ty"] = rty::kCseBase;
+    cb.attrs["ri"] = options_.self.cse_id.substr(1);
+    cb.attrs["pi"] = "";
+    cb.attrs["rn"] = options_.self.cse_name;
+    cb.attrs["ct"] = now;
+    cb.attrs["lt"] = now;
+  }
+  // Attributes that follow the configuration are refreshed on every start.
+  cb.attrs["csi"] = options_.self.cse_id;
+  cb.attrs["cst"] = options_.cse_type;
+  bj::array srt;
+  for (int t : resources::SupportedTypes()) srt.push_back(t);
+  cb.attrs["srt"] = std::move(srt);
+  bj::array srv;
+  for (auto r : kSupportedReleases) srv.emplace_back(r);
+  cb.attrs["srv"] = std::move(srv);
+  bj::array poa;
+  for (const auto& p : options_.poa) poa.emplace_back(p);
+  cb.attrs["poa"] = std::move(poa);
+  cb.attrs["csz"] = bj::array{"application/json"};
+  cb.attrs["acpi"] = bj::array{};
+  bool exists = existing->has_value();
+  auto rec = cb.ToRecord();
+  return impl_->store.SubmitAndWait([rec, exists](storage::WriteTxn& txn) {
+    return exists ? txn.Update(rec) : txn.Insert(rec);
+  });
+}
+
+void Dispatcher::Handle(RequestPrimitive req, Completion done) {
+  impl_->Handle(std::move(req), std::move(done));
+}
+
+void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
+  auto req = std::make_shared<RequestPrimitive>(std::move(in));
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  // Receiver checks (TS-0004 §7.3.2.1), in the standard's order.
+  if (req->rqet && *req->rqet < Now()) return fail({Rsc::kRequestTimeout, "request expired"});
+  const bool registration = req->op == Operation::kCreate && req->ty == rty::kAe;
+  if (req->fr.empty() && !registration) return fail(Status::BadRequest("missing originator"));
+  if (req->rqi.empty()) return fail(Status::BadRequest("missing request identifier"));
+  if (req->rvi.empty() || !IsSupportedRelease(req->rvi)) {
+    return fail({Rsc::kReleaseVersionNotSupported, "release version not supported"});
+  }
+  if (req->rt == ResponseType::kNonBlockingSynch) {
+    return fail({Rsc::kNonBlockingSynchRequestNotSupported,
+                 "non-blocking requests are not supported yet"});
+  }
+  if (req->rt == ResponseType::kNonBlockingAsynch || req->rt == ResponseType::kFlexBlocking) {
+    return fail(Status::NotImplemented("this response type is not supported yet"));
+  }
+  if (!registration) req->fr = NormalizeOriginator(req->fr);
+  switch (req->op) {
+    case Operation::kCreate:
+      return Create(std::move(req), std::move(done));
+    case Operation::kRetrieve:
+      return Retrieve(std::move(req), std::move(done));
+    case Operation::kUpdate:
+      return Update(std::move(req), std::move(done));
+    case Operation::kDelete:
+      return Delete(std::move(req), std::move(done));
+    case Operation::kNotify:
+      return Notify(std::move(req), std::move(done));
+  }
+  fail(Status::BadRequest("unknown operation"));
+}
+
+bool Dispatcher::Impl::Permits(const RequestPrimitive& req, const Resource& target,
+                               uint32_t access,
+                               std::unordered_map<std::string, Resource>* parents) {
+  if (req.fr == opt.admin_originator) return true;
+  security::SecurityContext ctx;
+  ctx.request = &req;
+  ctx.originator = req.fr;
+  ctx.access = access;
+  const Resource* subject = &target;
+  const ResourceType* type = resources::FindType(target.ty());
+  if (type && !type->validate_options().has_acpi && target.ty() != rty::kAcp &&
+      target.ty() != rty::kCseBase) {
+    std::string pi(target.pi());
+    auto it = parents->find(pi);
+    if (it == parents->end()) {
+      auto rec = store.Get(pi);
+      if (!rec || !*rec) return false;
+      auto res = Resource::FromRecord(**rec);
+      if (!res) return false;
+      it = parents->emplace(pi, std::move(*res)).first;
+    }
+    subject = &it->second;
+  }
+  ctx.subject = subject;
+  std::string owner = OwnerAe(subject->path);
+  ctx.owner_ae = owner;
+  ctx.originator_registered = true;  // listings run after the request passed the chain
+  return chain.Evaluate(ctx).ok();
+}
+
+Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& target,
+                                   uint32_t access, bool acpi_change) {
+  security::SecurityContext ctx;
+  ctx.request = &req;
+  ctx.originator = req.fr;
+  ctx.access = access;
+  ctx.acpi_change = acpi_change;
+  ctx.originator_registered = IsRegisteredAe(req.fr);
+  Resource parent;
+  const Resource* subject = &target;
+  const ResourceType* type = resources::FindType(target.ty());
+  if (type && !type->validate_options().has_acpi && target.ty() != rty::kAcp &&
+      target.ty() != rty::kCseBase) {
+    auto rec = store.Get(target.pi());
+    if (!rec) return rec.error();
+    if (!*rec) return Status::NotFound("parent does not exist");
+    auto res = Resource::FromRecord(**rec);
+    if (!res) return res.error();
+    parent = std::move(*res);
+    subject = &parent;
+  }
+  ctx.subject = subject;
+  std::string owner = OwnerAe(subject->path);
+  ctx.owner_ae = owner;
+  return chain.Evaluate(ctx);
+}
+
+void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffects&)> fn,
+                              std::function<void(Status)> done) {
+  auto fx = std::make_shared<WriteEffects>();
+  store.Submit(
+      [fn = std::move(fn), fx](storage::WriteTxn& txn) {
+        Status s = fn(txn, *fx);
+        if (!s.ok()) *fx = WriteEffects{};
+        return s;
+      },
+      [this, fx, done = std::move(done)](Status s) {
+        if (s.ok()) {
+          bool acp_changed = false;
+          for (const auto& e : fx->events) acp_changed |= e.resource.ty == rty::kAcp;
+          for (const auto& d : fx->deleted) acp_changed |= d.ty == rty::kAcp;
+          if (acp_changed) acps.Invalidate();
+          notifier.OnCommitted(*fx);
+        }
+        done(std::move(s));
+      });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CREATE
+
+namespace {
+
+// Validates the originator of an AE registration and picks the AE-ID (TS-0001 §10.2.2.2).
+Result<std::string> AssignAeId(std::string_view fr) {
+  if (fr.empty() || fr == "C") return "C" + resources::NewResourceId("").substr(0, 16);
+  if (fr == "S") return "S" + resources::NewResourceId("").substr(0, 16);
+  if ((fr[0] == 'C' || fr[0] == 'S') && ValidResourceName(fr)) return std::string(fr);
+  return Err(Rsc::kAppRuleValidationFailed, "originator is not allowed to register an AE");
+}
+
+}  // namespace
+
+void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  if (req->fc) return fail(Status::BadRequest("filterCriteria is not permitted on CREATE"));
+  ResultContent rcn = req->rcn.value_or(ResultContent::kAttributes);
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes &&
+      rcn != ResultContent::kHierarchicalAddress &&
+      rcn != ResultContent::kHierarchicalAddressAndAttributes) {
+    return fail(Status::BadRequest("resultContent not valid for CREATE"));
+  }
+  if (req->ty <= 0) return fail(Status::BadRequest("missing or invalid resource type"));
+  const ResourceType* type = resources::FindType(req->ty);
+  if (!type) {
+    return fail(req->ty <= 66 ? Status::NotImplemented("resource type is not supported")
+                              : Status::BadRequest("unknown resource type"));
+  }
+  if (req->ty == rty::kCseBase) return fail(Status::NotAllowed("a CSEBase cannot be created"));
+  auto member = SingleMember(req->pc);
+  if (!member) return fail(member.error());
+  auto& [key, content] = *member;
+  if (resources::FindTypeByTag(key) != type) {
+    return fail(Status::BadRequest("content does not match the resource type"));
+  }
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt != Target::Virtual::kNone) {
+    return fail(Status::NotAllowed("cannot create under a virtual resource"));
+  }
+  Resource& parent = target->resource;
+  const ResourceType* parent_type = resources::FindType(parent.ty());
+  if (!parent_type || !parent_type->AllowsChild(req->ty)) {
+    return fail(req->ty == rty::kSubscription
+                    ? Status(Rsc::kTargetNotSubscribable, "target cannot be subscribed to")
+                    : Status(Rsc::kInvalidChildResourceType,
+                             "resource type not allowed under this parent"));
+  }
+  if (auto s = resources::ValidateContent(*content, type->policies(),
+                                          resources::ContentOp::kCreate,
+                                          type->validate_options());
+      !s.ok()) {
+    return fail(s);
+  }
+
+  auto res = std::make_shared<Resource>();
+  res->attrs = std::move(*content);
+  std::string ri;
+  if (req->ty == rty::kAe) {
+    auto aei = AssignAeId(req->fr);
+    if (!aei) return fail(aei.error());
+    if (IsRegisteredAe(*aei)) {
+      return fail({Rsc::kOriginatorHasAlreadyRegistered, "originator has already registered"});
+    }
+    ri = *aei;
+    res->attrs["aei"] = ri;
+    req->fr = ri;  // from here on the registree acts as its AE-ID
+  } else {
+    if (auto s = Authorize(*req, parent, security::kCreate); !s.ok()) return fail(s);
+    ri = resources::NewResourceId(type->short_name());
+  }
+  res->originator = req->fr;
+
+  TimePoint now = Now();
+  std::string rn;
+  if (auto given = json::GetString(res->attrs, "rn")) {
+    if (!ValidResourceName(*given)) return fail(Status::BadRequest("invalid resourceName"));
+    rn = *given;
+  } else {
+    rn = ri;
+  }
+  std::string ts = FormatTimestamp(now);
+  res->attrs["ty"] = req->ty;
+  res->attrs["ri"] = ri;
+  res->attrs["pi"] = parent.ri();
+  res->attrs["rn"] = rn;
+  res->attrs["ct"] = ts;
+  res->attrs["lt"] = ts;
+  // expirationTime: in the future, and never beyond the parent's.
+  TimePoint et = now + opt.default_expiration;
+  if (auto given = json::GetString(res->attrs, "et")) {
+    et = *ParseTimestamp(*given);
+    if (et <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+  }
+  if (auto pet = json::GetString(parent.attrs, "et")) {
+    if (auto p = ParseTimestamp(*pet); p && *p < et) et = *p;
+  }
+  res->attrs["et"] = FormatTimestamp(et);
+  if (res->attrs.contains("cr")) res->attrs["cr"] = req->fr;
+  if (type->has_state_tag()) res->attrs["st"] = 0;
+  if (req->ty == rty::kFlexContainer) res->attrs["__tag"] = key;
+  res->path = parent.path + "/" + rn;
+  for (const auto& id : res->acpi()) {
+    if (!acps.FindAcp(id)) return fail(Status::BadRequest("acpi names an ACP that does not exist"));
+  }
+
+  HookContext hctx{req->fr, req->rvi, now, &opt.self};
+  if (auto s = type->ValidateCreate(hctx, parent, *res); !s.ok()) return fail(s);
+
+  auto submit = [this, req, res, type, now, rcn, done]() {
+    std::string parent_ri(res->pi());
+    auto created = std::make_shared<ResourceRecord>();
+    Commit(
+        [req, res, type, now, parent_ri, created, self = &opt.self](storage::WriteTxn& txn,
+                                                                     WriteEffects& fx) -> Status {
+          auto prec = txn.Get(parent_ri);
+          if (!prec) return prec.error();
+          if (!*prec) return Status::NotFound("parent does not exist");
+          auto parent = Resource::FromRecord(**prec);
+          if (!parent) return parent.error();
+          HookContext ctx{req->fr, req->rvi, now, self};
+          bool parent_changed = false;
+          if (auto s = type->OnCreate(txn, ctx, *parent, &parent_changed, *res, fx); !s.ok()) {
+            return s;
+          }
+          *created = res->ToRecord();
+          if (auto s = txn.Insert(*created); !s.ok()) {
+            return s.code() == Rsc::kConflict
+                       ? Status::Conflict("a resource with this name already exists")
+                       : s;
+          }
+          if (parent_changed) {
+            if (auto s = txn.Update(parent->ToRecord()); !s.ok()) return s;
+          }
+          fx.events.push_back(
+              Event{Event::Kind::kCreateChild, std::string(parent->ri()), parent->path, *created, {}});
+          return Status::Ok();
+        },
+        [req, res, rcn, created, done, self = &opt.self](Status s) {
+          if (!s.ok()) return done(ErrorResponse(*req, s));
+          auto rsp = Reply(*req, Rsc::kCreated, ResultFor(rcn, *res, *self));
+          rsp.content_location = created->ri;
+          done(std::move(rsp));
+        });
+  };
+
+  if (req->ty != rty::kSubscription) return submit();
+
+  // A subscription is created only after every notification target other than the originator
+  // accepted the verification request.
+  std::vector<std::string> targets;
+  for (const auto& nu : res->attrs.at("nu").get_array()) {
+    std::string t(nu.get_string());
+    if (t != req->fr) targets.push_back(std::move(t));
+  }
+  if (targets.empty()) return submit();
+  struct Pending {
+    std::mutex mu;
+    size_t left;
+    Status first_error;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = targets.size();
+  for (const auto& t : targets) {
+    notifier.Verify(*res, t, req->fr, [pending, submit, req, done](Status s) {
+      bool last;
+      Status err;
+      {
+        std::lock_guard lock(pending->mu);
+        if (!s.ok() && pending->first_error.ok()) pending->first_error = s;
+        last = --pending->left == 0;
+        err = pending->first_error;
+      }
+      if (!last) return;
+      if (!err.ok()) return done(ErrorResponse(*req, err));
+      submit();
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RETRIEVE
+
+void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+
+  if (req->fc && req->fc->fu == 1) {
+    if (target->virt != Target::Virtual::kNone) {
+      return fail(Status::BadRequest("discovery on a virtual resource"));
+    }
+    auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+    if (rcn != ResultContent::kAttributes && rcn != ResultContent::kChildReferences) {
+      return fail(Status::BadRequest("resultContent not valid for discovery"));
+    }
+    auto result = Discover(*req, *target);
+    if (!result) return fail(result.error());
+    return done(Reply(*req, Rsc::kOk, std::move(*result)));
+  }
+
+  if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
+    if (auto s = Authorize(*req, target->resource, security::kRetrieve); !s.ok()) return fail(s);
+    int instance_ty = target->resource.ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+                                                                : rty::kContentInstance;
+    auto kids = store.Children(target->resource.ri(), instance_ty,
+                               target->virt == Target::Virtual::kLatest
+                                   ? storage::ChildOrder::kNewestFirst
+                                   : storage::ChildOrder::kOldestFirst,
+                               1);
+    if (!kids) return fail(kids.error());
+    if (kids->empty()) return fail(Status::NotFound("the container has no instances"));
+    auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+    if (rcn != ResultContent::kAttributes) {
+      return fail(Status::BadRequest("resultContent not valid for latest/oldest"));
+    }
+    return done(Reply(*req, Rsc::kOk, RecordRepresentation(kids->front())));
+  }
+
+  const Resource& res = target->resource;
+  if (auto s = Authorize(*req, res, security::kRetrieve); !s.ok()) return fail(s);
+  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+  switch (rcn) {
+    case ResultContent::kAttributes: {
+      if (req->atrl.empty()) {
+        return done(Reply(*req, Rsc::kOk, SerializeRepresentation(res)));
+      }
+      // Partial retrieve: only the listed attributes.
+      auto rep = res.Representation();
+      auto& body = rep.begin()->value().get_object();
+      bj::object partial;
+      for (const auto& a : req->atrl) {
+        const auto* v = body.if_contains(a);
+        if (!v) return fail(Status::BadRequest("unknown attribute in attribute list"));
+        partial[a] = *v;
+      }
+      body = std::move(partial);
+      return done(Reply(*req, Rsc::kOk, json::Serialize(rep)));
+    }
+    case ResultContent::kAttributesAndChildResources:
+    case ResultContent::kAttributesAndChildReferences:
+    case ResultContent::kChildReferences:
+    case ResultContent::kChildResources: {
+      auto kids = ListChildren(*req, res);
+      if (!kids) return fail(kids.error());
+      auto rep = res.Representation();
+      auto& body = rep.begin()->value().get_object();
+      if (rcn == ResultContent::kChildResources) body.clear();
+      bj::array refs;
+      for (const auto& k : *kids) {
+        if (rcn == ResultContent::kAttributesAndChildResources ||
+            rcn == ResultContent::kChildResources) {
+          auto child = Resource::FromRecord(k);
+          if (!child) continue;
+          auto crep = child->Representation();
+          auto& [ctag, cval] = *crep.begin();
+          auto& list = body[ctag];
+          if (!list.is_array()) list = bj::array{};
+          list.get_array().push_back(std::move(cval));
+        } else {
+          refs.push_back(bj::object{{"nm", k.rn}, {"typ", k.ty}, {"val", k.path}});
+        }
+      }
+      if (rcn == ResultContent::kAttributesAndChildReferences) body["ch"] = std::move(refs);
+      if (rcn == ResultContent::kChildReferences) {
+        bj::object o;
+        o["m2m:rrl"] = bj::object{{"rrf", std::move(refs)}};
+        return done(Reply(*req, Rsc::kOk, json::Serialize(o)));
+      }
+      return done(Reply(*req, Rsc::kOk, json::Serialize(rep)));
+    }
+    default:
+      return fail(Status::BadRequest("resultContent not valid for RETRIEVE"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UPDATE
+
+void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  if (req->ty != 0) return fail(Status::BadRequest("resource type is not permitted on UPDATE"));
+  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+    return fail(Status::BadRequest("resultContent not valid for UPDATE"));
+  }
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt != Target::Virtual::kNone) {
+    return fail(Status::NotAllowed("a virtual resource cannot be updated"));
+  }
+  const Resource& current = target->resource;
+  const ResourceType* type = resources::FindType(current.ty());
+  if (!type) return fail(Status::Internal("unknown stored resource type"));
+  if (auto s = type->CheckUpdatable(); !s.ok()) return fail(s);
+  auto member = SingleMember(req->pc);
+  if (!member) return fail(member.error());
+  auto& [key, content] = *member;
+  std::string_view expected_tag =
+      type->tag().empty() ? json::GetString(current.attrs, "__tag").value_or("") : type->tag();
+  if (key != expected_tag) return fail(Status::BadRequest("content does not match the resource"));
+  if (auto s = resources::ValidateContent(*content, type->policies(),
+                                          resources::ContentOp::kUpdate,
+                                          type->validate_options());
+      !s.ok()) {
+    return fail(s);
+  }
+  const bool acpi_change = content->contains("acpi");
+  if (acpi_change && content->size() > 1) {
+    return fail(Status::BadRequest("an update of acpi must not change other attributes"));
+  }
+  if (auto s = Authorize(*req, current, security::kUpdate, acpi_change); !s.ok()) return fail(s);
+  TimePoint now = Now();
+  if (auto et = json::GetString(*content, "et")) {
+    if (*ParseTimestamp(*et) <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+  }
+  if (acpi_change && content->at("acpi").is_array()) {
+    for (const auto& id : content->at("acpi").get_array()) {
+      if (!acps.FindAcp(id.get_string())) {
+        return fail(Status::BadRequest("acpi names an ACP that does not exist"));
+      }
+    }
+  }
+  auto changes = std::make_shared<bj::object>(std::move(*content));
+  auto result = std::make_shared<Resource>();
+  std::string ri(current.ri());
+  Commit(
+      [req, changes, type, now, ri, result, self = &opt.self](storage::WriteTxn& txn,
+                                                                WriteEffects& fx) -> Status {
+        auto rec = txn.Get(ri);
+        if (!rec) return rec.error();
+        if (!*rec) return Status::NotFound("resource does not exist");
+        auto res = Resource::FromRecord(**rec);
+        if (!res) return res.error();
+        std::vector<std::string> modified;
+        for (const auto& [k, v] : *changes) {
+          modified.emplace_back(k);
+          if (v.is_null()) {
+            res->attrs.erase(k);
+          } else {
+            res->attrs[k] = v;
+          }
+        }
+        res->attrs["lt"] = FormatTimestamp(now);
+        if (type->has_state_tag()) res->attrs["st"] = res->st() + 1;
+        HookContext ctx{req->fr, req->rvi, now, self};
+        if (auto s = type->ValidateUpdate(ctx, *changes, *res); !s.ok()) return s;
+        if (auto s = type->OnUpdate(txn, ctx, *res, fx); !s.ok()) return s;
+        auto updated = res->ToRecord();
+        if (auto s = txn.Update(updated); !s.ok()) return s;
+        fx.events.push_back(Event{Event::Kind::kUpdate, ri, res->path, updated, std::move(modified)});
+        *result = std::move(*res);
+        return Status::Ok();
+      },
+      [req, result, rcn, done, self = &opt.self](Status s) {
+        if (!s.ok()) return done(ErrorResponse(*req, s));
+        done(Reply(*req, Rsc::kUpdated, ResultFor(rcn, *result, *self)));
+      });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DELETE
+
+void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, std::string rvi,
+                                      std::function<void(Result<ResourceRecord>)> done) {
+  auto deleted = std::make_shared<ResourceRecord>();
+  TimePoint now = Now();
+  Commit(
+      [ri, originator, rvi, now, deleted, self = &opt.self](storage::WriteTxn& txn,
+                                                            WriteEffects& fx) -> Status {
+        auto rec = txn.Get(ri);
+        if (!rec) return rec.error();
+        if (!*rec) return Status::NotFound("resource does not exist");
+        auto res = Resource::FromRecord(**rec);
+        if (!res) return res.error();
+        auto removed = txn.DeleteSubtree(ri);
+        if (!removed) return removed.error();
+        auto prec = txn.Get(res->pi());
+        if (!prec) return prec.error();
+        if (*prec) {
+          auto parent = Resource::FromRecord(**prec);
+          if (!parent) return parent.error();
+          const ResourceType* type = resources::FindType(res->ty());
+          bool changed = false;
+          HookContext ctx{originator, rvi, now, self};
+          if (type) {
+            if (auto s = type->OnDelete(txn, ctx, *parent, &changed, *res, fx); !s.ok()) return s;
+          }
+          if (changed) {
+            if (auto s = txn.Update(parent->ToRecord()); !s.ok()) return s;
+          }
+          fx.events.push_back(
+              Event{Event::Kind::kDeleteChild, std::string(parent->ri()), parent->path, **rec, {}});
+        }
+        fx.events.push_back(Event{Event::Kind::kDelete, ri, res->path, **rec, {}});
+        for (auto& r : *removed) fx.deleted.push_back(std::move(r));
+        *deleted = **rec;
+        return Status::Ok();
+      },
+      [deleted, done](Status s) {
+        if (!s.ok()) return done(Err(s));
+        done(std::move(*deleted));
+      });
+}
+
+void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  auto rcn = req->rcn.value_or(ResultContent::kNothing);
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+    return fail(Status::BadRequest("resultContent not valid for DELETE"));
+  }
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  Resource victim;
+  if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
+    int instance_ty = target->resource.ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+                                                                : rty::kContentInstance;
+    auto kids = store.Children(target->resource.ri(), instance_ty,
+                               target->virt == Target::Virtual::kLatest
+                                   ? storage::ChildOrder::kNewestFirst
+                                   : storage::ChildOrder::kOldestFirst,
+                               1);
+    if (!kids) return fail(kids.error());
+    if (kids->empty()) return fail(Status::NotFound("the container has no instances"));
+    auto res = Resource::FromRecord(kids->front());
+    if (!res) return fail(res.error());
+    victim = std::move(*res);
+  } else {
+    victim = std::move(target->resource);
+  }
+  const ResourceType* type = resources::FindType(victim.ty());
+  if (!type) return fail(Status::Internal("unknown stored resource type"));
+  if (auto s = type->CheckDeletable(); !s.ok()) return fail(s);
+  if (auto s = Authorize(*req, victim, security::kDelete); !s.ok()) return fail(s);
+  DeleteResource(std::string(victim.ri()), req->fr, req->rvi,
+                 [req, rcn, done](Result<ResourceRecord> r) {
+                   if (!r) return done(ErrorResponse(*req, r.error()));
+                   done(Reply(*req, Rsc::kDeleted,
+                              rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
+                 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// NOTIFY
+
+void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  // A NOTIFY addressed to this CSE's resources is accepted after the NOTIFY privilege check;
+  // the CSE itself consumes no notifications yet (pollingChannel relaying comes with issue 6).
+  auto target = Resolve(req->to);
+  if (!target) return done(ErrorResponse(*req, target.error()));
+  if (target->virt != Target::Virtual::kNone) {
+    return done(ErrorResponse(*req, Status::NotAllowed("cannot notify a virtual resource")));
+  }
+  if (auto s = Authorize(*req, target->resource, security::kNotify); !s.ok()) {
+    return done(ErrorResponse(*req, s));
+  }
+  done(Reply(*req, Rsc::kOk));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group fan-out: <group>/fopt[/rest]
+
+void Dispatcher::Impl::FanOut(std::shared_ptr<RequestPrimitive> req, Target target,
+                              Completion done) {
+  const Resource& group = target.resource;
+  // Access to fopt is governed by the group's membersAccessControlPolicyIDs when set.
+  Resource gate = group;
+  if (const auto* macp = group.attrs.if_contains("macp");
+      macp && macp->is_array() && !macp->get_array().empty()) {
+    gate.attrs["acpi"] = *macp;
+  }
+  uint32_t access = req->op == Operation::kCreate     ? security::kCreate
+                    : req->op == Operation::kRetrieve ? security::kRetrieve
+                    : req->op == Operation::kUpdate   ? security::kUpdate
+                    : req->op == Operation::kDelete   ? security::kDelete
+                                                      : security::kNotify;
+  if (auto s = Authorize(*req, gate, access); !s.ok()) return done(ErrorResponse(*req, s));
+  std::vector<std::string> members;
+  if (const auto* mid = group.attrs.if_contains("mid"); mid && mid->is_array()) {
+    for (const auto& m : mid->get_array()) members.emplace_back(m.get_string());
+  }
+  struct Aggregate {
+    std::mutex mu;
+    size_t left;
+    bj::array responses;
+  };
+  auto agg = std::make_shared<Aggregate>();
+  agg->left = members.size();
+  auto finish = [req, done](bj::array responses) {
+    bj::object o;
+    o["m2m:agr"] = bj::object{{"m2m:rsp", std::move(responses)}};
+    done(Reply(*req, Rsc::kOk, json::Serialize(o)));
+  };
+  if (members.empty()) return finish({});
+  for (const auto& m : members) {
+    RequestPrimitive sub = *req;
+    sub.to = target.fanout_rest.empty() ? m : m + "/" + target.fanout_rest;
+    // Each member is a request of its own through the whole chain (every member is checked).
+    Handle(std::move(sub), [agg, m, finish](ResponsePrimitive rsp) {
+      bj::object r;
+      r["rsc"] = static_cast<int>(rsp.rsc);
+      r["rqi"] = rsp.rqi;
+      r["to"] = m;
+      if (!rsp.pc.empty()) {
+        if (auto v = json::Parse(rsp.pc)) r["pc"] = std::move(*v);
+      }
+      bool last;
+      {
+        std::lock_guard lock(agg->mu);
+        agg->responses.push_back(std::move(r));
+        last = --agg->left == 0;
+      }
+      if (last) finish(std::move(agg->responses));
+    });
+  }
+}
+
+}  // namespace trustcse::dispatcher

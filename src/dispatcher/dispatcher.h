@@ -1,0 +1,75 @@
+// Dispatcher: the binding-independent request handler. Every binding hands it a
+// RequestPrimitive and gets exactly one ResponsePrimitive back through a completion callback.
+//
+// Path of a request (docs/ARCHITECTURE.md):
+//   receiver checks (rvi, rqet, fr, rt)  → address resolution (CSE-relative / SP-relative /
+//   absolute, structured / unstructured, virtual la/ol/fopt) → security chain (authn gates,
+//   authz decides; default deny) → operation (create / retrieve / update / delete / notify /
+//   discovery) → storage write via the writer's group commit → response → notifications.
+//
+// Threading: Handle() is called on I/O threads, concurrently. Reads complete on the calling
+// thread; writes complete on the storage writer thread after the write is durable, so `done`
+// may run on either — it must be cheap and thread-safe (bindings post back to their own
+// executor). `done` is called exactly once per request.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "notification/notifier.h"
+#include "primitive/request.h"
+#include "security/chain.h"
+#include "storage/store.h"
+
+namespace trustcse::dispatcher {
+
+struct DispatcherOptions {
+  CseIdentity self;                  // CSE-ID, CSEBase name, SP-ID
+  std::string admin_originator = "CAdmin";
+  std::vector<std::string> poa;      // points of access advertised by the CSEBase
+  int cse_type = 1;                  // 1 IN-CSE, 2 MN-CSE, 3 ASN-CSE
+  // Expiration given to resources created without et (clamped to the parent's et).
+  std::chrono::seconds default_expiration{std::chrono::hours(24 * 365 * 5)};
+  // Upper bound of records a discovery examines before privilege filtering.
+  size_t max_discovery_scan = 100000;
+};
+
+using Completion = std::function<void(ResponsePrimitive)>;
+
+class Dispatcher {
+ public:
+  Dispatcher(DispatcherOptions options, storage::Store& store,
+             notification::Notifier& notifier);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Creates the CSEBase if the store has none. Start-up only.
+  Status Bootstrap();
+
+  // Handles one request; see the class comment for threading.
+  void Handle(RequestPrimitive req, Completion done);
+
+  // Deletes resources whose expirationTime has passed (with notifications). Returns how many
+  // were scheduled for deletion. Called by the reaper thread; safe to call from tests.
+  size_t ReapExpired();
+  // Starts/stops a background thread calling ReapExpired() every `interval`.
+  void StartReaper(std::chrono::milliseconds interval);
+  void StopReaper();
+
+  const DispatcherOptions& options() const { return options_; }
+
+  struct Impl;  // dispatcher/internal.h; opaque outside dispatcher/
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  DispatcherOptions options_;
+  std::thread reaper_;
+  std::atomic<bool> reaper_stop_{false};
+};
+
+}  // namespace trustcse::dispatcher

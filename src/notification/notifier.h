@@ -1,0 +1,88 @@
+// Notifier: turns committed changes into oneM2M notifications (TS-0001 §10.2.10, TS-0004 §7.5.1)
+// and delivers them without ever blocking the request path.
+//
+// The dispatcher calls OnCommitted() from the storage writer thread after a transaction is
+// durable; the notifier only enqueues there. Its own worker thread matches each Event against the
+// subscriptions of the event's subject (eventNotificationCriteria: net, chty, and the
+// time/state/size conditions it supports), builds m2m:sgn, and hands it to the Sender. Failed
+// deliveries are retried with exponential back-off (1 s, 2 s, 4 s … up to max_attempts) on a timer,
+// never by sleeping on the worker. expirationCounter (exc) is decremented per successful delivery
+// through a storage write; at 0 the subscription is deleted and a deletion notice goes to `su`.
+// Subscriptions that are deleted (directly or with their parent) send {"sud":true} to `su`.
+//
+// Verify() sends the verification request of a new subscription to one target and reports the
+// outcome asynchronously: OK, or 5204 if the target is unreachable or answered with an error.
+//
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "primitive/address.h"
+#include "resources/resource.h"
+#include "storage/store.h"
+
+namespace trustcse::notification {
+
+// One outgoing NOTIFY (or verification) request.
+struct Notification {
+  std::string target;  // an http:// URL
+  std::string body;    // serialized JSON ({"m2m:sgn":…})
+  std::string rqi;
+};
+
+// Transport for notifications. The HTTP implementation lives in http_sender.cc; tests may
+// substitute a recording implementation. `done` is called exactly once, from any thread, with OK
+// when the target answered with a success status.
+class Sender {
+ public:
+  virtual ~Sender() = default;
+  virtual void Send(const Notification& n, std::function<void(Status)> done) = 0;
+  virtual void Stop() = 0;
+};
+
+struct HttpSenderOptions {
+  std::string originator;  // X-M2M-Origin of notifications: the CSE-ID
+  int timeout_ms = 3000;
+};
+std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
+
+struct NotifierOptions {
+  CseIdentity self;
+  int max_attempts = 5;
+  int first_retry_ms = 1000;
+};
+
+class Notifier {
+ public:
+  Notifier(NotifierOptions options, storage::Store& store, std::unique_ptr<Sender> sender);
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  // Loads which resources have subscriptions and starts the worker.
+  Status Start();
+  void Stop();
+
+  // Enqueues the events and deletions of one committed write. Never blocks on I/O.
+  void OnCommitted(const resources::WriteEffects& fx);
+
+  // Sends the verification request for subscription `sub` (not yet stored) to `target` on behalf
+  // of `creator`; `done` gets OK or 5204 (from any thread).
+  void Verify(const resources::Resource& sub, const std::string& target,
+              const std::string& creator, std::function<void(Status)> done);
+
+  // Resolves a notification URI: an http(s):// URL is used as is; a resource ID of an AE or CSE
+  // resolves to its first http point of access. Empty if it cannot be resolved.
+  std::string ResolveTarget(const std::string& nu);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trustcse::notification

@@ -1,0 +1,84 @@
+// The oneM2M request and response primitives (TS-0004 §7.2), independent of any binding.
+//
+// Every binding (HTTP now; CoAP and MQTT later) turns what it receives into a RequestPrimitive and
+// turns the ResponsePrimitive it gets back into its own wire form, so that everything below the
+// bindings sees one type. The content (pc) is already decoded into a boost::json::value — JSON or
+// CBOR on the wire make no difference past the binding. Value types, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "primitive/filter_criteria.h"
+
+namespace trustcse {
+
+enum class Operation : uint8_t { kCreate = 1, kRetrieve = 2, kUpdate = 3, kDelete = 4, kNotify = 5 };
+const char* OperationName(Operation op);
+
+// resultContent (TS-0001 Table 8.1.2-1).
+enum class ResultContent : uint8_t {
+  kNothing = 0,
+  kAttributes = 1,
+  kHierarchicalAddress = 2,
+  kHierarchicalAddressAndAttributes = 3,
+  kAttributesAndChildResources = 4,
+  kAttributesAndChildReferences = 5,
+  kChildReferences = 6,
+  kOriginalResource = 7,
+  kChildResources = 8,
+  kModifiedAttributes = 9,
+};
+
+enum class ResponseType : uint8_t {
+  kNonBlockingSynch = 1,
+  kNonBlockingAsynch = 2,
+  kBlocking = 3,
+  kFlexBlocking = 4,
+  kNoResponse = 5,
+};
+
+// The release versions this CSE accepts in rvi; also advertised in the CSEBase srv attribute.
+inline constexpr std::string_view kSupportedReleases[] = {"2a", "3", "4"};
+bool IsSupportedRelease(std::string_view rvi);
+
+struct RequestPrimitive {
+  Operation op = Operation::kRetrieve;
+  std::string to;   // as received: CSE-relative, SP-relative or absolute ID
+  std::string fr;   // originator; may be empty only for an AE create
+  std::string rqi;  // request identifier
+  std::string rvi;  // release version indicator
+  int ty = 0;       // resource type of a create
+  boost::json::value pc;  // decoded content (null when absent)
+  std::optional<ResultContent> rcn;
+  ResponseType rt = ResponseType::kBlocking;
+  std::vector<std::string> rtu;      // response target URIs of a non-blocking request
+  std::optional<TimePoint> rqet;     // request expiration timestamp
+  std::optional<TimePoint> rset;     // result expiration timestamp
+  int drt = 1;                       // 1 structured, 2 unstructured identifiers in results
+  std::optional<FilterCriteria> fc;  // present when the request carried filter criteria
+  std::vector<std::string> atrl;     // attribute list of a partial retrieve
+  // Facts about the channel the request arrived on, filled by the binding.
+  std::string peer_address;          // remote IP address, textual
+};
+
+struct ResponsePrimitive {
+  Rsc rsc = Rsc::kOk;
+  std::string rqi;
+  std::string rvi;
+  std::string pc;                // serialized JSON content ("" = none)
+  std::string content_location;  // resource ID of a created resource, for the binding's header
+  std::string ot;                // originating timestamp
+};
+
+// Builds an error response carrying {"m2m:dbg": message}.
+ResponsePrimitive ErrorResponse(const RequestPrimitive& req, const Status& status);
+
+}  // namespace trustcse

@@ -1,0 +1,64 @@
+// AE (ty 2): an application entity registered with this CSE. The dispatcher's registration step
+// assigns the AE-ID (aei) from the originator before these checks run (TS-0001 §10.2.2.2).
+#include "primitive/json_util.h"
+#include "resources/types.h"
+
+namespace trustcse::resources {
+namespace {
+
+constexpr auto M = Presence::kMandatory;
+constexpr auto O = Presence::kOptional;
+constexpr auto NP = Presence::kNotPresent;
+
+constexpr AttributePolicy kPolicies[] = {
+    {"api", AttrType::kString, M, NP},      {"apn", AttrType::kString, O, O},
+    {"aei", AttrType::kString, NP, NP},     {"poa", AttrType::kStringList, O, O},
+    {"or", AttrType::kString, O, O},        {"nl", AttrType::kString, O, O},
+    {"rr", AttrType::kBool, M, O},          {"csz", AttrType::kStringList, O, O},
+    {"srv", AttrType::kStringList, M, O},   {"esi", AttrType::kObject, O, O},
+    {"mei", AttrType::kString, O, O},       {"regs", AttrType::kEnum, O, O},
+    {"trps", AttrType::kBool, O, O},        {"scp", AttrType::kStringList, O, O},
+    {"tri", AttrType::kString, O, O},       {"trn", AttrType::kNonNegInt, O, O},
+    {"ape", AttrType::kString, O, O},       {"tren", AttrType::kBool, O, O},
+    {"loc", AttrType::kAny, O, O},
+};
+
+// srv lists the releases the AE supports; it must name at least one.
+Status CheckSrv(const Resource& res) {
+  const auto* srv = res.attrs.if_contains("srv");
+  if (srv && srv->get_array().empty()) return Status::BadRequest("invalid attribute 'srv'");
+  return Status::Ok();
+}
+
+class Ae final : public ResourceType {
+ public:
+  int ty() const override { return ty::kAe; }
+  std::string_view tag() const override { return "m2m:ae"; }
+  std::string_view short_name() const override { return "ae"; }
+  std::span<const AttributePolicy> policies() const override { return kPolicies; }
+  bool AllowsChild(int c) const override {
+    return c == ty::kSubscription || c == ty::kContainer || c == ty::kFlexContainer ||
+           c == ty::kGroup || c == ty::kAcp || c == ty::kTimeSeries;
+  }
+  Status ValidateCreate(const HookContext& ctx, const Resource&, Resource& res) const override {
+    auto api = json::GetString(res.attrs, "api").value_or("");
+    // App-ID: 'R' (registered) or 'N' (non-registered); releases 2a/3 also allowed lower-case 'r'.
+    bool lower_ok = ctx.rvi == "2a" || ctx.rvi == "3";
+    if (api.size() < 2 || !(api[0] == 'R' || api[0] == 'N' || (lower_ok && api[0] == 'r'))) {
+      return Status::BadRequest("invalid App-ID in attribute 'api'");
+    }
+    return CheckSrv(res);
+  }
+  Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
+    return CheckSrv(merged);
+  }
+};
+
+}  // namespace
+
+const ResourceType& AeType() {
+  static const Ae kType;
+  return kType;
+}
+
+}  // namespace trustcse::resources

@@ -1,0 +1,59 @@
+// Attribute policies as data: for each attribute of a resource type, its short name, value type
+// and whether it is Mandatory / Optional / Not Permitted on CREATE and on UPDATE
+// (TS-0001 §9.6 tables, digest §1.2–1.3). ValidateContent() applies a type's table to a request's
+// content, so resource files declare tables instead of writing checks.
+// Tables are constexpr arrays; all functions are pure and thread-safe.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "common/status.h"
+
+namespace trustcse::resources {
+
+enum class AttrType : uint8_t {
+  kString,
+  kNonNegInt,
+  kPosInt,
+  kInt,
+  kBool,
+  kTimestamp,
+  kStringList,
+  kIntList,
+  kObject,
+  kList,
+  kAny,
+  kEnum,  // a non-negative integer; the type's own hook checks the range
+};
+
+enum class Presence : uint8_t { kMandatory, kOptional, kNotPresent };
+
+struct AttributePolicy {
+  std::string_view sn;
+  AttrType type;
+  Presence create;
+  Presence update;
+};
+
+enum class ContentOp : uint8_t { kCreate, kUpdate };
+
+struct ValidateOptions {
+  bool has_acpi = true;          // whether acpi is an attribute of the type
+  bool has_expiration = true;    // et (false for the CSEBase)
+  bool allow_custom = false;     // flexContainer: unknown attributes are custom attributes
+};
+
+// Checks `content` (the object inside "m2m:xxx") against the universal/common attributes and
+// `table`: unknown attributes, NP attributes, missing mandatory attributes and wrong value types
+// give 4000 with a message naming the attribute. On UPDATE a JSON null asks for the attribute to
+// be removed and is accepted for optional attributes only.
+Status ValidateContent(const boost::json::object& content, std::span<const AttributePolicy> table,
+                       ContentOp op, const ValidateOptions& options);
+
+// True if `v` is a value of type `t` (a JSON null is never).
+bool HasType(const boost::json::value& v, AttrType t);
+
+}  // namespace trustcse::resources

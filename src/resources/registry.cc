@@ -1,0 +1,54 @@
+#include <algorithm>
+#include <array>
+
+#include "resources/types.h"
+
+namespace trustcse::resources {
+namespace {
+
+struct Table {
+  std::array<const ResourceType*, 64> by_ty{};
+  Table() {
+    for (const ResourceType* t :
+         {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
+          &CseBaseType(), &GroupType(), &NodeType(), &SubscriptionType(), &FlexContainerType(),
+          &TimeSeriesType(), &TimeSeriesInstanceType()}) {
+      by_ty[t->ty()] = t;
+    }
+  }
+};
+
+const Table& Types() {
+  static const Table kTable;
+  return kTable;
+}
+
+}  // namespace
+
+const ResourceType* FindType(int ty) {
+  if (ty <= 0 || ty >= 64) return nullptr;
+  return Types().by_ty[ty];
+}
+
+const ResourceType* FindTypeByTag(std::string_view key) {
+  for (const ResourceType* t : Types().by_ty) {
+    if (t && !t->tag().empty() && t->tag() == key) return t;
+  }
+  // Any other namespaced key ("cod:color") is a flexContainer specialization.
+  auto colon = key.find(':');
+  if (colon != std::string_view::npos && colon > 0 && colon + 1 < key.size() &&
+      !key.starts_with("m2m:")) {
+    return FindType(ty::kFlexContainer);
+  }
+  return nullptr;
+}
+
+std::vector<int> SupportedTypes() {
+  std::vector<int> out;
+  for (const ResourceType* t : Types().by_ty) {
+    if (t) out.push_back(t->ty());
+  }
+  return out;
+}
+
+}  // namespace trustcse::resources

@@ -1,0 +1,83 @@
+#include "resources/resource.h"
+
+#include <random>
+
+#include "primitive/json_util.h"
+
+namespace trustcse::resources {
+
+int Resource::ty() const { return static_cast<int>(json::GetInt(attrs, "ty").value_or(0)); }
+std::string_view Resource::ri() const { return json::GetString(attrs, "ri").value_or(""); }
+std::string_view Resource::pi() const { return json::GetString(attrs, "pi").value_or(""); }
+std::string_view Resource::rn() const { return json::GetString(attrs, "rn").value_or(""); }
+std::string_view Resource::cr() const { return json::GetString(attrs, "cr").value_or(""); }
+uint64_t Resource::st() const {
+  return static_cast<uint64_t>(json::GetInt(attrs, "st").value_or(0));
+}
+
+std::vector<std::string> Resource::acpi() const {
+  std::vector<std::string> out;
+  if (const auto* v = attrs.if_contains("acpi"); v && v->is_array()) {
+    for (const auto& e : v->get_array()) {
+      if (e.is_string()) out.emplace_back(e.get_string());
+    }
+  }
+  return out;
+}
+
+storage::ResourceRecord Resource::ToRecord() const {
+  storage::ResourceRecord r;
+  r.ri = ri();
+  r.pi = pi();
+  r.rn = rn();
+  r.path = path;
+  r.ty = ty();
+  r.ct = json::GetString(attrs, "ct").value_or("");
+  r.lt = json::GetString(attrs, "lt").value_or("");
+  r.et = json::GetString(attrs, "et").value_or("");
+  r.st = st();
+  r.cr = originator;
+  r.cs = static_cast<uint64_t>(json::GetInt(attrs, "cs").value_or(0));
+  if (auto cnf = json::GetString(attrs, "cnf")) {
+    // cnf is "type/subtype:encoding[:security]"; the cty filter matches the media type part.
+    r.cty = std::string(cnf->substr(0, cnf->find(':')));
+  }
+  if (const auto* v = attrs.if_contains("lbl"); v && v->is_array()) {
+    for (const auto& e : v->get_array()) {
+      if (e.is_string()) r.lbl.emplace_back(e.get_string());
+    }
+  }
+  r.body = json::Serialize(attrs);
+  return r;
+}
+
+Result<Resource> Resource::FromRecord(const storage::ResourceRecord& rec) {
+  auto v = json::Parse(rec.body);
+  if (!v || !v->is_object()) return Err(Status::Internal("stored resource is corrupt"));
+  return Resource{rec.path, std::move(v->get_object()), rec.cr};
+}
+
+bj::object Resource::Representation() const {
+  bj::object out;
+  const ResourceType* t = FindType(ty());
+  std::string_view tag = t ? t->tag() : "m2m:unknown";
+  if (t && tag.empty()) tag = json::GetString(attrs, "__tag").value_or("m2m:fcnt");
+  bj::object body;
+  for (const auto& [k, v] : attrs) {
+    if (!k.starts_with("__")) body.emplace(k, v);
+  }
+  out.emplace(tag, std::move(body));
+  return out;
+}
+
+std::string NewResourceId(std::string_view short_name) {
+  static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id(short_name);
+  uint64_t a = rng(), b = rng();
+  for (int i = 0; i < 8; ++i, a /= 36) id.push_back(kAlphabet[a % 36]);
+  for (int i = 0; i < 8; ++i, b /= 36) id.push_back(kAlphabet[b % 36]);
+  return id;
+}
+
+}  // namespace trustcse::resources

@@ -1,0 +1,141 @@
+// Resource: one oneM2M resource in memory, and ResourceType: the lifecycle interface that every
+// resource type implements in its own file (cse_base.cc, ae.cc, container.cc, …).
+//
+// A Resource is its attribute object (short names, exactly what goes on the wire inside
+// "m2m:<type>") plus its structured path. ToRecord()/FromRecord() convert to and from the storage
+// row, keeping the indexed columns in step with the attributes.
+//
+// The lifecycle of a write, driven by the dispatcher:
+//   1. Validate*  — on the I/O thread: the content against the type's attribute table and the
+//                   type's own rules. No storage writes.
+//   2. On*        — on the storage writer thread inside the request's transaction: hooks may read
+//                   and change the parent (counters, eviction) through the WriteTxn and record
+//                   events for the notification layer.
+// ResourceType objects are immutable singletons, safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "primitive/address.h"
+#include "resources/attribute_policy.h"
+#include "storage/store.h"
+
+namespace trustcse::resources {
+
+namespace bj = boost::json;
+
+// Resource type numbers used in code (digest §1.1).
+namespace ty {
+inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kCseBase = 5,
+                     kGroup = 9, kNode = 14, kSubscription = 23, kFlexContainer = 28,
+                     kTimeSeries = 29, kTimeSeriesInstance = 30;
+}  // namespace ty
+
+struct Resource {
+  std::string path;   // structured CSE-relative path, "cse-in/ae1/cnt1"
+  bj::object attrs;   // every attribute, short names
+  // The originator of the CREATE, kept even when the creator attribute (cr) was not requested:
+  // the default access policy grants the creator access. Stored in the record's cr column.
+  std::string originator;
+
+  int ty() const;
+  std::string_view ri() const;
+  std::string_view pi() const;
+  std::string_view rn() const;
+  std::string_view cr() const;
+  uint64_t st() const;
+  std::vector<std::string> acpi() const;
+
+  storage::ResourceRecord ToRecord() const;
+  // {"<tag>": attrs} with internal attributes ("__…") left out: the wire representation.
+  bj::object Representation() const;
+  static Result<Resource> FromRecord(const storage::ResourceRecord& rec);
+};
+
+// What happened in a write, for the notification layer (TS-0004 notificationEventType).
+struct Event {
+  enum class Kind : uint8_t { kUpdate = 1, kDelete = 2, kCreateChild = 3, kDeleteChild = 4 };
+  Kind kind;
+  std::string subject_ri;          // the subscribed-to resource
+  std::string subject_path;
+  storage::ResourceRecord resource;  // the representation the event is about
+  std::vector<std::string> modified;  // attribute names changed by an update
+};
+
+struct WriteEffects {
+  std::vector<Event> events;
+  std::vector<storage::ResourceRecord> deleted;  // every resource removed, for caches
+};
+
+// Facts about the request that hooks need.
+struct HookContext {
+  std::string_view originator;
+  std::string_view rvi;
+  TimePoint now;
+  const CseIdentity* self = nullptr;
+};
+
+class ResourceType {
+ public:
+  virtual ~ResourceType() = default;
+
+  virtual int ty() const = 0;
+  // The JSON key of the representation: "m2m:cnt". flexContainers use their specialization's key.
+  virtual std::string_view tag() const = 0;
+  // Short name used for generated resource IDs and names ("cnt").
+  virtual std::string_view short_name() const = 0;
+  virtual std::span<const AttributePolicy> policies() const = 0;
+  virtual ValidateOptions validate_options() const { return {}; }
+  virtual bool has_state_tag() const { return false; }
+  virtual bool has_creator() const { return false; }
+  virtual bool AllowsChild(int child_ty) const = 0;
+  // 4005 for types that cannot be updated (contentInstance) or deleted (CSEBase).
+  virtual Status CheckUpdatable() const { return Status::Ok(); }
+  virtual Status CheckDeletable() const { return Status::Ok(); }
+
+  // Type-specific checks of a CREATE's content beyond the attribute table, and defaults. `res`
+  // already has the universal attributes set (ri, pi, rn, ct, lt, et, ty).
+  virtual Status ValidateCreate(const HookContext& ctx, const Resource& parent,
+                                Resource& res) const {
+    return Status::Ok();
+  }
+  // Type-specific checks of an UPDATE; `merged` is the resource with the changes applied.
+  virtual Status ValidateUpdate(const HookContext& ctx, const bj::object& changes,
+                                Resource& merged) const {
+    return Status::Ok();
+  }
+  // Writer-thread hooks. `parent` is the parent as of this transaction; a hook that changes it
+  // sets *parent_changed so the dispatcher writes it back.
+  virtual Status OnCreate(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                          bool* parent_changed, Resource& res, WriteEffects& fx) const {
+    return Status::Ok();
+  }
+  virtual Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
+                          WriteEffects& fx) const {
+    return Status::Ok();
+  }
+  virtual Status OnDelete(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                          bool* parent_changed, const Resource& res, WriteEffects& fx) const {
+    return Status::Ok();
+  }
+};
+
+// Registry: ty → handler. Lookup is lock-free (a fixed table built at start-up).
+const ResourceType* FindType(int ty);
+// The handler whose tag() is `key` ("m2m:cnt"); flexContainer keys ("cod:xyz") map to ty 28.
+const ResourceType* FindTypeByTag(std::string_view key);
+// Resource types a client may create (for the CSEBase srt attribute), ascending.
+std::vector<int> SupportedTypes();
+
+// A fresh resource ID: the type's short name + 16 random base-36 characters.
+std::string NewResourceId(std::string_view short_name);
+
+}  // namespace trustcse::resources

@@ -1,0 +1,70 @@
+// timeSeriesInstance (ty 30): one data point of a timeSeries; immutable; its dataGenerationTime
+// (dgt) is unique under the parent (4105 otherwise).
+#include "primitive/json_util.h"
+#include "resources/types.h"
+
+namespace trustcse::resources {
+namespace {
+
+constexpr auto M = Presence::kMandatory;
+constexpr auto O = Presence::kOptional;
+constexpr auto NP = Presence::kNotPresent;
+
+constexpr AttributePolicy kPolicies[] = {
+    {"dgt", AttrType::kTimestamp, M, NP}, {"con", AttrType::kAny, M, NP},
+    {"snr", AttrType::kNonNegInt, O, NP}, {"cs", AttrType::kNonNegInt, NP, NP},
+    {"cr", AttrType::kString, O, NP},
+};
+
+class TimeSeriesInstance final : public ResourceType {
+ public:
+  int ty() const override { return ty::kTimeSeriesInstance; }
+  std::string_view tag() const override { return "m2m:tsi"; }
+  std::string_view short_name() const override { return "tsi"; }
+  std::span<const AttributePolicy> policies() const override { return kPolicies; }
+  ValidateOptions validate_options() const override { return {.has_acpi = false}; }
+  bool has_creator() const override { return true; }
+  bool AllowsChild(int) const override { return false; }
+  Status CheckUpdatable() const override {
+    return Status::NotAllowed("a timeSeriesInstance cannot be updated");
+  }
+  Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
+    // Normalize dgt so equal instants compare equal as strings.
+    res.attrs["dgt"] = FormatTimestamp(*ParseTimestamp(res.attrs.at("dgt").get_string()));
+    SetContentSize(res);
+    return Status::Ok();
+  }
+  Status OnCreate(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                  bool* parent_changed, Resource& res, WriteEffects& fx) const override {
+    auto dgt = json::GetString(res.attrs, "dgt").value_or("");
+    // TODO(perf): an index on dgt; the scan is bounded by the parent's mni in practice.
+    auto siblings = txn.Children(parent.ri(), ty::kTimeSeriesInstance,
+                                 storage::ChildOrder::kNewestFirst, SIZE_MAX);
+    if (!siblings) return siblings.error();
+    for (const auto& s : *siblings) {
+      auto sib = Resource::FromRecord(s);
+      if (sib && json::GetString(sib->attrs, "dgt").value_or("") == dgt) {
+        return Status::Conflict("a timeSeriesInstance with this dgt already exists");
+      }
+    }
+    auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
+    if (auto s = AddInstance(txn, ctx, parent, ty::kTimeSeriesInstance, cs, fx); !s.ok()) return s;
+    *parent_changed = true;
+    return Status::Ok();
+  }
+  Status OnDelete(storage::WriteTxn&, const HookContext&, Resource& parent, bool* parent_changed,
+                  const Resource& res, WriteEffects&) const override {
+    RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));
+    *parent_changed = true;
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+const ResourceType& TimeSeriesInstanceType() {
+  static const TimeSeriesInstance kType;
+  return kType;
+}
+
+}  // namespace trustcse::resources

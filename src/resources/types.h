@@ -1,0 +1,38 @@
+// Internal to resources/: the singleton accessor of each resource type, defined in that type's
+// own file and collected by registry.cc. Also helpers shared by the instance-holding types
+// (container, timeSeries, flexContainer).
+#pragma once
+
+#include "resources/resource.h"
+
+namespace trustcse::resources {
+
+const ResourceType& AccessControlPolicyType();
+const ResourceType& AeType();
+const ResourceType& ContainerType();
+const ResourceType& ContentInstanceType();
+const ResourceType& CseBaseType();
+const ResourceType& GroupType();
+const ResourceType& NodeType();
+const ResourceType& SubscriptionType();
+const ResourceType& FlexContainerType();
+const ResourceType& TimeSeriesType();
+const ResourceType& TimeSeriesInstanceType();
+
+// Instance quotas of a container or timeSeries (mni, mbs, mia) and the counters (cni, cbs) that
+// go with them. Used from the writer thread only.
+// Adds an instance of `cs` bytes: 5207 if it alone exceeds mbs; else updates cni/cbs/st on the
+// parent, then evicts the oldest instances of `instance_ty` until the quotas hold again.
+Status AddInstance(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                   int instance_ty, uint64_t cs, WriteEffects& fx);
+// Removes an instance's share from the parent counters.
+void RemoveInstance(Resource& parent, uint64_t cs);
+// Evicts instances of `instance_ty` beyond the parent's current quotas (after a quota update).
+Status EnforceQuotas(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                     int instance_ty, WriteEffects& fx);
+// Sets cs to the byte size of `con` (the string's length, or the serialized length otherwise).
+void SetContentSize(Resource& res);
+// Increments stateTag and sets lt.
+void Touch(Resource& res, TimePoint now);
+
+}  // namespace trustcse::resources

@@ -1,0 +1,20 @@
+#include "security/authn/originator_check.h"
+
+namespace trustcse::security {
+
+Decision OriginatorCheck::Check(const SecurityContext& ctx) const {
+  std::string_view fr = ctx.originator;
+  if (fr == admin_ || ctx.registration) return Decision::Allow();
+  if (fr.starts_with('/')) {
+    return Decision::Deny(Status(Rsc::kSecurityAssociationRequired,
+                                 "a CSE originator needs a security association"),
+                          "CSE-ID originator without a security association");
+  }
+  if ((fr.starts_with('C') || fr.starts_with('S')) && !ctx.originator_registered) {
+    return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "originator is not registered"),
+                          "AE-ID originator of an unregistered AE");
+  }
+  return Decision::Allow();
+}
+
+}  // namespace trustcse::security

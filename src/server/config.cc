@@ -1,0 +1,114 @@
+#include "server/config.h"
+
+#include <toml++/toml.h>
+
+namespace trustcse::server {
+namespace {
+
+template <typename T>
+Status Read(const toml::table& t, std::string_view key, T& out, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::Ok();
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = n->value<std::string>()) {
+      out = *v;
+      return Status::Ok();
+    }
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = n->value<bool>()) {
+      out = *v;
+      return Status::Ok();
+    }
+  } else {
+    if (auto v = n->value<int64_t>(); v && *v >= 0) {
+      out = static_cast<T>(*v);
+      return Status::Ok();
+    }
+  }
+  return Status::BadRequest("config: wrong type for " + where + "." + std::string(key));
+}
+
+Status CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                 const std::string& where) {
+  for (const auto& [k, _] : t) {
+    bool ok = false;
+    for (auto a : allowed) ok |= k.str() == a;
+    if (!ok) return Status::BadRequest("config: unknown key " + where + "." + std::string(k.str()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config& c) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
+  }
+  if (auto s = CheckKeys(root, {"cse", "http", "storage", "notification", "expiration", "log"}, "");
+      !s.ok()) {
+    return s;
+  }
+#define TRUSTCSE_READ(table, key, field, name)                      \
+  if (auto s = Read(table, key, field, name); !s.ok()) return s;
+  if (auto* t = root["cse"].as_table()) {
+    if (auto s = CheckKeys(*t, {"cse_id", "name", "sp_id", "type", "admin_originator"}, "cse");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "cse_id", c.cse_id, "cse")
+    TRUSTCSE_READ(*t, "name", c.cse_name, "cse")
+    TRUSTCSE_READ(*t, "sp_id", c.sp_id, "cse")
+    TRUSTCSE_READ(*t, "type", c.cse_type, "cse")
+    TRUSTCSE_READ(*t, "admin_originator", c.admin_originator, "cse")
+  }
+  if (auto* t = root["http"].as_table()) {
+    if (auto s = CheckKeys(*t, {"address", "port", "threads", "body_limit"}, "http"); !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "address", c.http_address, "http")
+    TRUSTCSE_READ(*t, "port", c.http_port, "http")
+    TRUSTCSE_READ(*t, "threads", c.http_threads, "http")
+    TRUSTCSE_READ(*t, "body_limit", c.http_body_limit, "http")
+  }
+  if (auto* t = root["storage"].as_table()) {
+    if (auto s = CheckKeys(*t, {"db", "fsync"}, "storage"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "db", c.db_path, "storage")
+    TRUSTCSE_READ(*t, "fsync", c.storage_fsync, "storage")
+  }
+  if (auto* t = root["notification"].as_table()) {
+    if (auto s = CheckKeys(*t, {"timeout_ms", "attempts"}, "notification"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "timeout_ms", c.notification_timeout_ms, "notification")
+    TRUSTCSE_READ(*t, "attempts", c.notification_attempts, "notification")
+  }
+  if (auto* t = root["expiration"].as_table()) {
+    if (auto s = CheckKeys(*t, {"reaper_interval_ms"}, "expiration"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "reaper_interval_ms", c.reaper_interval_ms, "expiration")
+  }
+  if (auto* t = root["log"].as_table()) {
+    if (auto s = CheckKeys(*t, {"level"}, "log"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "level", c.log_level, "log")
+  }
+#undef TRUSTCSE_READ
+  return Status::Ok();
+}
+
+Status ValidateConfig(const Config& c) {
+  auto bad = [](std::string m) { return Status::BadRequest("config: " + m); };
+  if (c.cse_id.size() < 2 || c.cse_id[0] != '/' || c.cse_id.find('/', 1) != std::string::npos) {
+    return bad("cse.cse_id must look like /id-in");
+  }
+  if (c.cse_name.empty() || c.cse_name.find('/') != std::string::npos) {
+    return bad("cse.name must be a resource name");
+  }
+  if (!c.sp_id.empty() && !c.sp_id.starts_with("//")) return bad("cse.sp_id must start with //");
+  if (c.cse_type < 1 || c.cse_type > 3) return bad("cse.type must be 1, 2 or 3");
+  if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
+  if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
+  if (c.db_path.empty()) return bad("storage.db must be set");
+  return Status::Ok();
+}
+
+}  // namespace trustcse::server

@@ -1,0 +1,82 @@
+// SqliteStore: the embedded storage backend, one SQLite database file in WAL mode.
+//
+// Writes: one writer thread owns the only write connection. Submit() queues (fn, done); the
+// writer takes up to max_batch queued items, runs each WriteFn inside its own SAVEPOINT of one
+// BEGIN IMMEDIATE transaction, commits once, and only then calls the `done`s (group commit: one
+// fsync for the whole batch). Reads use a small pool of read-only connections; in WAL mode they
+// see the last committed state and never wait for the writer.
+//
+// Thread-safety: all public methods may be called from any thread. Close() (also run by the
+// destructor) must not be called from a `done` callback, and no read may still be running when
+// the object is destroyed. Most code should use OpenSqliteStore() and the Store interface; this
+// class is visible for tests and metrics (commit_count()).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace trustcse::storage {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<std::optional<ResourceRecord>> Get(std::string_view ri) override;
+  Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override;
+  Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty, ChildOrder order,
+                                               size_t limit) override;
+  Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) override;
+  Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) override;
+  void Submit(WriteFn fn, WriteDone done) override;
+  void Close() override;
+
+  // Number of write transactions committed since Open (one per group commit).
+  uint64_t commit_count() const { return commit_count_.load(std::memory_order_relaxed); }
+
+  // One SQLite connection with its cached prepared statements; defined in the .cc file.
+  class Connection;
+
+ private:
+  struct Pending {
+    WriteFn fn;
+    WriteDone done;
+  };
+
+  explicit SqliteStore(const SqliteOptions& options);
+
+  void WriterLoop();
+  void RunBatch(std::vector<Pending>& batch);
+  Result<std::unique_ptr<Connection>> TakeReader();
+  void ReturnReader(std::unique_ptr<Connection> conn);
+  template <typename T, typename F>
+  Result<T> WithReader(F&& f);
+
+  const SqliteOptions options_;
+
+  // Writer state. write_conn_ is used only by the writer thread once it has started.
+  std::unique_ptr<Connection> write_conn_;
+  std::thread writer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool closed_ = false;        // guarded by mu_; no Submit is accepted after Close
+  std::atomic<uint64_t> commit_count_{0};
+
+  // Idle read-only connections.
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
+  bool readers_closed_ = false;                            // guarded by pool_mu_
+};
+
+}  // namespace trustcse::storage

@@ -1,0 +1,280 @@
+// The in-memory backend: the whole tree in a std::map keyed by path, for tests and for runs
+// that need no persistence.
+//
+// Thread-safety: one std::shared_mutex guards all state. Reads take it shared; Submit takes it
+// exclusive and runs the WriteFn right away on the calling thread, so WriteFns from different
+// threads run one after another, as on a single writer thread. A failing WriteFn is undone from
+// an undo log before the lock is released, so readers never see its effects. `done` is called
+// after the lock is released (it may read or Submit again). A WriteFn must use its WriteTxn, not
+// the Store, or it deadlocks.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace trustcse::storage {
+namespace {
+
+class MemoryStore;
+
+class MemoryTxn final : public WriteTxn {
+ public:
+  explicit MemoryTxn(MemoryStore& store) : store_(store) {}
+
+  Result<std::optional<ResourceRecord>> Get(std::string_view ri) override;
+  Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override;
+  Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty, ChildOrder order,
+                                               size_t limit) override;
+  Status Insert(const ResourceRecord& rec) override;
+  Status Update(const ResourceRecord& rec) override;
+  Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override;
+  Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override;
+
+  // Reverts everything this transaction did, newest change first.
+  void Rollback();
+
+ private:
+  // One reversible change: either "erase the record with this ri" (undoes an insert) or
+  // "put this old record back" (undoes an update or a delete).
+  struct Undo {
+    bool erase;
+    ResourceRecord rec;  // for erase only rec.ri is used
+  };
+
+  MemoryStore& store_;
+  std::vector<Undo> undo_;
+};
+
+class MemoryStore final : public Store {
+ public:
+  Result<std::optional<ResourceRecord>> Get(std::string_view ri) override {
+    std::shared_lock lock(mu_);
+    return GetLocked(ri);
+  }
+  Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override {
+    std::shared_lock lock(mu_);
+    return GetByPathLocked(path);
+  }
+  Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty, ChildOrder order,
+                                               size_t limit) override {
+    std::shared_lock lock(mu_);
+    return ChildrenLocked(pi, ty, order, limit);
+  }
+  Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) override;
+  Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) override;
+  void Submit(WriteFn fn, WriteDone done) override;
+  void Close() override {
+    std::unique_lock lock(mu_);
+    closed_ = true;
+  }
+
+ private:
+  friend class MemoryTxn;
+
+  std::optional<ResourceRecord> GetLocked(std::string_view ri) const {
+    auto it = path_by_ri_.find(std::string(ri));
+    if (it == path_by_ri_.end()) return std::nullopt;
+    return by_path_.at(it->second);
+  }
+  std::optional<ResourceRecord> GetByPathLocked(std::string_view path) const {
+    auto it = by_path_.find(path);
+    if (it == by_path_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<ResourceRecord> ChildrenLocked(std::string_view pi, int ty, ChildOrder order,
+                                             size_t limit) const;
+  std::pair<uint64_t, uint64_t> CountChildrenLocked(std::string_view pi, int ty) const;
+
+  // Index maintenance; callers have checked uniqueness.
+  void PutRaw(const ResourceRecord& rec) {
+    by_path_[rec.path] = rec;
+    path_by_ri_[rec.ri] = rec.path;
+    children_[rec.pi].insert(rec.ri);
+  }
+  void EraseRaw(const std::string& ri) {
+    auto it = path_by_ri_.find(ri);
+    if (it == path_by_ri_.end()) return;
+    auto rec = by_path_.find(it->second);
+    auto kids = children_.find(rec->second.pi);
+    if (kids != children_.end()) {
+      kids->second.erase(ri);
+      if (kids->second.empty()) children_.erase(kids);
+    }
+    by_path_.erase(rec);
+    path_by_ri_.erase(it);
+  }
+
+  std::shared_mutex mu_;
+  bool closed_ = false;
+  std::map<std::string, ResourceRecord, std::less<>> by_path_;  // path order = result order
+  std::unordered_map<std::string, std::string> path_by_ri_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> children_;  // pi -> ri
+};
+
+std::vector<ResourceRecord> MemoryStore::ChildrenLocked(std::string_view pi, int ty,
+                                                        ChildOrder order, size_t limit) const {
+  std::vector<ResourceRecord> out;
+  auto kids = children_.find(std::string(pi));
+  if (kids == children_.end()) return out;
+  for (const std::string& ri : kids->second) {
+    const ResourceRecord& r = by_path_.at(path_by_ri_.at(ri));
+    if (ty == 0 || r.ty == ty) out.push_back(r);
+  }
+  // ct, then ri, the same total order the SQL backends use.
+  auto older = [](const ResourceRecord& a, const ResourceRecord& b) {
+    return a.ct != b.ct ? a.ct < b.ct : a.ri < b.ri;
+  };
+  if (order == ChildOrder::kOldestFirst) {
+    std::sort(out.begin(), out.end(), older);
+  } else {
+    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return older(b, a); });
+  }
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+std::pair<uint64_t, uint64_t> MemoryStore::CountChildrenLocked(std::string_view pi, int ty) const {
+  uint64_t count = 0;
+  uint64_t size = 0;
+  auto kids = children_.find(std::string(pi));
+  if (kids == children_.end()) return {0, 0};
+  for (const std::string& ri : kids->second) {
+    const ResourceRecord& r = by_path_.at(path_by_ri_.at(ri));
+    if (ty != 0 && r.ty != ty) continue;
+    ++count;
+    size += r.cs;
+  }
+  return {count, size};
+}
+
+Result<std::vector<ResourceRecord>> MemoryStore::Discover(const DiscoveryQuery& q) {
+  std::shared_lock lock(mu_);
+  std::vector<ResourceRecord> out;
+  auto begin = by_path_.begin();
+  auto end = by_path_.end();
+  if (!q.root_path.empty()) {
+    begin = by_path_.lower_bound(q.root_path + "/");
+    end = by_path_.lower_bound(q.root_path + "0");
+  }
+  const int root_depth = PathDepth(q.root_path);
+  size_t skipped = 0;
+  for (auto it = begin; it != end && out.size() < q.limit; ++it) {
+    if (!IsBelow(it->first, q.root_path)) continue;  // only the empty path, for root ""
+    if (!Matches(q, it->second, PathDepth(it->first) - root_depth)) continue;
+    if (skipped < q.offset) {
+      ++skipped;
+      continue;
+    }
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::vector<ResourceRecord>> MemoryStore::Expired(std::string_view now, size_t limit) {
+  std::shared_lock lock(mu_);
+  std::vector<ResourceRecord> out;
+  for (const auto& [path, r] : by_path_) {
+    if (out.size() >= limit) break;
+    if (!r.et.empty() && r.et < now) out.push_back(r);
+  }
+  return out;
+}
+
+void MemoryStore::Submit(WriteFn fn, WriteDone done) {
+  Status status;
+  {
+    std::unique_lock lock(mu_);
+    if (closed_) {
+      status = Status::Internal("storage closed");
+    } else {
+      MemoryTxn txn(*this);
+      try {
+        if (fn) status = fn(txn);
+      } catch (...) {
+        // Keep the contract that a failing WriteFn leaves nothing behind, even if it throws.
+        status = Status::Internal("storage error");
+      }
+      if (!status.ok()) txn.Rollback();
+    }
+  }
+  if (done) done(std::move(status));
+}
+
+Result<std::optional<ResourceRecord>> MemoryTxn::Get(std::string_view ri) {
+  return store_.GetLocked(ri);
+}
+
+Result<std::optional<ResourceRecord>> MemoryTxn::GetByPath(std::string_view path) {
+  return store_.GetByPathLocked(path);
+}
+
+Result<std::vector<ResourceRecord>> MemoryTxn::Children(std::string_view pi, int ty,
+                                                        ChildOrder order, size_t limit) {
+  return store_.ChildrenLocked(pi, ty, order, limit);
+}
+
+Result<std::pair<uint64_t, uint64_t>> MemoryTxn::CountChildren(std::string_view pi, int ty) {
+  return store_.CountChildrenLocked(pi, ty);
+}
+
+Status MemoryTxn::Insert(const ResourceRecord& rec) {
+  if (store_.path_by_ri_.count(rec.ri) != 0) {
+    return Status::Conflict("resource id already exists");
+  }
+  if (store_.by_path_.count(rec.path) != 0) return Status::Conflict("resource already exists");
+  store_.PutRaw(rec);
+  ResourceRecord key;
+  key.ri = rec.ri;
+  undo_.push_back({true, std::move(key)});
+  return Status::Ok();
+}
+
+Status MemoryTxn::Update(const ResourceRecord& rec) {
+  auto it = store_.path_by_ri_.find(rec.ri);
+  if (it == store_.path_by_ri_.end()) return Status::NotFound("resource does not exist");
+  if (it->second != rec.path && store_.by_path_.count(rec.path) != 0) {
+    return Status::Conflict("resource already exists");
+  }
+  ResourceRecord old = store_.by_path_.at(it->second);
+  store_.EraseRaw(rec.ri);
+  store_.PutRaw(rec);
+  undo_.push_back({false, std::move(old)});
+  return Status::Ok();
+}
+
+Result<std::vector<ResourceRecord>> MemoryTxn::DeleteSubtree(std::string_view ri) {
+  auto it = store_.path_by_ri_.find(std::string(ri));
+  if (it == store_.path_by_ri_.end()) return Err(Status::NotFound("resource does not exist"));
+  const std::string root = it->second;
+  std::vector<ResourceRecord> deleted;
+  deleted.push_back(store_.by_path_.at(root));
+  auto begin = store_.by_path_.lower_bound(root + "/");
+  auto end = store_.by_path_.lower_bound(root + "0");
+  for (auto p = begin; p != end; ++p) deleted.push_back(p->second);
+  for (const ResourceRecord& r : deleted) {
+    store_.EraseRaw(r.ri);
+    undo_.push_back({false, r});
+  }
+  return deleted;
+}
+
+void MemoryTxn::Rollback() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    store_.EraseRaw(it->rec.ri);
+    if (!it->erase) store_.PutRaw(it->rec);
+  }
+  undo_.clear();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> OpenMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace trustcse::storage

@@ -1,0 +1,76 @@
+#include "storage/query.h"
+
+#include <algorithm>
+
+namespace trustcse::storage {
+
+namespace {
+
+template <typename T>
+bool Contains(const std::vector<T>& values, const T& v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+}  // namespace
+
+bool DiscoveryQuery::Unconditional() const {
+  return types.empty() && labels.empty() && names.empty() && content_types.empty() &&
+         !created_before && !created_after && !modified_since && !unmodified_since &&
+         !expire_before && !expire_after && !state_tag_smaller && !state_tag_bigger &&
+         !size_above && !size_below;
+}
+
+bool Matches(const DiscoveryQuery& q, const ResourceRecord& r, int level) {
+  // The level limit and the subtree are the scope of the query, not conditions: they always
+  // apply, whatever `combine` says.
+  if (level < 1) return false;
+  if (q.max_level > 0 && level > q.max_level) return false;
+
+  bool any_condition = false;
+  bool all_match = true;
+  bool some_match = false;
+  auto condition = [&](bool m) {
+    any_condition = true;
+    all_match = all_match && m;
+    some_match = some_match || m;
+  };
+
+  if (!q.types.empty()) condition(Contains(q.types, r.ty));
+  if (!q.labels.empty()) {
+    condition(std::any_of(r.lbl.begin(), r.lbl.end(),
+                          [&](const std::string& l) { return Contains(q.labels, l); }));
+  }
+  if (!q.names.empty()) condition(Contains(q.names, r.rn));
+  if (!q.content_types.empty()) condition(Contains(q.content_types, r.cty));
+  // Timestamps compare as byte strings: the storage form sorts in time order.
+  if (q.created_before) condition(r.ct < *q.created_before);
+  if (q.created_after) condition(r.ct > *q.created_after);
+  if (q.modified_since) condition(r.lt >= *q.modified_since);
+  if (q.unmodified_since) condition(r.lt < *q.unmodified_since);
+  // An empty et means "never expires", i.e. later than any value: it never matches exb and
+  // always matches exa. The SQL backends spell this out the same way.
+  if (q.expire_before) condition(!r.et.empty() && r.et < *q.expire_before);
+  if (q.expire_after) condition(r.et.empty() || r.et > *q.expire_after);
+  if (q.state_tag_smaller) condition(r.st < *q.state_tag_smaller);
+  if (q.state_tag_bigger) condition(r.st > *q.state_tag_bigger);
+  if (q.size_above) condition(r.cs >= *q.size_above);
+  if (q.size_below) condition(r.cs < *q.size_below);
+
+  if (!any_condition) return true;
+  return q.combine == Combine::kAnd ? all_match : some_match;
+}
+
+int PathDepth(const std::string& path) {
+  if (path.empty()) return 0;
+  return 1 + static_cast<int>(std::count(path.begin(), path.end(), '/'));
+}
+
+bool IsBelow(const std::string& path, const std::string& root) {
+  // Exactly the byte range [root + "/", root + "0") the SQL backends scan ('0' is '/' + 1), so
+  // "cse-in/ae10" is not below "cse-in/ae1". The empty root is the parent of every path.
+  if (root.empty()) return !path.empty();
+  return path.size() > root.size() && path[root.size()] == '/' &&
+         path.compare(0, root.size(), root) == 0;
+}
+
+}  // namespace trustcse::storage

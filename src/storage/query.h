@@ -1,0 +1,59 @@
+// Declarative queries over the resource tree.
+//
+// A DiscoveryQuery describes which resources of a subtree to list, in data a database can run
+// natively (SQL in the SQLite and PostgreSQL backends) instead of a callable the storage would
+// have to apply row by row. The semantics follow oneM2M filterCriteria (TS-0004 §6.3.5.8):
+//  - conditions of different kinds are combined with `combine` (AND by default, OR if fo=2);
+//  - several values of one kind (types, labels, names, content types) are OR'ed among themselves;
+//  - the subtree root itself is never part of the result;
+//  - results are ordered by path (a parent before its children) and then cut by offset/limit.
+// Value types, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/record.h"
+
+namespace trustcse::storage {
+
+enum class Combine { kAnd, kOr };
+
+struct DiscoveryQuery {
+  std::string root_path;      // structured path of the subtree root
+  int max_level = 0;          // 0 = unlimited; 1 = direct children only
+  std::vector<int> types;     // ty
+  std::vector<std::string> labels;         // lbl
+  std::vector<std::string> names;          // rn
+  std::vector<std::string> content_types;  // cty
+  std::optional<std::string> created_before;    // crb: ct <  value
+  std::optional<std::string> created_after;     // cra: ct >  value
+  std::optional<std::string> modified_since;    // ms:  lt >= value
+  std::optional<std::string> unmodified_since;  // us:  lt <  value
+  std::optional<std::string> expire_before;     // exb: et <  value
+  std::optional<std::string> expire_after;      // exa: et >  value
+  std::optional<uint64_t> state_tag_smaller;    // sts: st <  value
+  std::optional<uint64_t> state_tag_bigger;     // stb: st >  value
+  std::optional<uint64_t> size_above;           // sza: cs >= value
+  std::optional<uint64_t> size_below;           // szb: cs <  value
+  Combine combine = Combine::kAnd;
+  size_t offset = 0;             // rows to skip (fc ofst − 1)
+  size_t limit = SIZE_MAX;       // max rows
+
+  // True when no condition restricts the result (everything in the subtree matches).
+  bool Unconditional() const;
+};
+
+// Evaluates the query's conditions against one record, exactly as the SQL backends do.
+// `level` is the record's depth below root_path (1 = direct child). Used by the memory backend
+// and by tests that check backends agree.
+bool Matches(const DiscoveryQuery& q, const ResourceRecord& r, int level);
+
+// Depth of a structured path ("cse-in" = 1, "cse-in/ae1" = 2).
+int PathDepth(const std::string& path);
+// True if `path` lies strictly below `root` in the tree.
+bool IsBelow(const std::string& path, const std::string& root);
+
+}  // namespace trustcse::storage

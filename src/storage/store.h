@@ -1,0 +1,88 @@
+// Store: the one storage interface of trustcse.
+//
+// Backends: storage/embedded (SQLite, WAL, the default), storage/memory (tests), and later
+// storage/postgres. Every backend implements the same contract:
+//
+// Reads (Get, GetByPath, Children, Discover, Expired) may be called from any thread at any time
+// and see only committed data. They do not block on writers.
+//
+// Writes go through Submit(). A WriteFn runs on the backend's single writer thread inside its
+// own atomic unit (a SAVEPOINT in SQLite): if it returns a non-OK Status, nothing it did is kept
+// and `done` receives that Status. The writer groups the WriteFns that arrive together into one
+// durable transaction (group commit); `done` is called only after that transaction is durable
+// (fsync'd), so a request acknowledged from `done` survives kill -9. `done` runs on the writer
+// thread: it must be short and must not call Submit synchronously and wait on it.
+//
+// Because all WriteFns run one after another on one thread, a WriteFn may read state through the
+// WriteTxn, decide, and write, without races (read-modify-write of counters, conflict checks).
+//
+// Errors: storage failures surface as Status 5000 with a generic message; details go to the log.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/query.h"
+#include "storage/record.h"
+
+namespace trustcse::storage {
+
+enum class ChildOrder { kOldestFirst, kNewestFirst };
+
+// Reading operations shared by the Store (committed view) and the WriteTxn (the writer's view,
+// which includes its own uncommitted changes).
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  virtual Result<std::optional<ResourceRecord>> Get(std::string_view ri) = 0;
+  virtual Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) = 0;
+  // Direct children of `pi`, optionally only of type `ty` (0 = any), ordered by creation time.
+  virtual Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty,
+                                                       ChildOrder order, size_t limit) = 0;
+};
+
+class WriteTxn : public ReadView {
+ public:
+  // Fails with 4105 if the path or ri already exists.
+  virtual Status Insert(const ResourceRecord& rec) = 0;
+  // Replaces the record with the same ri. 4004 if absent.
+  virtual Status Update(const ResourceRecord& rec) = 0;
+  // Deletes the resource and its whole subtree; returns the deleted records (root first).
+  virtual Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) = 0;
+  // Number and total cs of the direct children of `pi` of type `ty`.
+  virtual Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) = 0;
+};
+
+using WriteFn = std::function<Status(WriteTxn&)>;
+using WriteDone = std::function<void(Status)>;
+
+class Store : public ReadView {
+ public:
+  // Resources below `q.root_path` matching `q`, as records (path order, offset/limit applied).
+  virtual Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) = 0;
+  // Resources whose et is set and earlier than `now` (timestamp string), at most `limit`.
+  virtual Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) = 0;
+  // Queues `fn` for the writer; see the class comment for the guarantees.
+  virtual void Submit(WriteFn fn, WriteDone done) = 0;
+  // Runs `fn` and waits for its durable completion. For start-up and tests, not the request path.
+  Status SubmitAndWait(WriteFn fn);
+  // Stops the writer after finishing what was submitted. Idempotent.
+  virtual void Close() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;            // database file; its directory must exist
+  size_t max_batch = 512;      // most WriteFns per group commit
+  bool synchronous_full = true;  // fsync every commit (durability); off only in benchmarks
+};
+
+std::unique_ptr<Store> OpenMemoryStore();
+// Opens (creating if needed) a SQLite database in WAL mode and starts its writer thread.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace trustcse::storage

@@ -1,0 +1,719 @@
+// Tests of the Store contract (storage/store.h). The behaviour tests run against every backend;
+// durability, group commit and isolation tests run against SQLite only, and one test checks
+// that the backends answer random queries identically.
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "storage/embedded/sqlite_store.h"
+#include "storage/query.h"
+
+namespace trustcse::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp directory, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "trustcse-store-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A record whose ri, pi and rn follow from its path.
+ResourceRecord Rec(const std::string& path, int ty = 3, const std::string& ct = "20240101T000000",
+                   std::vector<std::string> lbl = {}) {
+  ResourceRecord r;
+  r.path = path;
+  size_t slash = path.rfind('/');
+  r.rn = slash == std::string::npos ? path : path.substr(slash + 1);
+  r.ri = "id:" + path;
+  r.pi = slash == std::string::npos ? "" : "id:" + path.substr(0, slash);
+  r.ty = ty;
+  r.ct = ct;
+  r.lt = ct;
+  r.lbl = std::move(lbl);
+  r.body = R"({"rn":")" + r.rn + R"("})";
+  return r;
+}
+
+// Queries and options are built field by field: designated initializers that leave fields out
+// trip GCC's -Wmissing-field-initializers.
+DiscoveryQuery Query(std::string root) {
+  DiscoveryQuery q;
+  q.root_path = std::move(root);
+  return q;
+}
+template <typename F>
+DiscoveryQuery Query(std::string root, F&& set) {
+  DiscoveryQuery q = Query(std::move(root));
+  set(q);
+  return q;
+}
+
+SqliteOptions Options(std::string path, size_t max_batch = 512) {
+  SqliteOptions options;
+  options.path = std::move(path);
+  options.max_batch = max_batch;
+  return options;
+}
+
+auto Fields(const ResourceRecord& r) {
+  return std::tie(r.ri, r.pi, r.rn, r.path, r.ty, r.ct, r.lt, r.et, r.st, r.cr, r.cs, r.cty, r.lbl,
+                  r.body);
+}
+
+std::vector<std::string> Paths(const std::vector<ResourceRecord>& records) {
+  std::vector<std::string> out;
+  for (const ResourceRecord& r : records) out.push_back(r.path);
+  return out;
+}
+
+// Collects the statuses of asynchronous Submits and waits for all of them.
+class DoneCollector {
+ public:
+  WriteDone Slot() {
+    std::lock_guard lock(mu_);
+    size_t i = statuses_.size();
+    statuses_.emplace_back();
+    return [this, i](Status s) {
+      std::lock_guard lock(mu_);
+      statuses_[i] = std::move(s);
+      ++finished_;
+      cv_.notify_all();
+    };
+  }
+  std::vector<Status> Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return finished_ == statuses_.size(); });
+    return statuses_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Status> statuses_;
+  size_t finished_ = 0;
+};
+
+// Holds the SQLite writer inside a WriteFn, so that what is submitted meanwhile queues up and
+// goes into the next batch together.
+class WriterGate {
+ public:
+  explicit WriterGate(Store& store) {
+    auto entered = std::make_shared<std::promise<void>>();
+    std::future<void> entered_future = entered->get_future();
+    std::shared_future<void> opened = open_.get_future().share();
+    store.Submit(
+        [entered, opened](WriteTxn&) {
+          entered->set_value();
+          opened.wait();
+          return Status::Ok();
+        },
+        nullptr);
+    entered_future.wait();
+  }
+  ~WriterGate() { Release(); }
+  void Release() {
+    if (!released_) open_.set_value();
+    released_ = true;
+  }
+
+ private:
+  std::promise<void> open_;
+  bool released_ = false;
+};
+
+enum class Backend { kMemory, kSqlite };
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  std::unique_ptr<Store> Open() {
+    if (GetParam() == Backend::kMemory) return OpenMemoryStore();
+    auto store = OpenSqliteStore(Options((dir_.path() / "store.db").string()));
+    if (!store) return nullptr;
+    return std::move(*store);
+  }
+
+  bool IsSqlite() const { return GetParam() == Backend::kSqlite; }
+
+  Status Insert(const ResourceRecord& r) {
+    return store_->SubmitAndWait([r](WriteTxn& txn) { return txn.Insert(r); });
+  }
+  void InsertAll(const std::vector<ResourceRecord>& records) {
+    for (const ResourceRecord& r : records) ASSERT_TRUE(Insert(r).ok()) << r.path;
+  }
+  std::vector<std::string> DiscoverPaths(const DiscoveryQuery& q) {
+    auto found = store_->Discover(q);
+    EXPECT_TRUE(found.has_value());
+    return found ? Paths(*found) : std::vector<std::string>{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::kMemory, Backend::kSqlite),
+                         [](const auto& info) {
+                           return info.param == Backend::kMemory ? "Memory" : "Sqlite";
+                         });
+
+TEST_P(StoreTest, InsertThenGetReturnsSameRecord) {
+  ResourceRecord r = Rec("cse-in/ae1/cnt1/cin1", 4, "20240102T030405,123456", {"zeta", "alpha"});
+  r.et = "20991231T235959";
+  r.st = 7;
+  r.cs = 42;
+  r.cr = "Cae1";
+  r.cty = "text/plain";
+  r.body = R"({"con":"h\u00e9llo \"x\"","lbl":["zeta","alpha"]})";
+  ASSERT_TRUE(Insert(r).ok());
+
+  auto by_ri = store_->Get(r.ri);
+  ASSERT_TRUE(by_ri.has_value());
+  ASSERT_TRUE(by_ri->has_value());
+  EXPECT_EQ(Fields(**by_ri), Fields(r));
+  auto by_path = store_->GetByPath(r.path);
+  ASSERT_TRUE(by_path.has_value() && by_path->has_value());
+  EXPECT_EQ(Fields(**by_path), Fields(r));
+
+  auto missing = store_->Get("id:nope");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreTest, RejectsDuplicatePath) {
+  ASSERT_TRUE(Insert(Rec("cse-in/ae1")).ok());
+  ResourceRecord dup = Rec("cse-in/ae1");
+  dup.ri = "id:other";
+  Status s = Insert(dup);
+  EXPECT_EQ(s.code(), Rsc::kConflict);
+  EXPECT_FALSE(store_->Get("id:other")->has_value());
+}
+
+TEST_P(StoreTest, RejectsDuplicateRi) {
+  ASSERT_TRUE(Insert(Rec("cse-in/ae1")).ok());
+  ResourceRecord dup = Rec("cse-in/ae2");
+  dup.ri = "id:cse-in/ae1";
+  EXPECT_EQ(Insert(dup).code(), Rsc::kConflict);
+  EXPECT_FALSE(store_->GetByPath("cse-in/ae2")->has_value());
+}
+
+TEST_P(StoreTest, UpdateReplacesRecordAndLabels) {
+  ASSERT_TRUE(Insert(Rec("cse-in/ae1", 2, "20240101T000000", {"old"})).ok());
+  ResourceRecord updated = Rec("cse-in/ae1", 2, "20240101T000000", {"new1", "new0"});
+  updated.lt = "20240105T000000";
+  updated.body = R"({"updated":true})";
+  ASSERT_TRUE(store_->SubmitAndWait([&](WriteTxn& t) { return t.Update(updated); }).ok());
+
+  EXPECT_EQ(Fields(**store_->Get(updated.ri)), Fields(updated));
+  DiscoveryQuery q = Query("cse-in", [](DiscoveryQuery& q) { q.labels = {"old"}; });
+  EXPECT_TRUE(DiscoverPaths(q).empty());
+  q.labels = {"new0"};
+  EXPECT_EQ(DiscoverPaths(q), std::vector<std::string>{"cse-in/ae1"});
+
+  ResourceRecord absent = Rec("cse-in/ae9");
+  EXPECT_EQ(store_->SubmitAndWait([&](WriteTxn& t) { return t.Update(absent); }).code(),
+            Rsc::kNotFound);
+}
+
+TEST_P(StoreTest, WriteTxnSeesItsOwnWrites) {
+  ASSERT_TRUE(Insert(Rec("cse-in")).ok());
+  Status s = store_->SubmitAndWait([](WriteTxn& t) -> Status {
+    ResourceRecord a = Rec("cse-in/cnt/a", 4);
+    a.cs = 10;
+    ResourceRecord b = Rec("cse-in/cnt/b", 4);
+    b.cs = 5;
+    for (const auto& r : {Rec("cse-in/cnt", 3), a, b, Rec("cse-in/cnt/sub", 23)}) {
+      Status st = t.Insert(r);
+      if (!st.ok()) return st;
+    }
+    auto got = t.GetByPath("cse-in/cnt/a");
+    if (!got || !*got) return Status::Internal("own insert not visible");
+    auto count = t.CountChildren("id:cse-in/cnt", 4);
+    if (!count || *count != std::make_pair<uint64_t, uint64_t>(2, 15)) {
+      return Status::Internal("wrong count");
+    }
+    auto kids = t.Children("id:cse-in/cnt", 0, ChildOrder::kOldestFirst, SIZE_MAX);
+    if (!kids || kids->size() != 3) return Status::Internal("wrong children");
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+TEST_P(StoreTest, FailingWriteFnLeavesNothing) {
+  ResourceRecord keep = Rec("cse-in/keep", 2, "20240101T000000", {"k"});
+  InsertAll({Rec("cse-in"), keep, Rec("cse-in/keep/child")});
+
+  // On SQLite the gate puts both functions into one batch: one savepoint is rolled back, the
+  // other committed in the same transaction.
+  std::optional<WriterGate> gate;
+  if (IsSqlite()) gate.emplace(*store_);
+  DoneCollector done;
+  store_->Submit(
+      [&](WriteTxn& t) -> Status {
+        EXPECT_TRUE(t.Insert(Rec("cse-in/bad", 3, "20240101T000000", {"b"})).ok());
+        ResourceRecord changed = keep;
+        changed.lbl = {"changed"};
+        changed.body = "{}";
+        EXPECT_TRUE(t.Update(changed).ok());
+        EXPECT_TRUE(t.DeleteSubtree("id:cse-in/keep/child").has_value());
+        EXPECT_TRUE(t.GetByPath("cse-in/bad")->has_value());
+        return Status::BadRequest("changed my mind");
+      },
+      done.Slot());
+  store_->Submit([](WriteTxn& t) { return t.Insert(Rec("cse-in/good")); }, done.Slot());
+  if (gate) gate->Release();
+  std::vector<Status> results = done.Wait();
+
+  EXPECT_EQ(results[0].code(), Rsc::kBadRequest);
+  EXPECT_EQ(results[0].message(), "changed my mind");
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_FALSE(store_->GetByPath("cse-in/bad")->has_value());
+  EXPECT_FALSE(store_->Get("id:cse-in/bad")->has_value());
+  EXPECT_TRUE(store_->GetByPath("cse-in/good")->has_value());
+  EXPECT_TRUE(store_->GetByPath("cse-in/keep/child")->has_value());
+  EXPECT_EQ(Fields(**store_->Get(keep.ri)), Fields(keep));
+  EXPECT_TRUE(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) {
+                q.labels = {"b", "changed"};
+              })).empty());
+}
+
+TEST_P(StoreTest, DeleteSubtreeRemovesDescendantsOnly) {
+  InsertAll({Rec("cse-in"), Rec("cse-in/ae1", 2, "20240101T000000", {"x"}),
+             Rec("cse-in/ae1/cnt", 3, "20240101T000000", {"x"}), Rec("cse-in/ae1/cnt/cin", 4),
+             Rec("cse-in/ae10", 2, "20240101T000000", {"x"}), Rec("cse-in/ae10/cnt"),
+             Rec("cse-in/ae1-b"), Rec("cse-in/ae1.c")});
+
+  auto deleted = store_->SubmitAndWait([](WriteTxn& t) -> Status {
+    auto d = t.DeleteSubtree("id:cse-in/ae1");
+    if (!d) return d.error();
+    std::vector<std::string> want = {"cse-in/ae1", "cse-in/ae1/cnt", "cse-in/ae1/cnt/cin"};
+    return Paths(*d) == want ? Status::Ok() : Status::Internal("wrong deleted list");
+  });
+  EXPECT_TRUE(deleted.ok()) << deleted.message();
+
+  for (const char* gone : {"cse-in/ae1", "cse-in/ae1/cnt", "cse-in/ae1/cnt/cin"}) {
+    EXPECT_FALSE(store_->GetByPath(gone)->has_value()) << gone;
+  }
+  EXPECT_EQ(
+      DiscoverPaths(Query("cse-in")),
+      (std::vector<std::string>{"cse-in/ae1-b", "cse-in/ae1.c", "cse-in/ae10", "cse-in/ae10/cnt"}));
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.labels = {"x"}; })),
+            std::vector<std::string>{"cse-in/ae10"});
+
+  EXPECT_EQ(
+      store_->SubmitAndWait([](WriteTxn& t) { return t.DeleteSubtree("id:gone").error(); }).code(),
+      Rsc::kNotFound);
+}
+
+TEST_P(StoreTest, ChildrenOrderedByCreationTime) {
+  InsertAll({Rec("cse-in"), Rec("cse-in/c", 3, "20240103T000000"),
+             Rec("cse-in/a", 4, "20240101T000000"), Rec("cse-in/b2", 4, "20240102T000000"),
+             Rec("cse-in/b1", 4, "20240102T000000"), Rec("cse-in/a/grandchild", 4, "20230101")});
+  auto paths = [&](int ty, ChildOrder order, size_t limit) {
+    auto kids = store_->Children("id:cse-in", ty, order, limit);
+    EXPECT_TRUE(kids.has_value());
+    return kids ? Paths(*kids) : std::vector<std::string>{};
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(paths(0, ChildOrder::kOldestFirst, SIZE_MAX),
+            (V{"cse-in/a", "cse-in/b1", "cse-in/b2", "cse-in/c"}));
+  EXPECT_EQ(paths(0, ChildOrder::kNewestFirst, SIZE_MAX),
+            (V{"cse-in/c", "cse-in/b2", "cse-in/b1", "cse-in/a"}));
+  EXPECT_EQ(paths(4, ChildOrder::kOldestFirst, 2), (V{"cse-in/a", "cse-in/b1"}));
+  EXPECT_EQ(paths(4, ChildOrder::kNewestFirst, 1), (V{"cse-in/b2"}));
+  EXPECT_EQ(paths(9, ChildOrder::kOldestFirst, SIZE_MAX), V{});
+  EXPECT_EQ(paths(0, ChildOrder::kOldestFirst, 0), V{});
+}
+
+TEST_P(StoreTest, DiscoverByLabelAndType) {
+  InsertAll({Rec("cse-in"), Rec("cse-in/ae", 2, "20240101T000000", {"red"}),
+             Rec("cse-in/ae/cnt", 3, "20240101T000000", {"red", "big"}),
+             Rec("cse-in/ae/cnt/cin", 4, "20240101T000000", {"blue"}),
+             Rec("cse-in/ae/cnt/cin2", 4, "20240101T000000", {"red"})});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.labels = {"red"}; })),
+            (V{"cse-in/ae", "cse-in/ae/cnt", "cse-in/ae/cnt/cin2"}));
+  // Several values of one kind are OR'ed, kinds are AND'ed.
+  EXPECT_EQ(DiscoverPaths(Query("cse-in",
+                                [](DiscoveryQuery& q) {
+                                  q.types = {3, 4};
+                                  q.labels = {"red", "blue"};
+                                })),
+            (V{"cse-in/ae/cnt", "cse-in/ae/cnt/cin", "cse-in/ae/cnt/cin2"}));
+  EXPECT_EQ(DiscoverPaths(Query("cse-in",
+                                [](DiscoveryQuery& q) {
+                                  q.types = {4};
+                                  q.labels = {"big"};
+                                })),
+            V{});
+  // The root itself is never part of the result.
+  EXPECT_EQ(DiscoverPaths(Query("cse-in/ae", [](DiscoveryQuery& q) { q.labels = {"red"}; })),
+            (V{"cse-in/ae/cnt", "cse-in/ae/cnt/cin2"}));
+  // Values are bound, not spliced into SQL.
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.names = {"x' OR '1'='1"}; })),
+            V{});
+}
+
+TEST_P(StoreTest, DiscoverOrCombine) {
+  ResourceRecord big = Rec("cse-in/big", 4);
+  big.cs = 100;
+  ResourceRecord late = Rec("cse-in/late", 4, "20250101T000000");
+  InsertAll({Rec("cse-in"), Rec("cse-in/red", 3, "20240101T000000", {"red"}), big, late,
+             Rec("cse-in/plain", 3)});
+  DiscoveryQuery q = Query("cse-in", [](DiscoveryQuery& q) {
+    q.labels = {"red"};
+    q.created_after = "20241231T000000";
+    q.size_above = 50;
+    q.combine = Combine::kOr;
+  });
+  using V = std::vector<std::string>;
+  EXPECT_EQ(DiscoverPaths(q), (V{"cse-in/big", "cse-in/late", "cse-in/red"}));
+  q.combine = Combine::kAnd;
+  EXPECT_EQ(DiscoverPaths(q), V{});
+  // With no condition, OR matches everything as AND does.
+  EXPECT_EQ(
+      DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.combine = Combine::kOr; })).size(),
+      4u);
+}
+
+TEST_P(StoreTest, DiscoverLevelLimit) {
+  InsertAll({Rec("cse-in"), Rec("cse-in/a"), Rec("cse-in/a/b"), Rec("cse-in/a/b/c")});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.max_level = 1; })),
+            V{"cse-in/a"});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.max_level = 2; })),
+            (V{"cse-in/a", "cse-in/a/b"}));
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.max_level = 0; })),
+            (V{"cse-in/a", "cse-in/a/b", "cse-in/a/b/c"}));
+  EXPECT_EQ(DiscoverPaths(Query("cse-in/a", [](DiscoveryQuery& q) { q.max_level = 1; })),
+            V{"cse-in/a/b"});
+  EXPECT_EQ(DiscoverPaths(Query("", [](DiscoveryQuery& q) { q.max_level = 1; })), V{"cse-in"});
+}
+
+TEST_P(StoreTest, DiscoverOffsetLimit) {
+  InsertAll(
+      {Rec("cse-in"), Rec("cse-in/c1"), Rec("cse-in/c2"), Rec("cse-in/c3"), Rec("cse-in/c4")});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(DiscoverPaths(Query("cse-in",
+                                [](DiscoveryQuery& q) {
+                                  q.offset = 1;
+                                  q.limit = 2;
+                                })),
+            (V{"cse-in/c2", "cse-in/c3"}));
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.offset = 3; })),
+            V{"cse-in/c4"});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.offset = 10; })), V{});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.limit = 0; })), V{});
+}
+
+TEST_P(StoreTest, ExpiredListsOnlyPastEt) {
+  ResourceRecord past1 = Rec("cse-in/p1");
+  past1.et = "20240101T000000";
+  ResourceRecord past2 = Rec("cse-in/p0");
+  past2.et = "20240301T000000";
+  ResourceRecord future = Rec("cse-in/f");
+  future.et = "20300101T000000";
+  InsertAll({Rec("cse-in"), past1, past2, future, Rec("cse-in/never")});
+  auto expired = store_->Expired("20250101T000000", 10);
+  ASSERT_TRUE(expired.has_value());
+  EXPECT_EQ(Paths(*expired), (std::vector<std::string>{"cse-in/p0", "cse-in/p1"}));
+  EXPECT_EQ(store_->Expired("20250101T000000", 1)->size(), 1u);
+  EXPECT_TRUE(store_->Expired("20200101T000000", 10)->empty());
+}
+
+TEST_P(StoreTest, SubmitAfterCloseFails) {
+  store_->Close();
+  store_->Close();  // idempotent
+  Status s = store_->SubmitAndWait([](WriteTxn& t) { return t.Insert(Rec("cse-in")); });
+  EXPECT_EQ(s.code(), Rsc::kInternalServerError);
+}
+
+// --- SQLite only -------------------------------------------------------------------------------
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+
+  std::unique_ptr<SqliteStore> Open(size_t max_batch = 512) {
+    auto store = SqliteStore::Open(Options(db_path(), max_batch));
+    EXPECT_TRUE(store.has_value());
+    return store ? std::move(*store) : nullptr;
+  }
+  std::string db_path() const { return (dir_.path() / "store.db").string(); }
+
+  TempDir dir_;
+};
+
+TEST_F(SqliteStoreTest, DataSurvivesReopen) {
+  ResourceRecord r = Rec("cse-in/ae1", 2, "20240101T000000", {"b", "a"});
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->SubmitAndWait([&](WriteTxn& t) { return t.Insert(r); }).ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto got = store->Get(r.ri);
+  ASSERT_TRUE(got.has_value() && got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(r));
+}
+
+TEST_F(SqliteStoreTest, ManyConcurrentSubmitsAllCompleteDurably) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    DoneCollector done;
+    std::atomic<bool> writing{true};
+    // Readers run alongside and must never fail or see a partial record.
+    std::thread reader([&] {
+      while (writing) {
+        auto found = store->Discover(Query("cse-in", [](DiscoveryQuery& q) { q.limit = 50; }));
+        ASSERT_TRUE(found.has_value());
+        for (const ResourceRecord& r : *found) ASSERT_EQ(r.lbl.size(), 2u) << r.path;
+      }
+    });
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          ResourceRecord r = Rec("cse-in/t" + std::to_string(t) + "-" + std::to_string(i), 4,
+                                 "20240101T000000", {"l1", "l2"});
+          store->Submit([r](WriteTxn& txn) { return txn.Insert(r); }, done.Slot());
+        }
+      });
+    }
+    for (std::thread& w : writers) w.join();
+    std::vector<Status> results = done.Wait();
+    writing = false;
+    reader.join();
+    ASSERT_EQ(results.size(), size_t{kThreads * kPerThread});
+    for (const Status& s : results) ASSERT_TRUE(s.ok()) << s.message();
+    // Group commit: far fewer transactions than writes (not asserted exactly: timing-dependent).
+    EXPECT_LE(store->commit_count(), results.size());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto all = store->Discover(Query("cse-in"));
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->size(), size_t{kThreads * kPerThread});
+}
+
+TEST_F(SqliteStoreTest, QueuedWritesShareOneGroupCommit) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  DoneCollector done;
+  uint64_t before = store->commit_count();
+  {
+    WriterGate gate(*store);
+    for (int i = 0; i < 100; ++i) {
+      store->Submit([i](WriteTxn& t) { return t.Insert(Rec("cse-in/r" + std::to_string(i))); },
+                    done.Slot());
+    }
+  }
+  for (const Status& s : done.Wait()) ASSERT_TRUE(s.ok());
+  // One commit for the gate's batch, one for the 100 writes queued behind it.
+  EXPECT_EQ(store->commit_count() - before, 2u);
+}
+
+TEST_F(SqliteStoreTest, GroupCommitRespectsMaxBatch) {
+  auto store = Open(/*max_batch=*/10);
+  ASSERT_NE(store, nullptr);
+  DoneCollector done;
+  uint64_t before = store->commit_count();
+  {
+    WriterGate gate(*store);
+    for (int i = 0; i < 100; ++i) {
+      store->Submit([i](WriteTxn& t) { return t.Insert(Rec("cse-in/r" + std::to_string(i))); },
+                    done.Slot());
+    }
+  }
+  for (const Status& s : done.Wait()) ASSERT_TRUE(s.ok());
+  EXPECT_EQ(store->commit_count() - before, 11u);
+}
+
+TEST_F(SqliteStoreTest, ReadsSeeOnlyCommittedData) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::promise<void> inserted;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  DoneCollector done;
+  store->Submit(
+      [&inserted, released](WriteTxn& t) {
+        Status s = t.Insert(Rec("cse-in/pending"));
+        inserted.set_value();
+        released.wait();
+        return s;
+      },
+      done.Slot());
+  inserted.get_future().wait();
+  EXPECT_FALSE(store->GetByPath("cse-in/pending")->has_value());
+  EXPECT_TRUE(store->Discover(Query("cse-in"))->empty());
+  release.set_value();
+  ASSERT_TRUE(done.Wait()[0].ok());
+  EXPECT_TRUE(store->GetByPath("cse-in/pending")->has_value());
+}
+
+TEST_F(SqliteStoreTest, RefusesNewerSchemaVersion) {
+  Open().reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteStore::Open(Options(db_path()));
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code(), Rsc::kInternalServerError);
+}
+
+TEST_F(SqliteStoreTest, OpenFailsCleanlyForMissingDirectory) {
+  auto store = SqliteStore::Open(Options((dir_.path() / "no" / "such" / "x.db").string()));
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code(), Rsc::kInternalServerError);
+}
+
+// --- Backends agree ------------------------------------------------------------------------------
+
+class BackendAgreementTest : public SqliteStoreTest {};
+
+TEST_F(BackendAgreementTest, RandomQueriesGiveSameResults) {
+  std::mt19937 rng(20240611);
+  auto pick = [&](const auto& values) { return values[rng() % values.size()]; };
+  auto chance = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+  const std::vector<std::string> names = {"a", "a1", "a-1", "a.b", "b", "a0", "ae", "ae1"};
+  const std::vector<std::string> label_pool = {"l1", "l2", "l3", "key/value", ""};
+  const std::vector<std::string> times = {"20240101T000000", "20240101T000000,5", "20240102T120000",
+                                          "20240201T000000", "20250101T000000"};
+  const std::vector<std::string> ctys = {"", "text/plain", "application/json"};
+  const std::vector<int> types = {2, 3, 4, 23, 28};
+
+  std::vector<ResourceRecord> records = {Rec("cse-in", 5)};
+  std::set<std::string> used_paths = {"cse-in"};
+  while (records.size() < 400) {
+    const ResourceRecord& parent = records[rng() % records.size()];
+    if (PathDepth(parent.path) >= 6) continue;
+    std::string path = parent.path + "/" + pick(names);
+    if (chance(50)) path += std::to_string(rng() % 20);
+    if (!used_paths.insert(path).second) continue;
+    ResourceRecord r = Rec(path, pick(types), pick(times));
+    r.lt = std::max(r.ct, pick(times));
+    r.et = chance(30) ? "" : pick(times);
+    r.st = rng() % 20;
+    r.cs = rng() % 20;
+    r.cty = pick(ctys);
+    for (const std::string& l : label_pool) {
+      if (chance(30)) r.lbl.push_back(l);
+    }
+    records.push_back(r);
+  }
+
+  auto memory = OpenMemoryStore();
+  auto sqlite = Open();
+  ASSERT_NE(sqlite, nullptr);
+  for (Store* store : {memory.get(), static_cast<Store*>(sqlite.get())}) {
+    Status s = store->SubmitAndWait([&](WriteTxn& t) -> Status {
+      for (const ResourceRecord& r : records) {
+        Status st = t.Insert(r);
+        if (!st.ok()) return st;
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  auto maybe_time = [&]() -> std::optional<std::string> {
+    if (!chance(20)) return std::nullopt;
+    return pick(times);
+  };
+  auto maybe_num = [&]() -> std::optional<uint64_t> {
+    if (!chance(20)) return std::nullopt;
+    return chance(10) ? std::numeric_limits<uint64_t>::max() : rng() % 22;
+  };
+  int nonempty = 0;
+  for (int i = 0; i < 400; ++i) {
+    DiscoveryQuery q;
+    q.root_path = chance(10) ? "" : chance(5) ? "cse-in/none" : records[rng() % 60].path;
+    q.max_level = chance(50) ? 0 : static_cast<int>(rng() % 4);
+    if (chance(25)) q.types = {pick(types), pick(types)};
+    if (chance(25)) q.labels = {pick(label_pool)};
+    if (chance(10)) q.labels.push_back(pick(label_pool));
+    if (chance(15)) q.names = {pick(names), pick(names) + std::to_string(rng() % 20)};
+    if (chance(15)) q.content_types = {pick(ctys)};
+    q.created_before = maybe_time();
+    q.created_after = maybe_time();
+    q.modified_since = maybe_time();
+    q.unmodified_since = maybe_time();
+    q.expire_before = maybe_time();
+    q.expire_after = maybe_time();
+    q.state_tag_smaller = maybe_num();
+    q.state_tag_bigger = maybe_num();
+    q.size_above = maybe_num();
+    q.size_below = maybe_num();
+    q.combine = chance(50) ? Combine::kAnd : Combine::kOr;
+    if (chance(30)) q.offset = rng() % 10;
+    if (chance(30)) q.limit = rng() % 15;
+
+    auto from_memory = memory->Discover(q);
+    auto from_sqlite = sqlite->Discover(q);
+    ASSERT_TRUE(from_memory.has_value());
+    ASSERT_TRUE(from_sqlite.has_value());
+    ASSERT_EQ(Paths(*from_memory), Paths(*from_sqlite)) << "query " << i;
+    for (size_t k = 0; k < from_memory->size(); ++k) {
+      ASSERT_EQ(Fields((*from_memory)[k]), Fields((*from_sqlite)[k]));
+    }
+    if (!from_memory->empty()) ++nonempty;
+  }
+  EXPECT_GT(nonempty, 100);  // the queries are not all trivially empty
+
+  for (int i = 0; i < 100; ++i) {
+    const ResourceRecord& parent = records[rng() % records.size()];
+    int ty = chance(50) ? 0 : pick(types);
+    ChildOrder order = chance(50) ? ChildOrder::kOldestFirst : ChildOrder::kNewestFirst;
+    size_t limit = chance(50) ? SIZE_MAX : rng() % 5;
+    auto a = memory->Children(parent.ri, ty, order, limit);
+    auto b = sqlite->Children(parent.ri, ty, order, limit);
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(Paths(*a), Paths(*b));
+  }
+  for (const std::string& now : times) {
+    EXPECT_EQ(Paths(*memory->Expired(now, 1000)), Paths(*sqlite->Expired(now, 1000)));
+  }
+}
+
+}  // namespace
+}  // namespace trustcse::storage
