@@ -7,18 +7,9 @@
 //
 // Only http:// targets are supported. https:// targets fail immediately with a clear message
 // until TLS client support is added.
-#include <atomic>
-#include <chrono>
-#include <exception>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <thread>
-#include <unordered_map>
-#include <utility>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,7 +23,16 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
-#include <spdlog/spdlog.h>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "notification/notifier.h"
 
@@ -91,8 +91,10 @@ std::optional<Target> ParseTarget(const std::string& url, std::string* why) {
   t.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : std::string("80");
   t.host_header = std::string(u.encoded_host_and_port());
   t.path = std::string(u.encoded_target());
-  if (t.path.empty()) t.path = "/";
-  else if (t.path.front() != '/') t.path.insert(0, "/");
+  if (t.path.empty())
+    t.path = "/";
+  else if (t.path.front() != '/')
+    t.path.insert(0, "/");
   t.safe = "http://" + std::string(u.encoded_host_and_port()) + std::string(u.encoded_path());
   return t;
 }
@@ -156,28 +158,26 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (ec) return Fail("cannot resolve notification target", ec);
     // One deadline for the whole exchange: connect, write and read share what is left.
     stream_.expires_at(deadline_);
-    stream_.async_connect(results, [self = shared_from_this()](beast::error_code ec,
-                                                               const tcp::endpoint&) {
-      self->OnConnect(ec);
-    });
+    stream_.async_connect(results,
+                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                            self->OnConnect(ec);
+                          });
   }
 
   void OnConnect(beast::error_code ec) {
     if (finished_) return;
     if (ec) return Fail("cannot connect to notification target", ec);
-    http::async_write(stream_, req_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec);
-                      });
+    http::async_write(
+        stream_, req_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
     if (finished_) return;
     if (ec) return Fail("cannot send notification", ec);
-    http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -267,10 +267,9 @@ class HttpSender final : public Sender {
       std::lock_guard lock(mu_);
       if (!stopped_) {
         try {
-          auto ex = std::make_shared<Exchange>(ioc_, live_, std::move(*target), n,
-                                               options_.originator,
-                                               std::chrono::milliseconds(options_.timeout_ms),
-                                               std::move(done));
+          auto ex = std::make_shared<Exchange>(
+              ioc_, live_, std::move(*target), n, options_.originator,
+              std::chrono::milliseconds(options_.timeout_ms), std::move(done));
           asio::post(ioc_, [ex] { ex->Start(); });
           return;
         } catch (const std::exception& e) {

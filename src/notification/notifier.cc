@@ -1,6 +1,11 @@
 #include "notification/notifier.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -15,11 +20,6 @@
 #include <unordered_map>
 #include <utility>
 #include <variant>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/time.h"
 #include "primitive/json_util.h"
@@ -405,7 +405,7 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
 }
 
 std::optional<std::string> Notifier::Impl::BuildEventNotification(const Resource& sub,
-                                                                   const Event& ev) {
+                                                                  const Event& ev) {
   const int64_t nct = json::GetInt(sub.attrs, "nct").value_or(1);
   bj::value rep;
   if (nct == 3) {
@@ -494,8 +494,7 @@ void Notifier::Impl::DecrementExc(const std::string& sub_ri) {
     WriteEffects fx;
     fx.deleted = std::move(*deleted);
     const ResourceRecord& sub = fx.deleted.front();
-    fx.events.push_back(
-        Event{Event::Kind::kDeleteChild, sub.pi, ParentPath(sub.path), sub, {}});
+    fx.events.push_back(Event{Event::Kind::kDeleteChild, sub.pi, ParentPath(sub.path), sub, {}});
     spdlog::info("notifier: subscription {} deleted: expirationCounter reached 0", sub_ri);
     inbox->Push(CommittedJob{std::move(fx)});
   };

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -14,10 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 
 #include "primitive/json_util.h"
 
@@ -156,8 +155,8 @@ class NotifierTest : public ::testing::Test {
 
   void StartNotifier(int max_attempts = 5, int first_retry_ms = 10) {
     NotifierOptions options{self_, max_attempts, first_retry_ms};
-    notifier_ = std::make_unique<Notifier>(options, *store_,
-                                           std::make_unique<RecordingSender>(log_));
+    notifier_ =
+        std::make_unique<Notifier>(options, *store_, std::make_unique<RecordingSender>(log_));
     ASSERT_TRUE(notifier_->Start().ok());
   }
 
@@ -170,12 +169,9 @@ class NotifierTest : public ::testing::Test {
   }
 
   ResourceRecord Cin(const std::string& ri, uint64_t cs = 5) {
-    return Record("cse-in/ae1/cnt1/" + ri, {{"ty", 4},
-                                           {"ri", ri},
-                                           {"pi", "cnt1"},
-                                           {"rn", ri},
-                                           {"cs", cs},
-                                           {"con", "hello"}});
+    return Record(
+        "cse-in/ae1/cnt1/" + ri,
+        {{"ty", 4}, {"ri", ri}, {"pi", "cnt1"}, {"rn", ri}, {"cs", cs}, {"con", "hello"}});
   }
 
   void Commit(std::vector<Event> events, std::vector<ResourceRecord> deleted = {}) {
@@ -223,13 +219,14 @@ TEST_F(NotifierTest, OmitsCreatorWhenSubscriptionHasNone) {
 TEST_F(NotifierTest, FlexContainerUsesItsSpecializationKey) {
   AddSub("sub1", {{"enc", {{"net", bj::array{3}}}}});
   StartNotifier();
-  ResourceRecord fcnt = Record("cse-in/ae1/cnt1/fc1", {{"ty", 28},
-                                                       {"ri", "fc1"},
-                                                       {"pi", "cnt1"},
-                                                       {"rn", "fc1"},
-                                                       {"cnd", "org.onem2m.common.moduleclass.colour"},
-                                                       {"red", 10},
-                                                       {"__tag", "cod:color"}});
+  ResourceRecord fcnt =
+      Record("cse-in/ae1/cnt1/fc1", {{"ty", 28},
+                                     {"ri", "fc1"},
+                                     {"pi", "cnt1"},
+                                     {"rn", "fc1"},
+                                     {"cnd", "org.onem2m.common.moduleclass.colour"},
+                                     {"red", 10},
+                                     {"__tag", "cod:color"}});
   Commit({ChildEvent(Event::Kind::kCreateChild, fcnt)});
   ASSERT_TRUE(WaitFor([&] { return log_->size() == 1; }));
   bj::object rep = Sgn(log_->Snapshot()[0]).at("nev").as_object().at("rep").as_object();
@@ -256,10 +253,8 @@ TEST_F(NotifierTest, NetFilterSelectsEventKinds) {
 TEST_F(NotifierTest, ChildTypeFilterSelectsChildren) {
   AddSub("sub1", {{"enc", {{"net", bj::array{3}}, {"chty", bj::array{4}}}}});
   StartNotifier();
-  ResourceRecord child_cnt = Record("cse-in/ae1/cnt1/cnt2", {{"ty", 3},
-                                                             {"ri", "cnt2"},
-                                                             {"pi", "cnt1"},
-                                                             {"rn", "cnt2"}});
+  ResourceRecord child_cnt =
+      Record("cse-in/ae1/cnt1/cnt2", {{"ty", 3}, {"ri", "cnt2"}, {"pi", "cnt1"}, {"rn", "cnt2"}});
   Commit({ChildEvent(Event::Kind::kCreateChild, child_cnt)});
   Commit({ChildEvent(Event::Kind::kCreateChild, Cin("cin1"))});
   ASSERT_TRUE(WaitFor([&] { return log_->size() >= 1; }));
@@ -276,8 +271,15 @@ TEST_F(NotifierTest, SizeConditionFiltersEvents) {
   ASSERT_TRUE(WaitFor([&] { return log_->size() >= 1; }));
   auto sent = log_->Snapshot();
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(Sgn(sent[0]).at("nev").as_object().at("rep").as_object().at("m2m:cin")
-                .as_object().at("ri").as_string(),
+  EXPECT_EQ(Sgn(sent[0])
+                .at("nev")
+                .as_object()
+                .at("rep")
+                .as_object()
+                .at("m2m:cin")
+                .as_object()
+                .at("ri")
+                .as_string(),
             "large");
 }
 
@@ -297,7 +299,12 @@ TEST_F(NotifierTest, ModifiedAttributesContentTypeSendsOnlyChanges) {
   Commit({UpdateEvent({"lbl", "mni"})});
   ASSERT_TRUE(WaitFor([&] { return log_->size() == 1; }));
   bj::object cnt = Sgn(log_->Snapshot()[0])
-                        .at("nev").as_object().at("rep").as_object().at("m2m:cnt").as_object();
+                       .at("nev")
+                       .as_object()
+                       .at("rep")
+                       .as_object()
+                       .at("m2m:cnt")
+                       .as_object();
   EXPECT_EQ(cnt.size(), 2u);
   EXPECT_TRUE(cnt.at("lbl").is_array());
   EXPECT_TRUE(cnt.at("mni").is_null());  // removed by the update
@@ -338,12 +345,14 @@ TEST_F(NotifierTest, RetryDoesNotDelayOtherDeliveries) {
   ResourceRecord sub2 = AddSub("sub2", {{"nu", bj::array{"http://127.0.0.1:9/other"}}});
   Commit({ChildEvent(Event::Kind::kCreateChild, sub2)});
   Commit({UpdateEvent()});
-  ASSERT_TRUE(WaitFor([&] {
-    for (const auto& n : log_->Snapshot()) {
-      if (n.target == "http://127.0.0.1:9/other") return true;
-    }
-    return false;
-  }, std::chrono::seconds(2)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& n : log_->Snapshot()) {
+          if (n.target == "http://127.0.0.1:9/other") return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(2)));
 }
 
 TEST_F(NotifierTest, LearnsSubscriptionsCreatedAfterStart) {

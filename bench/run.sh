@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# bench/run.sh [BUILD_DIR] — the trustcse HTTP benchmark, in one run on this machine.
+#
+# Starts a bare Beast "200 OK" server (the ceiling) and trustcse on a fresh database in a temp
+# dir (durable: every acknowledged create is fsync'd), loads a data set with load_driver, then
+# measures (a) create contentInstance, (b) retrieve `la`, (c) discovery by label over 100,000
+# resources, each at 1 and 64 connections, plus the ceiling, and prints a table with the ratio
+# of each figure to the ceiling at the same connection count. Builds nothing: BUILD_DIR (default
+# "build", relative to the repository root) must contain src/trustcse, bench/load_driver and
+# bench/ceiling_server. Prints figures only; it never fails on a slow result.
+#
+# Environment: BENCH_DURATION (s per measurement, default 10), BENCH_WARMUP (s, default 2),
+# BENCH_CORPUS (resources for (c), default 100000), BENCH_TMPDIR (where the temp dir goes),
+# BENCH_DRIVER_THREADS (load_driver threads, default 1).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${1:-build}
+[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
+DUR=${BENCH_DURATION:-10}
+WARM=${BENCH_WARMUP:-2}
+CORPUS=${BENCH_CORPUS:-100000}
+DTHREADS=${BENCH_DRIVER_THREADS:-1}
+HITS=100        # resources in the corpus that carry the searched label
+CONTAINERS=100  # the corpus's contentInstances are spread over this many containers
+
+CSE=$BUILD/src/trustcse
+LD=$BUILD/bench/load_driver
+CEIL=$BUILD/bench/ceiling_server
+for b in "$CSE" "$LD" "$CEIL"; do
+  [[ -x $b ]] || { echo "run.sh: $b not found; build it first:" >&2
+    echo "  ninja -C $BUILD trustcse load_driver ceiling_server" >&2; exit 2; }
+done
+
+TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/trustcse-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CMD... — runs CMD in the background, waits (bounded) for "listening http <port>"
+# on its stdout and sets PORT and PID.
+start() {
+  local name=$1; shift
+  "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+  PID=$!
+  PIDS+=("$PID")
+  local i
+  for i in $(seq 1 200); do
+    PORT=$(awk '/^listening http/ {print $3; exit}' "$TMP/$name.out")
+    [[ -n $PORT ]] && return 0
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "run.sh: $name did not start; its log:" >&2
+  cat "$TMP/$name.log" >&2
+  exit 1
+}
+
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+HDR=(--header 'X-M2M-RVI: 3' --header 'X-M2M-RI: b{n}')
+
+# setup PORT ORIGIN N CONNS PATH TY BODY [START] — N creates through load_driver; all must be 2xx.
+setup() {
+  local port=$1 origin=$2 n=$3 conns=$4 path=$5 ty=$6 body=$7 start=${8:-0} out
+  out=$("$LD" --port "$port" --connections "$conns" --requests "$n" --start "$start" \
+          --threads "$DTHREADS" --method POST --path "$path" "${HDR[@]}" \
+          --header "X-M2M-Origin: $origin" --header "Content-Type: application/json;ty=$ty" \
+          --body "$body")
+  if [[ $(field requests "$out") != "$n" || $(field errors "$out") != 0 ||
+        $(field io_errors "$out") != 0 ]]; then
+    echo "run.sh: set-up POST $path failed: $out" >&2
+    exit 1
+  fi
+  echo "$out"
+}
+
+# measure KEY PID PORT CONNS ARGS... — one closed-loop measurement; keeps the driver's line and
+# the server's CPU time per request (from /proc, user + system, all threads).
+declare -A LINE CPU
+measure() {
+  local key=$1 pid=$2 port=$3 conns=$4; shift 4
+  local t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$("$LD" --port "$port" --connections "$conns" --duration "$DUR" --warmup "$WARM" \
+          --threads "$DTHREADS" "${HDR[@]}" "$@")
+  t1=$(cpu_ticks "$pid")
+  LINE[$key|$conns]=$out
+  # CPU includes the warm-up; divide by all requests of the run (warm-up estimated from rps).
+  CPU[$key|$conns]=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v rps="$(field rps "$out")" -v t="$DUR" -v w="$WARM" \
+    'BEGIN { n = rps * (t + w); if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "-" }')
+  printf '  %-28s c=%-3s %s\n' "$key" "$conns" "$out"
+}
+
+echo "== trustcse HTTP benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
+echo "temp dir: $TMP on $(findmnt -n -o SOURCE,FSTYPE,OPTIONS -T "$TMP" 2>/dev/null || df -T "$TMP" | tail -1)"
+echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
+echo "each measurement: ${WARM}s warm-up + ${DUR}s recorded, closed loop, load_driver threads=$DTHREADS, loopback"
+
+start ceiling "$CEIL" --port 0 --threads 2
+CEIL_PID=$PID CEIL_PORT=$PORT
+start cse "$CSE" serve --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse.db"
+CSE_PID=$PID CSE_PORT=$PORT
+start cse_nofsync "$CSE" serve --http-port 0 --http-address 127.0.0.1 --db "$TMP/nofsync.db" --no-fsync
+NF_PID=$PID NF_PORT=$PORT
+echo "servers: ceiling pid $CEIL_PID port $CEIL_PORT; trustcse (durable) pid $CSE_PID port $CSE_PORT;" \
+     "trustcse --no-fsync pid $NF_PID port $NF_PORT (2 HTTP threads each)"
+
+echo "== data set"
+for p in "$CSE_PORT" "$NF_PORT"; do
+  setup "$p" Cbench 1 1 /cse-in 2 '{"m2m:ae":{"rn":"bench","api":"Nbench","rr":true,"srv":["3"]}}' >/dev/null
+  setup "$p" Cbench 1 1 /cse-in/bench 3 '{"m2m:cnt":{"rn":"data","mni":100000000}}' >/dev/null
+  setup "$p" Cbench 5 1 /cse-in/bench/data 4 '{"m2m:cin":{"con":"21.{n}","cnf":"text/plain:0"}}' >/dev/null
+done
+echo "  (a)/(b): AE /cse-in/bench (Cbench) > container data (mni 1e8) with 5 contentInstances"
+setup "$CSE_PORT" Ccorpus 1 1 /cse-in 2 '{"m2m:ae":{"rn":"corpus","api":"Ncorpus","rr":true,"srv":["3"]}}' >/dev/null
+setup "$CSE_PORT" Ccorpus "$CONTAINERS" 8 /cse-in/corpus 3 '{"m2m:cnt":{"rn":"c{n}","mni":100000000}}' >/dev/null
+OTHER=$((CORPUS - HITS))
+out=$(setup "$CSE_PORT" Ccorpus "$OTHER" 64 "/cse-in/corpus/c{n%$CONTAINERS}" 4 \
+  '{"m2m:cin":{"con":"v{n}","cnf":"text/plain:0","lbl":["tag:other","seq:{n}"]}}' "$HITS")
+echo "  (c) corpus load, $OTHER durable creates at 64 connections: $out"
+setup "$CSE_PORT" Ccorpus "$HITS" 8 "/cse-in/corpus/c{n%$CONTAINERS}" 4 \
+  '{"m2m:cin":{"con":"hit{n}","cnf":"text/plain:0","lbl":["tag:x","seq:{n}"]}}' 0 >/dev/null
+"$LD" --port "$CSE_PORT" --requests 1 "${HDR[@]}" --header 'X-M2M-Origin: CAdmin' \
+  --path '/cse-in?fu=1&lbl=tag:x' --dump-body "$TMP/disc.json" >/dev/null
+FOUND=$(( $(grep -o '"[^"]*"' "$TMP/disc.json" | grep -vc '^"m2m:uril"$' || true) ))
+echo "  (c): AE /cse-in/corpus > $CONTAINERS containers > $CORPUS contentInstances (labels" \
+     "[tag:other, seq:N]); $HITS of them carry tag:x; discovery /cse-in?fu=1&lbl=tag:x returns $FOUND URIs"
+echo "  database after load: $(du -ch "$TMP"/cse.db* | tail -1 | cut -f1) (cse.db + WAL)"
+
+echo "== measurements"
+GET_LA=(--path /cse-in/bench/data/la --header 'X-M2M-Origin: Cbench')
+DISC=(--path '/cse-in?fu=1&lbl=tag:x' --header 'X-M2M-Origin: CAdmin')
+CREATE=(--method POST --path /cse-in/bench/data --header 'X-M2M-Origin: Cbench'
+        --header 'Content-Type: application/json;ty=4'
+        --body '{"m2m:cin":{"con":"21.5","cnf":"text/plain:0"}}')
+for c in 1 64; do
+  measure "ceiling 200 OK" "$CEIL_PID" "$CEIL_PORT" $c "${GET_LA[@]}"
+  measure "(b) retrieve la" "$CSE_PID" "$CSE_PORT" $c "${GET_LA[@]}"
+  measure "(c) discovery lbl, 100k" "$CSE_PID" "$CSE_PORT" $c "${DISC[@]}"
+done
+for c in 1 64; do
+  measure "(a) create cin, durable" "$CSE_PID" "$CSE_PORT" $c "${CREATE[@]}"
+done
+for c in 1 64; do
+  measure "(a') create cin, --no-fsync" "$NF_PID" "$NF_PORT" $c "${CREATE[@]}"
+done
+
+echo "== results (ratio = rps / ceiling rps at the same connection count;" \
+     "srv CPU = trustcse or ceiling process CPU µs per request, all threads)"
+printf '%-28s %5s %10s %9s %9s %8s %7s %8s\n' scenario conns rps p50_us p99_us ratio errors srv_CPU
+for key in "ceiling 200 OK" "(a) create cin, durable" "(a') create cin, --no-fsync" \
+           "(b) retrieve la" "(c) discovery lbl, 100k"; do
+  for c in 1 64; do
+    l=${LINE[$key|$c]:-}
+    [[ -n $l ]] || continue
+    ceil=$(field rps "${LINE[ceiling 200 OK|$c]}")
+    rps=$(field rps "$l")
+    ratio=$(awk -v a="$rps" -v b="$ceil" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
+    errs=$(( $(field errors "$l") + $(field io_errors "$l") ))
+    printf '%-28s %5s %10.0f %9s %9s %8s %7s %8s\n' "$key" "$c" "$rps" "$(field p50_us "$l")" \
+      "$(field p99_us "$l")" "$ratio" "$errs" "${CPU[$key|$c]}"
+  done
+done
+echo "targets (DESIGN.md; reported, not enforced): (b) >= 60% of the ceiling;" \
+     "(a) durable >= 20,000 creates/s on 2 cores"
+echo "data set: $CORPUS-resource corpus + AE/container for (a)/(b); after the run the durable" \
+     "database holds $(du -ch "$TMP"/cse.db* | tail -1 | cut -f1) on $(findmnt -n -o FSTYPE -T "$TMP" 2>/dev/null || echo '?')"
+if grep -qiE '\b(error|critical)\b' "$TMP/cse.log" "$TMP/cse_nofsync.log"; then
+  echo "trustcse logged errors:"; grep -hiE '\b(error|critical)\b' "$TMP/cse.log" "$TMP/cse_nofsync.log" | head -5
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything (Release) and runs every test with ctest, then the
+# fuzz targets for a bounded time (FUZZ_SECONDS per target, default 20; 0 skips them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTCSE_BUILD_TESTS=ON \
+      -DTRUSTCSE_BUILD_BENCH=ON >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+fuzz_seconds=${FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ] && [ -f test/fuzz/CMakeLists.txt ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DTRUSTCSE_BUILD_TESTS=OFF -DTRUSTCSE_BUILD_BENCH=OFF -DTRUSTCSE_BUILD_FUZZ=ON >/dev/null
+  cmake --build build-fuzz -j "$jobs"
+  bash test/fuzz/run_fuzzers.sh build-fuzz "$fuzz_seconds"
+fi

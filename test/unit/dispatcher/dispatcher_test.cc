@@ -1,0 +1,153 @@
+// The dispatcher without any binding: primitives in, primitives out, on the in-memory store.
+#include "dispatcher/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <future>
+#include <mutex>
+
+#include "primitive/json_util.h"
+
+namespace trustcse::dispatcher {
+namespace {
+
+// Records notifications and answers every one with success.
+class RecordingSender : public notification::Sender {
+ public:
+  void Send(const notification::Notification& n, std::function<void(Status)> done) override {
+    {
+      std::lock_guard lock(mu);
+      sent.push_back(n);
+    }
+    done(Status::Ok());
+  }
+  void Stop() override {}
+  std::mutex mu;
+  std::vector<notification::Notification> sent;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = storage::OpenMemoryStore();
+    auto sender = std::make_unique<RecordingSender>();
+    sender_ = sender.get();
+    notification::NotifierOptions no;
+    no.self = self_;
+    notifier_ = std::make_unique<notification::Notifier>(no, *store_, std::move(sender));
+    DispatcherOptions o;
+    o.self = self_;
+    dispatcher_ = std::make_unique<Dispatcher>(o, *store_, *notifier_);
+    ASSERT_TRUE(dispatcher_->Bootstrap().ok());
+    ASSERT_TRUE(notifier_->Start().ok());
+  }
+  void TearDown() override {
+    notifier_->Stop();
+    store_->Close();
+  }
+
+  ResponsePrimitive Call(Operation op, std::string to, std::string fr, int ty = 0,
+                         std::string pc = "") {
+    RequestPrimitive req;
+    req.op = op;
+    req.to = std::move(to);
+    req.fr = std::move(fr);
+    req.rqi = "r" + std::to_string(++rqi_);
+    req.rvi = "3";
+    req.ty = ty;
+    if (!pc.empty()) req.pc = *json::Parse(pc);
+    std::promise<ResponsePrimitive> p;
+    auto f = p.get_future();
+    dispatcher_->Handle(std::move(req), [&p](ResponsePrimitive r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+
+  CseIdentity self_{"/id-in", "cse-in", "//trustcse.local"};
+  std::unique_ptr<storage::Store> store_;
+  RecordingSender* sender_ = nullptr;
+  std::unique_ptr<notification::Notifier> notifier_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  int rqi_ = 0;
+};
+
+TEST_F(DispatcherTest, BootstrapCreatesCseBaseOnce) {
+  auto r = Call(Operation::kRetrieve, "cse-in", "CAdmin");
+  ASSERT_EQ(r.rsc, Rsc::kOk) << r.pc;
+  auto cb = boost::json::parse(r.pc).at("m2m:cb");
+  EXPECT_EQ(cb.at("ri").as_string(), "id-in");
+  ASSERT_TRUE(dispatcher_->Bootstrap().ok());  // idempotent
+  EXPECT_EQ(Call(Operation::kRetrieve, "/id-in", "CAdmin").rsc, Rsc::kOk);
+}
+
+TEST_F(DispatcherTest, RegistersAeAndHonoursDefaultPolicy) {
+  auto r = Call(Operation::kCreate, "cse-in", "Cone", 2,
+                R"({"m2m:ae":{"rn":"one","api":"Nx","rr":true,"srv":["3"]}})");
+  ASSERT_EQ(r.rsc, Rsc::kCreated) << r.pc;
+  EXPECT_EQ(r.content_location, "Cone");
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in", "Ctwo", 2,
+                 R"({"m2m:ae":{"rn":"two","api":"Nx","rr":true,"srv":["3"]}})").rsc,
+            Rsc::kCreated);
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in/one", "Cone", 3, R"({"m2m:cnt":{"rn":"c"}})").rsc,
+            Rsc::kCreated);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/one/c", "Cone").rsc, Rsc::kOk);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/one/c", "Ctwo").rsc, Rsc::kOriginatorHasNoPrivilege);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/one/c", "Cnobody").rsc,
+            Rsc::kOriginatorNotAuthenticated);
+  EXPECT_EQ(Call(Operation::kRetrieve, "/id-in/Cone", "/id-in/Cone").rsc, Rsc::kOk);
+}
+
+TEST_F(DispatcherTest, ReceiverChecksComeFirst) {
+  RequestPrimitive req;
+  req.op = Operation::kRetrieve;
+  req.to = "cse-in";
+  req.fr = "CAdmin";
+  req.rqi = "x";
+  req.rvi = "1";
+  std::promise<ResponsePrimitive> p;
+  dispatcher_->Handle(req, [&p](ResponsePrimitive r) { p.set_value(std::move(r)); });
+  EXPECT_EQ(p.get_future().get().rsc, Rsc::kReleaseVersionNotSupported);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in", "").rsc, Rsc::kBadRequest);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/none", "CAdmin").rsc, Rsc::kNotFound);
+  EXPECT_EQ(Call(Operation::kCreate, "cse-in", "CAdmin", 3, R"({"m2m:cin":{"con":"x"}})").rsc,
+            Rsc::kBadRequest);
+}
+
+TEST_F(DispatcherTest, NotifiesSubscribersOfChildCreation) {
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in", "CAdmin", 3, R"({"m2m:cnt":{"rn":"c"}})").rsc,
+            Rsc::kCreated);
+  auto sub = Call(Operation::kCreate, "cse-in/c", "CAdmin", 23,
+                  R"({"m2m:sub":{"rn":"s","nu":["http://127.0.0.1:9/x"],"enc":{"net":[3]}}})");
+  ASSERT_EQ(sub.rsc, Rsc::kCreated) << sub.pc;
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in/c", "CAdmin", 4, R"({"m2m:cin":{"con":"7"}})").rsc,
+            Rsc::kCreated);
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(sender_->mu);
+      if (sender_->sent.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(sender_->mu);
+  ASSERT_EQ(sender_->sent.size(), 2u);  // the verification, then the event
+  EXPECT_NE(sender_->sent[0].body.find("\"vrq\":true"), std::string::npos);
+  EXPECT_NE(sender_->sent[1].body.find("\"net\":3"), std::string::npos);
+  EXPECT_NE(sender_->sent[1].body.find("\"con\":\"7\""), std::string::npos);
+}
+
+TEST_F(DispatcherTest, ReaperDeletesExpiredResources) {
+  auto soon = FormatTimestamp(Now() + std::chrono::milliseconds(300));
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in", "CAdmin", 3,
+                 R"({"m2m:cnt":{"rn":"tmp","et":")" + soon + R"("}})").rsc,
+            Rsc::kCreated);
+  EXPECT_EQ(dispatcher_->ReapExpired(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(dispatcher_->ReapExpired(), 1u);
+  for (int i = 0; i < 100 && Call(Operation::kRetrieve, "cse-in/tmp", "CAdmin").rsc == Rsc::kOk; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/tmp", "CAdmin").rsc, Rsc::kNotFound);
+}
+
+}  // namespace
+}  // namespace trustcse::dispatcher
