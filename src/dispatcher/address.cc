@@ -8,50 +8,107 @@ namespace trustcse::dispatcher {
 using resources::Resource;
 using storage::ResourceRecord;
 
-std::optional<Resource> AcpCache::FindAcp(std::string_view id) {
-  {
-    std::shared_lock lock(mu_);
-    if (auto it = cache_.find(std::string(id)); it != cache_.end()) return it->second;
-  }
-  uint64_t gen = generation_.load(std::memory_order_acquire);
-  auto addr = ParseAddress(id, self_);
-  if (!addr) return std::nullopt;
-  Result<std::optional<ResourceRecord>> rec = std::optional<ResourceRecord>();
-  if (addr->kind == LocalAddress::Kind::kStructured) {
-    rec = store_.GetByPath(addr->path);
-  } else if (addr->kind == LocalAddress::Kind::kUnstructured && addr->path.empty()) {
-    rec = store_.Get(addr->ri);
-  }
-  if (!rec || !*rec || (*rec)->ty != resources::ty::kAcp) return std::nullopt;
-  auto res = Resource::FromRecord(**rec);
-  if (!res) return std::nullopt;
-  std::unique_lock lock(mu_);
-  if (generation_.load(std::memory_order_acquire) == gen) cache_.emplace(std::string(id), *res);
-  return std::move(*res);
+bool ResourceCache::Cacheable(int ty) {
+  namespace t = resources::ty;
+  return ty == t::kCseBase || ty == t::kAe || ty == t::kContainer || ty == t::kAcp ||
+         ty == t::kGroup || ty == t::kNode || ty == t::kFlexContainer || ty == t::kTimeSeries;
 }
 
-void AcpCache::Invalidate() {
+std::shared_ptr<const Resource> ResourceCache::FindPath(std::string_view path) {
+  std::shared_lock lock(mu_);
+  auto it = by_path_.find(std::string(path));
+  return it == by_path_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Resource> ResourceCache::FindRi(std::string_view ri) {
+  std::shared_lock lock(mu_);
+  auto p = ri_to_path_.find(std::string(ri));
+  if (p == ri_to_path_.end()) return nullptr;
+  auto it = by_path_.find(p->second);
+  return it == by_path_.end() ? nullptr : it->second;
+}
+
+void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resource> res) {
+  if (!res || !Cacheable(res->ty())) return;
+  std::unique_lock lock(mu_);
+  if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
+  if (by_path_.size() >= capacity_) {
+    by_path_.clear();
+    ri_to_path_.clear();
+  }
+  ri_to_path_[std::string(res->ri())] = res->path;
+  by_path_[res->path] = std::move(res);
+}
+
+void ResourceCache::Invalidate(const std::vector<std::string>& paths,
+                               const std::vector<std::string>& subtree_roots) {
+  if (paths.empty() && subtree_roots.empty()) return;
   std::unique_lock lock(mu_);
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  cache_.clear();
+  auto drop = [&](std::unordered_map<std::string, std::shared_ptr<const Resource>>::iterator it) {
+    ri_to_path_.erase(std::string(it->second->ri()));
+    return by_path_.erase(it);
+  };
+  for (const auto& p : paths) {
+    if (auto it = by_path_.find(p); it != by_path_.end()) drop(it);
+  }
+  for (const auto& root : subtree_roots) {
+    if (auto it = by_path_.find(root); it != by_path_.end()) drop(it);
+    for (auto it = by_path_.begin(); it != by_path_.end();) {
+      it = storage::IsBelow(it->first, root) ? drop(it) : std::next(it);
+    }
+  }
 }
 
-Result<std::optional<ResourceRecord>> Dispatcher::Impl::LoadByAddress(std::string_view id) {
+std::shared_ptr<const Resource> CachedAcpSource::FindAcp(std::string_view id) {
+  auto r = d_.LoadId(id);
+  if (!r || !*r || (*r)->ty() != resources::ty::kAcp) return nullptr;
+  return *r;
+}
+
+namespace {
+
+Result<std::shared_ptr<const Resource>> Parsed(Result<std::optional<ResourceRecord>> rec) {
+  if (!rec) return Err(rec.error());
+  if (!*rec) return std::shared_ptr<const Resource>();
+  auto res = Resource::FromRecord(**rec);
+  if (!res) return Err(res.error());
+  return std::make_shared<const Resource>(std::move(*res));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Resource>> Dispatcher::Impl::LoadPath(std::string_view path) {
+  if (auto hit = cache.FindPath(path)) return hit;
+  uint64_t gen = cache.generation();
+  auto res = Parsed(store.GetByPath(path));
+  if (res && *res) cache.Put(gen, *res);
+  return res;
+}
+
+Result<std::shared_ptr<const Resource>> Dispatcher::Impl::LoadRi(std::string_view ri) {
+  if (auto hit = cache.FindRi(ri)) return hit;
+  uint64_t gen = cache.generation();
+  auto res = Parsed(store.Get(ri));
+  if (res && *res) cache.Put(gen, *res);
+  return res;
+}
+
+Result<std::shared_ptr<const Resource>> Dispatcher::Impl::LoadId(std::string_view id) {
   auto addr = ParseAddress(id, opt.self);
   if (!addr) return Err(addr.error());
   switch (addr->kind) {
     case LocalAddress::Kind::kRemote:
-      return std::optional<ResourceRecord>();
+      return std::shared_ptr<const Resource>();
     case LocalAddress::Kind::kUnstructured: {
-      if (addr->path.empty()) return store.Get(addr->ri);
-      auto base = store.Get(addr->ri);
-      if (!base || !*base) return base;
-      return store.GetByPath((*base)->path + "/" + addr->path);
+      auto base = LoadRi(addr->ri);
+      if (!base || !*base || addr->path.empty()) return base;
+      return LoadPath((*base)->path + "/" + addr->path);
     }
     case LocalAddress::Kind::kStructured:
-      return store.GetByPath(addr->path);
+      return LoadPath(addr->path);
   }
-  return std::optional<ResourceRecord>();
+  return std::shared_ptr<const Resource>();
 }
 
 Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
@@ -62,38 +119,28 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
   }
   std::string path;
   if (addr->kind == LocalAddress::Kind::kUnstructured) {
-    auto base = store.Get(addr->ri);
+    auto base = LoadRi(addr->ri);
     if (!base) return Err(base.error());
     if (!*base) return Err(Status::NotFound("resource does not exist"));
-    if (addr->path.empty()) {
-      auto res = Resource::FromRecord(**base);
-      if (!res) return Err(res.error());
-      return Target{std::move(*res), Target::Virtual::kNone, {}};
-    }
+    if (addr->path.empty()) return Target{std::move(*base), Target::Virtual::kNone, {}};
     path = (*base)->path + "/" + addr->path;
   } else {
     path = std::move(addr->path);
   }
-  auto rec = store.GetByPath(path);
-  if (!rec) return Err(rec.error());
-  if (*rec) {
-    auto res = Resource::FromRecord(**rec);
-    if (!res) return Err(res.error());
-    return Target{std::move(*res), Target::Virtual::kNone, {}};
-  }
+  auto res = LoadPath(path);
+  if (!res) return Err(res.error());
+  if (*res) return Target{std::move(*res), Target::Virtual::kNone, {}};
   // Virtual resources: <container>/la, <container>/ol, <group>/fopt[/…].
   auto last_slash = path.rfind('/');
   if (last_slash != std::string::npos) {
     std::string_view last = std::string_view(path).substr(last_slash + 1);
     if (last == "la" || last == "ol") {
-      auto parent = store.GetByPath(path.substr(0, last_slash));
+      auto parent = LoadPath(std::string_view(path).substr(0, last_slash));
       if (!parent) return Err(parent.error());
-      if (*parent && ((*parent)->ty == resources::ty::kContainer ||
-                      (*parent)->ty == resources::ty::kTimeSeries)) {
-        auto res = Resource::FromRecord(**parent);
-        if (!res) return Err(res.error());
-        return Target{std::move(*res), last == "la" ? Target::Virtual::kLatest
-                                                    : Target::Virtual::kOldest,
+      if (*parent && ((*parent)->ty() == resources::ty::kContainer ||
+                      (*parent)->ty() == resources::ty::kTimeSeries)) {
+        return Target{std::move(*parent),
+                      last == "la" ? Target::Virtual::kLatest : Target::Virtual::kOldest,
                       {}};
       }
     }
@@ -101,12 +148,10 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
   for (size_t pos = path.find("/fopt"); pos != std::string::npos; pos = path.find("/fopt", pos + 1)) {
     size_t end = pos + 5;
     if (end != path.size() && path[end] != '/') continue;
-    auto group = store.GetByPath(path.substr(0, pos));
+    auto group = LoadPath(std::string_view(path).substr(0, pos));
     if (!group) return Err(group.error());
-    if (*group && (*group)->ty == resources::ty::kGroup) {
-      auto res = Resource::FromRecord(**group);
-      if (!res) return Err(res.error());
-      return Target{std::move(*res), Target::Virtual::kFanOut,
+    if (*group && (*group)->ty() == resources::ty::kGroup) {
+      return Target{std::move(*group), Target::Virtual::kFanOut,
                     end == path.size() ? "" : path.substr(end + 1)};
     }
     break;
@@ -127,15 +172,16 @@ std::string Dispatcher::Impl::OwnerAe(const std::string& path) {
   auto first = path.find('/');
   if (first == std::string::npos) return "";
   auto second = path.find('/', first + 1);
-  auto rec = store.GetByPath(second == std::string::npos ? path : path.substr(0, second));
-  if (!rec || !*rec || (*rec)->ty != resources::ty::kAe) return "";
-  return (*rec)->ri;  // an AE's resource ID is its AE-ID-Stem
+  auto ae = LoadPath(second == std::string::npos ? std::string_view(path)
+                                                 : std::string_view(path).substr(0, second));
+  if (!ae || !*ae || (*ae)->ty() != resources::ty::kAe) return "";
+  return std::string((*ae)->ri());  // an AE's resource ID is its AE-ID-Stem
 }
 
 bool Dispatcher::Impl::IsRegisteredAe(std::string_view originator) {
   if (originator.empty()) return false;
-  auto rec = store.Get(originator);
-  return rec && *rec && (*rec)->ty == resources::ty::kAe;
+  auto ae = LoadRi(originator);
+  return ae && *ae && (*ae)->ty() == resources::ty::kAe;
 }
 
 }  // namespace trustcse::dispatcher

@@ -50,12 +50,11 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
   auto recs = d.store.Discover(q);
   if (!recs) return recs;
   std::vector<ResourceRecord> out;
-  std::unordered_map<std::string, Resource> parents;
   size_t skipped = 0;
   for (auto& r : *recs) {
     if (out.size() >= limit) break;
     auto res = Resource::FromRecord(r);
-    if (!res || !d.Permits(req, *res, access, &parents)) continue;
+    if (!res || !d.Permits(req, *res, access)) continue;
     if (skipped < offset) {
       ++skipped;
       continue;
@@ -67,7 +66,7 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
 
 Result<std::string> Dispatcher::Impl::Discover(const RequestPrimitive& req, const Target& target) {
   const FilterCriteria& fc = *req.fc;
-  auto q = ToQuery(fc, target.resource.path);
+  auto q = ToQuery(fc, target.resource().path);
   size_t offset = fc.ofst ? *fc.ofst - 1 : 0;
   auto recs = FilterAndPage(*this, req, std::move(q), security::kDiscover, offset,
                             fc.lim.value_or(SIZE_MAX));

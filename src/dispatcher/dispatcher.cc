@@ -97,7 +97,7 @@ std::string RecordRepresentation(const ResourceRecord& rec) {
 }
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
-    : opt(o), store(s), notifier(n), acps(s, o.self) {
+    : opt(o), store(s), notifier(n) {
   chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
   chain.Append(std::make_unique<security::AcpAuthorization>(o.admin_originator, acps));
@@ -188,79 +188,107 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   fail(Status::BadRequest("unknown operation"));
 }
 
-bool Dispatcher::Impl::Permits(const RequestPrimitive& req, const Resource& target,
-                               uint32_t access,
-                               std::unordered_map<std::string, Resource>* parents) {
-  if (req.fr == opt.admin_originator) return true;
-  security::SecurityContext ctx;
-  ctx.request = &req;
-  ctx.originator = req.fr;
-  ctx.access = access;
-  const Resource* subject = &target;
-  const ResourceType* type = resources::FindType(target.ty());
-  if (type && !type->validate_options().has_acpi && target.ty() != rty::kAcp &&
-      target.ty() != rty::kCseBase) {
-    std::string pi(target.pi());
-    auto it = parents->find(pi);
-    if (it == parents->end()) {
-      auto rec = store.Get(pi);
-      if (!rec || !*rec) return false;
-      auto res = Resource::FromRecord(**rec);
-      if (!res) return false;
-      it = parents->emplace(pi, std::move(*res)).first;
-    }
-    subject = &it->second;
-  }
-  ctx.subject = subject;
-  std::string owner = OwnerAe(subject->path);
-  ctx.owner_ae = owner;
-  ctx.originator_registered = true;  // listings run after the request passed the chain
-  return chain.Evaluate(ctx).ok();
-}
-
 Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& target,
-                                   uint32_t access, bool acpi_change) {
+                                   uint32_t access, bool acpi_change, bool listing) {
   security::SecurityContext ctx;
   ctx.request = &req;
   ctx.originator = req.fr;
   ctx.access = access;
   ctx.acpi_change = acpi_change;
-  ctx.originator_registered = IsRegisteredAe(req.fr);
-  Resource parent;
+  // Listings run after the request itself passed the chain, so the originator is known.
+  ctx.originator_registered = listing || IsRegisteredAe(req.fr);
+  // Types without acpi (contentInstance, timeSeriesInstance) follow their parent's policies.
+  std::shared_ptr<const Resource> parent;
   const Resource* subject = &target;
   const ResourceType* type = resources::FindType(target.ty());
   if (type && !type->validate_options().has_acpi && target.ty() != rty::kAcp &&
       target.ty() != rty::kCseBase) {
-    auto rec = store.Get(target.pi());
-    if (!rec) return rec.error();
-    if (!*rec) return Status::NotFound("parent does not exist");
-    auto res = Resource::FromRecord(**rec);
-    if (!res) return res.error();
-    parent = std::move(*res);
-    subject = &parent;
+    auto loaded = LoadRi(target.pi());
+    if (!loaded) return loaded.error();
+    if (!*loaded) return Status::NotFound("parent does not exist");
+    parent = std::move(*loaded);
+    subject = parent.get();
   }
   ctx.subject = subject;
   std::string owner = OwnerAe(subject->path);
   ctx.owner_ae = owner;
-  return chain.Evaluate(ctx);
+  return chain.Evaluate(ctx, /*log_denial=*/!listing);
 }
+
+bool Dispatcher::Impl::Permits(const RequestPrimitive& req, const Resource& target,
+                               uint32_t access) {
+  if (req.fr == opt.admin_originator) return true;
+  return Authorize(req, target, access, false, /*listing=*/true).ok();
+}
+
+namespace {
+
+// Passes everything to the backend's transaction and notes which paths the write touched, so
+// the resource cache can be invalidated exactly.
+class TrackingTxn final : public storage::WriteTxn {
+ public:
+  explicit TrackingTxn(storage::WriteTxn& inner) : inner_(inner) {}
+  Result<std::optional<ResourceRecord>> Get(std::string_view ri) override { return inner_.Get(ri); }
+  Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override {
+    return inner_.GetByPath(path);
+  }
+  Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty,
+                                               storage::ChildOrder order, size_t limit) override {
+    return inner_.Children(pi, ty, order, limit);
+  }
+  Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
+    return inner_.CountChildren(pi, ty);
+  }
+  Status Insert(const ResourceRecord& rec) override {
+    Status s = inner_.Insert(rec);
+    if (s.ok()) paths.push_back(rec.path);
+    return s;
+  }
+  Status Update(const ResourceRecord& rec) override {
+    Status s = inner_.Update(rec);
+    if (s.ok()) paths.push_back(rec.path);
+    return s;
+  }
+  Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override {
+    auto r = inner_.DeleteSubtree(ri);
+    if (r && !r->empty()) subtrees.push_back(r->front().path);
+    return r;
+  }
+  std::vector<std::string> paths;
+  std::vector<std::string> subtrees;
+
+ private:
+  storage::WriteTxn& inner_;
+};
+
+struct CommitState {
+  WriteEffects fx;
+  std::vector<std::string> paths;
+  std::vector<std::string> subtrees;
+};
+
+}  // namespace
 
 void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffects&)> fn,
                               std::function<void(Status)> done) {
-  auto fx = std::make_shared<WriteEffects>();
+  auto state = std::make_shared<CommitState>();
   store.Submit(
-      [fn = std::move(fn), fx](storage::WriteTxn& txn) {
-        Status s = fn(txn, *fx);
-        if (!s.ok()) *fx = WriteEffects{};
+      [fn = std::move(fn), state](storage::WriteTxn& txn) {
+        TrackingTxn tracking(txn);
+        Status s = fn(tracking, state->fx);
+        if (s.ok()) {
+          state->paths = std::move(tracking.paths);
+          state->subtrees = std::move(tracking.subtrees);
+        } else {
+          state->fx = WriteEffects{};
+        }
         return s;
       },
-      [this, fx, done = std::move(done)](Status s) {
+      [this, state, done = std::move(done)](Status s) {
         if (s.ok()) {
-          bool acp_changed = false;
-          for (const auto& e : fx->events) acp_changed |= e.resource.ty == rty::kAcp;
-          for (const auto& d : fx->deleted) acp_changed |= d.ty == rty::kAcp;
-          if (acp_changed) acps.Invalidate();
-          notifier.OnCommitted(*fx);
+          // Before the client hears of the write, nobody may read the old version from cache.
+          cache.Invalidate(state->paths, state->subtrees);
+          notifier.OnCommitted(state->fx);
         }
         done(std::move(s));
       });
@@ -309,7 +337,7 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
   if (target->virt != Target::Virtual::kNone) {
     return fail(Status::NotAllowed("cannot create under a virtual resource"));
   }
-  Resource& parent = target->resource;
+  const Resource& parent = target->resource();
   const ResourceType* parent_type = resources::FindType(parent.ty());
   if (!parent_type || !parent_type->AllowsChild(req->ty)) {
     return fail(req->ty == rty::kSubscription
@@ -472,10 +500,10 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
   }
 
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
-    if (auto s = Authorize(*req, target->resource, security::kRetrieve); !s.ok()) return fail(s);
-    int instance_ty = target->resource.ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+    if (auto s = Authorize(*req, target->resource(), security::kRetrieve); !s.ok()) return fail(s);
+    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
                                                                 : rty::kContentInstance;
-    auto kids = store.Children(target->resource.ri(), instance_ty,
+    auto kids = store.Children(target->resource().ri(), instance_ty,
                                target->virt == Target::Virtual::kLatest
                                    ? storage::ChildOrder::kNewestFirst
                                    : storage::ChildOrder::kOldestFirst,
@@ -489,7 +517,7 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
     return done(Reply(*req, Rsc::kOk, RecordRepresentation(kids->front())));
   }
 
-  const Resource& res = target->resource;
+  const Resource& res = target->resource();
   if (auto s = Authorize(*req, res, security::kRetrieve); !s.ok()) return fail(s);
   auto rcn = req->rcn.value_or(ResultContent::kAttributes);
   switch (rcn) {
@@ -562,7 +590,7 @@ void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion 
   if (target->virt != Target::Virtual::kNone) {
     return fail(Status::NotAllowed("a virtual resource cannot be updated"));
   }
-  const Resource& current = target->resource;
+  const Resource& current = target->resource();
   const ResourceType* type = resources::FindType(current.ty());
   if (!type) return fail(Status::Internal("unknown stored resource type"));
   if (auto s = type->CheckUpdatable(); !s.ok()) return fail(s);
@@ -687,9 +715,9 @@ void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion 
   if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
   Resource victim;
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
-    int instance_ty = target->resource.ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
                                                                 : rty::kContentInstance;
-    auto kids = store.Children(target->resource.ri(), instance_ty,
+    auto kids = store.Children(target->resource().ri(), instance_ty,
                                target->virt == Target::Virtual::kLatest
                                    ? storage::ChildOrder::kNewestFirst
                                    : storage::ChildOrder::kOldestFirst,
@@ -700,7 +728,7 @@ void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion 
     if (!res) return fail(res.error());
     victim = std::move(*res);
   } else {
-    victim = std::move(target->resource);
+    victim = target->resource();
   }
   const ResourceType* type = resources::FindType(victim.ty());
   if (!type) return fail(Status::Internal("unknown stored resource type"));
@@ -725,7 +753,7 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
   if (target->virt != Target::Virtual::kNone) {
     return done(ErrorResponse(*req, Status::NotAllowed("cannot notify a virtual resource")));
   }
-  if (auto s = Authorize(*req, target->resource, security::kNotify); !s.ok()) {
+  if (auto s = Authorize(*req, target->resource(), security::kNotify); !s.ok()) {
     return done(ErrorResponse(*req, s));
   }
   done(Reply(*req, Rsc::kOk));
@@ -736,7 +764,7 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
 
 void Dispatcher::Impl::FanOut(std::shared_ptr<RequestPrimitive> req, Target target,
                               Completion done) {
-  const Resource& group = target.resource;
+  const Resource& group = target.resource();
   // Access to fopt is governed by the group's membersAccessControlPolicyIDs when set.
   Resource gate = group;
   if (const auto* macp = group.attrs.if_contains("macp");

@@ -16,26 +16,51 @@ namespace trustcse::dispatcher {
 
 struct Target {
   enum class Virtual { kNone, kLatest, kOldest, kFanOut };
-  resources::Resource resource;  // the addressed resource (the container for la/ol, the group
-                                 // for fopt)
+  // The addressed resource (the container for la/ol, the group for fopt). Shared with the
+  // resource cache: never modified through this pointer.
+  std::shared_ptr<const resources::Resource> ptr;
   Virtual virt = Virtual::kNone;
   std::string fanout_rest;  // what follows "fopt/" in the address
+  const resources::Resource& resource() const { return *ptr; }
 };
 
-// ACPs by the ID used in acpi, cached; the whole cache is dropped whenever an ACP changes. A
-// generation counter keeps a reader that loaded an ACP before the change from caching it after.
-class AcpCache final : public security::AcpSource {
+// Hot resources (CSEBase, AEs, containers, ACPs, groups, …) by path and by resource ID, so the
+// request path does not re-read and re-parse them from storage on every request.
+//
+// Consistency: the storage writer's completion invalidates every path a committed write touched
+// (and whole subtrees for deletions) before the response is sent. A reader that loaded a record
+// from storage may add it only if no invalidation happened since its read began (a generation
+// counter), so a value read before a commit can never be cached after it. Bounded: when full,
+// the cache is cleared (cheap, and rare for the hot set). Thread-safe.
+class ResourceCache {
  public:
-  explicit AcpCache(storage::Store& store, const CseIdentity& self) : store_(store), self_(self) {}
-  std::optional<resources::Resource> FindAcp(std::string_view id) override;
-  void Invalidate();
+  explicit ResourceCache(size_t capacity) : capacity_(capacity) {}
+  static bool Cacheable(int ty);
+  std::shared_ptr<const resources::Resource> FindPath(std::string_view path);
+  std::shared_ptr<const resources::Resource> FindRi(std::string_view ri);
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // Adds `res` if it is cacheable and nothing was invalidated since `generation_at_read`.
+  void Put(uint64_t generation_at_read, std::shared_ptr<const resources::Resource> res);
+  // Drops the given paths and everything below `subtree_roots`.
+  void Invalidate(const std::vector<std::string>& paths,
+                  const std::vector<std::string>& subtree_roots);
 
  private:
-  storage::Store& store_;
-  const CseIdentity& self_;
+  const size_t capacity_;
   std::shared_mutex mu_;
-  std::unordered_map<std::string, resources::Resource> cache_;
+  std::unordered_map<std::string, std::shared_ptr<const resources::Resource>> by_path_;
+  std::unordered_map<std::string, std::string> ri_to_path_;
   std::atomic<uint64_t> generation_{0};
+};
+
+// ACPs for the authorization step, served from the resource cache.
+class CachedAcpSource final : public security::AcpSource {
+ public:
+  explicit CachedAcpSource(Dispatcher::Impl& d) : d_(d) {}
+  std::shared_ptr<const resources::Resource> FindAcp(std::string_view id) override;
+
+ private:
+  Dispatcher::Impl& d_;
 };
 
 struct Dispatcher::Impl {
@@ -44,12 +69,16 @@ struct Dispatcher::Impl {
   const DispatcherOptions& opt;
   storage::Store& store;
   notification::Notifier& notifier;
-  AcpCache acps;
+  ResourceCache cache{100000};
+  CachedAcpSource acps{*this};
   security::SecurityChain chain;
 
   // address.cc
   Result<Target> Resolve(std::string_view to);
-  Result<std::optional<storage::ResourceRecord>> LoadByAddress(std::string_view id);
+  // Cached lookups (nullptr when absent; errors are storage failures).
+  Result<std::shared_ptr<const resources::Resource>> LoadPath(std::string_view path);
+  Result<std::shared_ptr<const resources::Resource>> LoadRi(std::string_view ri);
+  Result<std::shared_ptr<const resources::Resource>> LoadId(std::string_view id);
   std::string OwnerAe(const std::string& path);
   bool IsRegisteredAe(std::string_view originator);
   std::string NormalizeOriginator(std::string_view fr) const;
@@ -65,10 +94,9 @@ struct Dispatcher::Impl {
   // Authorizes `access` on `target` for the request's originator, choosing the subject whose
   // policies apply (the parent for types without acpi).
   Status Authorize(const RequestPrimitive& req, const resources::Resource& target,
-                   uint32_t access, bool acpi_change = false);
-  // Same, but returns false instead of logging a denial (for filtering listings).
-  bool Permits(const RequestPrimitive& req, const resources::Resource& target, uint32_t access,
-               std::unordered_map<std::string, resources::Resource>* parents);
+                   uint32_t access, bool acpi_change = false, bool listing = false);
+  // Same, for filtering listings (the originator already passed the chain for the request).
+  bool Permits(const RequestPrimitive& req, const resources::Resource& target, uint32_t access);
   // Submits a write; on durable success feeds the effects to caches and the notifier before
   // calling `done`.
   void Commit(std::function<Status(storage::WriteTxn&, resources::WriteEffects&)> fn,

@@ -80,8 +80,9 @@ class SecurityStep {
 class SecurityChain {
  public:
   void Append(std::unique_ptr<SecurityStep> step);
-  // Runs the steps in order; see the file comment. Logs each denial as a security event.
-  Status Evaluate(const SecurityContext& ctx) const;
+  // Runs the steps in order; see the file comment. Logs each denial as a security event unless
+  // `log_denial` is false (privilege filtering of listings, where a denial is not an event).
+  Status Evaluate(const SecurityContext& ctx, bool log_denial = true) const;
 
  private:
   std::vector<std::unique_ptr<SecurityStep>> steps_;

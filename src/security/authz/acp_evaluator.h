@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,8 +26,9 @@ namespace trustcse::security {
 class AcpSource {
  public:
   virtual ~AcpSource() = default;
-  // The ACP an acpi entry names (a resource ID or structured ID), or nullopt if it is missing.
-  virtual std::optional<resources::Resource> FindAcp(std::string_view id) = 0;
+  // The ACP an acpi entry names (a resource ID or structured ID), or nullptr if it is missing.
+  // The result is shared and immutable (the dispatcher serves it from its resource cache).
+  virtual std::shared_ptr<const resources::Resource> FindAcp(std::string_view id) = 0;
 };
 
 class AcpAuthorization final : public SecurityStep {
