@@ -1,79 +1,125 @@
 #include "common/status.h"
 
+#include <algorithm>
+#include <array>
+
 namespace trustcse {
+namespace {
+
+struct RscInfo {
+  uint16_t code;
+  int http;
+  const char* name;
+};
+
+// Every response status code of TS-0004 §6.6 (R3, with the R4 4128) and the HTTP status
+// TS-0009 §6.6 assigns to it. Sorted by code.
+constexpr RscInfo kTable[] = {
+    {1000, 202, "ACCEPTED"},
+    {1001, 202, "ACCEPTED_NON_BLOCKING_REQUEST_SYNCH"},
+    {1002, 202, "ACCEPTED_NON_BLOCKING_REQUEST_ASYNCH"},
+    {2000, 200, "OK"},
+    {2001, 201, "CREATED"},
+    {2002, 200, "DELETED"},
+    {2004, 200, "UPDATED"},
+    {4000, 400, "BAD_REQUEST"},
+    {4001, 501, "RELEASE_VERSION_NOT_SUPPORTED"},
+    {4004, 404, "NOT_FOUND"},
+    {4005, 405, "OPERATION_NOT_ALLOWED"},
+    {4008, 504, "REQUEST_TIMEOUT"},
+    {4015, 415, "UNSUPPORTED_MEDIA_TYPE"},
+    {4101, 403, "SUBSCRIPTION_CREATOR_HAS_NO_PRIVILEGE"},
+    {4102, 400, "CONTENTS_UNACCEPTABLE"},
+    {4103, 403, "ORIGINATOR_HAS_NO_PRIVILEGE"},
+    {4104, 409, "GROUP_REQUEST_IDENTIFIER_EXISTS"},
+    {4105, 409, "CONFLICT"},
+    {4106, 403, "ORIGINATOR_NOT_AUTHENTICATED"},
+    {4107, 403, "SECURITY_ASSOCIATION_REQUIRED"},
+    {4108, 403, "INVALID_CHILD_RESOURCE_TYPE"},
+    {4109, 403, "NO_MEMBERS"},
+    {4110, 400, "GROUP_MEMBER_TYPE_INCONSISTENT"},
+    {4111, 403, "ESPRIM_UNSUPPORTED_OPTION"},
+    {4112, 403, "ESPRIM_UNKNOWN_KEY_ID"},
+    {4113, 403, "ESPRIM_UNKNOWN_ORIG_RAND_ID"},
+    {4114, 403, "ESPRIM_UNKNOWN_RECV_RAND_ID"},
+    {4115, 403, "ESPRIM_BAD_MAC"},
+    {4116, 403, "ESPRIM_IMPERSONATION_ERROR"},
+    {4117, 403, "ORIGINATOR_HAS_ALREADY_REGISTERED"},
+    {4118, 404, "ONTOLOGY_NOT_AVAILABLE"},
+    {4119, 404, "LINKED_SEMANTICS_NOT_AVAILABLE"},
+    {4120, 400, "INVALID_SEMANTICS"},
+    {4121, 404, "MASHUP_MEMBER_NOT_FOUND"},
+    {4122, 400, "INVALID_TRIGGER_PURPOSE"},
+    {4123, 400, "ILLEGAL_TRANSACTION_STATE_TRANSITION_ATTEMPTED"},
+    {4124, 409, "BLOCKING_SUBSCRIPTION_ALREADY_EXISTS"},
+    {4125, 501, "SPECIALIZATION_SCHEMA_NOT_FOUND"},
+    {4126, 403, "APP_RULE_VALIDATION_FAILED"},
+    {4127, 403, "OPERATION_DENIED_BY_REMOTE_ENTITY"},
+    {4128, 403, "SERVICE_SUBSCRIPTION_NOT_ESTABLISHED"},
+    {4143, 400, "INVALID_SPARQL_QUERY"},
+    {5000, 500, "INTERNAL_SERVER_ERROR"},
+    {5001, 501, "NOT_IMPLEMENTED"},
+    {5103, 404, "TARGET_NOT_REACHABLE"},
+    {5105, 403, "RECEIVER_HAS_NO_PRIVILEGE"},
+    {5106, 409, "ALREADY_EXISTS"},
+    {5107, 404, "REMOTE_ENTITY_NOT_REACHABLE"},
+    {5203, 403, "TARGET_NOT_SUBSCRIBABLE"},
+    {5204, 500, "SUBSCRIPTION_VERIFICATION_INITIATION_FAILED"},
+    {5205, 403, "SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE"},
+    {5206, 501, "NON_BLOCKING_SYNCH_REQUEST_NOT_SUPPORTED"},
+    {5207, 406, "NOT_ACCEPTABLE"},
+    {5208, 403, "DISCOVERY_DENIED_BY_IPE"},
+    {5209, 500, "GROUP_MEMBERS_NOT_RESPONDED"},
+    {5210, 500, "ESPRIM_DECRYPTION_ERROR"},
+    {5211, 500, "ESPRIM_ENCRYPTION_ERROR"},
+    {5212, 500, "SPARQL_UPDATE_ERROR"},
+    {5214, 403, "TARGET_HAS_NO_SESSION_CAPABILITY"},
+    {5215, 403, "SESSION_IS_ONLINE"},
+    {5216, 500, "JOIN_MULTICAST_GROUP_FAILED"},
+    {5217, 500, "LEAVE_MULTICAST_GROUP_FAILED"},
+    {5218, 403, "TRIGGERING_DISABLED_FOR_RECIPIENT"},
+    {5219, 409, "UNABLE_TO_REPLACE_REQUEST"},
+    {5220, 409, "UNABLE_TO_RECALL_REQUEST"},
+    {5221, 500, "CROSS_RESOURCE_OPERATION_FAILURE"},
+    {5222, 403, "TRANSACTION_PROCESSING_IS_INCOMPLETE"},
+    {6003, 404, "EXTERNAL_OBJECT_NOT_REACHABLE"},
+    {6005, 404, "EXTERNAL_OBJECT_NOT_FOUND"},
+    {6010, 400, "MAX_NUMBER_OF_MEMBER_EXCEEDED"},
+    {6020, 500, "MGMT_SESSION_CANNOT_BE_ESTABLISHED"},
+    {6021, 500, "MGMT_SESSION_ESTABLISHMENT_TIMEOUT"},
+    {6022, 400, "INVALID_CMDTYPE"},
+    {6023, 400, "INVALID_ARGUMENTS"},
+    {6024, 400, "INSUFFICIENT_ARGUMENTS"},
+    {6025, 500, "MGMT_CONVERSION_ERROR"},
+    {6026, 500, "MGMT_CANCELLATION_FAILED"},
+    {6028, 409, "ALREADY_COMPLETE"},
+    {6029, 409, "MGMT_COMMAND_NOT_CANCELLABLE"},
+    {6030, 504, "EXTERNAL_OBJECT_TIMEOUT"},
+    {6031, 504, "MGMT_COMMAND_TIMEOUT"},
+};
+
+const RscInfo* Lookup(int code) {
+  auto it = std::lower_bound(std::begin(kTable), std::end(kTable), code,
+                             [](const RscInfo& e, int c) { return e.code < c; });
+  return it != std::end(kTable) && it->code == code ? it : nullptr;
+}
+
+}  // namespace
 
 int HttpStatusFor(Rsc rsc) {
-  switch (rsc) {
-    case Rsc::kAccepted:
-    case Rsc::kAcceptedNonBlockingSynch:
-    case Rsc::kAcceptedNonBlockingAsynch:
-      return 202;
-    case Rsc::kOk:
-    case Rsc::kDeleted:
-    case Rsc::kUpdated:
-      return 200;
-    case Rsc::kCreated:
-      return 201;
-    case Rsc::kBadRequest:
-    case Rsc::kContentsUnacceptable:
-    case Rsc::kGroupMemberTypeInconsistent:
-    case Rsc::kMaxNumberOfMemberExceeded:
-      return 400;
-    case Rsc::kSubscriptionCreatorHasNoPrivilege:
-    case Rsc::kOriginatorHasNoPrivilege:
-    case Rsc::kReceiverHasNoPrivilege:
-    case Rsc::kSubscriptionHostHasNoPrivilege:
-    case Rsc::kOriginatorNotAuthenticated:
-    case Rsc::kSecurityAssociationRequired:
-    case Rsc::kInvalidChildResourceType:
-    case Rsc::kOriginatorHasAlreadyRegistered:
-    case Rsc::kTargetNotSubscribable:
-    case Rsc::kAppRuleValidationFailed:
-      return 403;
-    case Rsc::kNotFound:
-    case Rsc::kTargetNotReachable:
-      return 404;
-    case Rsc::kOperationNotAllowed:
-      return 405;
-    case Rsc::kNotAcceptable:
-      return 406;
-    case Rsc::kUnsupportedMediaType:
-      return 415;
-    case Rsc::kConflict:
-    case Rsc::kAlreadyExists:
-      return 409;
-    case Rsc::kReleaseVersionNotSupported:
-    case Rsc::kNotImplemented:
-    case Rsc::kNonBlockingSynchRequestNotSupported:
-      return 501;
-    case Rsc::kRequestTimeout:
-      return 504;
-    case Rsc::kInternalServerError:
-    case Rsc::kSubscriptionVerificationInitiationFailed:
-    case Rsc::kGroupMembersNotResponded:
-      return 500;
-  }
-  return 500;
+  const RscInfo* e = Lookup(static_cast<int>(rsc));
+  return e ? e->http : 500;
+}
+
+const char* RscName(Rsc rsc) {
+  const RscInfo* e = Lookup(static_cast<int>(rsc));
+  return e ? e->name : "UNKNOWN";
 }
 
 Rsc RscFromInt(int value) {
-  switch (value) {
-#define TRUSTCSE_RSC(v) \
-  case v:               \
-    return static_cast<Rsc>(v);
-    TRUSTCSE_RSC(1000) TRUSTCSE_RSC(1001) TRUSTCSE_RSC(1002) TRUSTCSE_RSC(2000)
-    TRUSTCSE_RSC(2001) TRUSTCSE_RSC(2002) TRUSTCSE_RSC(2004) TRUSTCSE_RSC(4000)
-    TRUSTCSE_RSC(4001) TRUSTCSE_RSC(4004) TRUSTCSE_RSC(4005) TRUSTCSE_RSC(4008)
-    TRUSTCSE_RSC(4015) TRUSTCSE_RSC(4101) TRUSTCSE_RSC(4102) TRUSTCSE_RSC(4103)
-    TRUSTCSE_RSC(4105) TRUSTCSE_RSC(4106) TRUSTCSE_RSC(4107) TRUSTCSE_RSC(4108)
-    TRUSTCSE_RSC(4110) TRUSTCSE_RSC(4117) TRUSTCSE_RSC(4126) TRUSTCSE_RSC(5000)
-    TRUSTCSE_RSC(5001) TRUSTCSE_RSC(5103) TRUSTCSE_RSC(5105) TRUSTCSE_RSC(5106)
-    TRUSTCSE_RSC(5203) TRUSTCSE_RSC(5204) TRUSTCSE_RSC(5205) TRUSTCSE_RSC(5206)
-    TRUSTCSE_RSC(5207) TRUSTCSE_RSC(5209) TRUSTCSE_RSC(6010)
-#undef TRUSTCSE_RSC
-    default:
-      return Rsc::kInternalServerError;
-  }
+  return Lookup(value) ? static_cast<Rsc>(value) : Rsc::kInternalServerError;
 }
+
+bool IsKnownRsc(int value) { return Lookup(value) != nullptr; }
 
 }  // namespace trustcse

@@ -16,7 +16,8 @@
 
 namespace trustcse {
 
-// oneM2M response status codes (TS-0004 Table 6.6.3.x). Only codes this CSE produces or maps.
+// oneM2M response status codes (TS-0004 Table 6.6.3.x): the ones this CSE produces by name;
+// any other standard code can be carried as static_cast<Rsc>(code).
 enum class Rsc : uint16_t {
   kAccepted = 1000,
   kAcceptedNonBlockingSynch = 1001,
@@ -55,8 +56,13 @@ enum class Rsc : uint16_t {
   kMaxNumberOfMemberExceeded = 6010,
 };
 
-// The HTTP status code TS-0009 §6.6 assigns to a response status code.
+// The HTTP status code TS-0009 §6.6 assigns to a response status code (500 for unknown codes).
+// The mapping table covers every code of TS-0004 §6.6, not only the enumerators below.
 int HttpStatusFor(Rsc rsc);
+// The standard's name of the code ("ORIGINATOR_HAS_NO_PRIVILEGE"), "UNKNOWN" otherwise.
+const char* RscName(Rsc rsc);
+// True if `value` is a response status code of the standard.
+bool IsKnownRsc(int value);
 // True for 1xxx and 2xxx codes.
 constexpr bool IsSuccess(Rsc rsc) { return static_cast<uint16_t>(rsc) < 4000; }
 // Parses a numeric code; unknown or malformed values give kInternalServerError.
