@@ -561,20 +561,8 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
   }
   if (rec && *rec) return PoaOf(**rec);
 
-  // An AE-ID is not necessarily the AE's resource ID. Look the AE up by aei among the CSEBase's
-  // direct children; this scan runs only for a nu that matched nothing by ID.
-  if (addr->kind == LocalAddress::Kind::kUnstructured && addr->path.empty()) {
-    storage::DiscoveryQuery q;
-    q.root_path = options.self.cse_name;
-    q.max_level = 1;
-    q.types = {resources::ty::kAe};
-    auto aes = store.Discover(q);
-    if (!aes) return {};
-    for (const ResourceRecord& ae : *aes) {
-      auto res = Resource::FromRecord(ae);
-      if (res && json::GetString(res->attrs, "aei").value_or("") == addr->ri) return PoaOf(ae);
-    }
-  }
+  // An AE's resource ID is its AE-ID-Stem on this CSE, so a nu that matched nothing by ID
+  // names nothing here.
   return {};
 }
 

@@ -479,7 +479,6 @@ TEST_F(NotifierTest, ResolveTargetUsesHttpPoaOfAe) {
   EXPECT_EQ(notifier_->ResolveTarget("ae1ri"), kAePoa);         // resource ID
   EXPECT_EQ(notifier_->ResolveTarget("/id-in/ae1ri"), kAePoa);  // SP-relative
   EXPECT_EQ(notifier_->ResolveTarget("cse-in/ae1"), kAePoa);    // structured
-  EXPECT_EQ(notifier_->ResolveTarget("Cae1"), kAePoa);          // AE-ID
   EXPECT_EQ(notifier_->ResolveTarget("cnt1"), "");              // not an AE
   EXPECT_EQ(notifier_->ResolveTarget("unknown"), "");
 }
