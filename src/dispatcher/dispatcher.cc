@@ -60,7 +60,9 @@ std::string SerializeRepresentation(const Resource& res) {
 }
 
 // Builds the content of a CREATE/UPDATE/DELETE response for rcn.
-std::string ResultFor(ResultContent rcn, const Resource& res, const CseIdentity& self) {
+// The stored record's body is already serialized, so the usual rcn=1 answer is a string
+// concatenation, not a JSON round trip (this runs on the storage writer thread).
+std::string ResultFor(ResultContent rcn, const Resource& res, const ResourceRecord& rec) {
   switch (rcn) {
     case ResultContent::kNothing:
       return {};
@@ -78,7 +80,7 @@ std::string ResultFor(ResultContent rcn, const Resource& res, const CseIdentity&
       return json::Serialize(o);
     }
     default:
-      return SerializeRepresentation(res);
+      return RecordRepresentation(rec);
   }
 }
 
@@ -435,9 +437,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
               Event{Event::Kind::kCreateChild, std::string(parent->ri()), parent->path, *created, {}});
           return Status::Ok();
         },
-        [req, res, rcn, created, done, self = &opt.self](Status s) {
+        [req, res, rcn, created, done](Status s) {
           if (!s.ok()) return done(ErrorResponse(*req, s));
-          auto rsp = Reply(*req, Rsc::kCreated, ResultFor(rcn, *res, *self));
+          auto rsp = Reply(*req, Rsc::kCreated, ResultFor(rcn, *res, *created));
           rsp.content_location = created->ri;
           done(std::move(rsp));
         });
@@ -624,9 +626,10 @@ void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion 
   }
   auto changes = std::make_shared<bj::object>(std::move(*content));
   auto result = std::make_shared<Resource>();
+  auto result_rec = std::make_shared<ResourceRecord>();
   std::string ri(current.ri());
   Commit(
-      [req, changes, type, now, ri, result, self = &opt.self](storage::WriteTxn& txn,
+      [req, changes, type, now, ri, result, result_rec, self = &opt.self](storage::WriteTxn& txn,
                                                                 WriteEffects& fx) -> Status {
         auto rec = txn.Get(ri);
         if (!rec) return rec.error();
@@ -650,12 +653,13 @@ void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion 
         auto updated = res->ToRecord();
         if (auto s = txn.Update(updated); !s.ok()) return s;
         fx.events.push_back(Event{Event::Kind::kUpdate, ri, res->path, updated, std::move(modified)});
+        *result_rec = std::move(updated);
         *result = std::move(*res);
         return Status::Ok();
       },
-      [req, result, rcn, done, self = &opt.self](Status s) {
+      [req, result, result_rec, rcn, done](Status s) {
         if (!s.ok()) return done(ErrorResponse(*req, s));
-        done(Reply(*req, Rsc::kUpdated, ResultFor(rcn, *result, *self)));
+        done(Reply(*req, Rsc::kUpdated, ResultFor(rcn, *result, *result_rec)));
       });
 }
 
