@@ -174,6 +174,19 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   if (req->rt == ResponseType::kNonBlockingAsynch || req->rt == ResponseType::kFlexBlocking) {
     return fail(Status::NotImplemented("this response type is not supported yet"));
   }
+  if (req->rset && *req->rset < Now()) return fail({Rsc::kRequestTimeout, "result expired"});
+  if (req->rset) {
+    // Result expiration: a result that can no longer be delivered in time is replaced by 4008
+    // (the operation itself is not undone).
+    done = [done = std::move(done), rset = *req->rset](ResponsePrimitive rsp) {
+      if (Now() > rset) {
+        rsp.rsc = Rsc::kRequestTimeout;
+        rsp.pc = R"({"m2m:dbg":"result expired"})";
+        rsp.content_location.clear();
+      }
+      done(std::move(rsp));
+    };
+  }
   if (!registration) req->fr = NormalizeOriginator(req->fr);
   switch (req->op) {
     case Operation::kCreate:

@@ -132,6 +132,9 @@ TEST_F(Registration, ReleaseVersionsAndRequestExpiration) {
   EXPECT_EQ(expired.status, 504);
   EXPECT_EQ(admin.Retrieve("/cse-in", {{"X-M2M-RET", "20991231T000000"}}).rsc(), 2000);
   EXPECT_EQ(admin.Retrieve("/cse-in", {{"X-M2M-RET", "60000"}}).rsc(), 2000);
+  // Result expiration: already past → 4008; in the future → served.
+  EXPECT_EQ(admin.Retrieve("/cse-in", {{"X-M2M-RST", "20200101T000000"}}).rsc(), 4008);
+  EXPECT_EQ(admin.Retrieve("/cse-in", {{"X-M2M-RST", "60000"}}).rsc(), 2000);
 }
 
 TEST_F(Registration, UnregisteredAndCseOriginatorsAreRefused) {
