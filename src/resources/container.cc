@@ -61,6 +61,13 @@ void SetContentSize(Resource& res) {
   res.attrs["cs"] = cs;
 }
 
+Status InstanceType::OnDelete(storage::WriteTxn&, const HookContext&, Resource& parent,
+                              bool* parent_changed, const Resource& res, WriteEffects&) const {
+  RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));
+  *parent_changed = true;
+  return Status::Ok();
+}
+
 void RemoveInstance(Resource& parent, uint64_t cs) {
   auto cni = json::GetInt(parent.attrs, "cni").value_or(0);
   auto cbs = json::GetInt(parent.attrs, "cbs").value_or(0);

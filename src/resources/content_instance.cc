@@ -17,7 +17,7 @@ constexpr AttributePolicy kPolicies[] = {
     {"dcnt", AttrType::kNonNegInt, O, NP}, {"loc", AttrType::kAny, O, NP},
 };
 
-class ContentInstance final : public ResourceType {
+class ContentInstance final : public InstanceType {
  public:
   int ty() const override { return ty::kContentInstance; }
   std::string_view tag() const override { return "m2m:cin"; }
@@ -25,8 +25,6 @@ class ContentInstance final : public ResourceType {
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   ValidateOptions validate_options() const override { return {.has_acpi = false}; }
   bool has_state_tag() const override { return true; }
-  bool has_creator() const override { return true; }
-  bool AllowsChild(int) const override { return false; }
   Status CheckUpdatable() const override {
     return Status::NotAllowed("a contentInstance cannot be updated");
   }
@@ -45,12 +43,6 @@ class ContentInstance final : public ResourceType {
     auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
     if (auto s = AddInstance(txn, ctx, parent, ty::kContentInstance, cs, fx); !s.ok()) return s;
     res.attrs["st"] = parent.st();
-    *parent_changed = true;
-    return Status::Ok();
-  }
-  Status OnDelete(storage::WriteTxn&, const HookContext&, Resource& parent, bool* parent_changed,
-                  const Resource& res, WriteEffects&) const override {
-    RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));
     *parent_changed = true;
     return Status::Ok();
   }

@@ -16,15 +16,13 @@ constexpr AttributePolicy kPolicies[] = {
     {"cr", AttrType::kString, O, NP},
 };
 
-class TimeSeriesInstance final : public ResourceType {
+class TimeSeriesInstance final : public InstanceType {
  public:
   int ty() const override { return ty::kTimeSeriesInstance; }
   std::string_view tag() const override { return "m2m:tsi"; }
   std::string_view short_name() const override { return "tsi"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   ValidateOptions validate_options() const override { return {.has_acpi = false}; }
-  bool has_creator() const override { return true; }
-  bool AllowsChild(int) const override { return false; }
   Status CheckUpdatable() const override {
     return Status::NotAllowed("a timeSeriesInstance cannot be updated");
   }
@@ -49,12 +47,6 @@ class TimeSeriesInstance final : public ResourceType {
     }
     auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
     if (auto s = AddInstance(txn, ctx, parent, ty::kTimeSeriesInstance, cs, fx); !s.ok()) return s;
-    *parent_changed = true;
-    return Status::Ok();
-  }
-  Status OnDelete(storage::WriteTxn&, const HookContext&, Resource& parent, bool* parent_changed,
-                  const Resource& res, WriteEffects&) const override {
-    RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));
     *parent_changed = true;
     return Status::Ok();
   }

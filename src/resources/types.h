@@ -35,4 +35,14 @@ void SetContentSize(Resource& res);
 // Increments stateTag and sets lt.
 void Touch(Resource& res, TimePoint now);
 
+// Shared base of the immutable data instances (contentInstance, timeSeriesInstance): cannot be
+// updated, and deleting one gives its share back to the parent's counters.
+class InstanceType : public ResourceType {
+ public:
+  bool AllowsChild(int) const override { return false; }
+  bool has_creator() const override { return true; }
+  Status OnDelete(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
+                  bool* parent_changed, const Resource& res, WriteEffects& fx) const override;
+};
+
 }  // namespace trustcse::resources
