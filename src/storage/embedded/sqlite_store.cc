@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS resources(
   body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS resources_children ON resources(pi, ty, ct);
 CREATE INDEX IF NOT EXISTS resources_expiry ON resources(et) WHERE et <> '';
-CREATE INDEX IF NOT EXISTS resources_type ON resources(ty);
+CREATE INDEX IF NOT EXISTS resources_type ON resources(ty, path);
 CREATE TABLE IF NOT EXISTS labels(ri TEXT NOT NULL, path TEXT NOT NULL, lbl TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS labels_lbl ON labels(lbl, path);
 CREATE INDEX IF NOT EXISTS labels_ri ON labels(ri);
