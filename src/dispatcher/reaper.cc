@@ -1,5 +1,6 @@
 // The expiration reaper: deletes resources whose expirationTime has passed, through the same
 // delete path as a client's DELETE (parent counters, notifications, subscription deletion).
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "dispatcher/internal.h"
@@ -34,6 +35,7 @@ void Dispatcher::StartReaper(std::chrono::milliseconds interval) {
   StopReaper();
   reaper_stop_ = false;
   reaper_ = std::thread([this, interval] {
+    pthread_setname_np(pthread_self(), "tc-reaper");
     while (!reaper_stop_) {
       // Sleep in short slices so StopReaper() returns promptly.
       for (auto waited = std::chrono::milliseconds(0); waited < interval && !reaper_stop_;

@@ -7,6 +7,7 @@
 //
 // Only http:// targets are supported. https:// targets fail immediately with a clear message
 // until TLS client support is added.
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -248,7 +249,10 @@ class HttpSender final : public Sender {
  public:
   explicit HttpSender(const HttpSenderOptions& options)
       : options_(options), work_(asio::make_work_guard(ioc_)) {
-    thread_ = std::thread([this] { RunIo(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "tc-notify-http");
+      RunIo();
+    });
   }
 
   ~HttpSender() override { Stop(); }

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include "notification/notifier.h"
 
 #include <spdlog/spdlog.h>
@@ -582,7 +583,10 @@ Status Notifier::Start() {
   if (!subs) return subs.error();
   for (const ResourceRecord& rec : *subs) impl_->AddSubscription(rec.pi, rec.ri);
   try {
-    impl_->worker = std::thread([impl = impl_.get()] { impl->Run(); });
+    impl_->worker = std::thread([impl = impl_.get()] {
+      pthread_setname_np(pthread_self(), "tc-notifier");
+      impl->Run();
+    });
   } catch (const std::exception& ex) {
     spdlog::error("notifier: cannot start the worker thread: {}", ex.what());
     return Status::Internal("cannot start the notifier");

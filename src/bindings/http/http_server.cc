@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include "bindings/http/http_server.h"
 
 #include <spdlog/spdlog.h>
@@ -185,7 +186,10 @@ void HttpServer::Serve(dispatcher::Dispatcher& dispatcher) {
   impl_->dispatcher = &dispatcher;
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "tc-http");
+      impl_->ioc.run();
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include "storage/embedded/sqlite_store.h"
 
 #include <spdlog/spdlog.h>
@@ -689,7 +690,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   if (!s.ok()) return Err(s);
   store->write_conn_ = std::move(*conn);
   try {
-    store->writer_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+    store->writer_ = std::thread([raw = store.get()] {
+      pthread_setname_np(pthread_self(), "tc-store-write");
+      raw->WriterLoop();
+    });
   } catch (const std::exception& e) {
     spdlog::error("sqlite: cannot start writer thread: {}", e.what());
     return Err(StorageError());
