@@ -620,9 +620,21 @@ void Notifier::Stop() {
 }
 
 void Notifier::OnCommitted(const resources::WriteEffects& fx) {
-  bool relevant = !fx.events.empty();
+  // Most writes touch nothing anyone subscribed to: skip them here, without copying them to the
+  // worker. New subscriptions are recorded here, on the committing thread, so that the set
+  // follows commit order; removals stay with the worker (a stale entry only costs a lookup).
+  bool relevant = false;
+  for (const Event& ev : fx.events) {
+    if (ev.kind == Event::Kind::kCreateChild && ev.resource.ty == resources::ty::kSubscription) {
+      impl_->AddSubscription(ev.resource.pi, ev.resource.ri);
+      relevant = true;
+    }
+  }
   for (const ResourceRecord& rec : fx.deleted) {
     relevant = relevant || rec.ty == resources::ty::kSubscription;
+  }
+  for (const Event& ev : fx.events) {
+    relevant = relevant || impl_->HasSubscriptions(ev.subject_ri);
   }
   if (!relevant) return;
   try {
