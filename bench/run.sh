@@ -35,8 +35,15 @@ done
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/trustcse-bench.XXXXXX")
 PIDS=()
 cleanup() {
-  local p
+  local p i
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for i in $(seq 1 50); do  # up to 5 s for a clean stop, then SIGKILL
+    local alive=0
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
@@ -52,7 +59,7 @@ start() {
   PIDS+=("$PID")
   local i
   for i in $(seq 1 200); do
-    PORT=$(awk '/^listening http/ {print $3; exit}' "$TMP/$name.out")
+    PORT=$(awk '/^listening http/ {print $3; exit}' "$TMP/$name.out" 2>/dev/null || true)
     [[ -n $PORT ]] && return 0
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
@@ -103,6 +110,7 @@ echo "== trustcse HTTP benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
 echo "temp dir: $TMP on $(findmnt -n -o SOURCE,FSTYPE,OPTIONS -T "$TMP" 2>/dev/null || df -T "$TMP" | tail -1)"
 echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews every figure)"
 echo "each measurement: ${WARM}s warm-up + ${DUR}s recorded, closed loop, load_driver threads=$DTHREADS, loopback"
 
 start ceiling "$CEIL" --port 0 --threads 2
@@ -145,7 +153,7 @@ CREATE=(--method POST --path /cse-in/bench/data --header 'X-M2M-Origin: Cbench'
 for c in 1 64; do
   measure "ceiling 200 OK" "$CEIL_PID" "$CEIL_PORT" $c "${GET_LA[@]}"
   measure "(b) retrieve la" "$CSE_PID" "$CSE_PORT" $c "${GET_LA[@]}"
-  measure "(c) discovery lbl, 100k" "$CSE_PID" "$CSE_PORT" $c "${DISC[@]}"
+  measure "(c) discovery lbl, $CORPUS" "$CSE_PID" "$CSE_PORT" $c "${DISC[@]}"
 done
 for c in 1 64; do
   measure "(a) create cin, durable" "$CSE_PID" "$CSE_PORT" $c "${CREATE[@]}"
@@ -158,7 +166,7 @@ echo "== results (ratio = rps / ceiling rps at the same connection count;" \
      "srv CPU = trustcse or ceiling process CPU µs per request, all threads)"
 printf '%-28s %5s %10s %9s %9s %8s %7s %8s\n' scenario conns rps p50_us p99_us ratio errors srv_CPU
 for key in "ceiling 200 OK" "(a) create cin, durable" "(a') create cin, --no-fsync" \
-           "(b) retrieve la" "(c) discovery lbl, 100k"; do
+           "(b) retrieve la" "(c) discovery lbl, $CORPUS"; do
   for c in 1 64; do
     l=${LINE[$key|$c]:-}
     [[ -n $l ]] || continue
@@ -170,6 +178,7 @@ for key in "ceiling 200 OK" "(a) create cin, durable" "(a') create cin, --no-fsy
       "$(field p99_us "$l")" "$ratio" "$errs" "${CPU[$key|$c]}"
   done
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "targets (DESIGN.md; reported, not enforced): (b) >= 60% of the ceiling;" \
      "(a) durable >= 20,000 creates/s on 2 cores"
 echo "data set: $CORPUS-resource corpus + AE/container for (a)/(b); after the run the durable" \

@@ -135,7 +135,8 @@ const ResourceType* FindTypeByTag(std::string_view key);
 // Resource types a client may create (for the CSEBase srt attribute), ascending.
 std::vector<int> SupportedTypes();
 
-// A fresh resource ID: the type's short name + 16 random base-36 characters.
+// A fresh resource ID: the type's short name + 16 base-36 characters, time-ordered (IDs created
+// later sort after earlier ones) with a random tail. Thread-safe.
 std::string NewResourceId(std::string_view short_name);
 
 }  // namespace trustcse::resources

@@ -393,9 +393,22 @@ class DiscoverSql {
       for (int ty : q.types) Int(ty);
     }
     if (!q.labels.empty()) {
-      conds.push_back("EXISTS (SELECT 1 FROM labels l WHERE l.path = r.path AND l.lbl IN (" +
-                      Placeholders(q.labels.size()) + "))");
-      for (const std::string& l : q.labels) Text(l);
+      if (q.combine == Combine::kAnd) {
+        // Drive the query from the labels index: (lbl, path) narrows to the few labelled
+        // resources of the subtree instead of probing every resource of it.
+        std::string range = q.root_path.empty() ? "" : " AND l.path >= ? AND l.path < ?";
+        conds.push_back("r.path IN (SELECT l.path FROM labels l WHERE l.lbl IN (" +
+                        Placeholders(q.labels.size()) + ")" + range + ")");
+        for (const std::string& l : q.labels) Text(l);
+        if (!q.root_path.empty()) {
+          Text(q.root_path + "/");
+          Text(q.root_path + "0");
+        }
+      } else {
+        conds.push_back("EXISTS (SELECT 1 FROM labels l WHERE l.path = r.path AND l.lbl IN (" +
+                        Placeholders(q.labels.size()) + "))");
+        for (const std::string& l : q.labels) Text(l);
+      }
     }
     if (!q.names.empty()) {
       conds.push_back("r.rn IN (" + Placeholders(q.names.size()) + ")");
