@@ -1,5 +1,6 @@
-#include <pthread.h>
 #include "storage/embedded/sqlite_store.h"
+
+#include <pthread.h>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -20,6 +21,8 @@ namespace {
 constexpr int kSchemaVersion = 1;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxIdleReaders = 8;
+// WAL size (pages) past which the checkpointer copies the WAL back into the database file.
+constexpr int kCheckpointPages = 1000;
 // Discover statements are cached by SQL text; their number of shapes is small in practice, the
 // bound keeps a client that varies its filter criteria from growing the cache without end.
 constexpr size_t kMaxCachedQueries = 64;
@@ -702,7 +705,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   Status s = InitDatabase(**conn, options.synchronous_full);
   if (!s.ok()) return Err(s);
   store->write_conn_ = std::move(*conn);
+  auto ckpt = Connection::Open(options.path, /*writable=*/true);
+  if (!ckpt) return Err(ckpt.error());
+  store->checkpoint_conn_ = std::move(*ckpt);
+  // Replaces SQLite's automatic checkpoint (which would run inside the writer's COMMIT).
+  sqlite3_wal_hook(store->write_conn_->db(), &SqliteStore::OnWalCommit, store.get());
   try {
+    store->checkpointer_ = std::thread([raw = store.get()] {
+      pthread_setname_np(pthread_self(), "tc-store-ckpt");
+      raw->CheckpointLoop();
+    });
     store->writer_ = std::thread([raw = store.get()] {
       pthread_setname_np(pthread_self(), "tc-store-write");
       raw->WriterLoop();
@@ -754,6 +766,34 @@ void SqliteStore::WriterLoop() {
   // The writer is the only user of the write connection, so it closes it, last of all
   // connections if Close() went as planned, which checkpoints the WAL into the database file.
   write_conn_.reset();
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+  if (pages >= kCheckpointPages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    std::lock_guard lock(store->ckpt_mu_);
+    store->ckpt_wanted_ = true;
+    store->ckpt_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::CheckpointLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(ckpt_mu_);
+      ckpt_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return ckpt_wanted_ || ckpt_stop_; });
+      if (ckpt_stop_) break;
+      ckpt_wanted_ = false;
+    }
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+      spdlog::warn("sqlite: checkpoint failed: {}", sqlite3_errstr(rc));
+    }
+  }
+  checkpoint_conn_.reset();
 }
 
 void SqliteStore::RunBatch(std::vector<Pending>& batch) {
@@ -822,6 +862,14 @@ void SqliteStore::Close() {
     if (closed_) return;
     closed_ = true;
     cv_.notify_all();
+  }
+  {
+    std::lock_guard lock(ckpt_mu_);
+    ckpt_stop_ = true;
+    ckpt_cv_.notify_all();
+  }
+  if (checkpointer_.joinable() && checkpointer_.get_id() != std::this_thread::get_id()) {
+    checkpointer_.join();
   }
   if (!writer_.joinable()) {
     write_conn_.reset();  // Open failed before the writer started

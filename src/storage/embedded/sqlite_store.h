@@ -3,7 +3,9 @@
 // Writes: one writer thread owns the only write connection. Submit() queues (fn, done); the
 // writer takes up to max_batch queued items, runs each WriteFn inside its own SAVEPOINT of one
 // BEGIN IMMEDIATE transaction, commits once, and only then calls the `done`s (group commit: one
-// fsync for the whole batch). Reads use a small pool of read-only connections; in WAL mode they
+// fsync for the whole batch). WAL checkpoints run on a checkpointer thread of their own
+// (PASSIVE, started when the WAL passes `kCheckpointPages`), so the writer never stalls copying
+// the WAL back into the database file. Reads use a small pool of read-only connections; in WAL mode they
 // see the last committed state and never wait for the writer.
 //
 // Thread-safety: all public methods may be called from any thread. Close() (also run by the
@@ -22,6 +24,8 @@
 #include <vector>
 
 #include "storage/store.h"
+
+struct sqlite3;  // <sqlite3.h>, kept out of this header
 
 namespace trustcse::storage {
 
@@ -56,6 +60,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const SqliteOptions& options);
 
   void WriterLoop();
+  void CheckpointLoop();
+  static int OnWalCommit(void* self, ::sqlite3* db, const char* name, int pages);
   void RunBatch(std::vector<Pending>& batch);
   Result<std::unique_ptr<Connection>> TakeReader();
   void ReturnReader(std::unique_ptr<Connection> conn);
@@ -72,6 +78,14 @@ class SqliteStore final : public Store {
   std::deque<Pending> queue_;  // guarded by mu_
   bool closed_ = false;        // guarded by mu_; no Submit is accepted after Close
   std::atomic<uint64_t> commit_count_{0};
+
+  // Checkpointer state.
+  std::unique_ptr<Connection> checkpoint_conn_;
+  std::thread checkpointer_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false;  // guarded by ckpt_mu_
+  bool ckpt_stop_ = false;    // guarded by ckpt_mu_
 
   // Idle read-only connections.
   std::mutex pool_mu_;
