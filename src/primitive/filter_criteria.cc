@@ -9,7 +9,8 @@ namespace {
 
 template <typename T>
 bool ParseUnsigned(std::string_view s, T* out) {
-  if (s.empty()) return false;
+  // from_chars accepts a leading '-' even for unsigned-looking input: refuse it.
+  if (s.empty() || s.front() == '-') return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
 }

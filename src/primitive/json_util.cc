@@ -33,9 +33,9 @@ std::optional<int64_t> AsInt(const bj::value& v) {
   }
   if (v.is_double()) {
     double d = v.get_double();
-    if (d != static_cast<double>(static_cast<int64_t>(d)) || d > 9.2e18 || d < -9.2e18) {
-      return std::nullopt;
-    }
+    // Range first: casting an out-of-range double to an integer is undefined behaviour.
+    if (!(d >= -9.2e18 && d <= 9.2e18)) return std::nullopt;
+    if (d != static_cast<double>(static_cast<int64_t>(d))) return std::nullopt;
     return static_cast<int64_t>(d);
   }
   return std::nullopt;

@@ -112,7 +112,8 @@ Status ValidateContent(const bj::object& content, std::span<const AttributePolic
     Presence presence = create ? p->create : p->update;
     if (presence == NP) return Bad("not permitted", sn);
     if (value.is_null()) {
-      if (create || presence == M) return Bad("null value for", sn);
+      // null deletes an attribute; one that is mandatory at creation must always be there.
+      if (create || presence == M || p->create == M) return Bad("null value for", sn);
       continue;
     }
     if (!HasType(value, p->type)) return Bad("wrong type for", sn);

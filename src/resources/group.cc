@@ -58,7 +58,9 @@ class Group final : public ResourceType {
     auto csy = json::GetInt(res.attrs, "csy").value_or(1);
     bj::array kept;
     std::vector<std::string> seen;
-    for (const auto& m : res.attrs.at("mid").get_array()) {
+    const auto* mid = res.attrs.if_contains("mid");
+    if (!mid || !mid->is_array()) return Status::BadRequest("missing mandatory attribute 'mid'");
+    for (const auto& m : mid->get_array()) {
       std::string id(m.get_string());
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
       seen.push_back(id);
@@ -93,7 +95,9 @@ class Group final : public ResourceType {
  private:
   static Status CheckCount(const Resource& res) {
     auto mnm = json::GetInt(res.attrs, "mnm").value_or(0);
-    if (static_cast<int64_t>(res.attrs.at("mid").get_array().size()) > mnm) {
+    const auto* mid = res.attrs.if_contains("mid");
+    if (!mid || !mid->is_array()) return Status::BadRequest("missing mandatory attribute 'mid'");
+    if (static_cast<int64_t>(mid->get_array().size()) > mnm) {
       return Status(Rsc::kMaxNumberOfMemberExceeded, "more members than 'mnm' allows");
     }
     return Status::Ok();

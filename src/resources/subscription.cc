@@ -22,8 +22,9 @@ constexpr AttributePolicy kPolicies[] = {
 };
 
 Status CheckSubscription(const Resource& res) {
-  const auto& nu = res.attrs.at("nu").get_array();
-  if (nu.empty()) return Status::BadRequest("attribute 'nu' must not be empty");
+  const auto* nu = res.attrs.if_contains("nu");
+  if (!nu || !nu->is_array()) return Status::BadRequest("missing mandatory attribute 'nu'");
+  if (nu->get_array().empty()) return Status::BadRequest("attribute 'nu' must not be empty");
   std::vector<int64_t> nets;
   if (const auto* enc = res.attrs.if_contains("enc")) {
     for (const auto& [k, v] : enc->get_object()) {

@@ -85,6 +85,9 @@ std::optional<TimePoint> ParseExpiration(std::string_view v) {
   long long ms = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
   if (ec == std::errc() && p == v.data() + v.size() && ms >= 0) {
+    // Relative form: at most ten years ahead (larger values would overflow the clock).
+    constexpr long long kMaxMs = 10LL * 366 * 24 * 3600 * 1000;
+    if (ms > kMaxMs) return std::nullopt;
     return Now() + std::chrono::milliseconds(ms);
   }
   return ParseTimestamp(v);

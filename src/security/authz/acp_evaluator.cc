@@ -69,7 +69,8 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
   };
 
   if (ty == resources::ty::kAcp) {
-    uint32_t g = GrantedOperations(*subject.attrs.if_contains("pvs"), ctx.originator);
+    const bj::value* pvs = subject.attrs.if_contains("pvs");
+    uint32_t g = pvs ? GrantedOperations(*pvs, ctx.originator) : 0;
     return (g & ctx.access) ? Decision::Allow() : deny("pvs of the target ACP grants no access");
   }
 

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS resources(
   cr TEXT NOT NULL,
   cs INT NOT NULL,
   cty TEXT NOT NULL,
-  body TEXT NOT NULL);
+  body TEXT NOT NULL,
+  lbls TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS resources_children ON resources(pi, ty, ct);
 CREATE INDEX IF NOT EXISTS resources_expiry ON resources(et) WHERE et <> '';
 CREATE INDEX IF NOT EXISTS resources_type ON resources(ty, path);
@@ -51,7 +52,7 @@ CREATE INDEX IF NOT EXISTS labels_ri ON labels(ri);
 PRAGMA user_version = 1;  -- = kSchemaVersion
 )sql";
 
-#define TRUSTCSE_COLUMNS "ri, pi, rn, path, ty, ct, lt, et, st, cr, cs, cty, body"
+#define TRUSTCSE_COLUMNS "ri, pi, rn, path, ty, ct, lt, et, st, cr, cs, cty, body, lbls"
 
 // The statements every connection prepares once and keeps (SQLITE_PREPARE_PERSISTENT).
 enum Stmt : int {
@@ -97,8 +98,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "RELEASE op",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE ri = ?1",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE path = ?1",
-    // rowid order is insertion order, which is the record's label order.
-    "SELECT lbl FROM labels WHERE ri = ?1 ORDER BY rowid",
+    "SELECT lbls FROM resources WHERE ri = ?1",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE pi = ?1 ORDER BY ct, ri LIMIT ?2",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE pi = ?1 ORDER BY ct DESC, ri DESC LIMIT ?2",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE pi = ?1 AND ty = ?2 ORDER BY ct, ri LIMIT ?3",
@@ -111,10 +111,10 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE et <> '' AND et < ?1 ORDER BY +path LIMIT ?2",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE path >= ?1 AND path < ?2 ORDER BY path",
     "INSERT INTO resources(" TRUSTCSE_COLUMNS
-    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     "INSERT INTO labels(ri, path, lbl) VALUES(?1, ?2, ?3)",
     "UPDATE resources SET pi = ?2, rn = ?3, path = ?4, ty = ?5, ct = ?6, lt = ?7, et = ?8, "
-    "st = ?9, cr = ?10, cs = ?11, cty = ?12, body = ?13 WHERE ri = ?1",
+    "st = ?9, cr = ?10, cs = ?11, cty = ?12, body = ?13, lbls = ?14 WHERE ri = ?1",
     "DELETE FROM labels WHERE ri = ?1",
     "DELETE FROM resources WHERE ri = ?1",
     "DELETE FROM labels WHERE ri IN "
@@ -252,6 +252,11 @@ class Use {
     const char* p = v.data() != nullptr ? v.data() : "";
     Check(sqlite3_bind_text64(s_, i, p, v.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
+  // For values that do not outlive the call (SQLite copies them).
+  void TextCopy(int i, std::string_view v) {
+    const char* p = v.data() != nullptr ? v.data() : "";
+    Check(sqlite3_bind_text64(s_, i, p, v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
   void Int(int i, int64_t v) { Check(sqlite3_bind_int64(s_, i, v)); }
 
   // sqlite3_step, or the first binding error (a failed bind would otherwise run with NULL).
@@ -286,8 +291,30 @@ std::string ColumnText(sqlite3_stmt* s, int col) {
                      static_cast<size_t>(sqlite3_column_bytes(s, col)));
 }
 
-// Reads the current row of a TRUSTCSE_COLUMNS statement and its labels. The labels come from a
-// second statement run while the first is still active, so both read the same snapshot.
+// Labels live twice: in the record's row (the `lbls` column, so reading a record is one row)
+// and in the labels table (for the label index). In the row they are length-prefixed,
+// "<bytes>:<label>" one after the other, which round-trips any label text.
+std::string EncodeLabels(const std::vector<std::string>& lbl) {
+  std::string out;
+  for (const std::string& l : lbl) out.append(std::to_string(l.size())).append(":").append(l);
+  return out;
+}
+
+std::vector<std::string> DecodeLabels(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    size_t colon = s.find(':');
+    if (colon == std::string_view::npos) break;
+    size_t n = 0;
+    for (char ch : s.substr(0, colon)) n = n * 10 + static_cast<size_t>(ch - '0');
+    if (colon + 1 + n > s.size()) break;
+    out.emplace_back(s.substr(colon + 1, n));
+    s.remove_prefix(colon + 1 + n);
+  }
+  return out;
+}
+
+// Reads the current row of a TRUSTCSE_COLUMNS statement.
 Result<ResourceRecord> ReadRecord(Connection& c, sqlite3_stmt* s) {
   ResourceRecord r;
   r.ri = ColumnText(s, 0);
@@ -303,16 +330,7 @@ Result<ResourceRecord> ReadRecord(Connection& c, sqlite3_stmt* s) {
   r.cs = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
   r.cty = ColumnText(s, 11);
   r.body = ColumnText(s, 12);
-
-  Use labels(c, c.Prepared(kLabelsOf));
-  if (!labels.ok()) return Err(StorageError());
-  labels.Text(1, r.ri);
-  for (;;) {
-    int rc = labels.Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return Err(LogError(c.db(), rc, "read labels"));
-    r.lbl.push_back(ColumnText(labels.get(), 0));
-  }
+  r.lbl = DecodeLabels(ColumnText(s, 13));
   return r;
 }
 
@@ -528,6 +546,7 @@ void BindRecord(Use& q, const ResourceRecord& r) {
   q.Int(11, static_cast<int64_t>(r.cs));
   q.Text(12, r.cty);
   q.Text(13, r.body);
+  q.TextCopy(14, EncodeLabels(r.lbl));
 }
 
 // The writer's view: everything goes through the write connection, inside the open transaction,
@@ -550,8 +569,10 @@ class SqliteTxn final : public WriteTxn {
     return CountChildrenOn(c_, pi, ty);
   }
 
+  // Single-statement writes need no savepoint of their own; the labels table is touched (and
+  // the write made atomic with a savepoint) only when the record has labels or they changed.
   Status Insert(const ResourceRecord& rec) override {
-    return Atomically([&]() -> Status {
+    auto insert = [&]() -> Status {
       Use q(c_, c_.Prepared(kInsert));
       if (!q.ok()) return StorageError();
       BindRecord(q, rec);
@@ -562,20 +583,34 @@ class SqliteTxn final : public WriteTxn {
       if (IsConstraint(rc)) return Status::Conflict("resource already exists");
       if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "insert");
       return InsertLabels(rec);
-    });
+    };
+    return rec.lbl.empty() ? insert() : Atomically(insert);
   }
 
   Status Update(const ResourceRecord& rec) override {
+    std::vector<std::string> old_labels;
+    {
+      Use q(c_, c_.Prepared(kLabelsOf));
+      if (!q.ok()) return StorageError();
+      q.Text(1, rec.ri);
+      int rc = q.Step();
+      if (rc == SQLITE_DONE) return Status::NotFound("resource does not exist");
+      if (rc != SQLITE_ROW) return LogError(c_.db(), rc, "read labels");
+      old_labels = DecodeLabels(ColumnText(q.get(), 0));
+    }
+    auto update_row = [&]() -> Status {
+      Use q(c_, c_.Prepared(kUpdate));
+      if (!q.ok()) return StorageError();
+      BindRecord(q, rec);
+      int rc = q.Step();
+      if (IsConstraint(rc)) return Status::Conflict("resource already exists");
+      if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
+      if (sqlite3_changes(c_.db()) == 0) return Status::NotFound("resource does not exist");
+      return Status::Ok();
+    };
+    if (old_labels == rec.lbl) return update_row();
     return Atomically([&]() -> Status {
-      {
-        Use q(c_, c_.Prepared(kUpdate));
-        if (!q.ok()) return StorageError();
-        BindRecord(q, rec);
-        int rc = q.Step();
-        if (IsConstraint(rc)) return Status::Conflict("resource already exists");
-        if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
-        if (sqlite3_changes(c_.db()) == 0) return Status::NotFound("resource does not exist");
-      }
+      if (Status s = update_row(); !s.ok()) return s;
       Use del(c_, c_.Prepared(kDeleteLabels));
       del.Text(1, rec.ri);
       Status s = del.Run("delete labels");

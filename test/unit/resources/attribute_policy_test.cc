@@ -155,11 +155,13 @@ TEST(HasType, RejectsIntegersBeyondInt64) {
 
 TEST(ValidateContent, AcceptsNullOnUpdateForOptionalAttributes) {
   EXPECT_TRUE(Update(R"({"str":null})").ok());
-  EXPECT_TRUE(Update(R"({"req":null,"names":null,"et":null,"lbl":null})").ok());
+  EXPECT_TRUE(Update(R"({"names":null,"et":null,"lbl":null})").ok());
 }
 
 TEST(ValidateContent, RejectsNullOnUpdateForMandatoryAttributes) {
   ExpectBad(Update(R"({"upm":null})"), "upm");
+  // Mandatory at creation means it must always exist: an update may change it, never delete it.
+  ExpectBad(Update(R"({"req":null})"), "req");
 }
 
 TEST(ValidateContent, RejectsNullOnCreate) {

@@ -114,6 +114,20 @@ TEST_F(SecurityChainTest, DeferPassesOnToALaterDecidingAllow) {
   EXPECT_EQ(log_, (Names{"acp", "das"}));
 }
 
+TEST_F(SecurityChainTest, EvaluatesTheSameWhenDenialsAreNotLogged) {
+  Gate("authn", Decision::Allow());
+  Gate("trust", Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "who?"), "blocked"));
+  SecurityContext ctx;
+  ctx.originator = "Cae1";
+  ctx.access = kDiscover;
+  EXPECT_EQ(chain_.Evaluate(ctx, /*log_denial=*/false).code(), Rsc::kOriginatorNotAuthenticated);
+  SecurityChain defer_only;
+  defer_only.Append(std::make_unique<ScriptedStep>("acp", true, Decision::Defer(), &log_));
+  EXPECT_EQ(defer_only.Evaluate(ctx, /*log_denial=*/false).code(),
+            Rsc::kOriginatorHasNoPrivilege);
+  EXPECT_TRUE(SecurityChain().Evaluate(ctx, false).code() == Rsc::kOriginatorHasNoPrivilege);
+}
+
 TEST(AccessOpName, NamesEachOperation) {
   EXPECT_STREQ(AccessOpName(kCreate), "create");
   EXPECT_STREQ(AccessOpName(kRetrieve), "retrieve");
@@ -186,7 +200,9 @@ TEST(OriginatorCheck, IsAGateStep) {
 // The gate and the ACP step together: authentication failures win over authorization.
 class NoAcps : public AcpSource {
  public:
-  std::optional<resources::Resource> FindAcp(std::string_view) override { return std::nullopt; }
+  std::shared_ptr<const resources::Resource> FindAcp(std::string_view) override {
+    return nullptr;
+  }
 };
 
 TEST(SecurityChainWithRealSteps, AuthenticationFailureComesBeforeAuthorization) {

@@ -6,7 +6,7 @@
 
 #include <boost/json/parse.hpp>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 
 namespace trustcse::security {
@@ -114,11 +114,11 @@ TEST(GrantedOperations, RulesWithContextsOrChildTypeLimitsGrantNothingYet) {
 
 class MapAcpSource : public AcpSource {
  public:
-  std::optional<Resource> FindAcp(std::string_view id) override {
+  std::shared_ptr<const Resource> FindAcp(std::string_view id) override {
     ++lookups;
     auto it = acps.find(std::string(id));
-    if (it == acps.end()) return std::nullopt;
-    return it->second;
+    if (it == acps.end()) return nullptr;
+    return std::make_shared<const Resource>(it->second);
   }
   void Add(const std::string& ri, std::string_view pv, std::string_view pvs) {
     Resource r;
