@@ -127,10 +127,8 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
   } else {
     path = std::move(addr->path);
   }
-  auto res = LoadPath(path);
-  if (!res) return Err(res.error());
-  if (*res) return Target{std::move(*res), Target::Virtual::kNone, {}};
-  // Virtual resources: <container>/la, <container>/ol, <group>/fopt[/…].
+  // Virtual resources: <container>/la, <container>/ol, <group>/fopt[/…]. No real resource can
+  // be named la, ol or fopt (resourceName rules), so they are recognised before any lookup.
   auto last_slash = path.rfind('/');
   if (last_slash != std::string::npos) {
     std::string_view last = std::string_view(path).substr(last_slash + 1);
@@ -156,6 +154,9 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
     }
     break;
   }
+  auto res = LoadPath(path);
+  if (!res) return Err(res.error());
+  if (*res) return Target{std::move(*res), Target::Virtual::kNone, {}};
   return Err(Status::NotFound("resource does not exist"));
 }
 
