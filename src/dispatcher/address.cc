@@ -40,6 +40,20 @@ void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resou
   by_path_[res->path] = std::move(res);
 }
 
+std::shared_ptr<const ResourceRecord> ResourceCache::FindLatest(std::string_view path) {
+  std::shared_lock lock(mu_);
+  auto it = latest_.find(std::string(path));
+  return it == latest_.end() ? nullptr : it->second;
+}
+
+void ResourceCache::PutLatest(uint64_t generation_at_read, const std::string& path,
+                              std::shared_ptr<const ResourceRecord> latest) {
+  std::unique_lock lock(mu_);
+  if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
+  if (latest_.size() >= capacity_) latest_.clear();
+  latest_[path] = std::move(latest);
+}
+
 void ResourceCache::Invalidate(const std::vector<std::string>& paths,
                                const std::vector<std::string>& subtree_roots) {
   if (paths.empty() && subtree_roots.empty()) return;
@@ -51,11 +65,16 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
   };
   for (const auto& p : paths) {
     if (auto it = by_path_.find(p); it != by_path_.end()) drop(it);
+    latest_.erase(p);
   }
   for (const auto& root : subtree_roots) {
     if (auto it = by_path_.find(root); it != by_path_.end()) drop(it);
     for (auto it = by_path_.begin(); it != by_path_.end();) {
       it = storage::IsBelow(it->first, root) ? drop(it) : std::next(it);
+    }
+    latest_.erase(root);
+    for (auto it = latest_.begin(); it != latest_.end();) {
+      it = storage::IsBelow(it->first, root) ? latest_.erase(it) : std::next(it);
     }
   }
 }

@@ -516,20 +516,32 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
 
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
     if (auto s = Authorize(*req, target->resource(), security::kRetrieve); !s.ok()) return fail(s);
-    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
-                                                                : rty::kContentInstance;
-    auto kids = store.Children(target->resource().ri(), instance_ty,
-                               target->virt == Target::Virtual::kLatest
-                                   ? storage::ChildOrder::kNewestFirst
-                                   : storage::ChildOrder::kOldestFirst,
-                               1);
-    if (!kids) return fail(kids.error());
-    if (kids->empty()) return fail(Status::NotFound("the container has no instances"));
     auto rcn = req->rcn.value_or(ResultContent::kAttributes);
     if (rcn != ResultContent::kAttributes) {
       return fail(Status::BadRequest("resultContent not valid for latest/oldest"));
     }
-    return done(Reply(*req, Rsc::kOk, RecordRepresentation(kids->front())));
+    const bool latest = target->virt == Target::Virtual::kLatest;
+    const std::string& path = target->resource().path;
+    // The latest instance is the hottest read of all: it is cached with its container.
+    if (latest) {
+      if (auto hit = cache.FindLatest(path)) {
+        return done(Reply(*req, Rsc::kOk, RecordRepresentation(*hit)));
+      }
+    }
+    uint64_t gen = cache.generation();
+    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+                                                                : rty::kContentInstance;
+    auto kids = store.Children(target->resource().ri(), instance_ty,
+                               latest ? storage::ChildOrder::kNewestFirst
+                                      : storage::ChildOrder::kOldestFirst,
+                               1);
+    if (!kids) return fail(kids.error());
+    if (kids->empty()) return fail(Status::NotFound("the container has no instances"));
+    auto rsp = Reply(*req, Rsc::kOk, RecordRepresentation(kids->front()));
+    if (latest) {
+      cache.PutLatest(gen, path, std::make_shared<const ResourceRecord>(std::move(kids->front())));
+    }
+    return done(std::move(rsp));
   }
 
   const Resource& res = target->resource();

@@ -41,7 +41,12 @@ class ResourceCache {
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // Adds `res` if it is cacheable and nothing was invalidated since `generation_at_read`.
   void Put(uint64_t generation_at_read, std::shared_ptr<const resources::Resource> res);
-  // Drops the given paths and everything below `subtree_roots`.
+  // The latest instance of the container at `path` (the `la` virtual resource), if cached.
+  std::shared_ptr<const storage::ResourceRecord> FindLatest(std::string_view path);
+  void PutLatest(uint64_t generation_at_read, const std::string& path,
+                 std::shared_ptr<const storage::ResourceRecord> latest);
+  // Drops the given paths and everything below `subtree_roots`. A container's latest instance
+  // goes with it: every change of instances also writes the container (counters, stateTag).
   void Invalidate(const std::vector<std::string>& paths,
                   const std::vector<std::string>& subtree_roots);
 
@@ -50,6 +55,7 @@ class ResourceCache {
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const resources::Resource>> by_path_;
   std::unordered_map<std::string, std::string> ri_to_path_;
+  std::unordered_map<std::string, std::shared_ptr<const storage::ResourceRecord>> latest_;
   std::atomic<uint64_t> generation_{0};
 };
 

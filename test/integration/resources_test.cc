@@ -53,6 +53,27 @@ TEST_F(Resources, ContainerCountsAndEvictsOldest) {
   EXPECT_EQ(ae.Retrieve(base_ + "/c/la").rsc(), 4004);
 }
 
+TEST_F(Resources, LatestFollowsEveryChangeOfTheContainer) {
+  auto ae = Ae();
+  ASSERT_EQ(ae.Create(base_, 3, R"({"m2m:cnt":{"rn":"c"}})").rsc(), 2001);
+  EXPECT_EQ(ae.Retrieve(base_ + "/c/la").rsc(), 4004);
+  for (int i = 0; i < 5; ++i) {
+    std::string v = "v" + std::to_string(i);
+    ASSERT_EQ(ae.Create(base_ + "/c", 4, R"({"m2m:cin":{"rn":")" + v + R"(","con":")" + v + R"("}})").rsc(),
+              2001);
+    // Read twice: the second read may be served from the cache and must agree.
+    for (int r = 0; r < 2; ++r) {
+      EXPECT_EQ(Str(ae.Retrieve(base_ + "/c/la").json().at("m2m:cin").at("con")), v);
+    }
+  }
+  ASSERT_EQ(ae.Delete(base_ + "/c/v4").rsc(), 2002);
+  EXPECT_EQ(Str(ae.Retrieve(base_ + "/c/la").json().at("m2m:cin").at("con")), "v3");
+  ASSERT_EQ(ae.Update(base_ + "/c", R"({"m2m:cnt":{"mni":0}})").rsc(), 2004);
+  EXPECT_EQ(ae.Retrieve(base_ + "/c/la").rsc(), 4004);
+  ASSERT_EQ(ae.Delete(base_ + "/c").rsc(), 2002);
+  EXPECT_EQ(ae.Retrieve(base_ + "/c/la").rsc(), 4004);
+}
+
 TEST_F(Resources, ContentInstanceCannotBeUpdated) {
   auto ae = Ae();
   ASSERT_EQ(ae.Create(base_, 3, R"({"m2m:cnt":{"rn":"c"}})").rsc(), 2001);

@@ -160,7 +160,10 @@ class SqliteStore::Connection {
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
     // A 64 MiB page cache per connection keeps the hot part of the tree (indexes, containers)
     // in memory; memory-mapped reads avoid a copy per page on the read path.
-    sqlite3_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY",
+    // journal_size_limit truncates a WAL that grew under a burst once it is reset.
+    sqlite3_exec(db,
+                 "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
+                 "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864",
                  nullptr, nullptr, nullptr);
     return std::unique_ptr<Connection>(new Connection(db));
   }
@@ -824,6 +827,12 @@ void SqliteStore::CheckpointLoop() {
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log, &done);
+    if (rc == SQLITE_OK && log > kCheckpointPages * 16) {
+      // Sustained writes can outrun PASSIVE checkpoints; past the high-water mark make the WAL
+      // restart from its beginning (this briefly waits for the writer) so it stays bounded.
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                     &log, &done);
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
       spdlog::warn("sqlite: checkpoint failed: {}", sqlite3_errstr(rc));
     }
