@@ -79,6 +79,27 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
   }
 }
 
+Result<Resource> WriterParents::Take(storage::WriteTxn& txn, const std::string& ri) {
+  if (stale_.exchange(false, std::memory_order_acq_rel)) map_.clear();
+  if (auto it = map_.find(ri); it != map_.end()) {
+    Resource res = std::move(it->second);
+    map_.erase(it);
+    return res;
+  }
+  auto rec = txn.Get(ri);
+  if (!rec) return Err(rec.error());
+  if (!*rec) return Err(Status::NotFound("parent does not exist"));
+  return Resource::FromRecord(**rec);
+}
+
+void WriterParents::Keep(Resource res) {
+  int ty = res.ty();
+  if (ty != resources::ty::kContainer && ty != resources::ty::kTimeSeries) return;
+  if (map_.size() >= 4096) map_.clear();
+  std::string ri(res.ri());
+  map_.insert_or_assign(std::move(ri), std::move(res));
+}
+
 std::shared_ptr<const Resource> CachedAcpSource::FindAcp(std::string_view id) {
   auto r = d_.LoadId(id);
   if (!r || !*r || (*r)->ty() != resources::ty::kAcp) return nullptr;

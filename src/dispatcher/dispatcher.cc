@@ -242,7 +242,8 @@ namespace {
 // the resource cache can be invalidated exactly.
 class TrackingTxn final : public storage::WriteTxn {
  public:
-  explicit TrackingTxn(storage::WriteTxn& inner) : inner_(inner) {}
+  TrackingTxn(storage::WriteTxn& inner, WriterParents& parents)
+      : inner_(inner), parents_(parents) {}
   Result<std::optional<ResourceRecord>> Get(std::string_view ri) override { return inner_.Get(ri); }
   Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override {
     return inner_.GetByPath(path);
@@ -260,13 +261,17 @@ class TrackingTxn final : public storage::WriteTxn {
     return s;
   }
   Status Update(const ResourceRecord& rec) override {
+    parents_.Forget(rec.ri);
     Status s = inner_.Update(rec);
     if (s.ok()) paths.push_back(rec.path);
     return s;
   }
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override {
     auto r = inner_.DeleteSubtree(ri);
-    if (r && !r->empty()) subtrees.push_back(r->front().path);
+    if (r && !r->empty()) {
+      subtrees.push_back(r->front().path);
+      for (const auto& gone : *r) parents_.Forget(gone.ri);
+    }
     return r;
   }
   std::vector<std::string> paths;
@@ -274,6 +279,7 @@ class TrackingTxn final : public storage::WriteTxn {
 
  private:
   storage::WriteTxn& inner_;
+  WriterParents& parents_;
 };
 
 struct CommitState {
@@ -288,8 +294,8 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
                               std::function<void(Status)> done) {
   auto state = std::make_shared<CommitState>();
   store.Submit(
-      [fn = std::move(fn), state](storage::WriteTxn& txn) {
-        TrackingTxn tracking(txn);
+      [this, fn = std::move(fn), state](storage::WriteTxn& txn) {
+        TrackingTxn tracking(txn, writer_parents);
         Status s = fn(tracking, state->fx);
         if (s.ok()) {
           state->paths = std::move(tracking.paths);
@@ -304,6 +310,8 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
           notifier.OnCommitted(state->fx);
+        } else {
+          writer_parents.MarkStale();
         }
         done(std::move(s));
       });
@@ -425,12 +433,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     std::string parent_ri(res->pi());
     auto created = std::make_shared<ResourceRecord>();
     Commit(
-        [req, res, type, now, parent_ri, created, self = &opt.self](storage::WriteTxn& txn,
-                                                                     WriteEffects& fx) -> Status {
-          auto prec = txn.Get(parent_ri);
-          if (!prec) return prec.error();
-          if (!*prec) return Status::NotFound("parent does not exist");
-          auto parent = Resource::FromRecord(**prec);
+        [req, res, type, now, parent_ri, created, self = &opt.self,
+         parents = &writer_parents](storage::WriteTxn& txn, WriteEffects& fx) -> Status {
+          auto parent = parents->Take(txn, parent_ri);
           if (!parent) return parent.error();
           HookContext ctx{req->fr, req->rvi, now, self};
           bool parent_changed = false;
@@ -448,6 +453,7 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
           }
           fx.events.push_back(
               Event{Event::Kind::kCreateChild, std::string(parent->ri()), parent->path, *created, {}});
+          parents->Keep(std::move(*parent));
           return Status::Ok();
         },
         [req, res, rcn, created, done](Status s) {

@@ -59,6 +59,25 @@ class ResourceCache {
   std::atomic<uint64_t> generation_{0};
 };
 
+// Parsed parents for the WriteFns, which all run one at a time on the storage writer: creating
+// an instance in a container then neither re-reads nor re-parses the container. Used only from
+// inside WriteFns (never concurrently). Coherent because every write of a cached resource runs
+// through the dispatcher's tracking transaction, which forgets what it writes; a write that fails
+// marks the whole cache stale (its in-memory changes may not have been committed).
+class WriterParents {
+ public:
+  // The parent, taken out of the cache (the caller owns it until Keep), or read from `txn`.
+  Result<resources::Resource> Take(storage::WriteTxn& txn, const std::string& ri);
+  // Keeps a parent after a successful write, if its type is worth keeping (containers).
+  void Keep(resources::Resource res);
+  void Forget(std::string_view ri) { map_.erase(std::string(ri)); }
+  void MarkStale() { stale_.store(true, std::memory_order_release); }
+
+ private:
+  std::unordered_map<std::string, resources::Resource> map_;
+  std::atomic<bool> stale_{false};
+};
+
 // ACPs for the authorization step, served from the resource cache.
 class CachedAcpSource final : public security::AcpSource {
  public:
@@ -76,6 +95,7 @@ struct Dispatcher::Impl {
   storage::Store& store;
   notification::Notifier& notifier;
   ResourceCache cache{100000};
+  WriterParents writer_parents;
   CachedAcpSource acps{*this};
   security::SecurityChain chain;
 
