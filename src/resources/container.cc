@@ -61,6 +61,14 @@ void SetContentSize(Resource& res) {
   res.attrs["cs"] = cs;
 }
 
+void ClampToMaxAge(const Resource& parent, Resource& instance, TimePoint now) {
+  auto mia = json::GetInt(parent.attrs, "mia");
+  if (!mia) return;
+  std::string limit = FormatTimestamp(now + std::chrono::seconds(*mia));
+  auto et = json::GetString(instance.attrs, "et");
+  if (!et || *et > limit) instance.attrs["et"] = limit;
+}
+
 Status InstanceType::OnDelete(storage::WriteTxn&, const HookContext&, Resource& parent,
                               bool* parent_changed, const Resource& res, WriteEffects&) const {
   RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));

@@ -43,6 +43,7 @@ class ContentInstance final : public InstanceType {
     auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
     if (auto s = AddInstance(txn, ctx, parent, ty::kContentInstance, cs, fx); !s.ok()) return s;
     res.attrs["st"] = parent.st();
+    ClampToMaxAge(parent, res, ctx.now);
     *parent_changed = true;
     return Status::Ok();
   }

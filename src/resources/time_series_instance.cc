@@ -47,6 +47,7 @@ class TimeSeriesInstance final : public InstanceType {
     }
     auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
     if (auto s = AddInstance(txn, ctx, parent, ty::kTimeSeriesInstance, cs, fx); !s.ok()) return s;
+    ClampToMaxAge(parent, res, ctx.now);
     *parent_changed = true;
     return Status::Ok();
   }

@@ -25,6 +25,9 @@ const ResourceType& TimeSeriesInstanceType();
 // parent, then evicts the oldest instances of `instance_ty` until the quotas hold again.
 Status AddInstance(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
                    int instance_ty, uint64_t cs, WriteEffects& fx);
+// maxInstanceAge: an instance expires at the latest `mia` seconds after its creation, so the
+// expiration reaper removes aged instances even when no new instance arrives.
+void ClampToMaxAge(const Resource& parent, Resource& instance, TimePoint now);
 // Removes an instance's share from the parent counters.
 void RemoveInstance(Resource& parent, uint64_t cs);
 // Evicts instances of `instance_ty` beyond the parent's current quotas (after a quota update).

@@ -74,6 +74,22 @@ TEST_F(Resources, LatestFollowsEveryChangeOfTheContainer) {
   EXPECT_EQ(ae.Retrieve(base_ + "/c/la").rsc(), 4004);
 }
 
+TEST_F(Resources, MaxInstanceAgeRemovesAgedInstancesWithoutNewWrites) {
+  auto ae = Ae();
+  ASSERT_EQ(ae.Create(base_, 3, R"({"m2m:cnt":{"rn":"c","mia":1}})").rsc(), 2001);
+  auto cin = ae.Create(base_ + "/c", 4, R"({"m2m:cin":{"rn":"old","con":"x"}})");
+  ASSERT_EQ(cin.rsc(), 2001);
+  // Its expiration is capped at creation + mia.
+  EXPECT_LE(Str(cin.json().at("m2m:cin").at("et")), FormatSoon(2));
+  bool gone = false;
+  for (int i = 0; i < 60 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = ae.Retrieve(base_ + "/c/old").rsc() == 4004;
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(ae.Retrieve(base_ + "/c").json().at("m2m:cnt").at("cni").as_int64(), 0);
+}
+
 TEST_F(Resources, ContentInstanceCannotBeUpdated) {
   auto ae = Ae();
   ASSERT_EQ(ae.Create(base_, 3, R"({"m2m:cnt":{"rn":"c"}})").rsc(), 2001);
