@@ -19,26 +19,16 @@ constexpr AttributePolicy kPolicies[] = {
     {"disr", AttrType::kBool, O, O},      {"loc", AttrType::kAny, O, O},
 };
 
-class Container final : public ResourceType {
+class Container final : public InstanceHolderType {
  public:
+  constexpr Container() : InstanceHolderType(ty::kContentInstance) {}
   int ty() const override { return ty::kContainer; }
   std::string_view tag() const override { return "m2m:cnt"; }
   std::string_view short_name() const override { return "cnt"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
-  bool has_state_tag() const override { return true; }
-  bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override {
     return c == ty::kContentInstance || c == ty::kContainer || c == ty::kSubscription ||
            c == ty::kFlexContainer || c == ty::kTimeSeries;
-  }
-  Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
-    res.attrs["cni"] = 0;
-    res.attrs["cbs"] = 0;
-    return Status::Ok();
-  }
-  Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
-                  WriteEffects& fx) const override {
-    return EnforceQuotas(txn, ctx, res, ty::kContentInstance, fx);
   }
 };
 
@@ -47,6 +37,18 @@ class Container final : public ResourceType {
 const ResourceType& ContainerType() {
   static const Container kType;
   return kType;
+}
+
+Status InstanceHolderType::ValidateCreate(const HookContext&, const Resource&,
+                                          Resource& res) const {
+  res.attrs["cni"] = 0;
+  res.attrs["cbs"] = 0;
+  return Status::Ok();
+}
+
+Status InstanceHolderType::OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
+                                    WriteEffects& fx) const {
+  return EnforceQuotas(txn, ctx, res, instance_ty_, fx);
 }
 
 void Touch(Resource& res, TimePoint now) {

@@ -21,34 +21,28 @@ constexpr AttributePolicy kPolicies[] = {
     {"or", AttrType::kString, O, O},
 };
 
-class TimeSeries final : public ResourceType {
+class TimeSeries final : public InstanceHolderType {
  public:
+  constexpr TimeSeries() : InstanceHolderType(ty::kTimeSeriesInstance) {}
   int ty() const override { return ty::kTimeSeries; }
   std::string_view tag() const override { return "m2m:ts"; }
   std::string_view short_name() const override { return "ts"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
-  bool has_state_tag() const override { return true; }
-  bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override {
     return c == ty::kTimeSeriesInstance || c == ty::kSubscription;
   }
-  Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
+  Status ValidateCreate(const HookContext& ctx, const Resource& parent,
+                        Resource& res) const override {
     if (json::GetBool(res.attrs, "mdd").value_or(false)) {
       return Status::NotImplemented("missing data detection is not supported");
     }
-    res.attrs["cni"] = 0;
-    res.attrs["cbs"] = 0;
-    return Status::Ok();
+    return InstanceHolderType::ValidateCreate(ctx, parent, res);
   }
   Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
     if (json::GetBool(merged.attrs, "mdd").value_or(false)) {
       return Status::NotImplemented("missing data detection is not supported");
     }
     return Status::Ok();
-  }
-  Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
-                  WriteEffects& fx) const override {
-    return EnforceQuotas(txn, ctx, res, ty::kTimeSeriesInstance, fx);
   }
 };
 

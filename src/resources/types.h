@@ -38,6 +38,22 @@ void SetContentSize(Resource& res);
 // Increments stateTag and sets lt.
 void Touch(Resource& res, TimePoint now);
 
+// Shared base of the types that hold data instances under quotas (container, timeSeries):
+// counters start at zero and a quota lowered by an update evicts at once.
+class InstanceHolderType : public ResourceType {
+ public:
+  explicit constexpr InstanceHolderType(int instance_ty) : instance_ty_(instance_ty) {}
+  bool has_state_tag() const override { return true; }
+  bool has_creator() const override { return true; }
+  Status ValidateCreate(const HookContext& ctx, const Resource& parent,
+                        Resource& res) const override;
+  Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
+                  WriteEffects& fx) const override;
+
+ private:
+  int instance_ty_;
+};
+
 // Shared base of the immutable data instances (contentInstance, timeSeriesInstance): cannot be
 // updated, and deleting one gives its share back to the parent's counters.
 class InstanceType : public ResourceType {
