@@ -66,6 +66,7 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
   for (const auto& p : paths) {
     if (auto it = by_path_.find(p); it != by_path_.end()) drop(it);
     latest_.erase(p);
+    compiled_.erase(p);
   }
   for (const auto& root : subtree_roots) {
     if (auto it = by_path_.find(root); it != by_path_.end()) drop(it);
@@ -75,6 +76,10 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
     latest_.erase(root);
     for (auto it = latest_.begin(); it != latest_.end();) {
       it = storage::IsBelow(it->first, root) ? latest_.erase(it) : std::next(it);
+    }
+    compiled_.erase(root);
+    for (auto it = compiled_.begin(); it != compiled_.end();) {
+      it = storage::IsBelow(it->first, root) ? compiled_.erase(it) : std::next(it);
     }
   }
 }
@@ -100,10 +105,51 @@ void WriterParents::Keep(Resource res) {
   map_.insert_or_assign(std::move(ri), std::move(res));
 }
 
-std::shared_ptr<const Resource> CachedAcpSource::FindAcp(std::string_view id) {
+std::shared_ptr<const security::CompiledAcp> ResourceCache::FindCompiled(std::string_view path) {
+  std::shared_lock lock(mu_);
+  auto it = compiled_.find(std::string(path));
+  return it == compiled_.end() ? nullptr : it->second;
+}
+
+void ResourceCache::PutCompiled(uint64_t generation_at_read, const std::string& path,
+                                std::shared_ptr<const security::CompiledAcp> acp) {
+  std::unique_lock lock(mu_);
+  if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
+  if (compiled_.size() >= capacity_) compiled_.clear();
+  compiled_[path] = std::move(acp);
+}
+
+std::shared_ptr<const security::CompiledAcp> CachedAcpSource::Compiled(const Resource& acp) {
+  if (auto hit = d_.cache.FindCompiled(acp.path)) return hit;
+  uint64_t gen = d_.cache.generation();
+  auto compiled = security::CompiledAcp::Compile(acp.attrs);
+  if (!compiled) return nullptr;  // validated on create/update; a stored bad ACP grants nothing
+  d_.cache.PutCompiled(gen, acp.path, *compiled);
+  return *compiled;
+}
+
+std::shared_ptr<const security::CompiledAcp> CachedAcpSource::FindAcp(std::string_view id) {
   auto r = d_.LoadId(id);
   if (!r || !*r || (*r)->ty() != resources::ty::kAcp) return nullptr;
-  return *r;
+  return Compiled(**r);
+}
+
+bool CachedGroupMembership::IsMember(std::string_view group_id,
+                                     std::string_view originator) const {
+  auto g = d_.LoadId(group_id);
+  if (!g || !*g || (*g)->ty() != resources::ty::kGroup) return false;
+  const auto* mid = (*g)->attrs.if_contains("mid");
+  if (!mid || !mid->is_array()) return false;
+  for (const auto& m : mid->get_array()) {
+    if (!m.is_string()) continue;
+    std::string_view id = m.get_string();
+    if (id == originator) return true;
+    auto member = d_.LoadId(id);
+    if (member && *member && (*member)->ty() == resources::ty::kAe && (*member)->ri() == originator) {
+      return true;
+    }
+  }
+  return false;
 }
 
 namespace {

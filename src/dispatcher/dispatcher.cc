@@ -203,15 +203,57 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   fail(Status::BadRequest("unknown operation"));
 }
 
+namespace {
+
+// The originator's reported location: the `loc` attribute of its AE, a GeoJSON-style point
+// {"typ":1,"crd":"[longitude, latitude]"} (the coordinates as a string or as an array).
+std::optional<security::GeoPoint> ReportedLocation(const Resource& ae) {
+  const auto* loc = ae.attrs.if_contains("loc");
+  if (!loc || !loc->is_object()) return std::nullopt;
+  const auto* crd = loc->get_object().if_contains("crd");
+  if (!crd) return std::nullopt;
+  bj::value parsed;
+  if (crd->is_string()) {
+    auto v = json::Parse(crd->get_string());
+    if (!v) return std::nullopt;
+    parsed = std::move(*v);
+    crd = &parsed;
+  }
+  if (!crd->is_array() || crd->get_array().size() < 2) return std::nullopt;
+  auto num = [](const bj::value& x) -> std::optional<double> {
+    if (x.is_double()) return x.get_double();
+    if (auto i = json::AsInt(x)) return static_cast<double>(*i);
+    return std::nullopt;
+  };
+  auto lon = num(crd->get_array()[0]), lat = num(crd->get_array()[1]);
+  if (!lon || !lat) return std::nullopt;
+  return security::GeoPoint{*lat, *lon};
+}
+
+}  // namespace
+
 Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& target,
-                                   uint32_t access, bool acpi_change, bool listing) {
+                                   uint32_t access, bool acpi_change, bool listing,
+                                   int create_ty) {
   security::SecurityContext ctx;
   ctx.request = &req;
   ctx.originator = req.fr;
   ctx.access = access;
   ctx.acpi_change = acpi_change;
+  ctx.time = Now();
+  ctx.create_ty = create_ty;
+  ctx.groups = &groups;
+  auto source = security::IpAddress::Parse(req.peer_address);
+  ctx.source = source ? &*source : nullptr;
+  std::optional<security::GeoPoint> location;
+  auto ae = LoadRi(req.fr);
+  if (ae && *ae && (*ae)->ty() == rty::kAe) {
+    ctx.originator_registered = true;
+    location = ReportedLocation(**ae);
+    ctx.location = location ? &*location : nullptr;
+  }
   // Listings run after the request itself passed the chain, so the originator is known.
-  ctx.originator_registered = listing || IsRegisteredAe(req.fr);
+  ctx.originator_registered = ctx.originator_registered || listing;
   // Types without acpi (contentInstance, timeSeriesInstance) follow their parent's policies.
   std::shared_ptr<const Resource> parent;
   const Resource* subject = &target;
@@ -388,7 +430,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     res->attrs["aei"] = ri;
     req->fr = ri;  // from here on the registree acts as its AE-ID
   } else {
-    if (auto s = Authorize(*req, parent, security::kCreate); !s.ok()) return fail(s);
+    if (auto s = Authorize(*req, parent, security::kCreate, false, false, req->ty); !s.ok()) {
+      return fail(s);
+    }
     ri = resources::NewResourceId(type->short_name());
   }
   res->originator = req->fr;
@@ -428,6 +472,10 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
 
   HookContext hctx{req->fr, req->rvi, now, &opt.self};
   if (auto s = type->ValidateCreate(hctx, parent, *res); !s.ok()) return fail(s);
+  if (req->ty == rty::kAcp) {
+    // Everything the evaluator will need must compile now (CIDRs, schedules, regions).
+    if (auto c = security::CompiledAcp::Compile(res->attrs); !c) return fail(c.error());
+  }
 
   auto submit = [this, req, res, type, now, rcn, done]() {
     std::string parent_ri(res->pi());
@@ -680,6 +728,9 @@ void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion 
         if (type->has_state_tag()) res->attrs["st"] = res->st() + 1;
         HookContext ctx{req->fr, req->rvi, now, self};
         if (auto s = type->ValidateUpdate(ctx, *changes, *res); !s.ok()) return s;
+        if (res->ty() == rty::kAcp) {
+          if (auto c = security::CompiledAcp::Compile(res->attrs); !c) return c.error();
+        }
         if (auto s = type->OnUpdate(txn, ctx, *res, fx); !s.ok()) return s;
         auto updated = res->ToRecord();
         if (auto s = txn.Update(updated); !s.ok()) return s;

@@ -45,6 +45,10 @@ class ResourceCache {
   std::shared_ptr<const storage::ResourceRecord> FindLatest(std::string_view path);
   void PutLatest(uint64_t generation_at_read, const std::string& path,
                  std::shared_ptr<const storage::ResourceRecord> latest);
+  // The compiled form of the ACP at `path`, if cached.
+  std::shared_ptr<const security::CompiledAcp> FindCompiled(std::string_view path);
+  void PutCompiled(uint64_t generation_at_read, const std::string& path,
+                   std::shared_ptr<const security::CompiledAcp> acp);
   // Drops the given paths and everything below `subtree_roots`. A container's latest instance
   // goes with it: every change of instances also writes the container (counters, stateTag).
   void Invalidate(const std::vector<std::string>& paths,
@@ -56,6 +60,7 @@ class ResourceCache {
   std::unordered_map<std::string, std::shared_ptr<const resources::Resource>> by_path_;
   std::unordered_map<std::string, std::string> ri_to_path_;
   std::unordered_map<std::string, std::shared_ptr<const storage::ResourceRecord>> latest_;
+  std::unordered_map<std::string, std::shared_ptr<const security::CompiledAcp>> compiled_;
   std::atomic<uint64_t> generation_{0};
 };
 
@@ -78,11 +83,23 @@ class WriterParents {
   std::atomic<bool> stale_{false};
 };
 
-// ACPs for the authorization step, served from the resource cache.
+// Compiled ACPs for the authorization step, served from the resource cache.
 class CachedAcpSource final : public security::AcpSource {
  public:
   explicit CachedAcpSource(Dispatcher::Impl& d) : d_(d) {}
-  std::shared_ptr<const resources::Resource> FindAcp(std::string_view id) override;
+  std::shared_ptr<const security::CompiledAcp> FindAcp(std::string_view id) override;
+  std::shared_ptr<const security::CompiledAcp> Compiled(const resources::Resource& acp) override;
+
+ private:
+  Dispatcher::Impl& d_;
+};
+
+// Group membership for group IDs in acor: the group's mid lists the originator (by AE-ID, or by
+// the ID of the originator's AE resource).
+class CachedGroupMembership final : public security::GroupMembership {
+ public:
+  explicit CachedGroupMembership(Dispatcher::Impl& d) : d_(d) {}
+  bool IsMember(std::string_view group_id, std::string_view originator) const override;
 
  private:
   Dispatcher::Impl& d_;
@@ -97,6 +114,7 @@ struct Dispatcher::Impl {
   ResourceCache cache{100000};
   WriterParents writer_parents;
   CachedAcpSource acps{*this};
+  CachedGroupMembership groups{*this};
   security::SecurityChain chain;
 
   // address.cc
@@ -120,7 +138,8 @@ struct Dispatcher::Impl {
   // Authorizes `access` on `target` for the request's originator, choosing the subject whose
   // policies apply (the parent for types without acpi).
   Status Authorize(const RequestPrimitive& req, const resources::Resource& target,
-                   uint32_t access, bool acpi_change = false, bool listing = false);
+                   uint32_t access, bool acpi_change = false, bool listing = false,
+                   int create_ty = 0);
   // Same, for filtering listings (the originator already passed the chain for the request).
   bool Permits(const RequestPrimitive& req, const resources::Resource& target, uint32_t access);
   // Submits a write; on durable success feeds the effects to caches and the notifier before

@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "primitive/request.h"
 #include "resources/resource.h"
+#include "security/authz/compiled_acp.h"
 
 namespace trustcse::security {
 
@@ -53,6 +54,13 @@ struct SecurityContext {
   bool originator_registered = false;
   // True for an AE registration (CREATE of an AE), whose originator is not registered yet.
   bool registration = false;
+  // Context of the request for access-control contexts (acco), acaf and acod.
+  TimePoint time;
+  const IpAddress* source = nullptr;
+  const GeoPoint* location = nullptr;
+  bool authenticated = false;  // the channel authenticated the originator (TLS/DTLS: next stage)
+  int create_ty = 0;           // the resource type a CREATE makes
+  const GroupMembership* groups = nullptr;
 };
 
 enum class Verdict : uint8_t { kAllow, kDeny, kDefer };

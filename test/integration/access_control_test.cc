@@ -91,11 +91,74 @@ TEST_F(AccessControl, WildcardOriginatorsAndAll) {
   EXPECT_EQ(As("Cother-2").Retrieve("/cse-in/wild/c").rsc(), 4103);
   ASSERT_EQ(o.Update("/cse-in/wild/a", R"({"m2m:acp":{"pv":{"acr":[{"acor":["all"],"acop":2}]}}})").rsc(), 2004);
   EXPECT_EQ(As("Cother-2").Retrieve("/cse-in/wild/c").rsc(), 2000);
-  // Contexts (acco) are not evaluated yet: such a rule grants nothing (default deny).
-  ASSERT_EQ(o.Update("/cse-in/wild/a",
-                     R"({"m2m:acp":{"pv":{"acr":[{"acor":["all"],"acop":2,"acco":[{"actw":["* * * * * * *"]}]}]}}})").rsc(),
+}
+
+TEST_F(AccessControl, ContextsNarrowRules) {
+  auto owner = RegisterAe("ctx", "Cctxowner");
+  RegisterAe("ctxreader", "Cctxreader");
+  Client o(port(), owner), r(port(), "Cctxreader");
+  auto set_pv = [&](const std::string& acco) {
+    return o.Update("/cse-in/ctx/a", R"({"m2m:acp":{"pv":{"acr":[{"acor":["Cctxreader"],"acop":2,"acco":[)" +
+                                         acco + R"(]}]}}})");
+  };
+  ASSERT_EQ(o.Create("/cse-in/ctx", 1, R"({"m2m:acp":{"rn":"a","pv":{"acr":[]},
+      "pvs":{"acr":[{"acor":["Cctxowner"],"acop":63}]}}})").rsc(), 2001);
+  ASSERT_EQ(o.Create("/cse-in/ctx", 3, R"({"m2m:cnt":{"rn":"c","acpi":["cse-in/ctx/a"]}})").rsc(), 2001);
+  // Time windows (UTC): always open; never (the year 2199); a window across midnight that
+  // covers every hour: 12-11 wraps from noon to 11:59.
+  ASSERT_EQ(set_pv(R"({"actw":["* * * * * * *"]})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 2000);
+  ASSERT_EQ(set_pv(R"({"actw":["* * * * * * 2199"]})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);
+  ASSERT_EQ(set_pv(R"({"actw":["* * 12-11 * * * *"]})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 2000);
+  // Source address ranges: the tests connect from 127.0.0.1.
+  ASSERT_EQ(set_pv(R"({"acip":{"ipv4":["127.0.0.0/8"]}})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 2000);
+  ASSERT_EQ(set_pv(R"({"acip":{"ipv4":["10.0.0.0/8"],"ipv6":["::1/128"]}})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);
+  // Entries are OR'ed, the parts of one entry AND'ed.
+  ASSERT_EQ(set_pv(R"({"acip":{"ipv4":["10.0.0.0/8"]}},{"actw":["* * * * * * *"]})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 2000);
+  ASSERT_EQ(set_pv(R"({"acip":{"ipv4":["127.0.0.1"]},"actw":["* * * * * * 2199"]})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);
+  // Location regions against the originator's reported location (its AE's loc).
+  ASSERT_EQ(set_pv(R"({"aclr":{"accr":[48.8566,2.3522,5000]}})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);  // no location reported
+  ASSERT_EQ(Client(port(), "Cctxreader").Update("/cse-in/ctxreader",
+      R"({"m2m:ae":{"loc":{"typ":1,"crd":"[2.35,48.85]"}}})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 2000);   // in Paris
+  ASSERT_EQ(Client(port(), "Cctxreader").Update("/cse-in/ctxreader",
+      R"({"m2m:ae":{"loc":{"typ":1,"crd":"[13.40,52.52]"}}})").rsc(), 2004);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);  // in Berlin
+  // What cannot be evaluated faithfully is refused when the ACP is written.
+  EXPECT_EQ(set_pv(R"({"aclr":{"accc":["FR"]}})").rsc(), 5001);
+  EXPECT_EQ(set_pv(R"({"acip":{"ipv4":["300.0.0.1/8"]}})").rsc(), 4000);
+  EXPECT_EQ(set_pv(R"({"actw":["* * 25 * * * *"]})").rsc(), 4000);
+  EXPECT_EQ(set_pv(R"({"actw":["* * *"]})").rsc(), 4000);
+  // acaf: a rule for authenticated originators only does not apply over plain HTTP.
+  ASSERT_EQ(o.Update("/cse-in/ctx/a",
+                     R"({"m2m:acp":{"pv":{"acr":[{"acor":["Cctxreader"],"acop":2,"acaf":true}]}}})").rsc(),
             2004);
-  EXPECT_EQ(As("Cother-2").Retrieve("/cse-in/wild/c").rsc(), 4103);
+  EXPECT_EQ(r.Retrieve("/cse-in/ctx/c").rsc(), 4103);
+}
+
+TEST_F(AccessControl, GroupMembersAndChildTypeLimits) {
+  auto owner = RegisterAe("gacp", "Cgacpowner");
+  RegisterAe("gm1", "Cgm1");
+  RegisterAe("gm2", "Cgm2");
+  Client o(port(), owner);
+  ASSERT_EQ(o.Create("/cse-in/gacp", 9, R"({"m2m:grp":{"rn":"team","mnm":5,"mid":["Cgm1"]}})").rsc(), 2001);
+  ASSERT_EQ(o.Create("/cse-in/gacp", 1, R"({"m2m:acp":{"rn":"a",
+      "pv":{"acr":[{"acor":["cse-in/gacp/team"],"acop":3,"acod":[{"chty":[4]}]}]},
+      "pvs":{"acr":[{"acor":["Cgacpowner"],"acop":63}]}}})").rsc(), 2001);
+  ASSERT_EQ(o.Create("/cse-in/gacp", 3, R"({"m2m:cnt":{"rn":"c","acpi":["cse-in/gacp/a"]}})").rsc(), 2001);
+  // A member of the group is granted; someone else is not.
+  EXPECT_EQ(As("Cgm1").Retrieve("/cse-in/gacp/c").rsc(), 2000);
+  EXPECT_EQ(As("Cgm2").Retrieve("/cse-in/gacp/c").rsc(), 4103);
+  // acod: the member may create contentInstances here, not containers.
+  EXPECT_EQ(As("Cgm1").Create("/cse-in/gacp/c", 4, R"({"m2m:cin":{"con":"x"}})").rsc(), 2001);
+  EXPECT_EQ(As("Cgm1").Create("/cse-in/gacp/c", 3, R"({"m2m:cnt":{}})").rsc(), 4103);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "security/authz/acp_evaluator.h"
 
+#include <boost/json/value.hpp>
+
 #include "primitive/json_util.h"
 
 namespace trustcse::security {
@@ -8,52 +10,19 @@ namespace bj = boost::json;
 
 bool OriginatorMatches(std::string_view pattern, std::string_view s) {
   if (pattern == "all") return true;
-  // Iterative glob match where '*' does not cross '/'.
-  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (p < pattern.size() && pattern[p] == s[i]) {
-      ++p;
-      ++i;
-    } else if (star != std::string_view::npos && s[mark] != '/') {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return MatchesOriginatorPattern(pattern, s);
 }
 
 uint32_t GrantedOperations(const bj::value& privileges, std::string_view originator) {
+  auto compiled = CompiledPrivileges::Compile(&privileges);
+  if (!compiled) return 0;
   uint32_t granted = 0;
-  if (!privileges.is_object()) return 0;
-  const auto* acr = privileges.get_object().if_contains("acr");
-  if (!acr || !acr->is_array()) return 0;
-  for (const auto& rule : acr->get_array()) {
-    if (!rule.is_object()) continue;
-    const auto& r = rule.get_object();
-    // Contexts and child-type limits narrow a rule; until they are evaluated such rules grant
-    // nothing (default deny).
-    if (const auto* acco = r.if_contains("acco"); acco && acco->is_array() && !acco->get_array().empty()) {
-      continue;
-    }
-    if (const auto* acod = r.if_contains("acod"); acod && acod->is_array() && !acod->get_array().empty()) {
-      continue;
-    }
-    const auto* acor = r.if_contains("acor");
-    if (!acor || !acor->is_array()) continue;
-    bool match = false;
-    for (const auto& o : acor->get_array()) {
-      if (o.is_string() && OriginatorMatches(o.get_string(), originator)) {
-        match = true;
-        break;
-      }
-    }
-    if (match) granted |= static_cast<uint32_t>(json::GetInt(r, "acop").value_or(0));
+  AccessRequest req;
+  req.originator = originator;
+  req.time = Now();
+  for (uint32_t op = kCreate; op <= kDiscover; op <<= 1) {
+    req.access = op;
+    if (compiled->Grants(req)) granted |= op;
   }
   return granted;
 }
@@ -68,19 +37,29 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
     return Decision::Deny(Status::NoPrivilege("access denied"), std::move(why));
   };
 
+  AccessRequest req;
+  req.originator = ctx.originator;
+  req.access = ctx.access;
+  req.time = ctx.time;
+  req.source = ctx.source;
+  req.location = ctx.location;
+  req.authenticated = ctx.authenticated;
+  req.create_ty = ctx.create_ty;
+  req.groups = ctx.groups;
+  DenyReason why = DenyReason::kNoRules;
+
   if (ty == resources::ty::kAcp) {
-    const bj::value* pvs = subject.attrs.if_contains("pvs");
-    uint32_t g = pvs ? GrantedOperations(*pvs, ctx.originator) : 0;
-    return (g & ctx.access) ? Decision::Allow() : deny("pvs of the target ACP grants no access");
+    auto compiled = acps_.Compiled(subject);
+    if (compiled && compiled->pvs().Grants(req, &why)) return Decision::Allow();
+    return deny(std::string("pvs of the target ACP: ") + DenyReasonText(why));
   }
 
-  auto acpi = subject.acpi();
-  if (acpi.empty()) {
+  const bj::value* acpi = subject.attrs.if_contains("acpi");
+  const bool has_acpi = acpi && acpi->is_array() && !acpi->get_array().empty();
+  if (!has_acpi) {
     if (ty == resources::ty::kCseBase) {
       // Registered entities may read the CSEBase; everything else is for the admin only.
-      if (ctx.access == kRetrieve && ctx.originator_registered) {
-        return Decision::Allow();
-      }
+      if (ctx.access == kRetrieve && ctx.originator_registered) return Decision::Allow();
       return deny("CSEBase without acpi: admin only");
     }
     if ((!subject.originator.empty() && subject.originator == ctx.originator) ||
@@ -90,14 +69,17 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
     return deny("no acpi: only the creator or the owning AE");
   }
 
-  for (const auto& id : acpi) {
-    auto acp = acps_.FindAcp(id);
+  DenyReason closest = DenyReason::kNoRules;
+  for (const auto& id : acpi->get_array()) {
+    if (!id.is_string()) continue;
+    auto acp = acps_.FindAcp(id.get_string());
     if (!acp) continue;
-    const bj::value* priv = acp->attrs.if_contains(ctx.acpi_change ? "pvs" : "pv");
-    if (priv && (GrantedOperations(*priv, ctx.originator) & ctx.access)) return Decision::Allow();
+    const CompiledPrivileges& p = ctx.acpi_change ? acp->pvs() : acp->pv();
+    if (p.Grants(req, &why)) return Decision::Allow();
+    if (static_cast<int>(why) > static_cast<int>(closest)) closest = why;
   }
-  return deny(ctx.acpi_change ? "no linked ACP's pvs grants the acpi change"
-                              : "no rule of the linked ACPs grants the operation");
+  return deny(std::string(ctx.acpi_change ? "pvs of the linked ACPs: " : "pv of the linked ACPs: ") +
+              DenyReasonText(closest));
 }
 
 }  // namespace trustcse::security

@@ -1,7 +1,7 @@
 // AcpAuthorization: the deciding step of the security chain — evaluates accessControlPolicy
-// resources (TS-0001 §9.6.2, TS-0003 §7.1; digest §5.1). First cut (issue 2): originators and
-// operations; rules that carry contexts (acco) or child-type limits (acod) are not matched yet
-// (they can only narrow a grant, so skipping them keeps default deny).
+// resources (TS-0001 §9.6.2, TS-0003 §7.1; digest §5.1) through their compiled form
+// (compiled_acp.h): originators, operations, contexts (time windows, source address ranges,
+// location regions), acaf and acod.
 //
 // Which rules apply:
 //  - subject is an <accessControlPolicy>: its own pvs;
@@ -10,15 +10,16 @@
 //  - subject without acpi: the default policy — its creator and the AE owning its subtree have
 //    every privilege; for the CSEBase, any registered AE may retrieve it;
 //  - the admin originator is allowed everything.
-// ACPs are fetched through an AcpSource (the dispatcher's cached store view).
+// A denial's reason names the rule set and the check that failed (DenyReason); it goes to the
+// security event log, never to the client.
+// ACPs come through an AcpSource (the dispatcher's cache of compiled ACPs).
 // Thread-safe: immutable after construction.
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
+#include "security/authz/compiled_acp.h"
 #include "security/chain.h"
 
 namespace trustcse::security {
@@ -26,9 +27,11 @@ namespace trustcse::security {
 class AcpSource {
  public:
   virtual ~AcpSource() = default;
-  // The ACP an acpi entry names (a resource ID or structured ID), or nullptr if it is missing.
-  // The result is shared and immutable (the dispatcher serves it from its resource cache).
-  virtual std::shared_ptr<const resources::Resource> FindAcp(std::string_view id) = 0;
+  // The compiled ACP an acpi entry names (a resource ID or structured ID), or nullptr if there
+  // is none. Shared and immutable.
+  virtual std::shared_ptr<const CompiledAcp> FindAcp(std::string_view id) = 0;
+  // The compiled form of an ACP resource at hand (the subject of a request to an ACP).
+  virtual std::shared_ptr<const CompiledAcp> Compiled(const resources::Resource& acp) = 0;
 };
 
 class AcpAuthorization final : public SecurityStep {
@@ -48,7 +51,8 @@ class AcpAuthorization final : public SecurityStep {
 // with '*' wildcards where '*' matches any run of characters except '/'.
 bool OriginatorMatches(std::string_view pattern, std::string_view originator);
 
-// Grants of one privileges object ({"acr":[…]}) for `originator`, as an acop bitmask union.
+// The operations one privileges object ({"acr":[…]}) grants `originator` now, with no source
+// address, location or authentication (a bitmask of AccessOp). 0 if it does not compile.
 uint32_t GrantedOperations(const boost::json::value& privileges, std::string_view originator);
 
 }  // namespace trustcse::security

@@ -200,7 +200,8 @@ TEST(OriginatorCheck, IsAGateStep) {
 // The gate and the ACP step together: authentication failures win over authorization.
 class NoAcps : public AcpSource {
  public:
-  std::shared_ptr<const resources::Resource> FindAcp(std::string_view) override {
+  std::shared_ptr<const CompiledAcp> FindAcp(std::string_view) override { return nullptr; }
+  std::shared_ptr<const CompiledAcp> Compiled(const resources::Resource&) override {
     return nullptr;
   }
 };

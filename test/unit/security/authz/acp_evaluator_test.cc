@@ -92,33 +92,43 @@ TEST(GrantedOperations, GrantsNothingWithoutAMatchingRule) {
   EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"]}]})", "Cae1"), 0u);    // no acop
   EXPECT_EQ(Granted(R"({"acr":[{"acor":"Cae1","acop":2}]})", "Cae1"), 0u);  // acor not a list
   EXPECT_EQ(Granted(R"({"acr":[{"acor":[1],"acop":2}]})", "Cae1"), 0u);
-  EXPECT_EQ(Granted(R"({"acr":["x",{"acor":["Cae1"],"acop":2}]})", "Cae1"), 2u);
+  // A malformed rule makes the whole privileges object invalid (refused at create/update).
+  EXPECT_EQ(Granted(R"({"acr":["x",{"acor":["Cae1"],"acop":2}]})", "Cae1"), 0u);
 }
 
-TEST(GrantedOperations, RulesWithContextsOrChildTypeLimitsGrantNothingYet) {
+TEST(GrantedOperations, ContextsAndChildTypeLimitsAreEvaluated) {
+  // An always-open time window holds; acod limits only CREATEs of other child types.
   EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"],"acop":63,"acco":[{"actw":["* * * * * * *"]}]}]})",
                     "Cae1"),
-            0u);
+            63u);
   EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"],"acop":63,"acod":[{"chty":[4]}]}]})", "Cae1"),
+            63u);
+  // A source-address range cannot hold without a source address.
+  EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"],"acop":63,"acco":[{"acip":{"ipv4":["10.0.0.0/8"]}}]}]})",
+                    "Cae1"),
             0u);
   // Empty lists do not narrow the rule.
   EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"],"acop":3,"acco":[],"acod":[]}]})", "Cae1"), 3u);
-  // The narrowed rule does not hide other rules.
+  // A context entry without parts does not narrow the rule.
   EXPECT_EQ(Granted(R"({"acr":[{"acor":["Cae1"],"acop":63,"acco":[{"actw":[]}]},
                                {"acor":["Cae1"],"acop":2}]})",
                     "Cae1"),
-            2u);
+            63u);
 }
 
 // ---- AcpAuthorization --------------------------------------------------------------------------
 
 class MapAcpSource : public AcpSource {
  public:
-  std::shared_ptr<const Resource> FindAcp(std::string_view id) override {
+  std::shared_ptr<const CompiledAcp> FindAcp(std::string_view id) override {
     ++lookups;
     auto it = acps.find(std::string(id));
     if (it == acps.end()) return nullptr;
-    return std::make_shared<const Resource>(it->second);
+    return Compiled(it->second);
+  }
+  std::shared_ptr<const CompiledAcp> Compiled(const Resource& acp) override {
+    auto c = CompiledAcp::Compile(acp.attrs);
+    return c ? *c : nullptr;
   }
   void Add(const std::string& ri, std::string_view pv, std::string_view pvs) {
     Resource r;
