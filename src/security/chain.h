@@ -23,6 +23,7 @@
 #include "primitive/request.h"
 #include "resources/resource.h"
 #include "security/authz/compiled_acp.h"
+#include "security/events.h"
 
 namespace trustcse::security {
 
@@ -87,13 +88,17 @@ class SecurityStep {
 
 class SecurityChain {
  public:
+  SecurityChain();
   void Append(std::unique_ptr<SecurityStep> step);
+  // Where denials are reported (a LogSecurityEventSink by default). Set before use.
+  void SetEventSink(std::shared_ptr<SecurityEventSink> sink) { sink_ = std::move(sink); }
   // Runs the steps in order; see the file comment. Logs each denial as a security event unless
   // `log_denial` is false (privilege filtering of listings, where a denial is not an event).
   Status Evaluate(const SecurityContext& ctx, bool log_denial = true) const;
 
  private:
   std::vector<std::unique_ptr<SecurityStep>> steps_;
+  std::shared_ptr<SecurityEventSink> sink_;
 };
 
 }  // namespace trustcse::security

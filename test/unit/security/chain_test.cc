@@ -128,6 +128,46 @@ TEST_F(SecurityChainTest, EvaluatesTheSameWhenDenialsAreNotLogged) {
   EXPECT_TRUE(SecurityChain().Evaluate(ctx, false).code() == Rsc::kOriginatorHasNoPrivilege);
 }
 
+class RecordingSink final : public SecurityEventSink {
+ public:
+  void Record(const SecurityEvent& e) override {
+    events.push_back({std::string(e.step), std::string(e.originator), std::string(e.operation),
+                      std::string(e.reason), e.status});
+  }
+  struct Copy {
+    std::string step, originator, operation, reason;
+    Rsc status;
+  };
+  std::vector<Copy> events;
+};
+
+TEST_F(SecurityChainTest, EveryDenialIsOneSecurityEvent) {
+  auto sink = std::make_shared<RecordingSink>();
+  chain_.SetEventSink(sink);
+  Gate("authn", Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "no"), "unknown AE"));
+  EXPECT_EQ(Evaluate().code(), Rsc::kOriginatorNotAuthenticated);
+  ASSERT_EQ(sink->events.size(), 1u);
+  EXPECT_EQ(sink->events[0].step, "authn");
+  EXPECT_EQ(sink->events[0].originator, "Cae1");
+  EXPECT_EQ(sink->events[0].operation, "retrieve");
+  EXPECT_EQ(sink->events[0].reason, "unknown AE");
+  EXPECT_EQ(sink->events[0].status, Rsc::kOriginatorNotAuthenticated);
+}
+
+TEST_F(SecurityChainTest, DefaultDenyIsReportedAndQuietEvaluationsAreNot) {
+  auto sink = std::make_shared<RecordingSink>();
+  chain_.SetEventSink(sink);
+  Gate("authn", Decision::Allow());
+  EXPECT_EQ(Evaluate().code(), Rsc::kOriginatorHasNoPrivilege);
+  ASSERT_EQ(sink->events.size(), 1u);
+  EXPECT_EQ(sink->events[0].step, "default");
+  SecurityContext ctx;
+  ctx.originator = "Cae1";
+  ctx.access = kDiscover;
+  EXPECT_FALSE(chain_.Evaluate(ctx, /*log_denial=*/false).ok());
+  EXPECT_EQ(sink->events.size(), 1u);  // listing filters are not security events
+}
+
 TEST(AccessOpName, NamesEachOperation) {
   EXPECT_STREQ(AccessOpName(kCreate), "create");
   EXPECT_STREQ(AccessOpName(kRetrieve), "retrieve");
