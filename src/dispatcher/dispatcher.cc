@@ -519,7 +519,18 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
   std::vector<std::string> targets;
   for (const auto& nu : res->attrs.at("nu").get_array()) {
     std::string t(nu.get_string());
-    if (t != req->fr) targets.push_back(std::move(t));
+    if (t == req->fr) continue;
+    // A target that is a resource of this CSE (an AE) must grant the subscriber NOTIFY.
+    if (t.find("://") == std::string::npos) {
+      auto local = LoadId(t);
+      if (local && *local) {
+        if (!Authorize(*req, **local, security::kNotify).ok()) {
+          return fail({Rsc::kSubscriptionCreatorHasNoPrivilege,
+                       "the subscriber may not notify a notification target"});
+        }
+      }
+    }
+    targets.push_back(std::move(t));
   }
   if (targets.empty()) return submit();
   struct Pending {

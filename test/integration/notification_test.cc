@@ -108,6 +108,29 @@ TEST_F(Notifications, ExpirationCounterAndResourceIdContent) {
   EXPECT_EQ(sink.WaitFor(5, 200).size(), 4u);  // nothing more after the subscription ended
 }
 
+TEST_F(Notifications, SubscriberNeedsNotifyPrivilegeOnALocalTarget) {
+  NotificationSink sink;
+  auto sub = RegisterAe("nsub", "Cnsub");
+  Client s(port(), sub);
+  // The target AE is reachable at the sink; it grants NOTIFY to nobody but itself at first.
+  Client target(port(), "Cntarget");
+  ASSERT_EQ(target.Create("/cse-in", 2, R"({"m2m:ae":{"rn":"ntarget","api":"Nt","rr":true,"srv":["3"],"poa":[")" +
+                                            sink.url() + R"("]}})").rsc(), 2001);
+  ASSERT_EQ(s.Create("/cse-in/nsub", 3, R"({"m2m:cnt":{"rn":"c"}})").rsc(), 2001);
+  auto denied = s.Create("/cse-in/nsub/c", 23, R"({"m2m:sub":{"nu":["Cntarget"]}})");
+  EXPECT_EQ(denied.rsc(), 4101) << denied.body;
+  EXPECT_EQ(denied.status, 403);
+  // With an ACP on the target that lets the subscriber notify, verification goes to its poa.
+  ASSERT_EQ(target.Create("/cse-in/ntarget", 1, R"({"m2m:acp":{"rn":"n",
+      "pv":{"acr":[{"acor":["Cnsub"],"acop":16}]},"pvs":{"acr":[{"acor":["Cntarget"],"acop":63}]}}})").rsc(), 2001);
+  ASSERT_EQ(target.Update("/cse-in/ntarget", R"({"m2m:ae":{"acpi":["cse-in/ntarget/n"]}})").rsc(), 2004);
+  auto ok = s.Create("/cse-in/nsub/c", 23, R"({"m2m:sub":{"nu":["Cntarget"]}})");
+  EXPECT_EQ(ok.rsc(), 2001) << ok.body;
+  auto got = sink.WaitFor(1);
+  ASSERT_GE(got.size(), 1u);
+  EXPECT_TRUE(Parse(got[0].body).at("m2m:sgn").at("vrq").as_bool());
+}
+
 TEST_F(Notifications, SubscriptionRulesAreChecked) {
   auto aei = RegisterAe("nrule", "Cnrule");
   Client ae(port(), aei);
