@@ -9,6 +9,7 @@
 #include "dispatcher/internal.h"
 #include "primitive/json_util.h"
 #include "security/authn/originator_check.h"
+#include "security/authz/token_authorization.h"
 
 namespace trustcse::dispatcher {
 
@@ -102,6 +103,7 @@ Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notificati
     : opt(o), store(s), notifier(n) {
   chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
+  if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
   chain.Append(std::make_unique<security::AcpAuthorization>(o.admin_originator, acps));
 }
 

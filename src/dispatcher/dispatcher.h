@@ -22,6 +22,7 @@
 
 #include "notification/notifier.h"
 #include "primitive/request.h"
+#include "security/authz/token.h"
 #include "security/chain.h"
 #include "storage/store.h"
 
@@ -34,6 +35,8 @@ struct DispatcherOptions {
   int cse_type = 1;                  // 1 IN-CSE, 2 MN-CSE, 3 ASN-CSE
   // Expiration given to resources created without et (clamped to the parent's et).
   std::chrono::seconds default_expiration{std::chrono::hours(24 * 365 * 5)};
+  // Verifies access tokens (dynamic authorization); nullptr = tokens are not accepted.
+  std::shared_ptr<const security::TokenVerifier> tokens;
   // Upper bound of records a discovery examines before privilege filtering.
   size_t max_discovery_scan = 100000;
 };

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "security/authz/token.h"
 #include "server/server.h"
 
 namespace {
@@ -55,7 +56,48 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", log_level, "trace|debug|info|warn|error");
   serve->add_flag("--no-fsync", no_fsync,
                   "do not fsync commits (loses acknowledged writes on power loss; benchmarks only)");
+  // The minimal authorization server role: issue an access token signed with the token key.
+  auto* token = app.add_subcommand("token", "access tokens for dynamic authorization");
+  auto* issue = token->add_subcommand("issue", "print a signed access token");
+  std::string key_file, holder, privileges, audience = "/id-in";
+  std::vector<std::string> resources;
+  int acop = 0, ttl = 300;
+  issue->add_option("--key-file", key_file, "token key file (the server's authz.token_key_file)")
+      ->required()->check(CLI::ExistingFile);
+  issue->add_option("--holder", holder, "AE-ID that may present the token")->required();
+  issue->add_option("--resource", resources, "structured path the token covers (repeatable)")
+      ->required();
+  issue->add_option("--acop", acop, "operations granted (bitmask: 1 C, 2 R, 4 U, 8 D, 16 N, 32 D)");
+  issue->add_option("--privileges", privileges, "privileges as ACP rules, {\"acr\":[…]}");
+  issue->add_option("--ttl", ttl, "lifetime in seconds")->check(CLI::Range(1, 86400));
+  issue->add_option("--audience", audience, "CSE-ID of the CSE that accepts it");
+  token->require_subcommand(1);
   CLI11_PARSE(app, argc, argv);
+
+  if (issue->parsed()) {
+    auto key = trustcse::security::ReadTokenKey(key_file);
+    if (!key) {
+      std::cerr << key.error().message() << "\n";
+      return 2;
+    }
+    if (privileges.empty()) {
+      if (acop < 1 || acop > 63) {
+        std::cerr << "give --privileges or --acop (1..63)\n";
+        return 2;
+      }
+      privileges = R"({"acr":[{"acor":[")" + holder + R"("],"acop":)" + std::to_string(acop) + "}]}";
+    }
+    trustcse::security::TokenIssuer issuer(std::move(*key), audience);
+    trustcse::security::TokenRequest req{holder, {audience}, resources, privileges,
+                                        std::chrono::seconds(ttl)};
+    auto jws = issuer.Issue(req, trustcse::Now());
+    if (!jws) {
+      std::cerr << jws.error().message() << "\n";
+      return 2;
+    }
+    std::cout << *jws << "\n";
+    return 0;
+  }
 
   trustcse::server::Config config;
   if (!config_file.empty()) {

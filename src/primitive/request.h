@@ -65,6 +65,7 @@ struct RequestPrimitive {
   int drt = 1;                       // 1 structured, 2 unstructured identifiers in results
   std::optional<FilterCriteria> fc;  // present when the request carried filter criteria
   std::vector<std::string> atrl;     // attribute list of a partial retrieve
+  std::vector<std::string> tokens;   // access tokens (tkns) for dynamic authorization
   // Facts about the channel the request arrived on, filled by the binding.
   std::string peer_address;          // remote IP address, textual
 };

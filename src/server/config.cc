@@ -47,7 +47,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "storage", "notification", "expiration", "log"}, "");
+  if (auto s = CheckKeys(root, {"cse", "http", "storage", "notification", "expiration", "authz", "log"}, "");
       !s.ok()) {
     return s;
   }
@@ -86,6 +86,10 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   if (auto* t = root["expiration"].as_table()) {
     if (auto s = CheckKeys(*t, {"reaper_interval_ms"}, "expiration"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "reaper_interval_ms", c.reaper_interval_ms, "expiration")
+  }
+  if (auto* t = root["authz"].as_table()) {
+    if (auto s = CheckKeys(*t, {"token_key_file"}, "authz"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "token_key_file", c.token_key_file, "authz")
   }
   if (auto* t = root["log"].as_table()) {
     if (auto s = CheckKeys(*t, {"level"}, "log"); !s.ok()) return s;

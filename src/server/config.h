@@ -28,6 +28,8 @@ struct Config {
   int notification_attempts = 5;
   // [expiration]
   int reaper_interval_ms = 1000;
+  // [authz]
+  std::string token_key_file;  // key for access tokens; "" = tokens are not accepted
   // [log]
   std::string log_level = "info";
 };

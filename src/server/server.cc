@@ -61,6 +61,11 @@ Status Server::Start() {
 
   dispatcher::DispatcherOptions dopt;
   dopt.self = self;
+  if (!c.token_key_file.empty()) {
+    auto key = security::ReadTokenKey(c.token_key_file);
+    if (!key) return key.error();
+    dopt.tokens = std::make_shared<const security::TokenVerifier>(std::move(*key), c.cse_id);
+  }
   dopt.admin_originator = c.admin_originator;
   dopt.cse_type = c.cse_type;
   // The CSEBase advertises where it is reachable (the bound port, also when port 0 was asked).

@@ -129,6 +129,14 @@ Status ApplyQuery(RequestPrimitive& req, std::string_view query) {
         s = plus + 1;
       }
       if (req.atrl.empty()) return Status::BadRequest("invalid atrl");
+    } else if (k == "tkns") {
+      for (size_t s = 0; s <= v.size();) {
+        auto plus = v.find_first_of("+ ", s);
+        std::string t = v.substr(s, plus - s);
+        if (!t.empty()) req.tokens.push_back(std::move(t));
+        if (plus == std::string::npos) break;
+        s = plus + 1;
+      }
     } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" || k == "rids" ||
                k == "tids" || k == "ltids") {
       // Accepted and not acted on yet (result persistence, tokens, roles).
@@ -231,6 +239,16 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
       if (!u.empty()) req.rtu.emplace_back(u);
       if (amp == std::string_view::npos) break;
       s = amp + 1;
+    }
+  }
+  if (in.authorization.size() > 7 && in.authorization.substr(0, 7) == "Bearer ") {
+    auto list = in.authorization.substr(7);
+    for (size_t s = 0; s <= list.size();) {
+      auto plus = list.find('+', s);
+      auto t = list.substr(s, plus - s);
+      if (!t.empty()) req.tokens.emplace_back(t);
+      if (plus == std::string_view::npos) break;
+      s = plus + 1;
     }
   }
   if (!in.rqet.empty()) {

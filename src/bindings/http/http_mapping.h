@@ -30,6 +30,7 @@ struct HttpRequestParts {
   std::string_view rtu;           // X-M2M-RTU
   std::string_view rqet;          // X-M2M-RET
   std::string_view rset;          // X-M2M-RST
+  std::string_view authorization; // Authorization ("Bearer <token>[+<token>…]")
   std::string_view body;
   std::string_view peer_address;
   bool has_origin = false;        // X-M2M-Origin present (it may be present and empty)

@@ -82,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parts.rtu = Field(req, "X-M2M-RTU");
     parts.rqet = Field(req, "X-M2M-RET");
     parts.rset = Field(req, "X-M2M-RST");
+    parts.authorization = Field(req, "Authorization");
     parts.body = req.body();
     parts.peer_address = peer_;
     auto prim = ToPrimitive(parts);
