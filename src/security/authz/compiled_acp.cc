@@ -121,6 +121,9 @@ struct Prefix {
   int bits = 0;  // prefix length over the 128-bit form
 
   bool Contains(const IpAddress& a) const {
+    // Families never mix: ::/0 is every IPv6 address, not the IPv4 ones (whose mapped form
+    // starts with zeros too).
+    if (a.v4 != addr.v4) return false;
     int full = bits / 8, rest = bits % 8;
     for (int i = 0; i < full; ++i) {
       if (a.bytes[i] != addr.bytes[i]) return false;
