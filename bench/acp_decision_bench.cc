@@ -19,6 +19,9 @@ std::atomic<uint64_t> g_allocations{0};
 
 }  // namespace
 
+// The replacement operators pair malloc with free; GCC cannot see that they match.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;

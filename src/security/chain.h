@@ -64,6 +64,20 @@ struct SecurityContext {
   const GroupMembership* groups = nullptr;
 };
 
+// The facts of the context that access-control rules evaluate (compiled_acp.h).
+inline AccessRequest ToAccessRequest(const SecurityContext& ctx) {
+  AccessRequest req;
+  req.originator = ctx.originator;
+  req.access = ctx.access;
+  req.time = ctx.time;
+  req.source = ctx.source;
+  req.location = ctx.location;
+  req.authenticated = ctx.authenticated;
+  req.create_ty = ctx.create_ty;
+  req.groups = ctx.groups;
+  return req;
+}
+
 enum class Verdict : uint8_t { kAllow, kDeny, kDefer };
 
 struct Decision {

@@ -111,7 +111,9 @@ TEST_F(Registration, AddressingFormsReachTheSameResource) {
                            "/_/TRUSTCSE.local/id-in/" + ri}) {
     auto r = ae.Retrieve(path);
     EXPECT_EQ(r.rsc(), 2000) << path << " " << r.body;
-    if (r.rsc() == 2000) EXPECT_EQ(Str(r.json().at("m2m:cnt").at("ri")), ri) << path;
+    if (r.rsc() == 2000) {
+      EXPECT_EQ(Str(r.json().at("m2m:cnt").at("ri")), ri) << path;
+    }
   }
   // Another CSE or SP: not reachable from here (no forwarding yet).
   EXPECT_EQ(ae.Retrieve("/~/id-other/cse-in").rsc(), 5103);

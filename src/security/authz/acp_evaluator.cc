@@ -37,15 +37,7 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
     return Decision::Deny(Status::NoPrivilege("access denied"), std::move(why));
   };
 
-  AccessRequest req;
-  req.originator = ctx.originator;
-  req.access = ctx.access;
-  req.time = ctx.time;
-  req.source = ctx.source;
-  req.location = ctx.location;
-  req.authenticated = ctx.authenticated;
-  req.create_ty = ctx.create_ty;
-  req.groups = ctx.groups;
+  const AccessRequest req = ToAccessRequest(ctx);
   DenyReason why = DenyReason::kNoRules;
 
   if (ty == resources::ty::kAcp) {

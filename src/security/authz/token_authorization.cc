@@ -6,15 +6,7 @@ namespace trustcse::security {
 
 Decision TokenAuthorization::Check(const SecurityContext& ctx) const {
   if (!ctx.request || ctx.request->tokens.empty() || !ctx.subject) return Decision::Defer();
-  AccessRequest req;
-  req.originator = ctx.originator;
-  req.access = ctx.access;
-  req.time = ctx.time;
-  req.source = ctx.source;
-  req.location = ctx.location;
-  req.authenticated = ctx.authenticated;
-  req.create_ty = ctx.create_ty;
-  req.groups = ctx.groups;
+  const AccessRequest req = ToAccessRequest(ctx);
   const std::string& path = ctx.subject->path;
   for (const std::string& jws : ctx.request->tokens) {
     auto token = verifier_->Verify(jws, ctx.time);
