@@ -85,6 +85,20 @@ std::string ResultFor(ResultContent rcn, const Resource& res, const ResourceReco
   }
 }
 
+// Puts a step the dispatcher also keeps (to feed it) into the chain, which owns its steps.
+class ForwardingStep final : public security::SecurityStep {
+ public:
+  explicit ForwardingStep(std::shared_ptr<security::SecurityStep> step) : step_(std::move(step)) {}
+  std::string_view name() const override { return step_->name(); }
+  bool deciding() const override { return step_->deciding(); }
+  security::Decision Check(const security::SecurityContext& ctx) const override {
+    return step_->Check(ctx);
+  }
+
+ private:
+  std::shared_ptr<security::SecurityStep> step_;
+};
+
 }  // namespace
 
 std::string RecordRepresentation(const ResourceRecord& rec) {
@@ -104,6 +118,7 @@ Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notificati
   chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
   if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
+  chain.Append(std::make_unique<ForwardingStep>(dynamic_grants));
   chain.Append(std::make_unique<security::AcpAuthorization>(o.admin_originator, acps));
 }
 
@@ -190,6 +205,24 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
     };
   }
   if (!registration) req->fr = NormalizeOriginator(req->fr);
+  // Dynamic authorization: a request denied on a resource that names consultation servers is
+  // sent to them; if one grants, the request runs again (and the grant now decides).
+  done = [this, req, done = std::move(done)](ResponsePrimitive rsp) mutable {
+    if (rsp.rsc != Rsc::kOriginatorHasNoPrivilege || req->denied.daci.empty() ||
+        req->denied.consulted) {
+      return done(std::move(rsp));
+    }
+    req->denied.consulted = true;
+    ConsultDynamicAuthorization(req, [this, req, done, rsp](bool granted) mutable {
+      if (!granted) return done(std::move(rsp));
+      Dispatch(req, std::move(done));
+    });
+  };
+  Dispatch(std::move(req), std::move(done));
+}
+
+void Dispatcher::Impl::Dispatch(std::shared_ptr<RequestPrimitive> req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
   switch (req->op) {
     case Operation::kCreate:
       return Create(std::move(req), std::move(done));
@@ -271,7 +304,159 @@ Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& 
   ctx.subject = subject;
   std::string owner = OwnerAe(subject->path);
   ctx.owner_ae = owner;
-  return chain.Evaluate(ctx, /*log_denial=*/!listing);
+  Status s = chain.Evaluate(ctx, /*log_denial=*/!listing);
+  if (s.code() == Rsc::kOriginatorHasNoPrivilege && !listing && !acpi_change &&
+      !req.denied.consulted) {
+    if (const auto* daci = subject->attrs.if_contains("daci");
+        daci && daci->is_array() && !daci->get_array().empty()) {
+      req.denied.daci.clear();
+      for (const auto& d : daci->get_array()) {
+        if (d.is_string()) req.denied.daci.emplace_back(d.get_string());
+      }
+      req.denied.subject_path = subject->path;
+      req.denied.subject_ri = std::string(subject->ri());
+      req.denied.subject_ty = subject->ty();
+      req.denied.access = access;
+    }
+  }
+  return s;
+}
+
+namespace {
+
+// The oneM2M operation of an access bit (dreq "op"; DISCOVER is a RETRIEVE with fu=1: 6 here).
+int OperationOf(uint32_t access) {
+  switch (access) {
+    case security::kCreate: return 1;
+    case security::kRetrieve: return 2;
+    case security::kUpdate: return 3;
+    case security::kDelete: return 4;
+    case security::kNotify: return 5;
+    default: return 6;
+  }
+}
+
+}  // namespace
+
+void Dispatcher::Impl::ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
+                                                   std::function<void(bool)> done) {
+  struct Server {
+    std::string url;
+    std::optional<int64_t> lifetime;
+  };
+  auto servers = std::make_shared<std::vector<Server>>();
+  for (const auto& id : req->denied.daci) {
+    auto dac = LoadId(id);
+    if (!dac || !*dac || (*dac)->ty() != rty::kDynamicAuthorizationConsultation) continue;
+    if (!json::GetBool((*dac)->attrs, "dae").value_or(false)) continue;
+    auto dal = json::GetInt((*dac)->attrs, "dal");
+    if (const auto* dap = (*dac)->attrs.if_contains("dap"); dap && dap->is_array()) {
+      for (const auto& u : dap->get_array()) {
+        if (u.is_string()) servers->push_back({std::string(u.get_string()), dal});
+      }
+    }
+  }
+  if (servers->empty()) return done(false);
+  bj::object dreq;
+  dreq["or"] = req->fr;
+  dreq["trt"] = req->denied.subject_ty;
+  dreq["op"] = OperationOf(req->denied.access);
+  dreq["rid"] = req->denied.subject_ri;
+  bj::object seci;
+  seci["sit"] = 1;
+  seci["dreq"] = std::move(dreq);
+  std::string body = json::Serialize(bj::object{{"m2m:seci", std::move(seci)}});
+  // Ask the servers one after another until one grants.
+  auto ask = std::make_shared<std::function<void(size_t)>>();
+  *ask = [this, req, servers, body, done, ask](size_t i) {
+    if (i >= servers->size()) {
+      *ask = nullptr;  // breaks the self-reference
+      return done(false);
+    }
+    notifier.Consult((*servers)[i].url, body, [this, req, servers, done, ask, i](
+                                                  Status s, std::string answer) {
+      TimePoint now = Now();
+      if (s.ok()) {
+        auto v = json::Parse(answer);
+        const bj::value* gp = nullptr;
+        std::optional<TimePoint> xts;
+        if (v && v->is_object()) {
+          const auto* seci = v->get_object().if_contains("m2m:seci");
+          const auto* dres = seci && seci->is_object() ? seci->get_object().if_contains("dres")
+                                                       : nullptr;
+          const auto* dai = dres && dres->is_object() ? dres->get_object().if_contains("dai")
+                                                      : nullptr;
+          if (dai && dai->is_object()) {
+            gp = dai->get_object().if_contains("gp");
+            if (auto x = json::GetString(dai->get_object(), "xts")) xts = ParseTimestamp(*x);
+          }
+        }
+        auto privileges = gp ? security::CompiledPrivileges::Compile(gp)
+                             : Result<security::CompiledPrivileges>(Err(Status::BadRequest("")));
+        if (privileges && privileges->rule_count() > 0) {
+          TimePoint until = xts.value_or(now + std::chrono::seconds(60));
+          if (auto dal = (*servers)[i].lifetime) {
+            until = std::min(until, now + std::chrono::seconds(*dal));
+          }
+          if (until > now) {
+            dynamic_grants->Grant(
+                req->fr, req->denied.subject_path,
+                std::make_shared<const security::CompiledPrivileges>(std::move(*privileges)), until);
+            *ask = nullptr;
+            return done(true);
+          }
+        }
+      }
+      (*ask)(i + 1);
+    });
+  };
+  (*ask)(0);
+}
+
+ResponsePrimitive Dispatcher::Impl::AnswerConsultation(const RequestPrimitive& req,
+                                                       const bj::object& seci) {
+  ResponsePrimitive rsp = Reply(req, Rsc::kOk);
+  const auto* dreq = seci.if_contains("dreq");
+  if (!dreq || !dreq->is_object()) {
+    return ErrorResponse(req, Status::BadRequest("consultation without dreq"));
+  }
+  auto originator = json::GetString(dreq->get_object(), "or").value_or("");
+  auto op = json::GetInt(dreq->get_object(), "op").value_or(0);
+  if (originator.empty() || op < 1 || op > 6) {
+    return ErrorResponse(req, Status::BadRequest("consultation needs or and op"));
+  }
+  static constexpr uint32_t kBits[] = {0, security::kCreate, security::kRetrieve,
+                                       security::kUpdate, security::kDelete, security::kNotify,
+                                       security::kDiscover};
+  // The DAS policy: ACPs labelled "das" under the CSEBase; the rules of those that grant the
+  // originator the operation are returned as the granted privileges.
+  storage::DiscoveryQuery q;
+  q.root_path = opt.self.cse_name;
+  q.types = {rty::kAcp};
+  q.labels = {"das"};
+  auto policies = store.Discover(q);
+  bj::array granted;
+  if (policies) {
+    security::AccessRequest ask;
+    ask.originator = originator;
+    ask.access = kBits[op];
+    ask.time = Now();
+    for (const auto& rec : *policies) {
+      auto acp = Resource::FromRecord(rec);
+      if (!acp) continue;
+      const auto* pv = acp->attrs.if_contains("pv");
+      auto compiled = security::CompiledPrivileges::Compile(pv);
+      if (!compiled || !compiled->Grants(ask)) continue;
+      for (const auto& rule : pv->get_object().at("acr").get_array()) granted.push_back(rule);
+    }
+  }
+  bj::object dres;
+  if (!granted.empty()) {
+    dres["dai"] = bj::object{{"gp", bj::object{{"acr", std::move(granted)}}},
+                             {"xts", FormatTimestamp(Now() + std::chrono::seconds(60))}};
+  }
+  rsp.pc = json::Serialize(bj::object{{"m2m:seci", bj::object{{"sit", 2}, {"dres", std::move(dres)}}}});
+  return rsp;
 }
 
 bool Dispatcher::Impl::Permits(const RequestPrimitive& req, const Resource& target,
@@ -419,6 +604,13 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     return fail(s);
   }
 
+  // Authorization before anything is taken from the request: a request that dynamic
+  // authorization grants later is dispatched again, whole.
+  if (req->ty != rty::kAe) {
+    if (auto s = Authorize(*req, parent, security::kCreate, false, false, req->ty); !s.ok()) {
+      return fail(s);
+    }
+  }
   auto res = std::make_shared<Resource>();
   res->attrs = std::move(*content);
   std::string ri;
@@ -432,9 +624,6 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     res->attrs["aei"] = ri;
     req->fr = ri;  // from here on the registree acts as its AE-ID
   } else {
-    if (auto s = Authorize(*req, parent, security::kCreate, false, false, req->ty); !s.ok()) {
-      return fail(s);
-    }
     ri = resources::NewResourceId(type->short_name());
   }
   res->originator = req->fr;
@@ -851,6 +1040,13 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
   if (!target) return done(ErrorResponse(*req, target.error()));
   if (target->virt != Target::Virtual::kNone) {
     return done(ErrorResponse(*req, Status::NotAllowed("cannot notify a virtual resource")));
+  }
+  if (opt.das_role && target->resource().ty() == rty::kCseBase && req->pc.is_object()) {
+    if (const auto* seci = req->pc.get_object().if_contains("m2m:seci");
+        seci && seci->is_object() && json::GetInt(seci->get_object(), "sit").value_or(0) == 1) {
+      // A consultation informs; it grants nothing by itself, so it needs no privilege here.
+      return done(AnswerConsultation(*req, seci->get_object()));
+    }
   }
   if (auto s = Authorize(*req, target->resource(), security::kNotify); !s.ok()) {
     return done(ErrorResponse(*req, s));

@@ -35,6 +35,9 @@ struct DispatcherOptions {
   int cse_type = 1;                  // 1 IN-CSE, 2 MN-CSE, 3 ASN-CSE
   // Expiration given to resources created without et (clamped to the parent's et).
   std::chrono::seconds default_expiration{std::chrono::hours(24 * 365 * 5)};
+  // Answer dynamic authorization consultations (m2m:seci NOTIFYs to the CSEBase) from the ACPs
+  // labelled "das" under the CSEBase: the built-in dynamic authorization server role.
+  bool das_role = false;
   // Verifies access tokens (dynamic authorization); nullptr = tokens are not accepted.
   std::shared_ptr<const security::TokenVerifier> tokens;
   // Upper bound of records a discovery examines before privilege filtering.

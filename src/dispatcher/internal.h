@@ -11,8 +11,11 @@
 #include "dispatcher/dispatcher.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
+#include "security/authz/dynamic_grants.h"
 
 namespace trustcse::dispatcher {
+
+namespace bj = boost::json;
 
 struct Target {
   enum class Virtual { kNone, kLatest, kOldest, kFanOut };
@@ -115,6 +118,8 @@ struct Dispatcher::Impl {
   WriterParents writer_parents;
   CachedAcpSource acps{*this};
   CachedGroupMembership groups{*this};
+  std::shared_ptr<security::DynamicGrants> dynamic_grants =
+      std::make_shared<security::DynamicGrants>();
   security::SecurityChain chain;
 
   // address.cc
@@ -129,6 +134,14 @@ struct Dispatcher::Impl {
 
   // dispatcher.cc
   void Handle(RequestPrimitive req, Completion done);
+  // Runs the operation of a request that passed the receiver checks.
+  void Dispatch(std::shared_ptr<RequestPrimitive> req, Completion done);
+  // Asks the dynamic authorization servers named by req->denied; `granted` says whether one
+  // granted something (then recorded in dynamic_grants).
+  void ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
+                                   std::function<void(bool granted)> done);
+  // The built-in dynamic authorization server role: answers one m2m:seci consultation.
+  ResponsePrimitive AnswerConsultation(const RequestPrimitive& req, const bj::object& seci);
   void Create(std::shared_ptr<RequestPrimitive> req, Completion done);
   void Retrieve(std::shared_ptr<RequestPrimitive> req, Completion done);
   void Update(std::shared_ptr<RequestPrimitive> req, Completion done);

@@ -110,7 +110,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(asio::io_context& ioc, LiveSet& live, Target target, const Notification& n,
            const std::string& originator, std::chrono::milliseconds timeout,
-           std::function<void(Status)> done)
+           std::function<void(Status, std::string)> done)
       : live_(live),
         target_(std::move(target)),
         resolver_(ioc),
@@ -203,7 +203,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         return Finish(Unreachable("notification target answered with an error status"));
       }
     }
-    Finish(Status::Ok());
+    Finish(Status::Ok(), res.body());
   }
 
   void Fail(const char* what, beast::error_code ec) {
@@ -214,7 +214,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     Finish(Unreachable(what));
   }
 
-  void Finish(Status s) {
+  void Finish(Status s, std::string body = {}) {
     if (finished_) return;
     finished_ = true;
     live_.erase(this);
@@ -224,7 +224,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     stream_.close();
     auto done = std::move(done_);
     try {
-      done(std::move(s));
+      done(std::move(s), std::move(body));
     } catch (const std::exception& ex) {
       spdlog::error("http sender: completion handler threw: {}", ex.what());
     } catch (...) {
@@ -241,7 +241,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
-  std::function<void(Status)> done_;
+  std::function<void(Status, std::string)> done_;
   bool finished_ = false;
 };
 
@@ -258,11 +258,16 @@ class HttpSender final : public Sender {
   ~HttpSender() override { Stop(); }
 
   void Send(const Notification& n, std::function<void(Status)> done) override {
+    Request(n, [done = std::move(done)](Status s, std::string) { done(std::move(s)); });
+  }
+
+  void Request(const Notification& n,
+               std::function<void(Status, std::string)> done) override {
     std::string why;
     std::optional<Target> target = ParseTarget(n.target, &why);
     if (!target) {
       spdlog::warn("http sender: not sending a notification: {}", why);
-      done(Unreachable(why));
+      done(Unreachable(why), {});
       return;
     }
     {
@@ -284,7 +289,7 @@ class HttpSender final : public Sender {
         }
       }
     }
-    if (done) done(Unreachable("notification sender stopped"));
+    if (done) done(Unreachable("notification sender stopped"), {});
   }
 
   void Stop() override {

@@ -567,6 +567,13 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
   return {};
 }
 
+void Notifier::Consult(const std::string& url, std::string body,
+                       std::function<void(Status, std::string)> done) {
+  static std::atomic<uint64_t> counter{0};
+  Notification n{url, std::move(body), "dac" + std::to_string(++counter)};
+  impl_->sender->Request(n, std::move(done));
+}
+
 Notifier::Notifier(NotifierOptions options, storage::Store& store, std::unique_ptr<Sender> sender)
     : impl_(std::make_unique<Impl>(std::move(options), store, std::move(sender))) {}
 

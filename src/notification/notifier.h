@@ -42,6 +42,11 @@ class Sender {
  public:
   virtual ~Sender() = default;
   virtual void Send(const Notification& n, std::function<void(Status)> done) = 0;
+  // The same POST, for request/response exchanges (dynamic authorization consultations): `done`
+  // also gets the response body. The default sends and hands over no body.
+  virtual void Request(const Notification& n, std::function<void(Status, std::string)> done) {
+    Send(n, [done = std::move(done)](Status s) { done(std::move(s), {}); });
+  }
   virtual void Stop() = 0;
 };
 
@@ -79,6 +84,10 @@ class Notifier {
   // Resolves a notification URI: an http(s):// URL is used as is; a resource ID of an AE or CSE
   // resolves to its first http point of access. Empty if it cannot be resolved.
   std::string ResolveTarget(const std::string& nu);
+
+  // Posts `body` to an http:// URL and hands back the answer (from any thread).
+  void Consult(const std::string& url, std::string body,
+               std::function<void(Status, std::string)> done);
 
  private:
   struct Impl;

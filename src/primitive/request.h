@@ -68,6 +68,19 @@ struct RequestPrimitive {
   std::vector<std::string> tokens;   // access tokens (tkns) for dynamic authorization
   // Facts about the channel the request arrived on, filled by the binding.
   std::string peer_address;          // remote IP address, textual
+
+  // Set by the dispatcher, never by a binding: a denial that dynamic authorization may revisit
+  // (the denied subject links <dynamicAuthorizationConsultation> resources). Mutable because it
+  // is noted while the request is otherwise read-only.
+  struct DeniedAccess {
+    std::vector<std::string> daci;
+    std::string subject_path;
+    std::string subject_ri;
+    int subject_ty = 0;
+    uint32_t access = 0;
+    bool consulted = false;
+  };
+  mutable DeniedAccess denied;
 };
 
 struct ResponsePrimitive {

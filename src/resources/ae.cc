@@ -38,7 +38,8 @@ class Ae final : public ResourceType {
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool AllowsChild(int c) const override {
     return c == ty::kSubscription || c == ty::kContainer || c == ty::kFlexContainer ||
-           c == ty::kGroup || c == ty::kAcp || c == ty::kTimeSeries;
+           c == ty::kGroup || c == ty::kAcp || c == ty::kTimeSeries ||
+           c == ty::kDynamicAuthorizationConsultation;
   }
   Status ValidateCreate(const HookContext& ctx, const Resource&, Resource& res) const override {
     auto api = json::GetString(res.attrs, "api").value_or("");

@@ -26,7 +26,8 @@ class CseBase final : public ResourceType {
   }
   bool AllowsChild(int c) const override {
     return c == ty::kAe || c == ty::kContainer || c == ty::kAcp || c == ty::kSubscription ||
-           c == ty::kGroup || c == ty::kNode || c == ty::kFlexContainer || c == ty::kTimeSeries;
+           c == ty::kGroup || c == ty::kNode || c == ty::kFlexContainer || c == ty::kTimeSeries ||
+           c == ty::kDynamicAuthorizationConsultation;
   }
   Status CheckUpdatable() const override {
     return Status::NotAllowed("the CSEBase cannot be updated");

@@ -12,7 +12,7 @@ struct Table {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
           &CseBaseType(), &GroupType(), &NodeType(), &SubscriptionType(), &FlexContainerType(),
-          &TimeSeriesType(), &TimeSeriesInstanceType()}) {
+          &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType()}) {
       by_ty[t->ty()] = t;
     }
   }

@@ -36,7 +36,8 @@ namespace bj = boost::json;
 namespace ty {
 inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kCseBase = 5,
                      kGroup = 9, kNode = 14, kSubscription = 23, kFlexContainer = 28,
-                     kTimeSeries = 29, kTimeSeriesInstance = 30;
+                     kTimeSeries = 29, kTimeSeriesInstance = 30,
+                     kDynamicAuthorizationConsultation = 34;
 }  // namespace ty
 
 struct Resource {

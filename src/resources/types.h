@@ -18,6 +18,7 @@ const ResourceType& SubscriptionType();
 const ResourceType& FlexContainerType();
 const ResourceType& TimeSeriesType();
 const ResourceType& TimeSeriesInstanceType();
+const ResourceType& DynamicAuthorizationConsultationType();
 
 // Instance quotas of a container or timeSeries (mni, mbs, mia) and the counters (cni, cbs) that
 // go with them. Used from the writer thread only.

@@ -88,8 +88,9 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "reaper_interval_ms", c.reaper_interval_ms, "expiration")
   }
   if (auto* t = root["authz"].as_table()) {
-    if (auto s = CheckKeys(*t, {"token_key_file"}, "authz"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t, {"token_key_file", "das_role"}, "authz"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "token_key_file", c.token_key_file, "authz")
+    TRUSTCSE_READ(*t, "das_role", c.das_role, "authz")
   }
   if (auto* t = root["log"].as_table()) {
     if (auto s = CheckKeys(*t, {"level"}, "log"); !s.ok()) return s;

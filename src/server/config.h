@@ -30,6 +30,7 @@ struct Config {
   int reaper_interval_ms = 1000;
   // [authz]
   std::string token_key_file;  // key for access tokens; "" = tokens are not accepted
+  bool das_role = false;       // answer dynamic authorization consultations (built-in DAS)
   // [log]
   std::string log_level = "info";
 };

@@ -61,6 +61,7 @@ Status Server::Start() {
 
   dispatcher::DispatcherOptions dopt;
   dopt.self = self;
+  dopt.das_role = c.das_role;
   if (!c.token_key_file.empty()) {
     auto key = security::ReadTokenKey(c.token_key_file);
     if (!key) return key.error();
