@@ -2,6 +2,7 @@
 #include <mutex>
 
 #include "dispatcher/internal.h"
+#include "primitive/json_util.h"
 
 namespace trustcse::dispatcher {
 
@@ -132,6 +133,33 @@ std::shared_ptr<const security::CompiledAcp> CachedAcpSource::FindAcp(std::strin
   auto r = d_.LoadId(id);
   if (!r || !*r || (*r)->ty() != resources::ty::kAcp) return nullptr;
   return Compiled(**r);
+}
+
+bool CachedGroupMembership::HoldsRole(std::string_view role_id,
+                                      std::string_view originator) const {
+  // Roles are few and issued by the operator: a typed query under the CSEBase.
+  storage::DiscoveryQuery q;
+  q.root_path = d_.opt.self.cse_name;
+  q.max_level = 1;
+  q.types = {resources::ty::kRole};
+  auto roles = d_.store.Discover(q);
+  if (!roles) return false;
+  TimePoint now = Now();
+  for (const auto& rec : *roles) {
+    auto role = Resource::FromRecord(rec);
+    if (!role) continue;
+    const auto& a = role->attrs;
+    if (json::GetString(a, "rlid").value_or("") != role_id) continue;
+    if (json::GetString(a, "rlhd").value_or("") != originator) continue;
+    auto at = [&](const char* key) {
+      auto s = json::GetString(a, key);
+      return s ? ParseTimestamp(*s) : std::nullopt;
+    };
+    if (auto vf = at("vf"); vf && *vf > now) continue;
+    if (auto vu = at("vu"); vu && *vu <= now) continue;
+    return true;
+  }
+  return false;
 }
 
 bool CachedGroupMembership::IsMember(std::string_view group_id,

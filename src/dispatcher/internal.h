@@ -103,6 +103,7 @@ class CachedGroupMembership final : public security::GroupMembership {
  public:
   explicit CachedGroupMembership(Dispatcher::Impl& d) : d_(d) {}
   bool IsMember(std::string_view group_id, std::string_view originator) const override;
+  bool HoldsRole(std::string_view role_id, std::string_view originator) const override;
 
  private:
   Dispatcher::Impl& d_;

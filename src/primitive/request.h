@@ -66,6 +66,7 @@ struct RequestPrimitive {
   std::optional<FilterCriteria> fc;  // present when the request carried filter criteria
   std::vector<std::string> atrl;     // attribute list of a partial retrieve
   std::vector<std::string> tokens;   // access tokens (tkns) for dynamic authorization
+  std::vector<std::string> role_ids; // roles the originator acts in (rids)
   // Facts about the channel the request arrived on, filled by the binding.
   std::string peer_address;          // remote IP address, textual
 

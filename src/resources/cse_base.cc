@@ -27,7 +27,7 @@ class CseBase final : public ResourceType {
   bool AllowsChild(int c) const override {
     return c == ty::kAe || c == ty::kContainer || c == ty::kAcp || c == ty::kSubscription ||
            c == ty::kGroup || c == ty::kNode || c == ty::kFlexContainer || c == ty::kTimeSeries ||
-           c == ty::kDynamicAuthorizationConsultation;
+           c == ty::kDynamicAuthorizationConsultation || c == ty::kRole;
   }
   Status CheckUpdatable() const override {
     return Status::NotAllowed("the CSEBase cannot be updated");

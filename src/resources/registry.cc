@@ -12,7 +12,8 @@ struct Table {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
           &CseBaseType(), &GroupType(), &NodeType(), &SubscriptionType(), &FlexContainerType(),
-          &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType()}) {
+          &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(),
+          &RoleType()}) {
       by_ty[t->ty()] = t;
     }
   }

@@ -37,7 +37,7 @@ namespace ty {
 inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kCseBase = 5,
                      kGroup = 9, kNode = 14, kSubscription = 23, kFlexContainer = 28,
                      kTimeSeries = 29, kTimeSeriesInstance = 30,
-                     kDynamicAuthorizationConsultation = 34;
+                     kRole = 31, kDynamicAuthorizationConsultation = 34;
 }  // namespace ty
 
 struct Resource {

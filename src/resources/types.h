@@ -19,6 +19,7 @@ const ResourceType& FlexContainerType();
 const ResourceType& TimeSeriesType();
 const ResourceType& TimeSeriesInstanceType();
 const ResourceType& DynamicAuthorizationConsultationType();
+const ResourceType& RoleType();
 
 // Instance quotas of a container or timeSeries (mni, mbs, mia) and the counters (cni, cbs) that
 // go with them. Used from the writer thread only.

@@ -75,6 +75,7 @@ inline AccessRequest ToAccessRequest(const SecurityContext& ctx) {
   req.authenticated = ctx.authenticated;
   req.create_ty = ctx.create_ty;
   req.groups = ctx.groups;
+  req.roles = ctx.request ? &ctx.request->role_ids : nullptr;
   return req;
 }
 

@@ -161,5 +161,28 @@ TEST_F(AccessControl, GroupMembersAndChildTypeLimits) {
   EXPECT_EQ(As("Cgm1").Create("/cse-in/gacp/c", 3, R"({"m2m:cnt":{}})").rsc(), 4103);
 }
 
+TEST_F(AccessControl, RolesCountOnlyWhenPresentedAndHeld) {
+  auto owner = RegisterAe("racp", "Cracpowner");
+  RegisterAe("rholder", "Crholder");
+  RegisterAe("rother", "Crother");
+  auto admin = Admin();
+  // The operator issues roles under the CSEBase; only the admin may.
+  ASSERT_EQ(admin.Create("/cse-in", 31, R"({"m2m:rol":{"rn":"role-op","rlid":"r-operator","rlhd":"Crholder","vu":")" +
+                                          FormatSoon(3600) + R"("}})").rsc(), 2001);
+  ASSERT_EQ(admin.Create("/cse-in", 31, R"({"m2m:rol":{"rn":"role-old","rlid":"r-retired","rlhd":"Crholder","vu":"20200101T000000"}})").rsc(),
+            2001);
+  EXPECT_EQ(As("Crholder").Create("/cse-in", 31, R"({"m2m:rol":{"rlid":"r-self","rlhd":"Crholder"}})").rsc(), 4103);
+  Client o(port(), owner);
+  ASSERT_EQ(o.Create("/cse-in/racp", 1, R"({"m2m:acp":{"rn":"a",
+      "pv":{"acr":[{"acor":["r-operator","r-retired"],"acop":2}]},
+      "pvs":{"acr":[{"acor":["Cracpowner"],"acop":63}]}}})").rsc(), 2001);
+  ASSERT_EQ(o.Create("/cse-in/racp", 3, R"({"m2m:cnt":{"rn":"c","acpi":["cse-in/racp/a"]}})").rsc(), 2001);
+  EXPECT_EQ(As("Crholder").Retrieve("/cse-in/racp/c?rids=r-operator").rsc(), 2000);
+  EXPECT_EQ(As("Crholder").Retrieve("/cse-in/racp/c").rsc(), 4103);               // not presented
+  EXPECT_EQ(As("Crother").Retrieve("/cse-in/racp/c?rids=r-operator").rsc(), 4103);  // not the holder
+  EXPECT_EQ(As("Crholder").Retrieve("/cse-in/racp/c?rids=r-retired").rsc(), 4103);  // expired
+  EXPECT_EQ(admin.Create("/cse-in", 31, R"({"m2m:rol":{"rlhd":"Crholder"}})").rsc(), 4000);
+}
+
 }  // namespace
 }  // namespace trustcse::testing

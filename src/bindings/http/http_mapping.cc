@@ -137,7 +137,15 @@ Status ApplyQuery(RequestPrimitive& req, std::string_view query) {
         if (plus == std::string::npos) break;
         s = plus + 1;
       }
-    } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" || k == "rids" ||
+    } else if (k == "rids") {
+      for (size_t s = 0; s <= v.size();) {
+        auto plus = v.find_first_of("+ ", s);
+        std::string r = v.substr(s, plus - s);
+        if (!r.empty()) req.role_ids.push_back(std::move(r));
+        if (plus == std::string::npos) break;
+        s = plus + 1;
+      }
+    } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" ||
                k == "tids" || k == "ltids") {
       // Accepted and not acted on yet (result persistence, tokens, roles).
     } else {

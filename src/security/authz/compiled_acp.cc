@@ -249,6 +249,14 @@ struct CompiledPrivileges::Rule {
       for (const auto& g : groups) {
         if (r.groups->IsMember(g, r.originator)) return true;
       }
+      // Role IDs: presented in the request, and held according to a valid <role>.
+      if (r.roles) {
+        for (const auto& role : *r.roles) {
+          if (exact.find(role) != exact.end() && r.groups->HoldsRole(role, r.originator)) {
+            return true;
+          }
+        }
+      }
     }
     return false;
   }

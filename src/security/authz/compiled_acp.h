@@ -53,6 +53,10 @@ class GroupMembership {
  public:
   virtual ~GroupMembership() = default;
   virtual bool IsMember(std::string_view group_id, std::string_view originator) const = 0;
+  // True if `originator` currently holds the role `role_id` (a valid <role> names it holder).
+  virtual bool HoldsRole(std::string_view role_id, std::string_view originator) const {
+    return false;
+  }
 };
 
 // The facts of one access decision. Non-owning views; nothing here allocates.
@@ -65,6 +69,7 @@ struct AccessRequest {
   bool authenticated = false;          // the channel authenticated the originator
   int create_ty = 0;                   // resource type a CREATE makes (0 otherwise)
   const GroupMembership* groups = nullptr;
+  const std::vector<std::string>* roles = nullptr;  // role IDs the request presents (rids)
 };
 
 // '*' matches any run of characters except '/' (acor wildcards in CSE-IDs and AE-IDs).
