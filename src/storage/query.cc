@@ -13,13 +13,6 @@ bool Contains(const std::vector<T>& values, const T& v) {
 
 }  // namespace
 
-bool DiscoveryQuery::Unconditional() const {
-  return types.empty() && labels.empty() && names.empty() && content_types.empty() &&
-         !created_before && !created_after && !modified_since && !unmodified_since &&
-         !expire_before && !expire_after && !state_tag_smaller && !state_tag_bigger &&
-         !size_above && !size_below;
-}
-
 bool Matches(const DiscoveryQuery& q, const ResourceRecord& r, int level) {
   // The level limit and the subtree are the scope of the query, not conditions: they always
   // apply, whatever `combine` says.

@@ -42,8 +42,6 @@ struct DiscoveryQuery {
   size_t offset = 0;             // rows to skip (fc ofst − 1)
   size_t limit = SIZE_MAX;       // max rows
 
-  // True when no condition restricts the result (everything in the subtree matches).
-  bool Unconditional() const;
 };
 
 // Evaluates the query's conditions against one record, exactly as the SQL backends do.
