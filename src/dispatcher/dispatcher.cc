@@ -495,6 +495,12 @@ class TrackingTxn final : public storage::WriteTxn {
     if (s.ok()) paths.push_back(rec.path);
     return s;
   }
+  Status UpdateDeferred(const ResourceRecord& rec) override {
+    parents_.Forget(rec.ri);
+    Status s = inner_.UpdateDeferred(rec);
+    if (s.ok()) paths.push_back(rec.path);
+    return s;
+  }
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override {
     auto r = inner_.DeleteSubtree(ri);
     if (r && !r->empty()) {
@@ -687,8 +693,8 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
                        ? Status::Conflict("a resource with this name already exists")
                        : s;
           }
-          if (parent_changed) {
-            if (auto s = txn.Update(parent->ToRecord()); !s.ok()) return s;
+          if (parent_changed) {  // counters and stateTag only: see UpdateDeferred
+            if (auto s = txn.UpdateDeferred(parent->ToRecord()); !s.ok()) return s;
           }
           fx.events.push_back(
               Event{Event::Kind::kCreateChild, std::string(parent->ri()), parent->path, *created, {}});
@@ -976,7 +982,7 @@ void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, st
             if (auto s = type->OnDelete(txn, ctx, *parent, &changed, *res, fx); !s.ok()) return s;
           }
           if (changed) {
-            if (auto s = txn.Update(parent->ToRecord()); !s.ok()) return s;
+            if (auto s = txn.UpdateDeferred(parent->ToRecord()); !s.ok()) return s;
           }
           fx.events.push_back(
               Event{Event::Kind::kDeleteChild, std::string(parent->ri()), parent->path, **rec, {}});

@@ -52,6 +52,12 @@ class WriteTxn : public ReadView {
   virtual Status Insert(const ResourceRecord& rec) = 0;
   // Replaces the record with the same ri. 4004 if absent.
   virtual Status Update(const ResourceRecord& rec) = 0;
+  // Update for a hot record rewritten by many writes in a row (a container's counters on every
+  // new instance): the caller guarantees that only lt, et, st and body differ from the stored
+  // record. The backend may hold the new version and write only the last one of a group commit,
+  // just before the commit. Reads through this WriteTxn see it at once; if the WriteFn fails it
+  // is undone like any other write. 4004 if absent.
+  virtual Status UpdateDeferred(const ResourceRecord& rec) { return Update(rec); }
   // Deletes the resource and its whole subtree; returns the deleted records (root first).
   virtual Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) = 0;
   // Number and total cs of the direct children of `pi` of type `ty`.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -79,6 +80,7 @@ enum Stmt : int {
   kInsert,
   kInsertLabel,
   kUpdate,
+  kUpdateInPlace,
   kDeleteLabels,
   kDeleteResource,
   kDeleteSubtreeLabels,
@@ -115,12 +117,26 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "INSERT INTO labels(ri, path, lbl) VALUES(?1, ?2, ?3)",
     "UPDATE resources SET pi = ?2, rn = ?3, path = ?4, ty = ?5, ct = ?6, lt = ?7, et = ?8, "
     "st = ?9, cr = ?10, cs = ?11, cty = ?12, body = ?13, lbls = ?14 WHERE ri = ?1",
+    // The common update (attributes, counters, stateTag) leaves the resource where it is and its
+    // labels as they were: it assigns only the columns that change, so SQLite rewrites no index
+    // but the expiry index, and matches nothing — falling back to kUpdate — otherwise.
+    "UPDATE resources SET lt = ?7, et = ?8, st = ?9, cs = ?11, cty = ?12, body = ?13 "
+    "WHERE ri = ?1 AND pi = ?2 AND rn = ?3 AND path = ?4 AND ty = ?5 AND ct = ?6 AND cr = ?10 "
+    "AND lbls = ?14",
     "DELETE FROM labels WHERE ri = ?1",
     "DELETE FROM resources WHERE ri = ?1",
     "DELETE FROM labels WHERE ri IN "
     "(SELECT ri FROM resources WHERE path >= ?1 AND path < ?2)",
     "DELETE FROM resources WHERE path >= ?1 AND path < ?2",
 };
+
+// SQLite's allocation statistics take a process-wide mutex on every allocation; nothing here reads
+// them. The setting must precede sqlite3_initialize(); if SQLite is already initialized (another
+// library used it first) the call fails harmlessly and the statistics stay on.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 Status StorageError() { return Status::Internal("storage error"); }
 
@@ -552,21 +568,88 @@ void BindRecord(Use& q, const ResourceRecord& r) {
   q.TextCopy(14, EncodeLabels(r.lbl));
 }
 
+// The records of one batch updated with UpdateDeferred: the newest version of each, written just
+// before the batch's COMMIT. Changes are logged per item so that a failed item is undone. A batch
+// touches few distinct hot records, so lookups by path scan.
+class DeferredUpdates {
+ public:
+  const ResourceRecord* Find(std::string_view ri) const {
+    auto it = by_ri_.find(std::string(ri));
+    return it == by_ri_.end() ? nullptr : &it->second;
+  }
+  const ResourceRecord* FindByPath(std::string_view path) const {
+    for (const auto& [ri, rec] : by_ri_) {
+      if (rec.path == path) return &rec;
+    }
+    return nullptr;
+  }
+  bool empty() const { return by_ri_.empty(); }
+  // Sets the deferred version of `ri`, or drops it (nullopt), logging what it replaces.
+  void Set(const std::string& ri, std::optional<ResourceRecord> rec) {
+    auto it = by_ri_.find(ri);
+    if (it == by_ri_.end()) {
+      if (!rec) return;
+      undo_.emplace_back(ri, std::nullopt);
+      by_ri_.emplace(ri, std::move(*rec));
+      return;
+    }
+    undo_.emplace_back(ri, std::move(it->second));
+    if (rec) {
+      it->second = std::move(*rec);
+    } else {
+      by_ri_.erase(it);
+    }
+  }
+  void BeginItem() { undo_.clear(); }
+  // Restores the state at BeginItem().
+  void UndoItem() {
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+      if (it->second) {
+        by_ri_.insert_or_assign(it->first, std::move(*it->second));
+      } else {
+        by_ri_.erase(it->first);
+      }
+    }
+    undo_.clear();
+  }
+  std::vector<ResourceRecord> TakeAll() {
+    std::vector<ResourceRecord> out;
+    out.reserve(by_ri_.size());
+    for (auto& [ri, rec] : by_ri_) out.push_back(std::move(rec));
+    by_ri_.clear();
+    undo_.clear();
+    return out;
+  }
+
+ private:
+  std::unordered_map<std::string, ResourceRecord> by_ri_;
+  std::vector<std::pair<std::string, std::optional<ResourceRecord>>> undo_;
+};
+
 // The writer's view: everything goes through the write connection, inside the open transaction,
-// so reads see the batch's own uncommitted changes.
+// so reads see the batch's own uncommitted changes, deferred updates included (`deferred` may be
+// null: then UpdateDeferred writes at once).
 class SqliteTxn final : public WriteTxn {
  public:
-  explicit SqliteTxn(Connection& c) : c_(c) {}
+  SqliteTxn(Connection& c, DeferredUpdates* deferred) : c_(c), deferred_(deferred) {}
 
   Result<std::optional<ResourceRecord>> Get(std::string_view ri) override {
+    if (const ResourceRecord* d = FindDeferred(ri)) return std::optional<ResourceRecord>(*d);
     return GetOn(c_, kGetByRi, ri);
   }
   Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override {
+    if (deferred_ != nullptr && !deferred_->empty()) {
+      if (const ResourceRecord* d = deferred_->FindByPath(path)) {
+        return std::optional<ResourceRecord>(*d);
+      }
+    }
     return GetOn(c_, kGetByPath, path);
   }
   Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty, ChildOrder order,
                                                size_t limit) override {
-    return ChildrenOn(c_, pi, ty, order, limit);
+    auto out = ChildrenOn(c_, pi, ty, order, limit);
+    if (out) WithDeferred(*out);
+    return out;
   }
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
     return CountChildrenOn(c_, pi, ty);
@@ -590,36 +673,24 @@ class SqliteTxn final : public WriteTxn {
     return rec.lbl.empty() ? insert() : Atomically(insert);
   }
 
-  Status Update(const ResourceRecord& rec) override {
-    std::vector<std::string> old_labels;
-    {
+  Status UpdateDeferred(const ResourceRecord& rec) override {
+    if (deferred_ == nullptr) return Update(rec);
+    if (deferred_->Find(rec.ri) == nullptr) {
       Use q(c_, c_.Prepared(kLabelsOf));
       if (!q.ok()) return StorageError();
       q.Text(1, rec.ri);
       int rc = q.Step();
       if (rc == SQLITE_DONE) return Status::NotFound("resource does not exist");
       if (rc != SQLITE_ROW) return LogError(c_.db(), rc, "read labels");
-      old_labels = DecodeLabels(ColumnText(q.get(), 0));
     }
-    auto update_row = [&]() -> Status {
-      Use q(c_, c_.Prepared(kUpdate));
-      if (!q.ok()) return StorageError();
-      BindRecord(q, rec);
-      int rc = q.Step();
-      if (IsConstraint(rc)) return Status::Conflict("resource already exists");
-      if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
-      if (sqlite3_changes(c_.db()) == 0) return Status::NotFound("resource does not exist");
-      return Status::Ok();
-    };
-    if (old_labels == rec.lbl) return update_row();
-    return Atomically([&]() -> Status {
-      if (Status s = update_row(); !s.ok()) return s;
-      Use del(c_, c_.Prepared(kDeleteLabels));
-      del.Text(1, rec.ri);
-      Status s = del.Run("delete labels");
-      if (!s.ok()) return s;
-      return InsertLabels(rec);
-    });
+    deferred_->Set(rec.ri, rec);
+    return Status::Ok();
+  }
+
+  Status Update(const ResourceRecord& rec) override {
+    Status s = UpdateNow(rec);
+    if (s.ok() && FindDeferred(rec.ri) != nullptr) deferred_->Set(rec.ri, std::nullopt);
+    return s;
   }
 
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override {
@@ -656,10 +727,29 @@ class SqliteTxn final : public WriteTxn {
       return Status::Ok();
     });
     if (!s.ok()) return Err(s);
+    if (deferred_ != nullptr && !deferred_->empty()) {
+      for (ResourceRecord& r : deleted) {
+        if (const ResourceRecord* d = deferred_->Find(r.ri)) {
+          r = *d;
+          deferred_->Set(r.ri, std::nullopt);
+        }
+      }
+    }
     return deleted;
   }
 
  private:
+  const ResourceRecord* FindDeferred(std::string_view ri) const {
+    return deferred_ != nullptr && !deferred_->empty() ? deferred_->Find(ri) : nullptr;
+  }
+  // Replaces records read from the database by their deferred versions.
+  void WithDeferred(std::vector<ResourceRecord>& records) const {
+    if (deferred_ == nullptr || deferred_->empty()) return;
+    for (ResourceRecord& r : records) {
+      if (const ResourceRecord* d = deferred_->Find(r.ri)) r = *d;
+    }
+  }
+
   // Makes one multi-statement operation all-or-nothing even if the WriteFn ignores its error
   // and returns OK.
   template <typename F>
@@ -687,7 +777,50 @@ class SqliteTxn final : public WriteTxn {
     return Status::Ok();
   }
 
+  // The update itself: in place when only lt/et/st/cs/cty/body changed, else the whole row and
+  // the labels.
+  Status UpdateNow(const ResourceRecord& rec) {
+    {
+      Use q(c_, c_.Prepared(kUpdateInPlace));
+      if (!q.ok()) return StorageError();
+      BindRecord(q, rec);
+      int rc = q.Step();
+      if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
+      if (sqlite3_changes(c_.db()) == 1) return Status::Ok();
+    }
+    std::vector<std::string> old_labels;
+    {
+      Use q(c_, c_.Prepared(kLabelsOf));
+      if (!q.ok()) return StorageError();
+      q.Text(1, rec.ri);
+      int rc = q.Step();
+      if (rc == SQLITE_DONE) return Status::NotFound("resource does not exist");
+      if (rc != SQLITE_ROW) return LogError(c_.db(), rc, "read labels");
+      old_labels = DecodeLabels(ColumnText(q.get(), 0));
+    }
+    auto update_row = [&]() -> Status {
+      Use q(c_, c_.Prepared(kUpdate));
+      if (!q.ok()) return StorageError();
+      BindRecord(q, rec);
+      int rc = q.Step();
+      if (IsConstraint(rc)) return Status::Conflict("resource already exists");
+      if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
+      if (sqlite3_changes(c_.db()) == 0) return Status::NotFound("resource does not exist");
+      return Status::Ok();
+    };
+    if (old_labels == rec.lbl) return update_row();
+    return Atomically([&]() -> Status {
+      if (Status s = update_row(); !s.ok()) return s;
+      Use del(c_, c_.Prepared(kDeleteLabels));
+      del.Text(1, rec.ri);
+      Status s = del.Run("delete labels");
+      if (!s.ok()) return s;
+      return InsertLabels(rec);
+    });
+  }
+
   Connection& c_;
+  DeferredUpdates* deferred_;
 };
 
 // Puts the write connection in WAL mode and creates or checks the schema.
@@ -737,6 +870,7 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {}
 SqliteStore::~SqliteStore() { Close(); }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  ConfigureSqliteOnce();
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   auto conn = Connection::Open(options.path, /*writable=*/true);
   if (!conn) return Err(conn.error());
@@ -843,13 +977,15 @@ void SqliteStore::CheckpointLoop() {
 void SqliteStore::RunBatch(std::vector<Pending>& batch) {
   Connection& c = *write_conn_;
   std::vector<Status> results(batch.size());
+  DeferredUpdates deferred;
   bool failed = !RunStmt(c, kBegin).ok();
   for (size_t i = 0; i < batch.size() && !failed; ++i) {
     if (!RunStmt(c, kSavepointItem).ok()) {
       failed = true;
       break;
     }
-    SqliteTxn txn(c);
+    SqliteTxn txn(c, &deferred);
+    deferred.BeginItem();
     Status s;
     try {
       s = batch[i].fn ? batch[i].fn(txn) : Status::Ok();
@@ -867,9 +1003,22 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
       failed = true;
       break;
     }
-    if (!s.ok() && !RunStmt(c, kRollbackItem).ok()) failed = true;
+    if (!s.ok()) {
+      deferred.UndoItem();
+      if (!RunStmt(c, kRollbackItem).ok()) failed = true;
+    }
     if (!failed && !RunStmt(c, kReleaseItem).ok()) failed = true;
     results[i] = std::move(s);
+  }
+  if (!failed) {
+    // The newest version of each record updated with UpdateDeferred, inside the transaction.
+    SqliteTxn flush(c, nullptr);
+    for (const ResourceRecord& rec : deferred.TakeAll()) {
+      if (!flush.Update(rec).ok()) {
+        failed = true;
+        break;
+      }
+    }
   }
   if (!failed) {
     if (RunStmt(c, kCommit).ok()) {

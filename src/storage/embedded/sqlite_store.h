@@ -5,7 +5,8 @@
 // BEGIN IMMEDIATE transaction, commits once, and only then calls the `done`s (group commit: one
 // fsync for the whole batch). WAL checkpoints run on a checkpointer thread of their own
 // (PASSIVE, started when the WAL passes `kCheckpointPages`), so the writer never stalls copying
-// the WAL back into the database file. Reads use a small pool of read-only connections; in WAL mode they
+// the WAL back into the database file. Deferred updates (WriteTxn::UpdateDeferred) of one record
+// are combined within a batch and written once before the COMMIT. Reads use a small pool of read-only connections; in WAL mode they
 // see the last committed state and never wait for the writer.
 //
 // Thread-safety: all public methods may be called from any thread. Close() (also run by the
