@@ -484,6 +484,19 @@ class TrackingTxn final : public storage::WriteTxn {
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
     return inner_.CountChildren(pi, ty);
   }
+  Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                               std::string_view id) override {
+    return inner_.GetObject(kind, id);
+  }
+  Result<std::vector<storage::ObjectRecord>> ListObjects(std::string_view kind) override {
+    return inner_.ListObjects(kind);
+  }
+  Status PutObject(std::string_view kind, std::string_view id, std::string_view body) override {
+    return inner_.PutObject(kind, id, body);
+  }
+  Result<bool> DeleteObject(std::string_view kind, std::string_view id) override {
+    return inner_.DeleteObject(kind, id);
+  }
   Status Insert(const ResourceRecord& rec) override {
     Status s = inner_.Insert(rec);
     if (s.ok()) paths.push_back(rec.path);

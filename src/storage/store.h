@@ -34,6 +34,16 @@ namespace trustcse::storage {
 
 enum class ChildOrder { kOldestFirst, kNewestFirst };
 
+// A stored object outside the resource tree — security state such as credentials, enrolment
+// tokens and CA data — kept under (kind, id) as an opaque text body that storage never
+// interprets. Objects share the resources' transactions, durability and group commit, and are
+// never reachable through oneM2M addressing.
+struct ObjectRecord {
+  std::string kind;
+  std::string id;
+  std::string body;
+};
+
 // Reading operations shared by the Store (committed view) and the WriteTxn (the writer's view,
 // which includes its own uncommitted changes).
 class ReadView {
@@ -44,6 +54,11 @@ class ReadView {
   // Direct children of `pi`, optionally only of type `ty` (0 = any), ordered by creation time.
   virtual Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty,
                                                        ChildOrder order, size_t limit) = 0;
+  // The body of object (kind, id), if any.
+  virtual Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                                       std::string_view id) = 0;
+  // Every object of `kind`, in id order.
+  virtual Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) = 0;
 };
 
 class WriteTxn : public ReadView {
@@ -60,6 +75,10 @@ class WriteTxn : public ReadView {
   virtual Status UpdateDeferred(const ResourceRecord& rec) { return Update(rec); }
   // Deletes the resource and its whole subtree; returns the deleted records (root first).
   virtual Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) = 0;
+  // Creates or replaces object (kind, id).
+  virtual Status PutObject(std::string_view kind, std::string_view id, std::string_view body) = 0;
+  // Deletes object (kind, id); false if there was none.
+  virtual Result<bool> DeleteObject(std::string_view kind, std::string_view id) = 0;
   // Number and total cs of the direct children of `pi` of type `ty`.
   virtual Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) = 0;
 };

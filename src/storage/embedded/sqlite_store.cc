@@ -19,7 +19,7 @@ namespace trustcse::storage {
 namespace {
 
 // Bumped whenever the schema below changes; a database with a newer version is refused.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxIdleReaders = 8;
 // WAL size (pages) past which the checkpointer copies the WAL back into the database file.
@@ -50,7 +50,15 @@ CREATE INDEX IF NOT EXISTS resources_type ON resources(ty, path);
 CREATE TABLE IF NOT EXISTS labels(ri TEXT NOT NULL, path TEXT NOT NULL, lbl TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS labels_lbl ON labels(lbl, path);
 CREATE INDEX IF NOT EXISTS labels_ri ON labels(ri);
-PRAGMA user_version = 1;  -- = kSchemaVersion
+)sql"
+    // Version 2: objects outside the resource tree (security state).
+    R"sql(
+CREATE TABLE IF NOT EXISTS objects(
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY(kind, id)) WITHOUT ROWID;
+PRAGMA user_version = 2;  -- = kSchemaVersion
 )sql";
 
 #define TRUSTCSE_COLUMNS "ri, pi, rn, path, ty, ct, lt, et, st, cr, cs, cty, body, lbls"
@@ -85,6 +93,10 @@ enum Stmt : int {
   kDeleteResource,
   kDeleteSubtreeLabels,
   kDeleteSubtreeResources,
+  kGetObject,
+  kListObjects,
+  kPutObject,
+  kDeleteObject,
   kStmtCount,
 };
 
@@ -128,6 +140,10 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "DELETE FROM labels WHERE ri IN "
     "(SELECT ri FROM resources WHERE path >= ?1 AND path < ?2)",
     "DELETE FROM resources WHERE path >= ?1 AND path < ?2",
+    "SELECT body FROM objects WHERE kind = ?1 AND id = ?2",
+    "SELECT id, body FROM objects WHERE kind = ?1 ORDER BY id",
+    "INSERT OR REPLACE INTO objects(kind, id, body) VALUES(?1, ?2, ?3)",
+    "DELETE FROM objects WHERE kind = ?1 AND id = ?2",
 };
 
 // SQLite's allocation statistics take a process-wide mutex on every allocation; nothing here reads
@@ -395,6 +411,31 @@ Result<std::vector<ResourceRecord>> ChildrenOn(Connection& c, std::string_view p
   return CollectRecords(c, q, "children");
 }
 
+Result<std::optional<std::string>> GetObjectOn(Connection& c, std::string_view kind,
+                                               std::string_view id) {
+  Use q(c, c.Prepared(kGetObject));
+  if (!q.ok()) return Err(StorageError());
+  q.Text(1, kind);
+  q.Text(2, id);
+  int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return Err(LogError(c.db(), rc, "get object"));
+  return std::optional<std::string>(ColumnText(q.get(), 0));
+}
+
+Result<std::vector<ObjectRecord>> ListObjectsOn(Connection& c, std::string_view kind) {
+  Use q(c, c.Prepared(kListObjects));
+  if (!q.ok()) return Err(StorageError());
+  q.Text(1, kind);
+  std::vector<ObjectRecord> out;
+  for (;;) {
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return Err(LogError(c.db(), rc, "list objects"));
+    out.push_back({std::string(kind), ColumnText(q.get(), 0), ColumnText(q.get(), 1)});
+  }
+}
+
 Result<std::pair<uint64_t, uint64_t>> CountChildrenOn(Connection& c, std::string_view pi, int ty) {
   Use q(c, c.Prepared(ty == 0 ? kCountAny : kCountTy));
   if (!q.ok()) return Err(StorageError());
@@ -653,6 +694,27 @@ class SqliteTxn final : public WriteTxn {
   }
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
     return CountChildrenOn(c_, pi, ty);
+  }
+  Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                               std::string_view id) override {
+    return GetObjectOn(c_, kind, id);
+  }
+  Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override {
+    return ListObjectsOn(c_, kind);
+  }
+  Status PutObject(std::string_view kind, std::string_view id, std::string_view body) override {
+    Use q(c_, c_.Prepared(kPutObject));
+    q.Text(1, kind);
+    q.Text(2, id);
+    q.Text(3, body);
+    return q.Run("put object");
+  }
+  Result<bool> DeleteObject(std::string_view kind, std::string_view id) override {
+    Use q(c_, c_.Prepared(kDeleteObject));
+    q.Text(1, kind);
+    q.Text(2, id);
+    if (Status s = q.Run("delete object"); !s.ok()) return Err(s);
+    return sqlite3_changes(c_.db()) > 0;
   }
 
   // Single-statement writes need no savepoint of their own; the labels table is touched (and
@@ -1124,6 +1186,17 @@ Result<std::vector<ResourceRecord>> SqliteStore::Children(std::string_view pi, i
                                                           ChildOrder order, size_t limit) {
   return WithReader<std::vector<ResourceRecord>>(
       [&](Connection& c) { return ChildrenOn(c, pi, ty, order, limit); });
+}
+
+Result<std::optional<std::string>> SqliteStore::GetObject(std::string_view kind,
+                                                          std::string_view id) {
+  return WithReader<std::optional<std::string>>(
+      [&](Connection& c) { return GetObjectOn(c, kind, id); });
+}
+
+Result<std::vector<ObjectRecord>> SqliteStore::ListObjects(std::string_view kind) {
+  return WithReader<std::vector<ObjectRecord>>(
+      [&](Connection& c) { return ListObjectsOn(c, kind); });
 }
 
 Result<std::vector<ResourceRecord>> SqliteStore::Discover(const DiscoveryQuery& q) {

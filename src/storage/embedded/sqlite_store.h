@@ -41,6 +41,9 @@ class SqliteStore final : public Store {
   Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override;
   Result<std::vector<ResourceRecord>> Children(std::string_view pi, int ty, ChildOrder order,
                                                size_t limit) override;
+  Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                               std::string_view id) override;
+  Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override;
   Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) override;
   Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) override;
   void Submit(WriteFn fn, WriteDone done) override;

@@ -36,6 +36,11 @@ class MemoryTxn final : public WriteTxn {
   Status Update(const ResourceRecord& rec) override;
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override;
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override;
+  Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                               std::string_view id) override;
+  Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override;
+  Status PutObject(std::string_view kind, std::string_view id, std::string_view body) override;
+  Result<bool> DeleteObject(std::string_view kind, std::string_view id) override;
 
   // Reverts everything this transaction did, newest change first.
   void Rollback();
@@ -48,8 +53,13 @@ class MemoryTxn final : public WriteTxn {
     ResourceRecord rec;  // for erase only rec.ri is used
   };
 
+  // Objects live apart from resources, so their undo log is separate: (key, old body or none).
+  using ObjectKey = std::pair<std::string, std::string>;
+  void SetObject(const ObjectKey& key, std::optional<std::string> body);
+
   MemoryStore& store_;
   std::vector<Undo> undo_;
+  std::vector<std::pair<ObjectKey, std::optional<std::string>>> object_undo_;
 };
 
 class MemoryStore final : public Store {
@@ -66,6 +76,15 @@ class MemoryStore final : public Store {
                                                size_t limit) override {
     std::shared_lock lock(mu_);
     return ChildrenLocked(pi, ty, order, limit);
+  }
+  Result<std::optional<std::string>> GetObject(std::string_view kind,
+                                               std::string_view id) override {
+    std::shared_lock lock(mu_);
+    return GetObjectLocked(kind, id);
+  }
+  Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override {
+    std::shared_lock lock(mu_);
+    return ListObjectsLocked(kind);
   }
   Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) override;
   Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) override;
@@ -91,6 +110,19 @@ class MemoryStore final : public Store {
   std::vector<ResourceRecord> ChildrenLocked(std::string_view pi, int ty, ChildOrder order,
                                              size_t limit) const;
   std::pair<uint64_t, uint64_t> CountChildrenLocked(std::string_view pi, int ty) const;
+  std::optional<std::string> GetObjectLocked(std::string_view kind, std::string_view id) const {
+    auto it = objects_.find(std::make_pair(std::string(kind), std::string(id)));
+    if (it == objects_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<ObjectRecord> ListObjectsLocked(std::string_view kind) const {
+    std::vector<ObjectRecord> out;
+    for (auto it = objects_.lower_bound(std::make_pair(std::string(kind), std::string()));
+         it != objects_.end() && it->first.first == kind; ++it) {
+      out.push_back({it->first.first, it->first.second, it->second});
+    }
+    return out;
+  }
 
   // Index maintenance; callers have checked uniqueness.
   void PutRaw(const ResourceRecord& rec) {
@@ -116,6 +148,7 @@ class MemoryStore final : public Store {
   std::map<std::string, ResourceRecord, std::less<>> by_path_;  // path order = result order
   std::unordered_map<std::string, std::string> path_by_ri_;
   std::unordered_map<std::string, std::unordered_set<std::string>> children_;  // pi -> ri
+  std::map<std::pair<std::string, std::string>, std::string> objects_;     // (kind, id) -> body
 };
 
 std::vector<ResourceRecord> MemoryStore::ChildrenLocked(std::string_view pi, int ty,
@@ -224,6 +257,39 @@ Result<std::pair<uint64_t, uint64_t>> MemoryTxn::CountChildren(std::string_view 
   return store_.CountChildrenLocked(pi, ty);
 }
 
+Result<std::optional<std::string>> MemoryTxn::GetObject(std::string_view kind,
+                                                        std::string_view id) {
+  return store_.GetObjectLocked(kind, id);
+}
+
+Result<std::vector<ObjectRecord>> MemoryTxn::ListObjects(std::string_view kind) {
+  return store_.ListObjectsLocked(kind);
+}
+
+void MemoryTxn::SetObject(const ObjectKey& key, std::optional<std::string> body) {
+  auto it = store_.objects_.find(key);
+  std::optional<std::string> old;
+  if (it != store_.objects_.end()) old = std::move(it->second);
+  object_undo_.emplace_back(key, std::move(old));
+  if (body) {
+    store_.objects_[key] = std::move(*body);
+  } else if (it != store_.objects_.end()) {
+    store_.objects_.erase(it);
+  }
+}
+
+Status MemoryTxn::PutObject(std::string_view kind, std::string_view id, std::string_view body) {
+  SetObject({std::string(kind), std::string(id)}, std::string(body));
+  return Status::Ok();
+}
+
+Result<bool> MemoryTxn::DeleteObject(std::string_view kind, std::string_view id) {
+  ObjectKey key{std::string(kind), std::string(id)};
+  if (store_.objects_.count(key) == 0) return false;
+  SetObject(key, std::nullopt);
+  return true;
+}
+
 Status MemoryTxn::Insert(const ResourceRecord& rec) {
   if (store_.path_by_ri_.count(rec.ri) != 0) {
     return Status::Conflict("resource id already exists");
@@ -271,6 +337,14 @@ void MemoryTxn::Rollback() {
     if (!it->erase) store_.PutRaw(it->rec);
   }
   undo_.clear();
+  for (auto it = object_undo_.rbegin(); it != object_undo_.rend(); ++it) {
+    if (it->second) {
+      store_.objects_[it->first] = std::move(*it->second);
+    } else {
+      store_.objects_.erase(it->first);
+    }
+  }
+  object_undo_.clear();
 }
 
 }  // namespace

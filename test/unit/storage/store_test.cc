@@ -399,6 +399,56 @@ TEST_P(StoreTest, LaterUpdateOrDeleteSupersedesADeferredUpdate) {
   EXPECT_FALSE(store_->GetByPath("cse-in/b/child")->has_value());
 }
 
+TEST_P(StoreTest, ObjectsArePutListedAndDeletedApartFromResources) {
+  InsertAll({Rec("cse-in")});
+  ASSERT_TRUE(store_->SubmitAndWait([](WriteTxn& t) -> Status {
+    for (auto [kind, id, body] : {std::tuple{"credential", "b", "{\"n\":2}"},
+                                  std::tuple{"credential", "a", "{\"n\":1}"},
+                                  std::tuple{"token", "a", "{}"}}) {
+      if (Status s = t.PutObject(kind, id, body); !s.ok()) return s;
+    }
+    auto own = t.GetObject("credential", "a");
+    if (!own || !*own || **own != "{\"n\":1}") return Status::Internal("own put not visible");
+    return t.PutObject("credential", "a", "{\"n\":3}");  // replaces
+  }).ok());
+  auto listed = store_->ListObjects("credential");
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "a");
+  EXPECT_EQ((*listed)[0].body, "{\"n\":3}");
+  EXPECT_EQ((*listed)[1].id, "b");
+  EXPECT_EQ(**store_->GetObject("token", "a"), "{}");
+  EXPECT_FALSE(store_->GetObject("token", "b")->has_value());
+  // Objects never appear as resources.
+  EXPECT_EQ(DiscoverPaths(Query("")), std::vector<std::string>{"cse-in"});
+
+  bool deleted = false, again = true;
+  ASSERT_TRUE(store_->SubmitAndWait([&](WriteTxn& t) -> Status {
+    auto d1 = t.DeleteObject("token", "a");
+    auto d2 = t.DeleteObject("token", "a");
+    if (!d1 || !d2) return Status::Internal("delete failed");
+    deleted = *d1;
+    again = *d2;
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(deleted);
+  EXPECT_FALSE(again);
+  EXPECT_FALSE(store_->GetObject("token", "a")->has_value());
+}
+
+TEST_P(StoreTest, FailingWriteFnLeavesObjectsAsTheyWere) {
+  ASSERT_TRUE(store_->SubmitAndWait([](WriteTxn& t) { return t.PutObject("k", "keep", "1"); }).ok());
+  Status s = store_->SubmitAndWait([](WriteTxn& t) -> Status {
+    EXPECT_TRUE(t.PutObject("k", "new", "x").ok());
+    EXPECT_TRUE(t.PutObject("k", "keep", "2").ok());
+    EXPECT_TRUE(*t.DeleteObject("k", "keep"));
+    return Status::BadRequest("no");
+  });
+  EXPECT_EQ(s.code(), Rsc::kBadRequest);
+  EXPECT_EQ(**store_->GetObject("k", "keep"), "1");
+  EXPECT_FALSE(store_->GetObject("k", "new")->has_value());
+}
+
 TEST_P(StoreTest, DeleteSubtreeRemovesDescendantsOnly) {
   InsertAll({Rec("cse-in"), Rec("cse-in/ae1", 2, "20240101T000000", {"x"}),
              Rec("cse-in/ae1/cnt", 3, "20240101T000000", {"x"}), Rec("cse-in/ae1/cnt/cin", 4),
@@ -676,6 +726,28 @@ TEST_F(SqliteStoreTest, ReadsSeeOnlyCommittedData) {
   release.set_value();
   ASSERT_TRUE(done.Wait()[0].ok());
   EXPECT_TRUE(store->GetByPath("cse-in/pending")->has_value());
+}
+
+TEST_F(SqliteStoreTest, UpgradesAVersion1DatabaseAndKeepsItsResources) {
+  ResourceRecord r = Rec("cse-in/ae1", 2);
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->SubmitAndWait([&](WriteTxn& t) { return t.Insert(r); }).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE objects; PRAGMA user_version = 1", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Fields(**store->Get(r.ri)), Fields(r));
+  ASSERT_TRUE(store->SubmitAndWait([](WriteTxn& t) { return t.PutObject("k", "i", "b"); }).ok());
+  store.reset();
+  store = Open();
+  EXPECT_EQ(**store->GetObject("k", "i"), "b");
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaVersion) {
