@@ -1,16 +1,12 @@
 #include "security/authz/token.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
 #include <fstream>
 #include <iterator>
 
 #include <boost/json.hpp>
 
 #include "primitive/json_util.h"
+#include "security/crypto/crypto.h"
 
 namespace trustcse::security {
 
@@ -18,43 +14,11 @@ namespace bj = boost::json;
 
 namespace {
 
-std::string Base64Url(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::optional<std::string> FromBase64Url(std::string_view in) {
-  if (in.size() > 16384) return std::nullopt;
-  std::string b64(in);
-  for (char& c : b64) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
-  }
-  while (b64.size() % 4) b64.push_back('=');
-  std::string out(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  for (size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i) ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
+using crypto::Base64Url;
+using crypto::FromBase64Url;
 
 std::string Sign(const std::string& key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return std::string(reinterpret_cast<char*>(mac), len);
+  return crypto::HmacSha256(key, data);
 }
 
 Status Refuse(std::string why) { return Status::NoPrivilege(std::move(why)); }
@@ -95,8 +59,7 @@ Result<VerifiedToken> TokenVerifier::Verify(std::string_view jws, TimePoint now)
     return Err(Refuse("token algorithm is not HS256"));
   }
   std::string expected = Sign(key_, jws.substr(0, dot2));
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+  if (!crypto::ConstantTimeEquals(*signature, expected)) {
     return Err(Refuse("token signature does not verify"));
   }
   auto p = json::Parse(*payload);
@@ -131,8 +94,8 @@ Result<std::string> TokenIssuer::Issue(const TokenRequest& r, TimePoint now) con
   if (r.holder.empty() || r.audience.empty() || r.resources.empty()) {
     return Err(Status::BadRequest("a token needs a holder, an audience and resources"));
   }
-  unsigned char rnd[12];
-  if (RAND_bytes(rnd, sizeof rnd) != 1) return Err(Status::Internal("no randomness"));
+  auto rnd = crypto::RandomBytes(12);
+  if (!rnd) return Err(rnd.error());
   bj::object claims;
   claims["iss"] = issuer_;
   claims["hldr"] = r.holder;
@@ -143,7 +106,7 @@ Result<std::string> TokenIssuer::Issue(const TokenRequest& r, TimePoint now) con
   claims["res"] = std::move(res);
   claims["nbf"] = Seconds(now);
   claims["exp"] = Seconds(now + r.lifetime);
-  claims["jti"] = Base64Url(std::string_view(reinterpret_cast<char*>(rnd), sizeof rnd));
+  claims["jti"] = Base64Url(*rnd);
   claims["pv"] = std::move(*pv);
   std::string signing_input = Base64Url(R"({"alg":"HS256","typ":"JWT"})") + "." +
                               Base64Url(json::Serialize(claims));
