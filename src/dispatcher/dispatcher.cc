@@ -8,6 +8,7 @@
 
 #include "dispatcher/internal.h"
 #include "primitive/json_util.h"
+#include "security/authn/channel_binding.h"
 #include "security/authn/originator_check.h"
 #include "security/authz/token_authorization.h"
 
@@ -115,6 +116,7 @@ std::string RecordRepresentation(const ResourceRecord& rec) {
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
     : opt(o), store(s), notifier(n) {
+  chain.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
   chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
   if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
@@ -277,6 +279,9 @@ Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& 
   ctx.acpi_change = acpi_change;
   ctx.time = Now();
   ctx.create_ty = create_ty;
+  ctx.registration = access == security::kCreate && create_ty == rty::kAe;
+  // ChannelBinding (first in the chain) refuses an originator the channel does not vouch for.
+  ctx.authenticated = req.channel && req.channel->authenticated();
   ctx.groups = &groups;
   auto source = security::IpAddress::Parse(req.peer_address);
   ctx.source = source ? &*source : nullptr;
@@ -624,15 +629,16 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
   }
 
   // Authorization before anything is taken from the request: a request that dynamic
-  // authorization grants later is dispatched again, whole.
-  if (req->ty != rty::kAe) {
-    if (auto s = Authorize(*req, parent, security::kCreate, false, false, req->ty); !s.ok()) {
-      return fail(s);
-    }
+  // authorization grants later is dispatched again, whole. For an AE registration the chain's
+  // gates (channel binding, and admission and trust later) decide; the registration rules below
+  // (4117, 4126) replace the ACP decision.
+  if (auto s = Authorize(*req, parent, security::kCreate, false, false, req->ty); !s.ok()) {
+    return fail(s);
   }
   auto res = std::make_shared<Resource>();
   res->attrs = std::move(*content);
   std::string ri;
+  std::string bind_credential;  // an AE registration binds its AE-ID to this credential
   if (req->ty == rty::kAe) {
     auto aei = AssignAeId(req->fr);
     if (!aei) return fail(aei.error());
@@ -642,6 +648,10 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     ri = *aei;
     res->attrs["aei"] = ri;
     req->fr = ri;  // from here on the registree acts as its AE-ID
+    if (const ChannelIdentity* ch = req->channel.get(); ch && ch->authenticated()) {
+      auto cred = opt.credentials ? opt.credentials->Find(ch->credential_id) : nullptr;
+      if (cred && !cred->MayActAs(ri)) bind_credential = cred->id;
+    }
   } else {
     ri = resources::NewResourceId(type->short_name());
   }
@@ -687,12 +697,19 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     if (auto c = security::CompiledAcp::Compile(res->attrs); !c) return fail(c.error());
   }
 
-  auto submit = [this, req, res, type, now, rcn, done]() {
+  auto submit = [this, req, res, type, now, rcn, done, bind_credential]() {
     std::string parent_ri(res->pi());
     auto created = std::make_shared<ResourceRecord>();
+    auto bound = std::make_shared<std::optional<security::Credential>>();
     Commit(
-        [req, res, type, now, parent_ri, created, self = &opt.self,
-         parents = &writer_parents](storage::WriteTxn& txn, WriteEffects& fx) -> Status {
+        [req, res, type, now, parent_ri, created, self = &opt.self, parents = &writer_parents,
+         credentials = opt.credentials, bind_credential,
+         bound](storage::WriteTxn& txn, WriteEffects& fx) -> Status {
+          if (!bind_credential.empty()) {
+            auto c = credentials->BindInWrite(txn, bind_credential, res->ri(), now);
+            if (!c) return c.error();
+            *bound = std::move(*c);
+          }
           auto parent = parents->Take(txn, parent_ri);
           if (!parent) return parent.error();
           HookContext ctx{req->fr, req->rvi, now, self};
@@ -714,8 +731,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
           parents->Keep(std::move(*parent));
           return Status::Ok();
         },
-        [req, res, rcn, created, done](Status s) {
+        [req, res, rcn, created, done, bound, credentials = opt.credentials](Status s) {
           if (!s.ok()) return done(ErrorResponse(*req, s));
+          if (*bound) credentials->Apply(std::move(**bound));
           auto rsp = Reply(*req, Rsc::kCreated, ResultFor(rcn, *res, *created));
           rsp.content_location = created->ri;
           done(std::move(rsp));

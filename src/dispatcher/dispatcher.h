@@ -24,6 +24,7 @@
 #include "primitive/request.h"
 #include "security/authz/token.h"
 #include "security/chain.h"
+#include "security/credentials/credential_registry.h"
 #include "storage/store.h"
 
 namespace trustcse::dispatcher {
@@ -40,6 +41,9 @@ struct DispatcherOptions {
   bool das_role = false;
   // Verifies access tokens (dynamic authorization); nullptr = tokens are not accepted.
   std::shared_ptr<const security::TokenVerifier> tokens;
+  // Credentials that secure channels authenticate; nullptr = no secure channels (a request
+  // that claims one is refused). AE registrations over a channel bind the AE-ID here.
+  std::shared_ptr<security::CredentialRegistry> credentials;
   // Upper bound of records a discovery examines before privilege filtering.
   size_t max_discovery_scan = 100000;
 };

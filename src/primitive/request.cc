@@ -15,6 +15,16 @@ const char* OperationName(Operation op) {
   return "?";
 }
 
+const char* ChannelMethodName(ChannelIdentity::Method m) {
+  switch (m) {
+    case ChannelIdentity::Method::kNone: return "none";
+    case ChannelIdentity::Method::kPsk: return "psk";
+    case ChannelIdentity::Method::kCertificate: return "certificate";
+    case ChannelIdentity::Method::kPinnedKey: return "pinned-key";
+  }
+  return "?";
+}
+
 bool IsSupportedRelease(std::string_view rvi) {
   for (auto r : kSupportedReleases) {
     if (r == rvi) return true;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,21 @@ enum class ResponseType : uint8_t {
 inline constexpr std::string_view kSupportedReleases[] = {"2a", "3", "4"};
 bool IsSupportedRelease(std::string_view rvi);
 
+// What the secure channel (TLS/DTLS) a request arrived on authenticated, filled by the binding
+// once per connection and shared by its requests. The security chain binds the originator to it
+// (SEC-2); no channel, or kNone, means the request came over plain HTTP.
+struct ChannelIdentity {
+  enum class Method : uint8_t { kNone, kPsk, kCertificate, kPinnedKey };
+  Method method = Method::kNone;
+  // The Credential-ID the channel authenticated: the PSK identity, "x509:<serial>" for a
+  // certificate of the built-in CA, "ni:///sha-256;…" for a pinned public key.
+  std::string credential_id;
+  // For certificates: the AE-IDs / CSE-IDs that subjectAltName certifies (originator form).
+  std::vector<std::string> certified_ids;
+  bool authenticated() const { return method != Method::kNone; }
+};
+const char* ChannelMethodName(ChannelIdentity::Method m);
+
 struct RequestPrimitive {
   Operation op = Operation::kRetrieve;
   std::string to;   // as received: CSE-relative, SP-relative or absolute ID
@@ -69,6 +85,7 @@ struct RequestPrimitive {
   std::vector<std::string> role_ids; // roles the originator acts in (rids)
   // Facts about the channel the request arrived on, filled by the binding.
   std::string peer_address;          // remote IP address, textual
+  std::shared_ptr<const ChannelIdentity> channel;  // null: not a secure channel
 
   // Set by the dispatcher, never by a binding: a denial that dynamic authorization may revisit
   // (the denied subject links <dynamicAuthorizationConsultation> resources). Mutable because it

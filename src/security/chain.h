@@ -59,7 +59,7 @@ struct SecurityContext {
   TimePoint time;
   const IpAddress* source = nullptr;
   const GeoPoint* location = nullptr;
-  bool authenticated = false;  // the channel authenticated the originator (TLS/DTLS: next stage)
+  bool authenticated = false;  // a secure channel authenticated the originator (ChannelBinding)
   int create_ty = 0;           // the resource type a CREATE makes
   const GroupMembership* groups = nullptr;
 };

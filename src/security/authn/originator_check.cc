@@ -4,7 +4,8 @@ namespace trustcse::security {
 
 Decision OriginatorCheck::Check(const SecurityContext& ctx) const {
   std::string_view fr = ctx.originator;
-  if (fr == admin_ || ctx.registration) return Decision::Allow();
+  // ChannelBinding has vetted originators of authenticated channels.
+  if (ctx.authenticated || fr == admin_ || ctx.registration) return Decision::Allow();
   if (fr.starts_with('/')) {
     return Decision::Deny(Status(Rsc::kSecurityAssociationRequired,
                                  "a CSE originator needs a security association"),

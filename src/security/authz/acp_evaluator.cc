@@ -29,6 +29,9 @@ uint32_t GrantedOperations(const bj::value& privileges, std::string_view origina
 
 Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
   if (!admin_.empty() && ctx.originator == admin_) return Decision::Allow();
+  // Who may register is decided by the gates before this step and by the registration rules
+  // (originator and App-ID checks), not by the CSEBase's ACPs.
+  if (ctx.registration) return Decision::Allow();
   if (!ctx.subject) return Decision::Deny(Status::NoPrivilege("access denied"), "no subject");
   const resources::Resource& subject = *ctx.subject;
   const int ty = subject.ty();

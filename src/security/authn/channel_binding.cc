@@ -1,0 +1,50 @@
+#include "security/authn/channel_binding.h"
+
+#include <algorithm>
+
+namespace trustcse::security {
+
+namespace {
+
+Decision NotAuthenticated(std::string reason) {
+  return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated,
+                               "originator does not match the authenticated credential"),
+                        std::move(reason));
+}
+
+}  // namespace
+
+Decision ChannelBinding::Check(const SecurityContext& ctx) const {
+  const ChannelIdentity* ch = ctx.request ? ctx.request->channel.get() : nullptr;
+  if (ch == nullptr || !ch->authenticated()) return Decision::Defer();
+  auto cred = registry_ ? registry_->Find(ch->credential_id) : nullptr;
+  if (!cred) {
+    return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "credential is not known"),
+                          "channel credential " + ch->credential_id + " is not registered");
+  }
+  if (!cred->Active(ctx.time)) {
+    return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "credential is not valid"),
+                          "channel credential " + cred->id +
+                              (cred->revoked.empty() ? " has expired" : " is revoked"));
+  }
+  if (cred->use == CredentialUse::kBootstrap) {
+    return Decision::Deny(Status(Rsc::kSecurityAssociationRequired,
+                                 "a bootstrap credential may only be used for enrolment"),
+                          "bootstrap credential " + cred->id + " used for a oneM2M request");
+  }
+  const std::string_view fr = ctx.originator;
+  const auto& certified = ch->certified_ids;
+  if (cred->MayActAs(fr) || std::find(certified.begin(), certified.end(), fr) != certified.end()) {
+    return Decision::Allow();
+  }
+  if (ctx.registration && cred->ids.empty() && certified.empty()) {
+    if (fr.empty() || fr == "C" || fr == "S") return Decision::Allow();
+    if (fr != admin_ && registry_->BoundTo(fr).empty()) return Decision::Allow();
+    return NotAuthenticated("credential " + cred->id + " may not claim " + std::string(fr) +
+                            " (the admin originator or bound to another credential)");
+  }
+  return NotAuthenticated("credential " + cred->id + " is not bound to originator " +
+                          std::string(fr));
+}
+
+}  // namespace trustcse::security

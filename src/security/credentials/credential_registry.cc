@@ -1,0 +1,265 @@
+#include "security/credentials/credential_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include <boost/json.hpp>
+
+#include "primitive/json_util.h"
+
+namespace trustcse::security {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string_view UseName(CredentialUse u) {
+  return u == CredentialUse::kBootstrap ? "bootstrap" : "operational";
+}
+
+std::optional<CredentialKind> KindFromName(std::string_view s) {
+  if (s == "psk") return CredentialKind::kPsk;
+  if (s == "certificate") return CredentialKind::kCertificate;
+  if (s == "pinned-key") return CredentialKind::kPinnedKey;
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* CredentialKindName(CredentialKind k) {
+  switch (k) {
+    case CredentialKind::kPsk: return "psk";
+    case CredentialKind::kCertificate: return "certificate";
+    case CredentialKind::kPinnedKey: return "pinned-key";
+  }
+  return "?";
+}
+
+bool Credential::Active(TimePoint now) const {
+  return revoked.empty() && (expires.empty() || FormatTimestamp(now) < expires);
+}
+
+bool Credential::MayActAs(std::string_view originator) const {
+  return std::find(ids.begin(), ids.end(), originator) != ids.end();
+}
+
+std::string PskPurpose(std::string_view credential_id) {
+  return "psk:" + std::string(credential_id);
+}
+
+Status ValidateCredentialId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return Status::BadRequest("credential ID must be 1-128 characters");
+  for (char c : id) {
+    if (c <= ' ' || c > '~') {
+      return Status::BadRequest("credential ID must be printable ASCII without spaces");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string CredentialToJson(const Credential& c) {
+  bj::object o;
+  o["kind"] = CredentialKindName(c.kind);
+  o["use"] = UseName(c.use);
+  bj::array ids;
+  for (const auto& i : c.ids) ids.emplace_back(i);
+  o["ids"] = std::move(ids);
+  if (!c.sealed_secret.empty()) o["secret"] = c.sealed_secret;
+  o["created"] = c.created;
+  if (!c.expires.empty()) o["expires"] = c.expires;
+  if (!c.revoked.empty()) o["revoked"] = c.revoked;
+  if (!c.reason.empty()) o["reason"] = c.reason;
+  if (!c.replaces.empty()) o["replaces"] = c.replaces;
+  if (!c.note.empty()) o["note"] = c.note;
+  return json::Serialize(o);
+}
+
+Result<Credential> CredentialFromJson(std::string_view id, std::string_view body) {
+  auto v = json::Parse(body);
+  if (!v || !v->is_object()) return Err(Status::Internal("stored credential is not a JSON object"));
+  const auto& o = v->get_object();
+  Credential c;
+  c.id = std::string(id);
+  auto kind = KindFromName(json::GetString(o, "kind").value_or(""));
+  if (!kind) return Err(Status::Internal("stored credential has an unknown kind"));
+  c.kind = *kind;
+  c.use = json::GetString(o, "use").value_or("") == "bootstrap" ? CredentialUse::kBootstrap
+                                                                 : CredentialUse::kOperational;
+  if (const auto* ids = o.if_contains("ids"); ids && ids->is_array()) {
+    for (const auto& i : ids->get_array()) {
+      if (i.is_string()) c.ids.emplace_back(i.get_string());
+    }
+  }
+  auto str = [&](std::string_view k) { return std::string(json::GetString(o, k).value_or("")); };
+  c.sealed_secret = str("secret");
+  c.created = str("created");
+  c.expires = str("expires");
+  c.revoked = str("revoked");
+  c.reason = str("reason");
+  c.replaces = str("replaces");
+  c.note = str("note");
+  return c;
+}
+
+CredentialRegistry::CredentialRegistry(storage::Store& store, std::shared_ptr<const KeyStore> keys)
+    : store_(store), keys_(std::move(keys)) {}
+
+Status CredentialRegistry::Load() {
+  auto all = store_.ListObjects(kObjectKind);
+  if (!all) return all.error();
+  std::unique_lock lock(mu_);
+  by_id_.clear();
+  owner_.clear();
+  for (const auto& obj : *all) {
+    auto c = CredentialFromJson(obj.id, obj.body);
+    if (!c) {
+      spdlog::error("credentials: stored credential {} is unreadable; ignored", obj.id);
+      continue;
+    }
+    IndexLocked(std::make_shared<const Credential>(std::move(*c)));
+  }
+  spdlog::info("credentials: {} loaded", by_id_.size());
+  return Status::Ok();
+}
+
+void CredentialRegistry::IndexLocked(std::shared_ptr<const Credential> c) {
+  if (auto old = by_id_.find(c->id); old != by_id_.end()) {
+    for (const auto& o : old->second->ids) {
+      if (auto it = owner_.find(o); it != owner_.end() && it->second == c->id) owner_.erase(it);
+    }
+  }
+  if (c->revoked.empty()) {
+    for (const auto& o : c->ids) owner_[o] = c->id;
+  }
+  by_id_[c->id] = std::move(c);
+}
+
+std::shared_ptr<const Credential> CredentialRegistry::Find(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(std::string(id));
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::string CredentialRegistry::BoundTo(std::string_view originator) const {
+  std::shared_lock lock(mu_);
+  auto it = owner_.find(std::string(originator));
+  return it == owner_.end() ? std::string() : it->second;
+}
+
+Result<crypto::Secret> CredentialRegistry::Psk(std::string_view identity, TimePoint now) const {
+  auto c = Find(identity);
+  if (!c || c->kind != CredentialKind::kPsk || !c->Active(now) || c->sealed_secret.empty()) {
+    return Err(Status(Rsc::kOriginatorNotAuthenticated, "unknown or inactive PSK identity"));
+  }
+  return keys_->Unseal(c->sealed_secret, PskPurpose(c->id));
+}
+
+std::vector<Credential> CredentialRegistry::List() const {
+  std::vector<Credential> out;
+  {
+    std::shared_lock lock(mu_);
+    out.reserve(by_id_.size());
+    for (const auto& [id, c] : by_id_) out.push_back(*c);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::optional<Credential>> CredentialRegistry::ReadInWrite(storage::WriteTxn& txn,
+                                                                  std::string_view id) {
+  auto body = txn.GetObject(kObjectKind, id);
+  if (!body) return Err(body.error());
+  if (!*body) return std::optional<Credential>();
+  auto c = CredentialFromJson(id, **body);
+  if (!c) return Err(c.error());
+  return std::optional<Credential>(std::move(*c));
+}
+
+Status CredentialRegistry::WriteInWrite(storage::WriteTxn& txn, const Credential& c) {
+  return txn.PutObject(kObjectKind, c.id, CredentialToJson(c));
+}
+
+Result<Credential> CredentialRegistry::BindInWrite(storage::WriteTxn& txn, std::string_view id,
+                                                   std::string_view originator,
+                                                   TimePoint now) const {
+  auto c = ReadInWrite(txn, id);
+  if (!c) return Err(c.error());
+  if (!*c || !(*c)->Active(now)) {
+    return Err(Status(Rsc::kOriginatorNotAuthenticated, "credential is not active"));
+  }
+  if (!(*c)->MayActAs(originator)) {
+    (*c)->ids.emplace_back(originator);
+    if (Status s = WriteInWrite(txn, **c); !s.ok()) return Err(s);
+  }
+  return std::move(**c);
+}
+
+void CredentialRegistry::Apply(Credential c) {
+  const bool revoked = !c.revoked.empty();
+  std::string id = c.id;
+  std::vector<RevocationListener> listeners;
+  {
+    std::unique_lock lock(mu_);
+    auto old = by_id_.find(id);
+    const bool newly_revoked = revoked && (old == by_id_.end() || old->second->revoked.empty());
+    IndexLocked(std::make_shared<const Credential>(std::move(c)));
+    if (newly_revoked) listeners = listeners_;
+  }
+  for (const auto& l : listeners) l(id);
+}
+
+void CredentialRegistry::AddRevocationListener(RevocationListener listener) {
+  std::unique_lock lock(mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+Status CredentialRegistry::Add(Credential c, const crypto::Secret* psk) {
+  if (Status s = ValidateCredentialId(c.id); !s.ok()) return s;
+  if (c.kind == CredentialKind::kPsk) {
+    if (psk == nullptr || psk->size() < 16) {
+      return Status::BadRequest("a pre-shared key must hold at least 16 bytes");
+    }
+    auto sealed = keys_->Seal(psk->view(), PskPurpose(c.id));
+    if (!sealed) return sealed.error();
+    c.sealed_secret = std::move(*sealed);
+  }
+  if (c.created.empty()) c.created = FormatTimestamp(Now());
+  for (const auto& o : c.ids) {
+    if (std::string owner = BoundTo(o); !owner.empty()) {
+      return Status::Conflict("originator " + o + " is bound to another credential");
+    }
+  }
+  auto stored = std::make_shared<Credential>(std::move(c));
+  Status s = store_.SubmitAndWait([stored](storage::WriteTxn& txn) -> Status {
+    auto existing = ReadInWrite(txn, stored->id);
+    if (!existing) return existing.error();
+    if (*existing) return Status::Conflict("a credential with this ID exists");
+    return WriteInWrite(txn, *stored);
+  });
+  if (!s.ok()) return s;
+  Apply(std::move(*stored));
+  return Status::Ok();
+}
+
+Result<Credential> CredentialRegistry::Revoke(std::string_view id, std::string reason) {
+  auto out = std::make_shared<Credential>();
+  std::string key(id);
+  Status s = store_.SubmitAndWait([&, out](storage::WriteTxn& txn) -> Status {
+    auto c = ReadInWrite(txn, key);
+    if (!c) return c.error();
+    if (!*c) return Status::NotFound("no such credential");
+    *out = std::move(**c);
+    if (out->revoked.empty()) {
+      out->revoked = FormatTimestamp(Now());
+      out->reason = reason.empty() ? "revoked by the operator" : reason;
+    }
+    return WriteInWrite(txn, *out);
+  });
+  if (!s.ok()) return Err(s);
+  Apply(*out);
+  return *out;
+}
+
+}  // namespace trustcse::security

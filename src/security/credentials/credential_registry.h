@@ -1,0 +1,114 @@
+// CredentialRegistry: every credential a device, gateway or application may authenticate with,
+// and the AE-IDs / CSE-IDs each one may act as (SEC-1, SEC-2, SEC-3).
+//
+// Kinds: a pre-shared key (the PSK identity is the Credential-ID, "<hex>@<sp-fqdn>" for keys
+// this CSE issues), a certificate of the built-in CA ("x509:<serial hex>"; its identities are
+// certified in subjectAltName) and a pinned public key ("ni:///sha-256;<base64url of the
+// SubjectPublicKeyInfo hash>", RFC 6920 — the raw-public-key model). A bootstrap credential may
+// only enrol (and is used once); an operational credential reaches the resource tree.
+//
+// State lives in the store as objects of kind "credential" (JSON; a PSK only sealed by the
+// KeyStore) and in memory for lookups on the handshake and request paths. Changes are written
+// through the store's single writer and applied to memory after they are durable, in commit
+// order; a change made inside a request's own write (binding an AE-ID at registration) is
+// returned by *InWrite and applied with Apply() from the write's completion.
+//
+// Thread-safety: lookups take a shared lock and may run on any thread; changes are serialized
+// by the store's writer. Revocation listeners run on the thread that applied the revocation.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "security/crypto/crypto.h"
+#include "security/keystore/key_store.h"
+#include "storage/store.h"
+
+namespace trustcse::security {
+
+enum class CredentialKind : uint8_t { kPsk, kCertificate, kPinnedKey };
+enum class CredentialUse : uint8_t { kOperational, kBootstrap };
+const char* CredentialKindName(CredentialKind k);
+
+struct Credential {
+  std::string id;
+  CredentialKind kind = CredentialKind::kPsk;
+  CredentialUse use = CredentialUse::kOperational;
+  std::vector<std::string> ids;  // originators it may act as; empty: not bound yet
+  std::string sealed_secret;     // PSK only, sealed for purpose PskPurpose(id)
+  std::string created;           // oneM2M timestamps
+  std::string expires;           // "" = does not expire
+  std::string revoked;           // "" = not revoked
+  std::string reason;            // why it was revoked
+  std::string replaces;          // the credential this one replaced (re-enrolment)
+  std::string note;              // operator's note: device serial, certificate subject, …
+
+  bool Active(TimePoint now) const;
+  bool MayActAs(std::string_view originator) const;
+};
+
+// The key-store purpose a PSK is sealed for.
+std::string PskPurpose(std::string_view credential_id);
+std::string CredentialToJson(const Credential& c);
+Result<Credential> CredentialFromJson(std::string_view id, std::string_view body);
+// 4000 unless `id` is a usable Credential-ID: 1–128 printable ASCII characters, no spaces.
+Status ValidateCredentialId(std::string_view id);
+
+class CredentialRegistry {
+ public:
+  static constexpr std::string_view kObjectKind = "credential";
+
+  CredentialRegistry(storage::Store& store, std::shared_ptr<const KeyStore> keys);
+
+  // Reads every credential from the store. Start-up.
+  Status Load();
+
+  // --- lookups (any thread) ---
+  std::shared_ptr<const Credential> Find(std::string_view id) const;
+  // The active credential `originator` is bound to, "" if none.
+  std::string BoundTo(std::string_view originator) const;
+  // The key of the active PSK credential `identity`, unsealed for one handshake; 4106 otherwise.
+  Result<crypto::Secret> Psk(std::string_view identity, TimePoint now) const;
+  std::vector<Credential> List() const;
+  const KeyStore& keys() const { return *keys_; }
+
+  // --- durable changes (wait for the commit: tools, admin API, enrolment; not the request path)
+  // Adds `c` (with `psk` sealed into it for a PSK). 4105 if the ID exists or one of its
+  // originators is bound to another active credential.
+  Status Add(Credential c, const crypto::Secret* psk);
+  // Revokes credential `id` (4004 if unknown) and tells the revocation listeners.
+  Result<Credential> Revoke(std::string_view id, std::string reason);
+
+  // --- building blocks for a WriteFn (run on the store's writer) ---
+  static Result<std::optional<Credential>> ReadInWrite(storage::WriteTxn& txn, std::string_view id);
+  static Status WriteInWrite(storage::WriteTxn& txn, const Credential& c);
+  // Binds `originator` to credential `id` (registration over an authenticated channel); returns
+  // the updated credential for Apply(). 4106 if the credential is not active.
+  Result<Credential> BindInWrite(storage::WriteTxn& txn, std::string_view id,
+                                 std::string_view originator, TimePoint now) const;
+  // Makes a committed change visible to lookups; revocations reach the listeners.
+  void Apply(Credential c);
+
+  using RevocationListener = std::function<void(const std::string& credential_id)>;
+  void AddRevocationListener(RevocationListener listener);
+
+ private:
+  void IndexLocked(std::shared_ptr<const Credential> c);
+
+  storage::Store& store_;
+  std::shared_ptr<const KeyStore> keys_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Credential>> by_id_;  // guarded by mu_
+  std::unordered_map<std::string, std::string> owner_;  // originator -> credential (active)
+  std::vector<RevocationListener> listeners_;            // guarded by mu_
+};
+
+}  // namespace trustcse::security
