@@ -14,7 +14,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/trustcse-authz.XXXXXX")
 PID=""
 cleanup() { [[ -n $PID ]] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
-"$CSE" serve --http-port 0 --db "$TMP/db" --log-level warn >"$TMP/out" 2>"$TMP/log" &
+"$CSE" serve --dev --http-port 0 --db "$TMP/db" --log-level warn >"$TMP/out" 2>"$TMP/log" &
 PID=$!
 for _ in $(seq 100); do grep -q '^listening http' "$TMP/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(awk '/^listening http/ {print $3}' "$TMP/out")

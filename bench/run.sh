@@ -115,9 +115,9 @@ echo "each measurement: ${WARM}s warm-up + ${DUR}s recorded, closed loop, load_d
 
 start ceiling "$CEIL" --port 0 --threads 2
 CEIL_PID=$PID CEIL_PORT=$PORT
-start cse "$CSE" serve --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse.db"
+start cse "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse.db"
 CSE_PID=$PID CSE_PORT=$PORT
-start cse_nofsync "$CSE" serve --http-port 0 --http-address 127.0.0.1 --db "$TMP/nofsync.db" --no-fsync
+start cse_nofsync "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/nofsync.db" --no-fsync
 NF_PID=$PID NF_PORT=$PORT
 echo "servers: ceiling pid $CEIL_PID port $CEIL_PORT; trustcse (durable) pid $CSE_PID port $CSE_PORT;" \
      "trustcse --no-fsync pid $NF_PID port $NF_PORT (2 HTTP threads each)"

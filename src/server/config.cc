@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <filesystem>
+
 namespace trustcse::server {
 namespace {
 
@@ -13,6 +15,19 @@ Status Read(const toml::table& t, std::string_view key, T& out, const std::strin
     if (auto v = n->value<std::string>()) {
       out = *v;
       return Status::Ok();
+    }
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (const auto* a = n->as_array()) {
+      std::vector<std::string> v;
+      bool all = true;
+      for (const auto& e : *a) {
+        if (auto x = e.value<std::string>()) v.push_back(*x);
+        else all = false;
+      }
+      if (all) {
+        out = std::move(v);
+        return Status::Ok();
+      }
     }
   } else if constexpr (std::is_same_v<T, bool>) {
     if (auto v = n->value<bool>()) {
@@ -47,7 +62,9 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "storage", "notification", "expiration", "authz", "log"}, "");
+  if (auto s = CheckKeys(root, {"cse", "http", "tls", "admin", "security", "storage", "notification",
+                                 "expiration", "authz", "log"},
+                         "");
       !s.ok()) {
     return s;
   }
@@ -65,13 +82,54 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "admin_originator", c.admin_originator, "cse")
   }
   if (auto* t = root["http"].as_table()) {
-    if (auto s = CheckKeys(*t, {"address", "port", "threads", "body_limit"}, "http"); !s.ok()) {
+    if (auto s = CheckKeys(*t, {"enabled", "address", "port", "threads", "body_limit"}, "http");
+        !s.ok()) {
       return s;
     }
+    TRUSTCSE_READ(*t, "enabled", c.http_enabled, "http")
     TRUSTCSE_READ(*t, "address", c.http_address, "http")
     TRUSTCSE_READ(*t, "port", c.http_port, "http")
     TRUSTCSE_READ(*t, "threads", c.http_threads, "http")
     TRUSTCSE_READ(*t, "body_limit", c.http_body_limit, "http")
+  }
+  if (auto* t = root["tls"].as_table()) {
+    if (auto s = CheckKeys(*t, {"enabled", "cert_file", "key_file", "server_names", "listener"},
+                           "tls");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "enabled", c.tls_enabled, "tls")
+    TRUSTCSE_READ(*t, "cert_file", c.tls_cert_file, "tls")
+    TRUSTCSE_READ(*t, "key_file", c.tls_key_file, "tls")
+    TRUSTCSE_READ(*t, "server_names", c.tls_server_names, "tls")
+    if (const toml::node* l = t->get("listener")) {
+      const auto* arr = l->as_array();
+      if (!arr) return Status::BadRequest("config: tls.listener must be an array of tables ([[tls.listener]])");
+      c.tls_listeners.clear();
+      for (const auto& e : *arr) {
+        const auto* lt = e.as_table();
+        if (!lt) return Status::BadRequest("config: tls.listener entries must be tables");
+        if (auto s = CheckKeys(*lt, {"address", "port", "client_auth"}, "tls.listener"); !s.ok()) {
+          return s;
+        }
+        Config::TlsListener listener;
+        TRUSTCSE_READ(*lt, "address", listener.address, "tls.listener")
+        TRUSTCSE_READ(*lt, "port", listener.port, "tls.listener")
+        TRUSTCSE_READ(*lt, "client_auth", listener.client_auth, "tls.listener")
+        c.tls_listeners.push_back(std::move(listener));
+      }
+    }
+  }
+  if (auto* t = root["admin"].as_table()) {
+    if (auto s = CheckKeys(*t, {"socket"}, "admin"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "socket", c.admin_socket, "admin")
+  }
+  if (auto* t = root["security"].as_table()) {
+    if (auto s = CheckKeys(*t, {"master_key_file", "create_master_key"}, "security"); !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "master_key_file", c.master_key_file, "security")
+    TRUSTCSE_READ(*t, "create_master_key", c.create_master_key, "security")
   }
   if (auto* t = root["storage"].as_table()) {
     if (auto s = CheckKeys(*t, {"db", "fsync"}, "storage"); !s.ok()) return s;
@@ -113,7 +171,24 @@ Status ValidateConfig(const Config& c) {
   if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
+  for (const auto& l : c.tls_listeners) {
+    if (l.port < 0 || l.port > 65535) return bad("tls.listener.port out of range");
+    if (l.client_auth.empty()) return bad("tls.listener.client_auth must name a mode");
+  }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return bad("tls.cert_file and tls.key_file go together");
+  }
+
   return Status::Ok();
+}
+
+std::string BesideDatabase(const Config& c, const std::string& name) {
+  auto dir = std::filesystem::path(c.db_path).parent_path();
+  return (dir.empty() ? std::filesystem::path(name) : dir / name).string();
+}
+
+std::string AdminSocketPath(const Config& c) {
+  return c.admin_socket.empty() ? BesideDatabase(c, "admin.sock") : c.admin_socket;
 }
 
 }  // namespace trustcse::server

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -15,11 +16,29 @@ struct Config {
   std::string sp_id = "//trustcse.local";
   int cse_type = 1;  // 1 IN, 2 MN, 3 ASN
   std::string admin_originator = "CAdmin";
-  // [http]
+  // [http] — plain HTTP, without channel security: off unless enabled (`serve --dev`)
+  bool http_enabled = false;
   std::string http_address = "127.0.0.1";
   int http_port = 8080;
-  int http_threads = 2;
+  int http_threads = 2;  // I/O threads of every listener, plain and TLS
   size_t http_body_limit = 1 << 20;
+  // [tls] — HTTPS listeners (SEC-1)
+  struct TlsListener {
+    std::string address = "127.0.0.1";
+    int port = 8443;
+    std::vector<std::string> client_auth = {"certificate", "psk", "pinned-key"};
+  };
+  bool tls_enabled = false;
+  std::vector<TlsListener> tls_listeners;  // enabled and empty: one default listener
+  std::string tls_cert_file;  // server certificate chain (PEM); "" = issued by the built-in CA
+  std::string tls_key_file;   // its private key (PEM, mode 0600); "" = sealed in the key store
+  std::vector<std::string> tls_server_names = {"localhost", "127.0.0.1"};
+  // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
+  std::string admin_socket;
+  // [security]
+  // TRUSTCSE_MASTER_KEY wins over the file; "" = master.key beside the database.
+  std::string master_key_file;
+  bool create_master_key = true;  // the first start writes a fresh random key (mode 0600)
   // [storage]
   std::string db_path = "./var/trustcse.db";
   bool storage_fsync = true;  // false trades durability for speed: benchmarks only
@@ -40,5 +59,9 @@ struct Config {
 Status LoadConfigFile(const std::string& path, Config& config);
 // Checks values (CSE-ID form, ports, names).
 Status ValidateConfig(const Config& config);
+// A path beside the database file ("<db dir>/<name>"), for files an instance keeps with its data.
+std::string BesideDatabase(const Config& config, const std::string& name);
+// The admin socket's path (configured, or admin.sock beside the database).
+std::string AdminSocketPath(const Config& config);
 
 }  // namespace trustcse::server

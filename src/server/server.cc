@@ -1,23 +1,69 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
-#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
 
+#include "admin/admin_server.h"
 #include "bindings/http/http_server.h"
 #include "dispatcher/dispatcher.h"
 #include "notification/notifier.h"
+#include "security/well_known_endpoints.h"
+#include "server/security_services.h"
 #include "storage/store.h"
+#include "tls/server_context.h"
 
 namespace trustcse::server {
 
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Err(Status::BadRequest("cannot read " + path));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The server certificate and key: the configured files, or the built-in CA's certificate.
+Result<security::ServerCertificate> ServerCredentials(const Config& c,
+                                                      security::CertificateAuthority& ca) {
+  if (!c.tls_cert_file.empty()) {
+    struct stat st{};
+    if (::stat(c.tls_key_file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+      return Err(Status::BadRequest("tls.key_file " + c.tls_key_file +
+                                    " must not be accessible by group or others (chmod 600)"));
+    }
+    auto chain = ReadFile(c.tls_cert_file);
+    if (!chain) return Err(chain.error());
+    auto key = ReadFile(c.tls_key_file);
+    if (!key) return Err(key.error());
+    return security::ServerCertificate{std::move(*chain), security::crypto::Secret(std::move(*key))};
+  }
+  if (!ca.initialized()) {
+    return Err(Status::BadRequest(
+        "TLS needs a server certificate: run `trustcse ca init` (the built-in CA issues it) or "
+        "set tls.cert_file and tls.key_file"));
+  }
+  return ca.ServerCertificateFor(c.tls_server_names);
+}
+
+}  // namespace
+
 struct Server::Impl {
   Config config;
+  std::unique_ptr<InstanceLock> lock;
   std::unique_ptr<storage::Store> store;
+  SecurityServices security;
+  std::unique_ptr<security::WellKnownEndpoints> endpoints;
   std::unique_ptr<notification::Notifier> notifier;
   std::unique_ptr<dispatcher::Dispatcher> dispatcher;
   std::unique_ptr<http::HttpServer> http;
-  bool started = false;
+  std::unique_ptr<admin::AdminServer> admin;
+  // HTTPS listeners; the revocation listener reaches them under the mutex.
+  std::mutex tls_mu;
+  std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
 };
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
@@ -27,19 +73,23 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
 Server::~Server() { Stop(); }
 
 Status Server::Start() {
-  const Config& c = impl_->config;
+  Impl& m = *impl_;
+  const Config& c = m.config;
   if (auto s = ValidateConfig(c); !s.ok()) return s;
-  std::error_code ec;
-  auto dir = std::filesystem::path(c.db_path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Internal("cannot create the database directory");
-
-  storage::SqliteOptions so;
-  so.path = c.db_path;
-  so.synchronous_full = c.storage_fsync;
-  auto store = storage::OpenSqliteStore(so);
+  if (!c.http_enabled && !c.tls_enabled) {
+    return Status::BadRequest(
+        "no listener: enable [tls] (plain [http] only for development: serve --dev)");
+  }
+  auto lock = InstanceLock::Acquire(c.db_path);
+  if (!lock) return lock.error();
+  m.lock = std::move(*lock);
+  auto store = OpenStore(c);
   if (!store) return store.error();
-  impl_->store = std::move(*store);
+  m.store = std::move(*store);
+  auto sec = OpenSecurityServices(c, *m.store);
+  if (!sec) return sec.error();
+  m.security = std::move(*sec);
+  m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, nullptr);
 
   CseIdentity self{c.cse_id, c.cse_name, c.sp_id};
   notification::NotifierOptions no;
@@ -48,16 +98,56 @@ Status Server::Start() {
   notification::HttpSenderOptions hso;
   hso.originator = c.cse_id;
   hso.timeout_ms = c.notification_timeout_ms;
-  impl_->notifier = std::make_unique<notification::Notifier>(no, *impl_->store,
-                                                             notification::MakeHttpSender(hso));
+  m.notifier = std::make_unique<notification::Notifier>(no, *m.store,
+                                                         notification::MakeHttpSender(hso));
 
-  http::HttpServerOptions ho;
-  ho.address = c.http_address;
-  ho.port = static_cast<uint16_t>(c.http_port);
-  ho.threads = c.http_threads;
-  ho.body_limit = c.http_body_limit;
-  impl_->http = std::make_unique<http::HttpServer>(ho);
-  if (auto s = impl_->http->Listen(); !s.ok()) return s;
+  std::vector<std::string> poa;
+  if (c.http_enabled) {
+    http::HttpServerOptions ho;
+    ho.address = c.http_address;
+    ho.port = static_cast<uint16_t>(c.http_port);
+    ho.threads = c.http_threads;
+    ho.body_limit = c.http_body_limit;
+    ho.services = m.endpoints.get();
+    m.http = std::make_unique<http::HttpServer>(ho);
+    if (auto s = m.http->Listen(); !s.ok()) return s;
+    spdlog::warn("trustcse: plain HTTP is enabled on {}:{} — no channel security; for "
+                 "development only", c.http_address, m.http->port());
+  }
+  if (c.tls_enabled) {
+    auto creds = ServerCredentials(c, *m.security.ca);
+    if (!creds) return creds.error();
+    std::vector<Config::TlsListener> listeners = c.tls_listeners;
+    if (listeners.empty()) listeners.emplace_back();
+    for (const auto& l : listeners) {
+      auto auth = tls::ParseClientAuth(l.client_auth);
+      if (!auth) return auth.error();
+      tls::ServerContextOptions to;
+      to.cert_chain_pem = creds->chain_pem;
+      to.key_pem = security::crypto::Secret(std::string(creds->key_pem.view()));
+      to.client_auth = *auth;
+      auto ctx = tls::ServerContext::Create(std::move(to), m.security.credentials, m.security.ca);
+      if (!ctx) return ctx.error();
+      http::HttpServerOptions ho;
+      ho.address = l.address;
+      ho.port = static_cast<uint16_t>(l.port);
+      ho.threads = c.http_threads;
+      ho.body_limit = c.http_body_limit;
+      ho.tls = std::move(*ctx);
+      ho.services = m.endpoints.get();
+      auto server = std::make_unique<http::HttpServer>(std::move(ho));
+      if (auto s = server->Listen(); !s.ok()) return s;
+      poa.push_back("https://" + l.address + ":" + std::to_string(server->port()));
+      std::lock_guard g(m.tls_mu);
+      m.https.push_back(std::move(server));
+    }
+    // A revoked credential loses its live connections at once.
+    m.security.credentials->AddRevocationListener([&m](const std::string& id) {
+      std::lock_guard g(m.tls_mu);
+      for (auto& s : m.https) s->CloseSessionsOf(id);
+    });
+  }
+  if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
 
   dispatcher::DispatcherOptions dopt;
   dopt.self = self;
@@ -69,32 +159,56 @@ Status Server::Start() {
   }
   dopt.admin_originator = c.admin_originator;
   dopt.cse_type = c.cse_type;
-  // The CSEBase advertises where it is reachable (the bound port, also when port 0 was asked).
-  dopt.poa = {"http://" + c.http_address + ":" + std::to_string(impl_->http->port())};
-  impl_->dispatcher =
-      std::make_unique<dispatcher::Dispatcher>(dopt, *impl_->store, *impl_->notifier);
-  if (auto s = impl_->dispatcher->Bootstrap(); !s.ok()) return s;
-  if (auto s = impl_->notifier->Start(); !s.ok()) return s;
-  impl_->dispatcher->StartReaper(std::chrono::milliseconds(c.reaper_interval_ms));
-  impl_->http->Serve(*impl_->dispatcher);
-  impl_->started = true;
-  spdlog::info("trustcse: CSE {} ({}) serving http://{}:{} with store {}", c.cse_id, c.cse_name,
-               c.http_address, impl_->http->port(), c.db_path);
+  dopt.credentials = m.security.credentials;
+  // The CSEBase advertises where it is reachable (the bound ports, also when port 0 was asked).
+  dopt.poa = poa;
+  m.dispatcher = std::make_unique<dispatcher::Dispatcher>(dopt, *m.store, *m.notifier);
+  if (auto s = m.dispatcher->Bootstrap(); !s.ok()) return s;
+  if (auto s = m.notifier->Start(); !s.ok()) return s;
+  m.dispatcher->StartReaper(std::chrono::milliseconds(c.reaper_interval_ms));
+  m.admin = std::make_unique<admin::AdminServer>(
+      AdminSocketPath(c),
+      std::make_shared<admin::Operations>(m.security.credentials, m.security.ca));
+  if (auto s = m.admin->Start(); !s.ok()) return s;
+  if (m.http) m.http->Serve(*m.dispatcher);
+  for (auto& s : m.https) s->Serve(*m.dispatcher);
+  spdlog::info("trustcse: CSE {} ({}) serving {} with store {}", c.cse_id, c.cse_name,
+               fmt::join(poa, " "), c.db_path);
   return Status::Ok();
 }
 
 uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 
+std::vector<uint16_t> Server::tls_ports() const {
+  std::vector<uint16_t> out;
+  for (const auto& s : impl_->https) out.push_back(s->port());
+  return out;
+}
+
 void Server::Stop() {
   if (!impl_) return;
-  if (impl_->http) impl_->http->Stop();
-  if (impl_->dispatcher) impl_->dispatcher->StopReaper();
-  if (impl_->notifier) impl_->notifier->Stop();
-  if (impl_->store) impl_->store->Close();
-  impl_->http.reset();
-  impl_->dispatcher.reset();
-  impl_->notifier.reset();
-  impl_->store.reset();
+  Impl& m = *impl_;
+  if (m.admin) m.admin->Stop();
+  if (m.http) m.http->Stop();
+  {
+    std::lock_guard g(m.tls_mu);
+    for (auto& s : m.https) s->Stop();
+  }
+  if (m.dispatcher) m.dispatcher->StopReaper();
+  if (m.notifier) m.notifier->Stop();
+  if (m.store) m.store->Close();
+  m.admin.reset();
+  m.http.reset();
+  {
+    std::lock_guard g(m.tls_mu);
+    m.https.clear();
+  }
+  m.dispatcher.reset();
+  m.notifier.reset();
+  m.endpoints.reset();
+  m.security = SecurityServices{};
+  m.store.reset();
+  m.lock.reset();
 }
 
 }  // namespace trustcse::server

@@ -1,9 +1,12 @@
-// Server: wires the layers of one trustcse process together — storage, notifier, dispatcher
-// (with its security chain and expiration reaper), bindings — and owns their lifecycle.
+// Server: wires the layers of one trustcse process together — storage, security services
+// (key store, credentials, CA), notifier, dispatcher (with its security chain and expiration
+// reaper), bindings (plain HTTP when enabled, HTTPS listeners) — and owns their lifecycle.
 // Start-up and shutdown only; not on the request path. Not thread-safe: one owner thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/status.h"
 #include "server/config.h"
@@ -17,10 +20,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Opens the store (creating its directory), bootstraps the CSEBase, starts the bindings.
+  // Takes the instance lock, opens the store and the security services, bootstraps the
+  // CSEBase, starts the listeners.
   Status Start();
-  // The HTTP port actually bound (after Start).
+  // The plain HTTP port actually bound (0 if plain HTTP is off).
   uint16_t http_port() const;
+  // The HTTPS ports actually bound, in the order of the configured listeners.
+  std::vector<uint16_t> tls_ports() const;
   // Stops bindings first, then the reaper and notifier, then drains and closes the store.
   void Stop();
 

@@ -5,7 +5,7 @@ set -euo pipefail
 bin=${1:?usage: curl_smoke.sh path/to/trustcse}
 dir=$(mktemp -d /tmp/trustcse-curl-XXXXXX)
 out="$dir/out"
-"$bin" serve --http-port 0 --db "$dir/db.sqlite" >"$out" 2>"$dir/log" &
+"$bin" serve --dev --http-port 0 --db "$dir/db.sqlite" >"$out" 2>"$dir/log" &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT

@@ -142,7 +142,7 @@ void TrustcseProcess::Start() {
   if (!bin) throw std::runtime_error("TRUSTCSE_BIN is not set");
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> args = {bin, "serve", "--http-port", "0", "--db", dir_ + "/trustcse.db"};
+  std::vector<std::string> args = {bin, "serve", "--dev", "--http-port", "0", "--db", dir_ + "/trustcse.db"};
   args.insert(args.end(), extra_.begin(), extra_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

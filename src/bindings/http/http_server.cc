@@ -1,17 +1,23 @@
-#include <pthread.h>
 #include "bindings/http/http_server.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include <openssl/ssl.h>
 
 #include "bindings/http/http_mapping.h"
 
@@ -20,6 +26,7 @@ namespace trustcse::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -29,28 +36,120 @@ std::string_view Field(const bhttp::request<bhttp::string_body>& r, std::string_
   return it == r.end() ? std::string_view() : std::string_view(it->value());
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// What a connection offers to the server's list of live authenticated connections.
+class Closable {
  public:
-  Session(tcp::socket&& socket, dispatcher::Dispatcher& d, const HttpServerOptions& o)
-      : stream_(std::move(socket)), dispatcher_(d), options_(o) {
+  virtual ~Closable() = default;
+  virtual void CloseFromAnyThread() = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(HttpServerOptions o)
+      : options(std::move(o)), ioc(options.threads), acceptor(net::make_strand(ioc)) {
+    if (options.tls) {
+      SSL_CTX_up_ref(options.tls->native());  // the asio context takes over one reference
+      ssl_ctx.emplace(options.tls->native());
+    }
+  }
+
+  void Accept();
+  void Track(const std::string& credential, std::weak_ptr<Closable> session) {
+    std::lock_guard lock(live_mu);
+    live.emplace(credential, std::move(session));
+  }
+  void Untrack(const std::string& credential, const Closable* session) {
+    std::lock_guard lock(live_mu);
+    auto [b, e] = live.equal_range(credential);
+    for (auto it = b; it != e; ++it) {
+      auto s = it->second.lock();
+      if (!s || s.get() == session) {
+        live.erase(it);
+        return;
+      }
+    }
+  }
+
+  HttpServerOptions options;
+  dispatcher::Dispatcher* dispatcher = nullptr;
+  // Live authenticated connections by credential (declared before ioc: sessions destroyed with
+  // the io_context still find it).
+  std::mutex live_mu;
+  std::unordered_multimap<std::string, std::weak_ptr<Closable>> live;  // guarded by live_mu
+  net::io_context ioc;
+  std::optional<ssl::context> ssl_ctx;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  uint16_t bound_port = 0;
+  bool stopped = false;
+};
+
+namespace {
+
+// One HTTP/1.1 connection; Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <typename Stream>
+class Session final : public Closable, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <typename... Args>
+  Session(HttpServer::Impl& server, tcp::socket&& socket, Args&&... args)
+      : stream_(std::move(socket), std::forward<Args>(args)...), server_(server),
+        options_(server.options) {
     boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
   }
 
+  ~Session() override {
+    if (tracked_) server_.Untrack(channel_->credential_id, this);
+  }
+
   void Run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->options_.idle_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self](beast::error_code ec) { self->OnHandshake(ec); });
+      } else {
+        self->DoRead();
+      }
+    });
+  }
+
+  void CloseFromAnyThread() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      beast::error_code ec;
+      beast::get_lowest_layer(self->stream_).socket().close(ec);
+    });
   }
 
  private:
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("tls: handshake with {} failed: {}", peer_, ec.message());
+      return;
+    }
+    auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(stream_.native_handle()));
+    if (!id->authenticated() && (options_.tls->client_auth() & tls::kAuthNone) == 0) {
+      return Close();
+    }
+    channel_ = std::move(id);
+    if (channel_->authenticated()) {
+      server_.Track(channel_->credential_id, this->weak_from_this());
+      tracked_ = true;
+    }
+    DoRead();
+  }
+
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(options_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -69,9 +168,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
+    std::string_view target = req.target();
+    if (target.starts_with(security::kServicePrefix)) return Service(req);
+    if (kTls && !channel_->authenticated()) {
+      ResponsePrimitive rsp;
+      rsp.rsc = Rsc::kSecurityAssociationRequired;
+      rsp.rqi = std::string(Field(req, "X-M2M-RI"));
+      rsp.pc = R"({"m2m:dbg":"a security association is required: authenticate with a credential"})";
+      return Send(rsp);
+    }
     HttpRequestParts parts;
     parts.method = req.method_string();
-    parts.target = req.target();
+    parts.target = target;
     auto origin = req.find("X-M2M-Origin");
     parts.has_origin = origin != req.end();
     if (parts.has_origin) parts.origin = origin->value();
@@ -94,11 +202,51 @@ class Session : public std::enable_shared_from_this<Session> {
       rsp.pc = ErrorResponse(RequestPrimitive{}, prim.error()).pc;
       return Send(rsp);
     }
-    dispatcher_.Handle(std::move(*prim), [self = shared_from_this()](ResponsePrimitive rsp) {
+    prim->channel = channel_;
+    server_.dispatcher->Handle(std::move(*prim), [self = this->shared_from_this()](ResponsePrimitive rsp) {
       // Writes complete on the storage writer thread: hop back onto this connection's strand.
       net::dispatch(self->stream_.get_executor(),
                     [self, rsp = std::move(rsp)]() mutable { self->Send(rsp); });
     });
+  }
+
+  void Service(const bhttp::request<bhttp::string_body>& req) {
+    security::ServiceRequest sr;
+    sr.method = std::string(req.method_string());
+    std::string_view path = std::string_view(req.target()).substr(security::kServicePrefix.size());
+    sr.path = std::string(path.substr(0, path.find('?')));
+    sr.content_type = std::string(Field(req, "Content-Type"));
+    sr.body = req.body();
+    sr.channel = channel_;
+    sr.peer_address = peer_;
+    if constexpr (kTls) {
+      auto ekm = tls::ServerContext::ExportKeyingMaterial(stream_.native_handle(),
+                                                          "EXPORTER-oneM2M-Bootstrap", 48);
+      if (ekm) sr.channel_binding = std::move(*ekm);
+    }
+    auto reply = [self = this->shared_from_this()](security::ServiceResponse r) {
+      net::dispatch(self->stream_.get_executor(),
+                    [self, r = std::move(r)]() mutable { self->SendService(std::move(r)); });
+    };
+    if (options_.services == nullptr) {
+      return reply(security::ServiceResponse::Error(Status::NotFound("no such endpoint")));
+    }
+    options_.services->Handle(std::move(sr), std::move(reply));
+  }
+
+  void SendService(security::ServiceResponse r) {
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<bhttp::status>(HttpStatusFor(r.rsc)));
+    res_.set(bhttp::field::server, "trustcse");
+    res_.set(bhttp::field::content_type, r.content_type);
+    res_.set("X-M2M-RSC", std::to_string(static_cast<int>(r.rsc)));
+    res_.set(bhttp::field::cache_control, "no-store");
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive_);
+    res_.prepare_payload();
+    bhttp::async_write(stream_, res_,
+                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
   }
 
   void Send(const ResponsePrimitive& rsp) {
@@ -112,7 +260,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
     bhttp::async_write(stream_, res_,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -122,46 +270,47 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        beast::get_lowest_layer(self->stream_).socket().close(ec);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
-  dispatcher::Dispatcher& dispatcher_;
+  HttpServer::Impl& server_;
   const HttpServerOptions& options_;
   std::string peer_;
+  std::shared_ptr<const ChannelIdentity> channel_;  // TLS: set after the handshake
+  bool tracked_ = false;
   bool keep_alive_ = true;
 };
 
 }  // namespace
 
-struct HttpServer::Impl {
-  explicit Impl(HttpServerOptions o)
-      : options(std::move(o)), ioc(options.threads), acceptor(net::make_strand(ioc)) {}
-
-  void Accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        spdlog::warn("http: accept failed: {}", ec.message());
-      } else {
-        std::make_shared<Session>(std::move(socket), *dispatcher, options)->Run();
-      }
-      Accept();
-    });
-  }
-
-  HttpServerOptions options;
-  dispatcher::Dispatcher* dispatcher = nullptr;
-  net::io_context ioc;
-  tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
-  uint16_t bound_port = 0;
-  bool stopped = false;
-};
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      spdlog::warn("http: accept failed: {}", ec.message());
+    } else if (ssl_ctx) {
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket),
+                                                                       *ssl_ctx)
+          ->Run();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket))->Run();
+    }
+    Accept();
+  });
+}
 
 HttpServer::HttpServer(HttpServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -188,13 +337,30 @@ void HttpServer::Serve(dispatcher::Dispatcher& dispatcher) {
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] {
-      pthread_setname_np(pthread_self(), "tc-http");
+      pthread_setname_np(pthread_self(), impl_->ssl_ctx ? "tc-https" : "tc-http");
       impl_->ioc.run();
     });
   }
 }
 
 uint16_t HttpServer::port() const { return impl_->bound_port; }
+bool HttpServer::tls() const { return impl_->ssl_ctx.has_value(); }
+
+void HttpServer::CloseSessionsOf(const std::string& credential_id) {
+  std::vector<std::shared_ptr<Closable>> sessions;
+  {
+    std::lock_guard lock(impl_->live_mu);
+    auto [b, e] = impl_->live.equal_range(credential_id);
+    for (auto it = b; it != e; ++it) {
+      if (auto s = it->second.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  if (!sessions.empty()) {
+    spdlog::info("tls: closing {} connection(s) of revoked credential {}", sessions.size(),
+                 credential_id);
+  }
+  for (auto& s : sessions) s->CloseFromAnyThread();
+}
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->stopped) return;

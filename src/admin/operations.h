@@ -1,0 +1,59 @@
+// Operations: the operator's security actions (credentials, CA, enrolment tokens), one JSON
+// request in and one JSON result out each. The CLI runs them in-process against the store when
+// the server is stopped and sends the same JSON to the running server's admin API otherwise
+// (admin/admin_server.h), so both paths share one implementation.
+//
+//   ca.init            {cn?, days?}                          → {certificate}
+//   ca.cert            {}                                    → {certificate}
+//   ca.issue           {ids[], csr? | generate: true, days?, note?}
+//                                                            → {serial, credential, certificate, not_after, key?}
+//   ca.renew           {serial, days?}                       → same as ca.issue
+//   ca.revoke          {serial, reason?}                     → {serial, revoked}
+//   ca.crl             {}                                    → {crl}  (PEM)
+//   credential.add     {id, kind: "psk"|"pinned-key", ids[]?, bootstrap?, expires_days?, note?,
+//                       psk? (hex) | generate?: true (psk), public_key? (PEM, pinned-key)}
+//                                                            → {credential, psk? (generated, hex)}
+//   credential.list    {}                                    → {credentials: [...]} (no secrets)
+//   credential.revoke  {id, reason?}                         → {credential}
+//
+// Errors are Statuses with oneM2M codes (4000 bad arguments, 4004 unknown, 4105 exists).
+// Secrets appear only in the results that create them (a generated PSK or key), never in logs.
+// Thread-safe as the services it uses.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "common/status.h"
+#include "security/ca/certificate_authority.h"
+#include "security/credentials/credential_registry.h"
+
+namespace trustcse::admin {
+
+class Operations {
+ public:
+  Operations(std::shared_ptr<security::CredentialRegistry> credentials,
+             std::shared_ptr<security::CertificateAuthority> ca)
+      : credentials_(std::move(credentials)), ca_(std::move(ca)) {}
+
+  Result<boost::json::object> Run(std::string_view op, const boost::json::object& args);
+
+ private:
+  Result<boost::json::object> CaInit(const boost::json::object& a);
+  Result<boost::json::object> CaIssue(const boost::json::object& a);
+  Result<boost::json::object> CaRenew(const boost::json::object& a);
+  Result<boost::json::object> CaRevoke(const boost::json::object& a);
+  Result<boost::json::object> CredentialAdd(const boost::json::object& a);
+  Result<boost::json::object> CredentialList();
+  Result<boost::json::object> CredentialRevoke(const boost::json::object& a);
+
+  std::shared_ptr<security::CredentialRegistry> credentials_;
+  std::shared_ptr<security::CertificateAuthority> ca_;
+};
+
+// A credential as the admin API shows it (no secret).
+boost::json::object CredentialView(const security::Credential& c);
+
+}  // namespace trustcse::admin
