@@ -118,6 +118,10 @@ Result<bj::object> Operations::CaIssue(const bj::object& a) {
   auto days = Days(a, 365);
   if (!days) return Err(days.error());
   r.validity = *days;
+  if (std::string nb = Str(a, "not_before"); !nb.empty()) {
+    r.not_before = ParseTimestamp(nb);
+    if (!r.not_before) return Err(Bad("not_before must be a timestamp YYYYMMDDThhmmss"));
+  }
   r.note = Str(a, "note");
   auto issued = ca_->Issue(r);
   if (!issued) return Err(issued.error());

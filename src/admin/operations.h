@@ -5,7 +5,7 @@
 //
 //   ca.init            {cn?, days?}                          → {certificate}
 //   ca.cert            {}                                    → {certificate}
-//   ca.issue           {ids[], csr? | generate: true, days?, note?}
+//   ca.issue           {ids[], csr? | generate: true, days?, not_before?, note?}
 //                                                            → {serial, credential, certificate, not_after, key?}
 //   ca.renew           {serial, days?}                       → same as ca.issue
 //   ca.revoke          {serial, reason?}                     → {serial, revoked}

@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   // The certificate authority.
   auto* ca = app.add_subcommand("ca", "the built-in certificate authority (OP-7)");
   ca->require_subcommand(1);
-  std::string cn, csr_file, out_file, key_out, serial, reason;
+  std::string cn, csr_file, out_file, key_out, serial, reason, not_before;
   std::vector<std::string> ids;
   int days = 0;
   bool generate = false;
@@ -156,6 +156,8 @@ int main(int argc, char** argv) {
   ca_issue->add_flag("--generate", generate, "generate the key pair here (written once to --key-out)");
   ca_issue->add_option("--key-out", key_out, "where a generated private key goes (mode 0600)");
   ca_issue->add_option("--days", days, "validity in days (default 365)");
+  ca_issue->add_option("--not-before", not_before,
+                       "start of validity, YYYYMMDDThhmmss (default now; may be in the past)");
   ca_issue->add_option("--out", out_file, "write the certificate here");
   auto* ca_renew = ca->add_subcommand("renew", "a new certificate for the same key and IDs");
   instance_options(ca_renew);
@@ -309,6 +311,7 @@ int main(int argc, char** argv) {
       args["csr"] = *csr;
     }
     if (days > 0) args["days"] = days;
+    if (!not_before.empty()) args["not_before"] = not_before;
   } else if (ca_renew->parsed()) {
     op = "ca.renew";
     args["serial"] = serial;

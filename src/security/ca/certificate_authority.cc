@@ -161,16 +161,23 @@ bool AddSan(X509* cert, const std::vector<std::string>& uris, const std::vector<
 // null), with the extensions the caller adds through `extend`.
 template <typename F>
 X509Ptr MakeCert(const std::string& cn, EVP_PKEY* pubkey, X509* issuer, EVP_PKEY* issuer_key,
-                 std::chrono::hours validity, F&& extend) {
+                 std::chrono::hours validity, std::optional<TimePoint> not_before, F&& extend) {
   X509Ptr c(X509_new());
   if (!c || X509_set_version(c.get(), 2) != 1 || !SetRandomSerial(c.get())) return nullptr;
   X509_NAME* name = X509_get_subject_name(c.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(c.get(), issuer ? X509_get_subject_name(issuer) : name);
-  X509_gmtime_adj(X509_getm_notBefore(c.get()), -300);  // tolerate clock skew
-  X509_gmtime_adj(X509_getm_notAfter(c.get()),
-                  std::chrono::duration_cast<std::chrono::seconds>(validity).count());
+  const int64_t length = std::chrono::duration_cast<std::chrono::seconds>(validity).count();
+  if (not_before) {
+    std::time_t start =
+        std::chrono::duration_cast<std::chrono::seconds>(not_before->time_since_epoch()).count();
+    ASN1_TIME_set(X509_getm_notBefore(c.get()), start);
+    ASN1_TIME_set(X509_getm_notAfter(c.get()), start + length);
+  } else {
+    X509_gmtime_adj(X509_getm_notBefore(c.get()), -300);  // tolerate clock skew
+    X509_gmtime_adj(X509_getm_notAfter(c.get()), length);
+  }
   if (X509_set_pubkey(c.get(), pubkey) != 1) return nullptr;
   X509* iss = issuer ? issuer : c.get();
   if (!AddExt(c.get(), iss, NID_subject_key_identifier, "hash") ||
@@ -286,7 +293,8 @@ Status CertificateAuthority::Init(const std::string& common_name, std::chrono::h
   if (state_) return Status::Conflict("the CA is already initialized");
   PkeyPtr key = NewP256Key();
   if (!key) return Failed("CA key generation");
-  X509Ptr cert = MakeCert(common_name, key.get(), nullptr, key.get(), validity, [](X509* c) {
+  X509Ptr cert = MakeCert(common_name, key.get(), nullptr, key.get(), validity, std::nullopt,
+                          [](X509* c) {
     return AddExt(c, c, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
            AddExt(c, c, NID_key_usage, "critical,keyCertSign,cRLSign");
   });
@@ -333,7 +341,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& r) {
     }
     public_pem = PublicPem(key.get());
   }
-  auto out = IssueFor(public_pem, r.ids, r.validity, r.note, "");
+  auto out = IssueFor(public_pem, r.ids, r.validity, r.not_before, r.note, "");
   if (out && generated) out->key_pem = std::string(KeyPem(generated.get()).view());
   return out;
 }
@@ -351,13 +359,14 @@ Result<IssuedCertificate> CertificateAuthority::Renew(const std::string& serial,
   if (!cred) return Err(Status::NotFound("no credential for this certificate"));
   if (!cred->revoked.empty()) return Err(Bad("a revoked certificate cannot be renewed"));
   PkeyPtr key(X509_get_pubkey(old.get()));
-  return IssueFor(PublicPem(key.get()), cred->ids, validity, "renewal of " + serial,
-                  "x509:" + serial);
+  return IssueFor(PublicPem(key.get()), cred->ids, validity, std::nullopt,
+                  "renewal of " + serial, "x509:" + serial);
 }
 
 Result<IssuedCertificate> CertificateAuthority::IssueFor(const std::string& public_pem,
                                                          const std::vector<std::string>& ids,
                                                          std::chrono::hours validity,
+                                                         std::optional<TimePoint> not_before,
                                                          const std::string& note,
                                                          const std::string& replaces) {
   if (Status s = ValidateIds(ids); !s.ok()) return Err(s);
@@ -383,7 +392,7 @@ Result<IssuedCertificate> CertificateAuthority::IssueFor(const std::string& publ
   auto ca_key = UnsealKey(registry_->keys(), state_->sealed_key, kCaKeyPurpose);
   if (!ca_key) return Err(ca_key.error());
   X509* ca = state_->cert.get();
-  X509Ptr cert = MakeCert(ids.front(), subject_key.get(), ca, ca_key->get(), validity,
+  X509Ptr cert = MakeCert(ids.front(), subject_key.get(), ca, ca_key->get(), validity, not_before,
                           [&](X509* c) {
                             return AddExt(c, ca, NID_basic_constraints, "critical,CA:FALSE") &&
                                    AddExt(c, ca, NID_key_usage,
@@ -553,7 +562,7 @@ Result<ServerCertificate> CertificateAuthority::ServerCertificateFor(
   if (!ca_key) return Err(ca_key.error());
   std::string cn = sorted.empty() ? self_.cse_id : sorted.front();
   X509Ptr cert = MakeCert(cn, key.get(), state_->cert.get(), ca_key->get(),
-                          std::chrono::hours(24 * 365), [&](X509* c) {
+                          std::chrono::hours(24 * 365), std::nullopt, [&](X509* c) {
                             return AddExt(c, state_->cert.get(), NID_basic_constraints,
                                           "critical,CA:FALSE") &&
                                    AddExt(c, state_->cert.get(), NID_key_usage,

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct IssueRequest {
   bool generate_key = false;      // a P-256 key pair generated here, returned once, never stored
   std::vector<std::string> ids;   // originators to certify: "Cmeter1", "Sapp", "/id-mn"
   std::chrono::hours validity{24 * 365};
+  // Start of validity; default now (less 5 minutes, for clock skew). Like `openssl ca
+  // -startdate`, it may lie in the past, also far enough for the certificate to have expired.
+  std::optional<TimePoint> not_before;
   std::string note;
 };
 
@@ -93,7 +97,8 @@ class CertificateAuthority {
   // Signs a client certificate for the PEM public key and records it (issued object + credential).
   Result<IssuedCertificate> IssueFor(const std::string& public_pem,
                                      const std::vector<std::string>& ids,
-                                     std::chrono::hours validity, const std::string& note,
+                                     std::chrono::hours validity,
+                                     std::optional<TimePoint> not_before, const std::string& note,
                                      const std::string& replaces);
 
   storage::Store& store_;
