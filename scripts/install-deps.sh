@@ -7,7 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libsqlite3-dev libssl-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
       libtomlplusplus-dev libjemalloc-dev)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev curl openssl clang libclang-rt-14-dev sqlite3)
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev curl openssl python3 clang libclang-rt-14-dev sqlite3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

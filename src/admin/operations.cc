@@ -93,6 +93,30 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a) {
   if (op == "credential.add") return CredentialAdd(a);
   if (op == "credential.list") return CredentialList();
   if (op == "credential.revoke") return CredentialRevoke(a);
+  if (op == "enrol-token.create" || op == "enrol-token.list") {
+    if (!enrolment_) return Err(Status::NotFound("enrolment is not configured"));
+    if (op == "enrol-token.list") {
+      auto tokens = enrolment_->ListTokens();
+      if (!tokens) return Err(tokens.error());
+      bj::array all;
+      for (const auto& t : *tokens) {
+        bj::array ids;
+        for (const auto& i : t.ids) ids.emplace_back(i);
+        all.emplace_back(bj::object{{"hash", t.id.substr(0, 16)},
+                                    {"ids", std::move(ids)},
+                                    {"expires", t.expires},
+                                    {"used", t.used},
+                                    {"credential", t.credential}});
+      }
+      return bj::object{{"tokens", std::move(all)}};
+    }
+    auto ids = Strings(a, "ids");
+    if (!ids) return Err(ids.error());
+    int64_t ttl = json::GetInt(a, "ttl_seconds").value_or(24 * 3600);
+    auto t = enrolment_->CreateToken(std::move(*ids), std::chrono::seconds(ttl), Str(a, "note"));
+    if (!t) return Err(t.error());
+    return bj::object{{"token", t->token}, {"expires", t->expires}};
+  }
   return Err(Status::NotFound("unknown operation"));
 }
 
@@ -154,9 +178,6 @@ Result<bj::object> Operations::CredentialAdd(const bj::object& a) {
   c.ids = std::move(*ids);
   c.use = json::GetBool(a, "bootstrap").value_or(false) ? security::CredentialUse::kBootstrap
                                                         : security::CredentialUse::kOperational;
-  if (c.use == security::CredentialUse::kBootstrap && !c.ids.empty()) {
-    return Err(Bad("a bootstrap credential acts as nobody: it takes no ids"));
-  }
   c.note = Str(a, "note");
   if (auto days = json::GetInt(a, "expires_days")) {
     if (*days < 1 || *days > 36500) return Err(Bad("expires_days out of range"));

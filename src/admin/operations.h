@@ -15,6 +15,8 @@
 //                                                            → {credential, psk? (generated, hex)}
 //   credential.list    {}                                    → {credentials: [...]} (no secrets)
 //   credential.revoke  {id, reason?}                         → {credential}
+//   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
+//   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
 //
 // Errors are Statuses with oneM2M codes (4000 bad arguments, 4004 unknown, 4105 exists).
 // Secrets appear only in the results that create them (a generated PSK or key), never in logs.
@@ -29,14 +31,17 @@
 #include "common/status.h"
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
+#include "security/enrolment/enrolment_service.h"
 
 namespace trustcse::admin {
 
 class Operations {
  public:
   Operations(std::shared_ptr<security::CredentialRegistry> credentials,
-             std::shared_ptr<security::CertificateAuthority> ca)
-      : credentials_(std::move(credentials)), ca_(std::move(ca)) {}
+             std::shared_ptr<security::CertificateAuthority> ca,
+             std::shared_ptr<security::EnrolmentService> enrolment)
+      : credentials_(std::move(credentials)), ca_(std::move(ca)),
+        enrolment_(std::move(enrolment)) {}
 
   Result<boost::json::object> Run(std::string_view op, const boost::json::object& args);
 
@@ -51,6 +56,7 @@ class Operations {
 
   std::shared_ptr<security::CredentialRegistry> credentials_;
   std::shared_ptr<security::CertificateAuthority> ca_;
+  std::shared_ptr<security::EnrolmentService> enrolment_;
 };
 
 // A credential as the admin API shows it (no secret).

@@ -2,6 +2,7 @@
 //   trustcse serve [--config FILE] [--dev] [--http-port N] [--tls-port N] [--db PATH] …
 //   trustcse ca init|cert|issue|renew|revoke|crl …        the built-in certificate authority
 //   trustcse credential add|list|revoke …                  device and application credentials
+//   trustcse enrol-token create|list …                     one-time enrolment tokens
 //   trustcse token issue …                                 access tokens (dynamic authorization)
 // The ca and credential commands go to the running server's admin socket, or work on the
 // instance's store directly while no server runs on it.
@@ -90,7 +91,7 @@ trustcse::Result<bj::object> RunOperation(const Config& c, std::string_view op,
   if (!store) return tl::unexpected(store.error());
   auto sec = trustcse::server::OpenSecurityServices(c, **store);
   if (!sec) return tl::unexpected(sec.error());
-  trustcse::admin::Operations ops(sec->credentials, sec->ca);
+  trustcse::admin::Operations ops(sec->credentials, sec->ca, sec->enrolment);
   auto out = ops.Run(op, args);
   (*store)->Close();
   return out;
@@ -196,6 +197,18 @@ int main(int argc, char** argv) {
   instance_options(cred_revoke);
   cred_revoke->add_option("id", cred_id, "Credential-ID")->required();
   cred_revoke->add_option("--reason", reason, "why");
+
+  // Enrolment tokens.
+  auto* etok = app.add_subcommand("enrol-token", "one-time enrolment tokens (SEC-3)");
+  etok->require_subcommand(1);
+  int ttl_seconds = 24 * 3600;
+  auto* etok_create = etok->add_subcommand("create", "create a token and print it (once)");
+  instance_options(etok_create);
+  etok_create->add_option("--id", ids, "AE-ID or CSE-ID the enrolled credential is bound to");
+  etok_create->add_option("--ttl", ttl_seconds, "lifetime in seconds (default one day)");
+  etok_create->add_option("--note", note, "operator's note (device serial, …)");
+  auto* etok_list = etok->add_subcommand("list", "list tokens (their hashes, not the tokens)");
+  instance_options(etok_list);
 
   // The minimal authorization server role: issue an access token signed with the token key.
   auto* token = app.add_subcommand("token", "access tokens for dynamic authorization");
@@ -341,6 +354,13 @@ int main(int argc, char** argv) {
       if (generate) args["generate"] = true;
       else args["psk"] = psk_hex;
     }
+  } else if (etok_create->parsed()) {
+    op = "enrol-token.create";
+    args["ids"] = id_array();
+    args["ttl_seconds"] = ttl_seconds;
+    if (!note.empty()) args["note"] = note;
+  } else if (etok_list->parsed()) {
+    op = "enrol-token.list";
   } else if (cred_list->parsed()) {
     op = "credential.list";
   } else if (cred_revoke->parsed()) {
@@ -367,6 +387,11 @@ int main(int argc, char** argv) {
     const auto& c = r.at("credential").as_object();
     std::cout << "credential " << Field(c, "id") << "\n";
     if (r.contains("psk")) std::cout << "psk " << Field(r, "psk") << "\n";
+    return 0;
+  }
+  if (op == "enrol-token.create") {
+    std::cout << Field(r, "token") << "\n";
+    std::cerr << "expires " << Field(r, "expires") << "\n";
     return 0;
   }
   if (op == "credential.list") {

@@ -62,7 +62,8 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "tls", "admin", "security", "storage", "notification",
+  if (auto s = CheckKeys(root, {"cse", "http", "tls", "admin", "enrolment", "security", "storage",
+                                 "notification",
                                  "expiration", "authz", "log"},
                          "");
       !s.ok()) {
@@ -120,6 +121,13 @@ Status LoadConfigFile(const std::string& path, Config& c) {
       }
     }
   }
+  if (auto* t = root["enrolment"].as_table()) {
+    if (auto s = CheckKeys(*t, {"rotation_grace_s", "lifetime_days"}, "enrolment"); !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "rotation_grace_s", c.enrolment_rotation_grace_s, "enrolment")
+    TRUSTCSE_READ(*t, "lifetime_days", c.enrolment_lifetime_days, "enrolment")
+  }
   if (auto* t = root["admin"].as_table()) {
     if (auto s = CheckKeys(*t, {"socket"}, "admin"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "socket", c.admin_socket, "admin")
@@ -171,6 +179,10 @@ Status ValidateConfig(const Config& c) {
   if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
+  if (c.enrolment_lifetime_days < 1 || c.enrolment_lifetime_days > 3650) {
+    return bad("enrolment.lifetime_days must be between 1 and 3650");
+  }
+  if (c.enrolment_rotation_grace_s > 7 * 24 * 3600) return bad("enrolment.rotation_grace_s too long");
   for (const auto& l : c.tls_listeners) {
     if (l.port < 0 || l.port > 65535) return bad("tls.listener.port out of range");
     if (l.client_auth.empty()) return bad("tls.listener.client_auth must name a mode");

@@ -35,6 +35,9 @@ struct Config {
   std::vector<std::string> tls_server_names = {"localhost", "127.0.0.1"};
   // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
   std::string admin_socket;
+  // [enrolment] (SEC-3)
+  int enrolment_rotation_grace_s = 300;  // a rotated credential stays valid this long
+  int enrolment_lifetime_days = 365;     // validity of enrolled credentials
   // [security]
   // TRUSTCSE_MASTER_KEY wins over the file; "" = master.key beside the database.
   std::string master_key_file;

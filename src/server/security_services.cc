@@ -47,6 +47,12 @@ Result<SecurityServices> OpenSecurityServices(const Config& c, storage::Store& s
   out.ca = std::make_shared<security::CertificateAuthority>(
       store, out.credentials, CseIdentity{c.cse_id, c.cse_name, c.sp_id});
   if (Status s = out.ca->Load(); !s.ok()) return Err(s);
+  security::EnrolmentOptions eo;
+  eo.psk_issuer = c.sp_id.size() > 2 ? c.sp_id.substr(2) : "trustcse.local";
+  eo.rotation_grace = std::chrono::seconds(c.enrolment_rotation_grace_s);
+  eo.lifetime = std::chrono::hours(24 * c.enrolment_lifetime_days);
+  out.enrolment =
+      std::make_shared<security::EnrolmentService>(store, out.credentials, out.ca, std::move(eo));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
+#include "security/enrolment/enrolment_service.h"
 #include "security/keystore/key_store.h"
 #include "server/config.h"
 #include "storage/store.h"
@@ -20,12 +21,13 @@ struct SecurityServices {
   std::shared_ptr<const security::KeyStore> keys;
   std::shared_ptr<security::CredentialRegistry> credentials;
   std::shared_ptr<security::CertificateAuthority> ca;
+  std::shared_ptr<security::EnrolmentService> enrolment;
 };
 
 // Creates the database's directory if needed and opens the SQLite store.
 Result<std::unique_ptr<storage::Store>> OpenStore(const Config& config);
 // Opens the key store (master key from TRUSTCSE_MASTER_KEY or the key file, created on first
-// use when allowed), then loads the credentials and the CA.
+// use when allowed), then loads the credentials and the CA, and sets up enrolment.
 Result<SecurityServices> OpenSecurityServices(const Config& config, storage::Store& store);
 
 // An exclusive advisory lock (flock) on "<db>.lock", held while a server runs.

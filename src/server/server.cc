@@ -89,7 +89,7 @@ Status Server::Start() {
   auto sec = OpenSecurityServices(c, *m.store);
   if (!sec) return sec.error();
   m.security = std::move(*sec);
-  m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, nullptr);
+  m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, m.security.enrolment);
 
   CseIdentity self{c.cse_id, c.cse_name, c.sp_id};
   notification::NotifierOptions no;
@@ -168,7 +168,8 @@ Status Server::Start() {
   m.dispatcher->StartReaper(std::chrono::milliseconds(c.reaper_interval_ms));
   m.admin = std::make_unique<admin::AdminServer>(
       AdminSocketPath(c),
-      std::make_shared<admin::Operations>(m.security.credentials, m.security.ca));
+      std::make_shared<admin::Operations>(m.security.credentials, m.security.ca,
+                                          m.security.enrolment));
   if (auto s = m.admin->Start(); !s.ok()) return s;
   if (m.http) m.http->Serve(*m.dispatcher);
   for (auto& s : m.https) s->Serve(*m.dispatcher);

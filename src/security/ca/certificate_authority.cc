@@ -194,6 +194,23 @@ std::string NotAfter(const X509* c) {
   return Timestamp(timegm(&tm));
 }
 
+bool AcceptableKey(EVP_PKEY* k);
+
+// The public key (PEM) of a CSR whose signature verifies and whose key is acceptable.
+Result<std::string> PublicKeyOfCsr(const std::string& csr_pem) {
+  auto b = MemBio(csr_pem);
+  ReqPtr req(PEM_read_bio_X509_REQ(b.get(), nullptr, nullptr, nullptr));
+  if (!req) return Err(Bad("the certificate signing request is not a PEM CSR"));
+  PkeyPtr key(X509_REQ_get_pubkey(req.get()));
+  if (!key || X509_REQ_verify(req.get(), key.get()) != 1) {
+    return Err(Bad("the certificate signing request's signature does not verify"));
+  }
+  if (!AcceptableKey(key.get())) {
+    return Err(Bad("the key must be EC P-256 or RSA of at least 2048 bits"));
+  }
+  return PublicPem(key.get());
+}
+
 bool AcceptableKey(EVP_PKEY* k) {
   if (EVP_PKEY_is_a(k, "EC")) {
     char group[64] = {0};
@@ -329,19 +346,13 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& r) {
     if (!generated) return Err(Failed("key generation"));
     public_pem = PublicPem(generated.get());
   } else {
-    auto b = MemBio(r.csr_pem);
-    ReqPtr req(PEM_read_bio_X509_REQ(b.get(), nullptr, nullptr, nullptr));
-    if (!req) return Err(Bad("the certificate signing request is not a PEM CSR"));
-    PkeyPtr key(X509_REQ_get_pubkey(req.get()));
-    if (!key || X509_REQ_verify(req.get(), key.get()) != 1) {
-      return Err(Bad("the certificate signing request's signature does not verify"));
-    }
-    if (!AcceptableKey(key.get())) {
-      return Err(Bad("the key must be EC P-256 or RSA of at least 2048 bits"));
-    }
-    public_pem = PublicPem(key.get());
+    auto key = PublicKeyOfCsr(r.csr_pem);
+    if (!key) return Err(key.error());
+    public_pem = std::move(*key);
   }
-  auto out = IssueFor(public_pem, r.ids, r.validity, r.not_before, r.note, "");
+  auto pending = SignPublicKey(public_pem, r.ids, r.validity, r.not_before, r.note, "");
+  if (!pending) return Err(pending.error());
+  auto out = Commit(std::move(*pending));
   if (out && generated) out->key_pem = std::string(KeyPem(generated.get()).view());
   return out;
 }
@@ -359,11 +370,36 @@ Result<IssuedCertificate> CertificateAuthority::Renew(const std::string& serial,
   if (!cred) return Err(Status::NotFound("no credential for this certificate"));
   if (!cred->revoked.empty()) return Err(Bad("a revoked certificate cannot be renewed"));
   PkeyPtr key(X509_get_pubkey(old.get()));
-  return IssueFor(PublicPem(key.get()), cred->ids, validity, std::nullopt,
-                  "renewal of " + serial, "x509:" + serial);
+  auto pending = SignPublicKey(PublicPem(key.get()), cred->ids, validity, std::nullopt,
+                               "renewal of " + serial, "x509:" + serial);
+  if (!pending) return Err(pending.error());
+  return Commit(std::move(*pending));
 }
 
-Result<IssuedCertificate> CertificateAuthority::IssueFor(const std::string& public_pem,
+Result<PendingCertificate> CertificateAuthority::SignRequest(const std::string& csr_pem,
+                                                             const std::vector<std::string>& ids,
+                                                             std::chrono::hours validity,
+                                                             const std::string& note,
+                                                             const std::string& replaces) {
+  auto key = PublicKeyOfCsr(csr_pem);
+  if (!key) return Err(key.error());
+  return SignPublicKey(*key, ids, validity, std::nullopt, note, replaces);
+}
+
+Status CertificateAuthority::RecordInWrite(storage::WriteTxn& txn, const PendingCertificate& p) {
+  if (Status w = txn.PutObject(kIssuedKind, p.issued.serial, p.record); !w.ok()) return w;
+  return CredentialRegistry::WriteInWrite(txn, p.credential);
+}
+
+Result<IssuedCertificate> CertificateAuthority::Commit(PendingCertificate p) {
+  Status s = store_.SubmitAndWait([&](storage::WriteTxn& txn) { return RecordInWrite(txn, p); });
+  if (!s.ok()) return Err(s);
+  registry_->Apply(std::move(p.credential));
+  spdlog::info("ca: issued certificate {} for {}", p.issued.serial, fmt::join(p.issued.ids, ","));
+  return std::move(p.issued);
+}
+
+Result<PendingCertificate> CertificateAuthority::SignPublicKey(const std::string& public_pem,
                                                          const std::vector<std::string>& ids,
                                                          std::chrono::hours validity,
                                                          std::optional<TimePoint> not_before,
@@ -408,7 +444,8 @@ Result<IssuedCertificate> CertificateAuthority::IssueFor(const std::string& publ
   out.not_after = NotAfter(cert.get());
   out.ids = ids;
 
-  Credential cred;
+  PendingCertificate p;
+  Credential& cred = p.credential;
   cred.id = out.credential_id;
   cred.kind = CredentialKind::kCertificate;
   cred.ids = ids;
@@ -418,16 +455,10 @@ Result<IssuedCertificate> CertificateAuthority::IssueFor(const std::string& publ
   cred.note = note;
   bj::array arr;
   for (const auto& i : ids) arr.emplace_back(i);
-  std::string issued = json::Serialize(bj::object{
+  p.record = json::Serialize(bj::object{
       {"cert", out.certificate_pem}, {"ids", std::move(arr)}, {"not_after", out.not_after}});
-  Status s = store_.SubmitAndWait([&](storage::WriteTxn& txn) -> Status {
-    if (Status w = txn.PutObject(kIssuedKind, out.serial, issued); !w.ok()) return w;
-    return CredentialRegistry::WriteInWrite(txn, cred);
-  });
-  if (!s.ok()) return Err(s);
-  registry_->Apply(std::move(cred));
-  spdlog::info("ca: issued certificate {} for {}", out.serial, fmt::join(out.ids, ","));
-  return out;
+  p.issued = std::move(out);
+  return p;
 }
 
 Status CertificateAuthority::Revoke(const std::string& serial, std::string reason) {

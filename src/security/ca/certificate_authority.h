@@ -51,6 +51,16 @@ struct IssuedCertificate {
   std::vector<std::string> ids;
 };
 
+// A certificate signed but not yet recorded: it becomes valid only when RecordInWrite() puts it
+// into the store (inside a WriteFn, with whatever else that write must do atomically — an
+// enrolment consumes its token in the same write) and the credential is applied to the registry
+// after the commit. Dropped unrecorded, it is worthless: no credential backs its serial.
+struct PendingCertificate {
+  IssuedCertificate issued;
+  Credential credential;
+  std::string record;  // the "ca-issued" object
+};
+
 // A TLS server certificate chain and its private key, both PEM.
 struct ServerCertificate {
   std::string chain_pem;
@@ -77,6 +87,12 @@ class CertificateAuthority {
   // A new certificate (new serial) for the same key and IDs as `serial`; the old one stays valid
   // until it expires or is revoked. 4004 if unknown.
   Result<IssuedCertificate> Renew(const std::string& serial, std::chrono::hours validity);
+  // Signs a certificate for the key of a CSR (checked as for Issue) without recording it.
+  Result<PendingCertificate> SignRequest(const std::string& csr_pem,
+                                         const std::vector<std::string>& ids,
+                                         std::chrono::hours validity, const std::string& note,
+                                         const std::string& replaces);
+  static Status RecordInWrite(storage::WriteTxn& txn, const PendingCertificate& p);
   // Revokes certificate `serial` (its credential) and regenerates the CRL. 4004 if unknown.
   Status Revoke(const std::string& serial, std::string reason);
   // The current CRL (DER), regenerated on each revocation and once a day; null if no CA.
@@ -94,12 +110,14 @@ class CertificateAuthority {
  private:
   struct State;
   Status RegenerateCrlLocked();
-  // Signs a client certificate for the PEM public key and records it (issued object + credential).
-  Result<IssuedCertificate> IssueFor(const std::string& public_pem,
-                                     const std::vector<std::string>& ids,
-                                     std::chrono::hours validity,
-                                     std::optional<TimePoint> not_before, const std::string& note,
-                                     const std::string& replaces);
+  // Signs a client certificate for the PEM public key (not recorded yet).
+  Result<PendingCertificate> SignPublicKey(const std::string& public_pem,
+                                           const std::vector<std::string>& ids,
+                                           std::chrono::hours validity,
+                                           std::optional<TimePoint> not_before,
+                                           const std::string& note, const std::string& replaces);
+  // Records a signed certificate (waits for the commit) and applies its credential.
+  Result<IssuedCertificate> Commit(PendingCertificate p);
 
   storage::Store& store_;
   std::shared_ptr<CredentialRegistry> registry_;

@@ -130,7 +130,7 @@ void CredentialRegistry::IndexLocked(std::shared_ptr<const Credential> c) {
       if (auto it = owner_.find(o); it != owner_.end() && it->second == c->id) owner_.erase(it);
     }
   }
-  if (c->revoked.empty()) {
+  if (c->revoked.empty() && c->use == CredentialUse::kOperational) {
     for (const auto& o : c->ids) owner_[o] = c->id;
   }
   by_id_[c->id] = std::move(c);
@@ -196,7 +196,7 @@ Result<Credential> CredentialRegistry::BindInWrite(storage::WriteTxn& txn, std::
   return std::move(**c);
 }
 
-void CredentialRegistry::Apply(Credential c) {
+void CredentialRegistry::Apply(Credential c, bool notify) {
   const bool revoked = !c.revoked.empty();
   std::string id = c.id;
   std::vector<RevocationListener> listeners;
@@ -205,7 +205,7 @@ void CredentialRegistry::Apply(Credential c) {
     auto old = by_id_.find(id);
     const bool newly_revoked = revoked && (old == by_id_.end() || old->second->revoked.empty());
     IndexLocked(std::make_shared<const Credential>(std::move(c)));
-    if (newly_revoked) listeners = listeners_;
+    if (newly_revoked && notify) listeners = listeners_;
   }
   for (const auto& l : listeners) l(id);
 }

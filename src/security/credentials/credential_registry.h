@@ -42,7 +42,9 @@ struct Credential {
   std::string id;
   CredentialKind kind = CredentialKind::kPsk;
   CredentialUse use = CredentialUse::kOperational;
-  std::vector<std::string> ids;  // originators it may act as; empty: not bound yet
+  // Originators it may act as; empty: not bound yet. For a bootstrap credential: the
+  // originators the credential it enrols for will be bound to.
+  std::vector<std::string> ids;
   std::string sealed_secret;     // PSK only, sealed for purpose PskPurpose(id)
   std::string created;           // oneM2M timestamps
   std::string expires;           // "" = does not expire
@@ -94,8 +96,10 @@ class CredentialRegistry {
   // the updated credential for Apply(). 4106 if the credential is not active.
   Result<Credential> BindInWrite(storage::WriteTxn& txn, std::string_view id,
                                  std::string_view originator, TimePoint now) const;
-  // Makes a committed change visible to lookups; revocations reach the listeners.
-  void Apply(Credential c);
+  // Makes a committed change visible to lookups. A revocation reaches the listeners (which
+  // close the credential's live connections) unless `notify` is false — a bootstrap credential
+  // consumed by an enrolment keeps the connection that is receiving the answer.
+  void Apply(Credential c, bool notify = true);
 
   using RevocationListener = std::function<void(const std::string& credential_id)>;
   void AddRevocationListener(RevocationListener listener);
