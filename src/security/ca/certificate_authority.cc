@@ -412,14 +412,6 @@ Result<PendingCertificate> CertificateAuthority::SignPublicKey(const std::string
   auto pb = MemBio(public_pem);
   PkeyPtr subject_key(PEM_read_bio_PUBKEY(pb.get(), nullptr, nullptr, nullptr));
   if (!subject_key) return Err(Failed("reading the subject key"));
-  for (const auto& o : ids) {
-    // A device may hold several certificates (renewal), but never someone else's ID.
-    std::string owner = registry_->BoundTo(o);
-    auto holder = owner.empty() ? nullptr : registry_->Find(owner);
-    if (holder && holder->kind != CredentialKind::kCertificate) {
-      return Err(Status::Conflict("originator " + o + " is bound to another credential"));
-    }
-  }
   std::vector<std::string> uris;
   for (const auto& id : ids) uris.push_back(UriForOriginator(id));
 

@@ -127,11 +127,17 @@ Status CredentialRegistry::Load() {
 void CredentialRegistry::IndexLocked(std::shared_ptr<const Credential> c) {
   if (auto old = by_id_.find(c->id); old != by_id_.end()) {
     for (const auto& o : old->second->ids) {
-      if (auto it = owner_.find(o); it != owner_.end() && it->second == c->id) owner_.erase(it);
+      auto [b, e] = owner_.equal_range(o);
+      for (auto it = b; it != e; ++it) {
+        if (it->second == c->id) {
+          owner_.erase(it);
+          break;
+        }
+      }
     }
   }
   if (c->revoked.empty() && c->use == CredentialUse::kOperational) {
-    for (const auto& o : c->ids) owner_[o] = c->id;
+    for (const auto& o : c->ids) owner_.emplace(o, c->id);
   }
   by_id_[c->id] = std::move(c);
 }
@@ -226,11 +232,6 @@ Status CredentialRegistry::Add(Credential c, const crypto::Secret* psk) {
     c.sealed_secret = std::move(*sealed);
   }
   if (c.created.empty()) c.created = FormatTimestamp(Now());
-  for (const auto& o : c.ids) {
-    if (std::string owner = BoundTo(o); !owner.empty()) {
-      return Status::Conflict("originator " + o + " is bound to another credential");
-    }
-  }
   auto stored = std::make_shared<Credential>(std::move(c));
   Status s = store_.SubmitAndWait([stored](storage::WriteTxn& txn) -> Status {
     auto existing = ReadInWrite(txn, stored->id);

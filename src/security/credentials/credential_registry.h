@@ -75,7 +75,9 @@ class CredentialRegistry {
 
   // --- lookups (any thread) ---
   std::shared_ptr<const Credential> Find(std::string_view id) const;
-  // The active credential `originator` is bound to, "" if none.
+  // An active credential `originator` is bound to, "" if none. The operator may bind one
+  // originator to several credentials (a certificate and a fallback PSK, a rotation); only the
+  // automatic binding of a registration claims unbound originators alone.
   std::string BoundTo(std::string_view originator) const;
   // The key of the active PSK credential `identity`, unsealed for one handshake; 4106 otherwise.
   Result<crypto::Secret> Psk(std::string_view identity, TimePoint now) const;
@@ -83,8 +85,7 @@ class CredentialRegistry {
   const KeyStore& keys() const { return *keys_; }
 
   // --- durable changes (wait for the commit: tools, admin API, enrolment; not the request path)
-  // Adds `c` (with `psk` sealed into it for a PSK). 4105 if the ID exists or one of its
-  // originators is bound to another active credential.
+  // Adds `c` (with `psk` sealed into it for a PSK). 4105 if the ID exists.
   Status Add(Credential c, const crypto::Secret* psk);
   // Revokes credential `id` (4004 if unknown) and tells the revocation listeners.
   Result<Credential> Revoke(std::string_view id, std::string reason);
@@ -111,7 +112,7 @@ class CredentialRegistry {
   std::shared_ptr<const KeyStore> keys_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Credential>> by_id_;  // guarded by mu_
-  std::unordered_map<std::string, std::string> owner_;  // originator -> credential (active)
+  std::unordered_multimap<std::string, std::string> owner_;  // originator -> credentials (active)
   std::vector<RevocationListener> listeners_;            // guarded by mu_
 };
 

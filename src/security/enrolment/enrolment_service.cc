@@ -111,11 +111,6 @@ Result<EnrolmentToken> EnrolmentService::CreateToken(std::vector<std::string> id
   if (ttl.count() < 60 || ttl > std::chrono::hours(24 * 90)) {
     return Err(Status::BadRequest("a token lives between 60 seconds and 90 days"));
   }
-  for (const auto& o : ids) {
-    if (!registry_->BoundTo(o).empty()) {
-      return Err(Status::Conflict("originator " + o + " is bound to another credential"));
-    }
-  }
   auto raw = crypto::RandomBytes(32);
   if (!raw) return Err(raw.error());
   EnrolmentToken t;
@@ -209,13 +204,6 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
     return fail(NotAuthenticated("enrolment needs a bootstrap credential, a one-time token or "
                                  "the current credential"),
                 "no bootstrap credential");
-  }
-  for (const auto& o : e->ids) {
-    std::string owner = registry_->BoundTo(o);
-    if (!owner.empty() && owner != e->old_credential) {
-      return fail(Status::Conflict("originator " + o + " is bound to another credential"),
-                  "identity " + o + " taken");
-    }
   }
 
   // The new credential.
