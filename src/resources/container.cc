@@ -7,7 +7,6 @@
 namespace trustcse::resources {
 namespace {
 
-constexpr auto M = Presence::kMandatory;
 constexpr auto O = Presence::kOptional;
 constexpr auto NP = Presence::kNotPresent;
 

@@ -152,6 +152,17 @@ grep -q 'requires TLS' plain.json && pass || fail "plain HTTP enrolment: $(cat p
 enrol spare 201 "{\"token\":\"$spare_token\"}"
 [ "$(field spare.json psk)" != "$psk" ] && [ "$(field spare.json psk)" != "$bpsk" ] && pass ||
   fail "two enrolments share a key"
+# A credential bound to nothing yet registers with "C": the AE-ID the CSE assigns is bound to it.
+scred=$(field spare.json credential)
+spsk=$(field spare.json psk)
+printf '%b' "$(post C /cse-in 2 '{"m2m:ae":{"rn":"spare","api":"Nspare","rr":false,"srv":["3"]}}')" |
+  timeout 10 openssl s_client -connect "127.0.0.1:$ops" -CAfile ca.pem -tls1_3 \
+    -psk_identity "$scred" -psk "$spsk" -ign_eof 2>/dev/null | grep -o '^{.*}' >spare-ae.json
+aei=$(python3 -c "import json; print(json.load(open('spare-ae.json'))['m2m:ae']['aei'])" 2>/dev/null)
+[[ $aei == C* ]] && pass || fail "registration with C: $(cat spare-ae.json)"
+cse credential list | grep "^$scred" | grep -q "$aei" && pass || fail "assigned AE-ID $aei not bound"
+expect bound-aei-acts 2000 "$(psk_req "$scred" "$spsk" "$(get "$aei" /cse-in/spare)")"
+expect second-registration-refused 4106 "$(psk_req "$scred" "$spsk" "$(post C /cse-in 2 '{"m2m:ae":{"rn":"spare2","api":"Nspare","rr":false,"srv":["3"]}}')")"
 
 # --- nothing secret in the log --------------------------------------------------------------
 leaked=0
