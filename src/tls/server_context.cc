@@ -226,7 +226,8 @@ struct ServerContext::Callbacks {
   }
 
   static int GenerateTicket(SSL* ssl, void*) {
-    ChannelIdentity id = Self(ssl)->FreshIdentity(ssl);
+    // A renewed ticket of a resumed session carries the identity of the ticket it replaces.
+    ChannelIdentity id = Self(ssl)->PeerIdentity(ssl);
     if (!id.authenticated()) return 1;
     std::string data = EncodeIdentity(id);
     return SSL_SESSION_set1_ticket_appdata(SSL_get0_session(ssl), data.data(), data.size());

@@ -109,7 +109,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void Run() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
-        beast::get_lowest_layer(self->stream_).expires_after(self->options_.idle_timeout);
+        beast::get_lowest_layer(self->stream_).expires_after(self->options_.handshake_timeout);
         self->stream_.async_handshake(ssl::stream_base::server,
                                       [self](beast::error_code ec) { self->OnHandshake(ec); });
       } else {

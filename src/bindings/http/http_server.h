@@ -14,7 +14,8 @@
 // Requests under /.well-known/trustcse/ go to options.services (404-like 4004 if none).
 //
 // Limits: header block 16 KiB, body `body_limit` bytes (a larger body gets 4000 and the
-// connection is closed), idle connections and handshakes time out after `idle_timeout`.
+// connection is closed), idle connections time out after `idle_timeout`, TLS handshakes after
+// `handshake_timeout`.
 // Beast stays out of this header (compile time): the implementation is in http_server.cc only.
 #pragma once
 
@@ -36,6 +37,7 @@ struct HttpServerOptions {
   int threads = 2;
   size_t body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds handshake_timeout{10};  // TLS: a handshake must complete within this
   std::shared_ptr<tls::ServerContext> tls;  // null: plain HTTP
   security::ServiceEndpoints* services = nullptr;  // must outlive Stop()
 };
