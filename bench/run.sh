@@ -113,11 +113,12 @@ echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews every figure)"
 echo "each measurement: ${WARM}s warm-up + ${DUR}s recorded, closed loop, load_driver threads=$DTHREADS, loopback"
 
+mkdir -p "$TMP/cse" "$TMP/nofsync"  # one directory per instance (its store, keys, admin socket)
 start ceiling "$CEIL" --port 0 --threads 2
 CEIL_PID=$PID CEIL_PORT=$PORT
-start cse "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse.db"
+start cse "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse/cse.db"
 CSE_PID=$PID CSE_PORT=$PORT
-start cse_nofsync "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/nofsync.db" --no-fsync
+start cse_nofsync "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/nofsync/nofsync.db" --no-fsync
 NF_PID=$PID NF_PORT=$PORT
 echo "servers: ceiling pid $CEIL_PID port $CEIL_PORT; trustcse (durable) pid $CSE_PID port $CSE_PORT;" \
      "trustcse --no-fsync pid $NF_PID port $NF_PORT (2 HTTP threads each)"
@@ -142,7 +143,7 @@ setup "$CSE_PORT" Ccorpus "$HITS" 8 "/cse-in/corpus/c{n%$CONTAINERS}" 4 \
 FOUND=$(( $(grep -o '"[^"]*"' "$TMP/disc.json" | grep -vc '^"m2m:uril"$' || true) ))
 echo "  (c): AE /cse-in/corpus > $CONTAINERS containers > $CORPUS contentInstances (labels" \
      "[tag:other, seq:N]); $HITS of them carry tag:x; discovery /cse-in?fu=1&lbl=tag:x returns $FOUND URIs"
-echo "  database after load: $(du -ch "$TMP"/cse.db* | tail -1 | cut -f1) (cse.db + WAL)"
+echo "  database after load: $(du -ch "$TMP"/cse/cse.db* | tail -1 | cut -f1) (cse.db + WAL)"
 
 echo "== measurements"
 GET_LA=(--path /cse-in/bench/data/la --header 'X-M2M-Origin: Cbench')
@@ -182,7 +183,7 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "targets (DESIGN.md; reported, not enforced): (b) >= 60% of the ceiling;" \
      "(a) durable >= 20,000 creates/s on 2 cores"
 echo "data set: $CORPUS-resource corpus + AE/container for (a)/(b); after the run the durable" \
-     "database holds $(du -ch "$TMP"/cse.db* | tail -1 | cut -f1) on $(findmnt -n -o FSTYPE -T "$TMP" 2>/dev/null || echo '?')"
+     "database holds $(du -ch "$TMP"/cse/cse.db* | tail -1 | cut -f1) on $(findmnt -n -o FSTYPE -T "$TMP" 2>/dev/null || echo '?')"
 if grep -qiE '\b(error|critical)\b' "$TMP/cse.log" "$TMP/cse_nofsync.log"; then
   echo "trustcse logged errors:"; grep -hiE '\b(error|critical)\b' "$TMP/cse.log" "$TMP/cse_nofsync.log" | head -5
 fi
