@@ -8,18 +8,8 @@
 # Usage: enrolment_test.sh path/to/trustcse
 set -uo pipefail
 bin=${1:?usage: enrolment_test.sh path/to/trustcse}
-dir=$(mktemp -d /tmp/trustcse-enrol-XXXXXX)
-pid=
-cleanup() {
-  [ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-cd "$dir"
-fails=0 passes=0
-pass() { passes=$((passes + 1)); }
-fail() { fails=$((fails + 1)); echo "FAIL $*"; }
-must() { "$@" || { echo "setup failed: $*"; exit 1; }; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+start_test enrol
 cse() { "$bin" "$@" --config cfg.toml; }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],''))" "$1" "$2"; }
 
@@ -72,12 +62,6 @@ psk_req() {
   printf '%b' "$3" | timeout 10 openssl s_client -connect "127.0.0.1:$ops" -CAfile ca.pem \
     -tls1_3 -psk_identity "$1" -psk "$2" -ign_eof 2>/dev/null |
     tr -d '\r' | awk -F': ' 'tolower($1)=="x-m2m-rsc" {print $2; exit}'
-}
-post() {  # post ORIGIN PATH TY BODY
-  printf 'POST %s HTTP/1.1\\r\\nHost: localhost\\r\\nX-M2M-Origin: %s\\r\\nX-M2M-RI: p\\r\\nX-M2M-RVI: 3\\r\\nContent-Type: application/json;ty=%s\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%s' "$2" "$1" "$3" "${#4}" "$4"
-}
-get() {  # get ORIGIN PATH
-  printf 'GET %s HTTP/1.1\\r\\nHost: localhost\\r\\nX-M2M-Origin: %s\\r\\nX-M2M-RI: g\\r\\nX-M2M-RVI: 3\\r\\nConnection: close\\r\\n\\r\\n' "$2" "$1"
 }
 expect() {  # expect NAME WANT GOT
   [ "$3" = "$2" ] && pass || fail "$1: want $2 got '$3'"
@@ -172,5 +156,4 @@ done
 [ $leaked = 0 ] && pass || fail "a secret appears in the log"
 
 
-echo "enrolment_test: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish enrolment_test

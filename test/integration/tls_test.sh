@@ -7,19 +7,9 @@
 # no plain HTTP without --dev. Usage: tls_test.sh path/to/trustcse
 set -uo pipefail
 bin=${1:?usage: tls_test.sh path/to/trustcse}
-dir=$(mktemp -d /tmp/trustcse-tls-XXXXXX)
-pid=
-cleanup() {
-  [ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-cd "$dir"
-fails=0 passes=0
-pass() { passes=$((passes + 1)); }
-fail() { fails=$((fails + 1)); echo "FAIL $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+start_test tls
 cse() { "$bin" "$@" --db "$dir/db"; }
-must() { "$@" || { echo "setup failed: $*"; exit 1; }; }
 
 # --- credentials, made while the server is stopped (the CLI works on the store) -------------
 must cse ca init --cn "trustcse test CA" --out ca.pem
@@ -61,9 +51,6 @@ port=$(awk '/^listening https/ {print $3}' out)
 grep -q '^listening http ' out && fail "plain HTTP listens without --dev" || pass
 base="https://localhost:$port"
 
-# rsc_of FILE — the X-M2M-RSC header of a response saved with headers.
-rsc_of() { tr -d '\r' <"$1" | awk -F': ' 'tolower($1)=="x-m2m-rsc" {print $2; exit}'; }
-
 # creq NAME WANT CURL_AUTH_ARGS ORIGIN METHOD PATH [TY BODY] — a request with curl.
 creq() {
   local name=$1 want=$2 auth=$3 origin=$4 method=$5 path=$6 ty=${7:-} body=${8:-}
@@ -99,12 +86,6 @@ sreq() {
   else
     fail "$name: want $want got '$got': $(tail -3 sout) $(tail -2 serr)"
   fi
-}
-get() {  # get ORIGIN PATH
-  printf 'GET %s HTTP/1.1\\r\\nHost: localhost\\r\\nX-M2M-Origin: %s\\r\\nX-M2M-RI: g\\r\\nX-M2M-RVI: 3\\r\\nConnection: close\\r\\n\\r\\n' "$2" "$1"
-}
-post() {  # post ORIGIN PATH TY BODY
-  printf 'POST %s HTTP/1.1\\r\\nHost: localhost\\r\\nX-M2M-Origin: %s\\r\\nX-M2M-RI: p\\r\\nX-M2M-RVI: 3\\r\\nContent-Type: application/json;ty=%s\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%s' "$2" "$1" "$3" "${#4}" "$4"
 }
 ae() { printf '{"m2m:ae":{"rn":"%s","api":"N%s","rr":false,"srv":["3"]}}' "$1" "$1"; }
 
@@ -188,5 +169,4 @@ sreq revoked-psk handshake-fails "-tls1_3 $pskargs" "$(get Cpsk /cse-in/cpsk)"
 grep -q "step=authn.channel originator=Cpsk" log && pass || fail "no security event for 4106"
 grep -qi "$psk" log && fail "the PSK appears in the log" || pass
 
-echo "tls_test: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish tls_test

@@ -738,12 +738,8 @@ class SqliteTxn final : public WriteTxn {
   Status UpdateDeferred(const ResourceRecord& rec) override {
     if (deferred_ == nullptr) return Update(rec);
     if (deferred_->Find(rec.ri) == nullptr) {
-      Use q(c_, c_.Prepared(kLabelsOf));
-      if (!q.ok()) return StorageError();
-      q.Text(1, rec.ri);
-      int rc = q.Step();
-      if (rc == SQLITE_DONE) return Status::NotFound("resource does not exist");
-      if (rc != SQLITE_ROW) return LogError(c_.db(), rc, "read labels");
+      auto stored = StoredLabels(rec.ri);  // the record must exist
+      if (!stored) return stored.error();
     }
     deferred_->Set(rec.ri, rec);
     return Status::Ok();
@@ -839,6 +835,17 @@ class SqliteTxn final : public WriteTxn {
     return Status::Ok();
   }
 
+  // The encoded labels of the stored record; 4004 if there is none.
+  Result<std::string> StoredLabels(std::string_view ri) {
+    Use q(c_, c_.Prepared(kLabelsOf));
+    if (!q.ok()) return Err(StorageError());
+    q.Text(1, ri);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return Err(Status::NotFound("resource does not exist"));
+    if (rc != SQLITE_ROW) return Err(LogError(c_.db(), rc, "read labels"));
+    return ColumnText(q.get(), 0);
+  }
+
   // The update itself: in place when only lt/et/st/cs/cty/body changed, else the whole row and
   // the labels.
   Status UpdateNow(const ResourceRecord& rec) {
@@ -850,16 +857,9 @@ class SqliteTxn final : public WriteTxn {
       if (rc != SQLITE_DONE) return LogError(c_.db(), rc, "update");
       if (sqlite3_changes(c_.db()) == 1) return Status::Ok();
     }
-    std::vector<std::string> old_labels;
-    {
-      Use q(c_, c_.Prepared(kLabelsOf));
-      if (!q.ok()) return StorageError();
-      q.Text(1, rec.ri);
-      int rc = q.Step();
-      if (rc == SQLITE_DONE) return Status::NotFound("resource does not exist");
-      if (rc != SQLITE_ROW) return LogError(c_.db(), rc, "read labels");
-      old_labels = DecodeLabels(ColumnText(q.get(), 0));
-    }
+    auto stored = StoredLabels(rec.ri);
+    if (!stored) return stored.error();
+    std::vector<std::string> old_labels = DecodeLabels(*stored);
     auto update_row = [&]() -> Status {
       Use q(c_, c_.Prepared(kUpdate));
       if (!q.ok()) return StorageError();
