@@ -63,21 +63,16 @@ MediaType ParseContentType(std::string_view ct) {
   return m;
 }
 
-bool AcceptsJson(std::string_view accept) {
-  if (accept.empty()) return true;
-  size_t start = 0;
-  while (start <= accept.size()) {
-    auto comma = accept.find(',', start);
-    std::string_view item = Trim(accept.substr(start, comma - start));
-    item = Trim(item.substr(0, item.find(';')));
-    if (item == "*/*" || IEquals(item, "application/*") || IEquals(item, "application/json") ||
-        IEquals(item, "application/vnd.onem2m-res+json")) {
-      return true;
-    }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+// The serialization an Accept header item names, if one of ours.
+std::optional<Serialization> Named(std::string_view item) {
+  if (item == "*/*" || IEquals(item, "application/*") || IEquals(item, "application/json") ||
+      IEquals(item, "application/vnd.onem2m-res+json")) {
+    return Serialization::kJson;
   }
-  return false;
+  if (IEquals(item, "application/cbor") || IEquals(item, "application/vnd.onem2m-res+cbor")) {
+    return Serialization::kCbor;
+  }
+  return std::nullopt;
 }
 
 // rqet/rset: an absolute timestamp, or a relative duration in milliseconds.
@@ -216,8 +211,8 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
     return fail(Status::BadRequest("missing X-M2M-Origin header"));
   }
   if (in.request_id.empty()) return fail(Status::BadRequest("missing X-M2M-RI header"));
-  if (!AcceptsJson(in.accept)) {
-    return fail(Status(Rsc::kNotAcceptable, "only JSON responses are supported"));
+  if (!ResponseSerialization(in.accept, in.content_type)) {
+    return fail(Status(Rsc::kNotAcceptable, "responses are JSON or CBOR"));
   }
 
   // Path → To.
@@ -275,10 +270,10 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
     if (req.op == Operation::kRetrieve || req.op == Operation::kDelete) {
       return fail(Status::BadRequest("this operation takes no content"));
     }
-    if (media.cbor || media.xml || !media.json) {
+    if (!media.cbor && !media.json) {
       return fail(Status(Rsc::kUnsupportedMediaType, "unsupported Content-Type"));
     }
-    auto v = json::Parse(in.body);
+    auto v = DecodeContent(in.body, media.cbor ? Serialization::kCbor : Serialization::kJson);
     if (!v) return fail(v.error());
     req.pc = std::move(*v);
   } else if (needs_body) {
@@ -287,7 +282,23 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
   return req;
 }
 
-HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp) {
+std::optional<Serialization> ResponseSerialization(std::string_view accept,
+                                                   std::string_view content_type) {
+  if (accept.empty()) {
+    return ParseContentType(content_type).cbor ? Serialization::kCbor : Serialization::kJson;
+  }
+  size_t start = 0;
+  while (start <= accept.size()) {
+    auto comma = accept.find(',', start);
+    std::string_view item = Trim(accept.substr(start, comma - start));
+    if (auto s = Named(Trim(item.substr(0, item.find(';'))))) return s;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
+HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp, Serialization serialization) {
   HttpResponseParts out;
   out.status = HttpStatusFor(rsp.rsc);
   out.headers.emplace_back("X-M2M-RSC", std::to_string(static_cast<int>(rsp.rsc)));
@@ -296,8 +307,12 @@ HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp) {
   if (!rsp.content_location.empty()) {
     out.headers.emplace_back("Content-Location", rsp.content_location);
   }
-  if (!rsp.pc.empty()) out.headers.emplace_back("Content-Type", "application/json");
-  out.body = rsp.pc;
+  if (!rsp.pc.empty()) {
+    out.headers.emplace_back("Content-Type", serialization == Serialization::kCbor
+                                                 ? "application/cbor"
+                                                 : "application/json");
+  }
+  out.body = EncodeContent(rsp.pc, serialization);
   return out;
 }
 

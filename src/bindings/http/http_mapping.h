@@ -2,6 +2,8 @@
 // RequestPrimitive, and a ResponsePrimitive becomes an HTTP status, headers and body. Kept free
 // of Beast so that the fuzz target and unit tests drive it directly and cheaply.
 //
+// Content may be JSON (application/json, application/vnd.onem2m-res+json) or CBOR
+// (application/cbor, application/vnd.onem2m-res+cbor); both decode into the same value.
 // Mapping highlights: POST with `ty` in Content-Type is CREATE, POST without it NOTIFY; GET
 // RETRIEVE; PUT UPDATE; DELETE DELETE. The path is the To parameter: "/~/…" SP-relative,
 // "/_/…" absolute, otherwise CSE-relative. Query parameters carry rcn, rt, drt, atrl and the
@@ -16,6 +18,7 @@
 
 #include "common/status.h"
 #include "primitive/request.h"
+#include "primitive/serialization.h"
 
 namespace trustcse::http {
 
@@ -36,6 +39,11 @@ struct HttpRequestParts {
   bool has_origin = false;        // X-M2M-Origin present (it may be present and empty)
 };
 
+// The serialization of the response to a request: what Accept asks for (JSON or CBOR), or, with
+// no Accept, the serialization of the request's content. nullopt: Accept names neither (5207).
+std::optional<Serialization> ResponseSerialization(std::string_view accept,
+                                                   std::string_view content_type);
+
 struct HttpResponseParts {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -46,7 +54,8 @@ struct HttpResponseParts {
 // (4000, 4015, 5207, …) and a message safe to return.
 Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in);
 
-HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp);
+HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp,
+                                Serialization serialization = Serialization::kJson);
 
 // Percent-decodes `s`; nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view s);

@@ -158,6 +158,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
           ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
         keep_alive_ = false;
+        serialization_ = Serialization::kJson;
         ResponsePrimitive rsp;
         rsp.rsc = Rsc::kBadRequest;
         rsp.pc = ec == bhttp::error::body_limit ? R"({"m2m:dbg":"request body too large"})"
@@ -171,6 +172,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     std::string_view target = req.target();
     if (target.starts_with(security::kServicePrefix)) return Service(req);
     if (kTls && !channel_->authenticated()) {
+      serialization_ = Serialization::kJson;
       ResponsePrimitive rsp;
       rsp.rsc = Rsc::kSecurityAssociationRequired;
       rsp.rqi = std::string(Field(req, "X-M2M-RI"));
@@ -193,6 +195,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     parts.authorization = Field(req, "Authorization");
     parts.body = req.body();
     parts.peer_address = peer_;
+    serialization_ =
+        ResponseSerialization(parts.accept, parts.content_type).value_or(Serialization::kJson);
     auto prim = ToPrimitive(parts);
     if (!prim) {
       ResponsePrimitive rsp;
@@ -250,7 +254,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   }
 
   void Send(const ResponsePrimitive& rsp) {
-    HttpResponseParts parts = FromPrimitive(rsp);
+    HttpResponseParts parts = FromPrimitive(rsp, serialization_);
     res_ = {};
     res_.version(11);
     res_.result(static_cast<bhttp::status>(parts.status));
@@ -291,6 +295,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   std::string peer_;
   std::shared_ptr<const ChannelIdentity> channel_;  // TLS: set after the handshake
   bool tracked_ = false;
+  Serialization serialization_ = Serialization::kJson;  // of the response being produced
   bool keep_alive_ = true;
 };
 

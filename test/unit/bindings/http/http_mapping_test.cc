@@ -3,6 +3,8 @@
 // the right oneM2M status, and responses get the right HTTP status and headers.
 #include "bindings/http/http_mapping.h"
 
+#include "primitive/json_util.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -285,17 +287,18 @@ TEST(ToPrimitive, RequiresRequestIdentifier) {
 
 // ---- media types -------------------------------------------------------------------------------
 
-TEST(ToPrimitive, AcceptsOnlyJsonResponses) {
+TEST(ToPrimitive, AcceptsJsonOrCborResponses) {
   for (std::string_view ok : {"", "*/*", "application/json", "application/*",
                               "application/vnd.onem2m-res+json", "APPLICATION/JSON",
                               "application/xml, application/json;q=0.5",
-                              "text/html ,  */*;q=0.1"}) {
+                              "text/html ,  */*;q=0.1", "application/cbor",
+                              "application/vnd.onem2m-res+cbor"}) {
     HttpRequestParts in = Get();
     in.accept = ok;
     EXPECT_TRUE(ToPrimitive(in).has_value()) << ok;
   }
-  for (std::string_view bad : {"application/xml", "application/cbor", "text/html",
-                               "application/vnd.onem2m-res+xml", "application/json-seq"}) {
+  for (std::string_view bad : {"application/xml", "text/html", "application/vnd.onem2m-res+xml",
+                               "application/json-seq"}) {
     HttpRequestParts in = Get();
     in.accept = bad;
     SCOPED_TRACE(bad);
@@ -303,14 +306,44 @@ TEST(ToPrimitive, AcceptsOnlyJsonResponses) {
   }
 }
 
-TEST(ToPrimitive, RefusesNonJsonContentAsUnsupportedMediaType) {
-  for (std::string_view ct : {"application/cbor;ty=3", "application/vnd.onem2m-res+cbor;ty=3",
-                              "application/xml;ty=3", "text/plain;ty=3", ";ty=3"}) {
+TEST(ResponseSerialization, FollowsAcceptElseTheRequestContent) {
+  EXPECT_EQ(ResponseSerialization("", ""), Serialization::kJson);
+  EXPECT_EQ(ResponseSerialization("", "application/cbor;ty=4"), Serialization::kCbor);
+  EXPECT_EQ(ResponseSerialization("application/json", "application/cbor"), Serialization::kJson);
+  EXPECT_EQ(ResponseSerialization("application/cbor", ""), Serialization::kCbor);
+  EXPECT_EQ(ResponseSerialization("text/html, application/vnd.onem2m-res+cbor", ""),
+            Serialization::kCbor);
+  EXPECT_FALSE(ResponseSerialization("application/xml", "").has_value());
+}
+
+TEST(ToPrimitive, DecodesCborContentLikeJson) {
+  // {"m2m:cnt":{"rn":"c"}} in CBOR
+  std::string cbor = "\xa1\x67m2m:cnt\xa1\x62rn\x61" "c";
+  for (std::string_view ct : {"application/cbor;ty=3", "application/vnd.onem2m-res+cbor;ty=3"}) {
+    auto r = ToPrimitive(WithBody("POST", ct, cbor));
+    ASSERT_TRUE(r.has_value()) << ct << ": " << r.error().message();
+    EXPECT_EQ(r->pc, *json::Parse(R"({"m2m:cnt":{"rn":"c"}})"));
+  }
+  ExpectError(WithBody("PUT", "application/cbor", "\x83\x01"), Rsc::kBadRequest);
+}
+
+TEST(FromPrimitive, EncodesTheContentForACborClient) {
+  ResponsePrimitive rsp;
+  rsp.rsc = Rsc::kOk;
+  rsp.pc = R"({"m2m:cin":{"con":"1"}})";
+  HttpResponseParts out = FromPrimitive(rsp, Serialization::kCbor);
+  EXPECT_EQ(out.body, std::string("\xa1\x67m2m:cin\xa1\x63" "con\x61" "1"));
+  bool cbor_type = false;
+  for (auto& [k, v] : out.headers) cbor_type |= k == "Content-Type" && v == "application/cbor";
+  EXPECT_TRUE(cbor_type);
+}
+
+TEST(ToPrimitive, RefusesOtherContentAsUnsupportedMediaType) {
+  for (std::string_view ct : {"application/xml;ty=3", "text/plain;ty=3", ";ty=3"}) {
     SCOPED_TRACE(ct);
     ExpectError(WithBody("POST", ct, "{}"), Rsc::kUnsupportedMediaType);
   }
   ExpectError(WithBody("PUT", "", R"({"m2m:cnt":{}})"), Rsc::kUnsupportedMediaType);
-  ExpectError(WithBody("PUT", "application/cbor", "\xa0"), Rsc::kUnsupportedMediaType);
 }
 
 TEST(ToPrimitive, ParsesContentTypeParametersLeniently) {
