@@ -48,6 +48,8 @@ int Serve(Config config) {
   // Lines for scripts that start the server on port 0.
   if (server.http_port() != 0) std::printf("listening http %u\n", unsigned{server.http_port()});
   for (uint16_t p : server.tls_ports()) std::printf("listening https %u\n", unsigned{p});
+  if (server.coap_port() != 0) std::printf("listening coap %u\n", unsigned{server.coap_port()});
+  if (server.coaps_port() != 0) std::printf("listening coaps %u\n", unsigned{server.coaps_port()});
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
@@ -127,6 +129,9 @@ int main(int argc, char** argv) {
   serve->add_option("--http-address", address, "plain HTTP listen address");
   serve->add_option("--tls-port", tls_port, "HTTPS port of the first TLS listener (enables TLS)");
   serve->add_option("--tls-address", tls_address, "address of the first TLS listener");
+  int coap_port = -1, coaps_port = -1;
+  serve->add_option("--coap-port", coap_port, "plain CoAP port (development; enables CoAP)");
+  serve->add_option("--coaps-port", coaps_port, "CoAP over DTLS port (enables CoAP)");
   serve->add_option("--cse-id", cse_id, "CSE-ID, e.g. /id-in");
   serve->add_option("--cse-name", cse_name, "resourceName of the CSEBase, e.g. cse-in");
   serve->add_option("--admin", admin, "admin originator");
@@ -274,6 +279,16 @@ int main(int argc, char** argv) {
       if (config.tls_listeners.empty()) config.tls_listeners.emplace_back();
       if (tls_port >= 0) config.tls_listeners.front().port = tls_port;
       if (!tls_address.empty()) config.tls_listeners.front().address = tls_address;
+    }
+    if (coap_port >= 0 || coaps_port >= 0) config.coap_enabled = true;
+    if (coap_port >= 0) config.coap_port = coap_port;
+    if (coaps_port >= 0) config.coaps_port = coaps_port;
+    if (coaps_port >= 0) config.coap_dtls = true;
+    else if (coap_port >= 0) config.coap_dtls = false;  // --coap-port alone: plain CoAP only
+    if (config.coap_enabled && (dev || coap_port >= 0)) config.coap_plain = dev || config.coap_plain;
+    if (coap_port >= 0 && !config.coap_plain) {
+      std::cerr << "plain CoAP (--coap-port) is for development: add --dev\n";
+      return 2;
     }
     if (!cse_id.empty()) config.cse_id = cse_id;
     if (!cse_name.empty()) config.cse_name = cse_name;

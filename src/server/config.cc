@@ -62,7 +62,8 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "tls", "admin", "enrolment", "security", "storage",
+  if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "admin", "enrolment", "security",
+                                 "storage",
                                  "notification",
                                  "expiration", "authz", "log"},
                          "");
@@ -120,6 +121,21 @@ Status LoadConfigFile(const std::string& path, Config& c) {
         c.tls_listeners.push_back(std::move(listener));
       }
     }
+  }
+  if (auto* t = root["coap"].as_table()) {
+    if (auto s = CheckKeys(*t, {"enabled", "address", "dtls", "dtls_port", "plain", "port",
+                                "client_auth"},
+                           "coap");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "enabled", c.coap_enabled, "coap")
+    TRUSTCSE_READ(*t, "address", c.coap_address, "coap")
+    TRUSTCSE_READ(*t, "dtls", c.coap_dtls, "coap")
+    TRUSTCSE_READ(*t, "plain", c.coap_plain, "coap")
+    TRUSTCSE_READ(*t, "port", c.coap_port, "coap")
+    TRUSTCSE_READ(*t, "dtls_port", c.coaps_port, "coap")
+    TRUSTCSE_READ(*t, "client_auth", c.coap_client_auth, "coap")
   }
   if (auto* t = root["enrolment"].as_table()) {
     if (auto s = CheckKeys(*t, {"rotation_grace_s", "lifetime_days"}, "enrolment"); !s.ok()) {
@@ -179,6 +195,9 @@ Status ValidateConfig(const Config& c) {
   if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
+  if (c.coap_port < 0 || c.coap_port > 65535 || c.coaps_port < 0 || c.coaps_port > 65535) {
+    return bad("coap ports out of range");
+  }
   if (c.enrolment_lifetime_days < 1 || c.enrolment_lifetime_days > 3650) {
     return bad("enrolment.lifetime_days must be between 1 and 3650");
   }

@@ -33,6 +33,15 @@ struct Config {
   std::string tls_cert_file;  // server certificate chain (PEM); "" = issued by the built-in CA
   std::string tls_key_file;   // its private key (PEM, mode 0600); "" = sealed in the key store
   std::vector<std::string> tls_server_names = {"localhost", "127.0.0.1"};
+  // [coap] — the CoAP binding: DTLS on coaps_port when `dtls`; plain CoAP on coap_port only
+  // when `plain` (or --dev). Port 0 = any free port.
+  bool coap_enabled = false;
+  std::string coap_address = "127.0.0.1";
+  bool coap_dtls = true;
+  int coaps_port = 5684;
+  bool coap_plain = false;
+  int coap_port = 5683;
+  std::vector<std::string> coap_client_auth = {"psk", "certificate", "pinned-key"};
   // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
   std::string admin_socket;
   // [enrolment] (SEC-3)

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 
 #include "admin/admin_server.h"
+#include "bindings/coap/coap_server.h"
 #include "bindings/http/http_server.h"
 #include "dispatcher/dispatcher.h"
 #include "notification/notifier.h"
@@ -64,6 +66,7 @@ struct Server::Impl {
   // HTTPS listeners; the revocation listener reaches them under the mutex.
   std::mutex tls_mu;
   std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
+  std::unique_ptr<coap::CoapServer> coap;
 };
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
@@ -76,9 +79,9 @@ Status Server::Start() {
   Impl& m = *impl_;
   const Config& c = m.config;
   if (auto s = ValidateConfig(c); !s.ok()) return s;
-  if (!c.http_enabled && !c.tls_enabled) {
+  if (!c.http_enabled && !c.tls_enabled && !c.coap_enabled) {
     return Status::BadRequest(
-        "no listener: enable [tls] (plain [http] only for development: serve --dev)");
+        "no listener: enable [tls] or [coap] (plain [http] only for development: serve --dev)");
   }
   auto lock = InstanceLock::Acquire(c.db_path);
   if (!lock) return lock.error();
@@ -114,9 +117,14 @@ Status Server::Start() {
     spdlog::warn("trustcse: plain HTTP is enabled on {}:{} — no channel security; for "
                  "development only", c.http_address, m.http->port());
   }
+  std::optional<security::ServerCertificate> creds;
+  const bool coap_dtls = c.coap_enabled && c.coap_dtls;
+  if (c.tls_enabled || coap_dtls) {
+    auto got = ServerCredentials(c, *m.security.ca);
+    if (!got) return got.error();
+    creds = std::move(*got);
+  }
   if (c.tls_enabled) {
-    auto creds = ServerCredentials(c, *m.security.ca);
-    if (!creds) return creds.error();
     std::vector<Config::TlsListener> listeners = c.tls_listeners;
     if (listeners.empty()) listeners.emplace_back();
     for (const auto& l : listeners) {
@@ -141,12 +149,39 @@ Status Server::Start() {
       std::lock_guard g(m.tls_mu);
       m.https.push_back(std::move(server));
     }
-    // A revoked credential loses its live connections at once.
-    m.security.credentials->AddRevocationListener([&m](const std::string& id) {
-      std::lock_guard g(m.tls_mu);
-      for (auto& s : m.https) s->CloseSessionsOf(id);
-    });
   }
+  if (c.coap_enabled) {
+    coap::CoapServerOptions co;
+    co.address = c.coap_address;
+    co.plain = c.coap_plain;
+    co.port = static_cast<uint16_t>(c.coap_port);
+    co.dtls = coap_dtls;
+    co.dtls_port = static_cast<uint16_t>(c.coaps_port);
+    auto auth = tls::ParseClientAuth(c.coap_client_auth);
+    if (!auth) return auth.error();
+    co.client_auth = *auth;
+    if (creds) {
+      co.cert_chain_pem = creds->chain_pem;
+      co.key_pem = security::crypto::Secret(std::string(creds->key_pem.view()));
+    }
+    co.body_limit = c.http_body_limit;
+    co.registry = m.security.credentials;
+    co.ca = m.security.ca;
+    m.coap = std::make_unique<coap::CoapServer>(std::move(co));
+    if (auto s = m.coap->Listen(); !s.ok()) return s;
+    if (m.coap->port() != 0) {
+      poa.push_back("coap://" + c.coap_address + ":" + std::to_string(m.coap->port()));
+    }
+    if (m.coap->dtls_port() != 0) {
+      poa.push_back("coaps://" + c.coap_address + ":" + std::to_string(m.coap->dtls_port()));
+    }
+  }
+  // A revoked credential loses its live connections and sessions at once.
+  m.security.credentials->AddRevocationListener([&m](const std::string& id) {
+    std::lock_guard g(m.tls_mu);
+    for (auto& s : m.https) s->CloseSessionsOf(id);
+    if (m.coap) m.coap->CloseSessionsOf(id);
+  });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
 
   dispatcher::DispatcherOptions dopt;
@@ -171,6 +206,7 @@ Status Server::Start() {
       std::make_shared<admin::Operations>(m.security.credentials, m.security.ca,
                                           m.security.enrolment));
   if (auto s = m.admin->Start(); !s.ok()) return s;
+  if (m.coap) m.coap->Serve(*m.dispatcher);
   if (m.http) m.http->Serve(*m.dispatcher);
   for (auto& s : m.https) s->Serve(*m.dispatcher);
   spdlog::info("trustcse: CSE {} ({}) serving {} with store {}", c.cse_id, c.cse_name,
@@ -179,6 +215,8 @@ Status Server::Start() {
 }
 
 uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
+uint16_t Server::coap_port() const { return impl_->coap ? impl_->coap->port() : 0; }
+uint16_t Server::coaps_port() const { return impl_->coap ? impl_->coap->dtls_port() : 0; }
 
 std::vector<uint16_t> Server::tls_ports() const {
   std::vector<uint16_t> out;
@@ -190,6 +228,7 @@ void Server::Stop() {
   if (!impl_) return;
   Impl& m = *impl_;
   if (m.admin) m.admin->Stop();
+  if (m.coap) m.coap->Stop();
   if (m.http) m.http->Stop();
   {
     std::lock_guard g(m.tls_mu);
@@ -200,6 +239,7 @@ void Server::Stop() {
   if (m.store) m.store->Close();
   m.admin.reset();
   m.http.reset();
+  m.coap.reset();
   {
     std::lock_guard g(m.tls_mu);
     m.https.clear();

@@ -1,6 +1,7 @@
 // Server: wires the layers of one trustcse process together — storage, security services
 // (key store, credentials, CA), notifier, dispatcher (with its security chain and expiration
-// reaper), bindings (plain HTTP when enabled, HTTPS listeners) — and owns their lifecycle.
+// reaper), bindings (plain HTTP when enabled, HTTPS listeners, CoAP/DTLS) — and owns their
+// lifecycle.
 // Start-up and shutdown only; not on the request path. Not thread-safe: one owner thread.
 #pragma once
 
@@ -27,6 +28,9 @@ class Server {
   uint16_t http_port() const;
   // The HTTPS ports actually bound, in the order of the configured listeners.
   std::vector<uint16_t> tls_ports() const;
+  // The CoAP ports bound (0 if off): plain UDP, DTLS.
+  uint16_t coap_port() const;
+  uint16_t coaps_port() const;
   // Stops bindings first, then the reaper and notifier, then drains and closes the store.
   void Stop();
 

@@ -95,6 +95,30 @@ std::string SerialHex(const X509* c) {
 
 bool SelfSigned(X509* c) { return X509_check_issued(c, c) == X509_V_OK; }
 
+CertificateFacts FactsOf(X509* cert, const security::CertificateAuthority* ca) {
+  CertificateFacts f;
+  f.parsed = true;
+  f.self_signed = SelfSigned(cert);
+  if (f.self_signed) {
+    f.credential_id = PinnedId(cert);
+    return f;
+  }
+  f.credential_id = "x509:" + SerialHex(cert);
+  if (ca == nullptr) return f;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
+    if (g->type != GEN_URI) continue;
+    std::string_view uri(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier)),
+        static_cast<size_t>(ASN1_STRING_length(g->d.uniformResourceIdentifier)));
+    if (std::string o = ca->OriginatorFromUri(uri); !o.empty()) f.certified_ids.push_back(o);
+  }
+  GENERAL_NAMES_free(names);
+  return f;
+}
+
 // Identity <-> ticket appdata: "method\ncredential\nid1\nid2…".
 std::string EncodeIdentity(const ChannelIdentity& id) {
   std::string out = ChannelMethodName(id.method);
@@ -382,18 +406,23 @@ ChannelIdentity ServerContext::FreshIdentity(ssl_st* ssl) const {
     return id;
   }
   if (SSL_get_verify_result(ssl) != X509_V_OK || !ca_) return id;
+  CertificateFacts facts = FactsOf(peer, ca_.get());
   id.method = ChannelIdentity::Method::kCertificate;
-  id.credential_id = "x509:" + SerialHex(peer);
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(peer, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
-    if (g->type != GEN_URI) continue;
-    std::string_view uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier)),
-                         static_cast<size_t>(ASN1_STRING_length(g->d.uniformResourceIdentifier)));
-    if (std::string o = ca_->OriginatorFromUri(uri); !o.empty()) id.certified_ids.push_back(o);
-  }
-  GENERAL_NAMES_free(names);
+  id.credential_id = std::move(facts.credential_id);
+  id.certified_ids = std::move(facts.certified_ids);
   return id;
+}
+
+CertificateFacts InspectCertificate(std::string_view der, const security::CertificateAuthority* ca) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr) {
+    ERR_clear_error();
+    return {};
+  }
+  CertificateFacts facts = FactsOf(cert, ca);
+  X509_free(cert);
+  return facts;
 }
 
 ChannelIdentity ServerContext::PeerIdentity(ssl_st* ssl) const {

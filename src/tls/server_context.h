@@ -85,6 +85,19 @@ class ServerContext {
   std::unique_ptr<CrlCache> crl_;
 };
 
+// What a client certificate says about its holder, for bindings whose TLS library calls back with
+// the certificate itself (DTLS in libcoap): a self-signed certificate names a pinned key
+// ("ni:///sha-256;…"), any other the "x509:<serial>" credential of the built-in CA and the
+// originators its subjectAltName certifies. Whether it verified is the caller's business.
+struct CertificateFacts {
+  bool parsed = false;
+  bool self_signed = false;
+  std::string credential_id;
+  std::vector<std::string> certified_ids;
+};
+CertificateFacts InspectCertificate(std::string_view der,
+                                    const security::CertificateAuthority* ca);
+
 // The Credential-ID of a pinned public key: "ni:///sha-256;<base64url(SHA-256(SPKI DER))>"
 // (RFC 6920), from a PEM certificate or public key. 4000 if the text holds neither.
 Result<std::string> PinnedKeyId(std::string_view pem);

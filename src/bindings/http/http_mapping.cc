@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "primitive/json_util.h"
+#include "primitive/request_parameters.h"
 
 namespace trustcse::http {
 namespace {
@@ -75,22 +76,8 @@ std::optional<Serialization> Named(std::string_view item) {
   return std::nullopt;
 }
 
-// rqet/rset: an absolute timestamp, or a relative duration in milliseconds.
-std::optional<TimePoint> ParseExpiration(std::string_view v) {
-  long long ms = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-  if (ec == std::errc() && p == v.data() + v.size() && ms >= 0) {
-    // Relative form: at most ten years ahead (larger values would overflow the clock).
-    constexpr long long kMaxMs = 10LL * 366 * 24 * 3600 * 1000;
-    if (ms > kMaxMs) return std::nullopt;
-    return Now() + std::chrono::milliseconds(ms);
-  }
-  return ParseTimestamp(v);
-}
-
 Status ApplyQuery(RequestPrimitive& req, std::string_view query) {
-  FilterCriteria fc;
-  bool has_fc = false;
+  RequestParameters params;
   size_t start = 0;
   while (start < query.size()) {
     auto amp = query.find('&', start);
@@ -101,60 +88,9 @@ Status ApplyQuery(RequestPrimitive& req, std::string_view query) {
     auto key = PercentDecode(item.substr(0, eq));
     auto value = PercentDecode(eq == std::string_view::npos ? "" : item.substr(eq + 1));
     if (!key || !value) return Status::BadRequest("malformed query string");
-    const std::string& k = *key;
-    const std::string& v = *value;
-    int n = 0;
-    if (k == "rcn") {
-      if (!ParseInt(v, &n) || n < 0 || n > 12) return Status::BadRequest("invalid rcn");
-      if (n > 9) return Status::BadRequest("resultContent " + v + " is not supported");
-      req.rcn = static_cast<ResultContent>(n);
-    } else if (k == "rt") {
-      if (!ParseInt(v, &n) || n < 1 || n > 5) return Status::BadRequest("invalid rt");
-      req.rt = static_cast<ResponseType>(n);
-    } else if (k == "drt") {
-      if (!ParseInt(v, &n) || n < 1 || n > 2) return Status::BadRequest("invalid drt");
-      req.drt = n;
-    } else if (k == "atrl") {
-      size_t s = 0;
-      while (s <= v.size()) {
-        auto plus = v.find_first_of("+ ", s);
-        std::string a = v.substr(s, plus - s);
-        if (!a.empty()) req.atrl.push_back(std::move(a));
-        if (plus == std::string::npos) break;
-        s = plus + 1;
-      }
-      if (req.atrl.empty()) return Status::BadRequest("invalid atrl");
-    } else if (k == "tkns") {
-      for (size_t s = 0; s <= v.size();) {
-        auto plus = v.find_first_of("+ ", s);
-        std::string t = v.substr(s, plus - s);
-        if (!t.empty()) req.tokens.push_back(std::move(t));
-        if (plus == std::string::npos) break;
-        s = plus + 1;
-      }
-    } else if (k == "rids") {
-      for (size_t s = 0; s <= v.size();) {
-        auto plus = v.find_first_of("+ ", s);
-        std::string r = v.substr(s, plus - s);
-        if (!r.empty()) req.role_ids.push_back(std::move(r));
-        if (plus == std::string::npos) break;
-        s = plus + 1;
-      }
-    } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" ||
-               k == "tids" || k == "ltids") {
-      // Accepted and not acted on yet (result persistence, tokens, roles).
-    } else {
-      auto r = ApplyFilterParameter(fc, k, v);
-      if (!r) return r.error();
-      if (!*r) return Status::BadRequest("unknown query parameter '" + k + "'");
-      has_fc = true;
-    }
+    if (auto s = params.Apply(req, *key, *value); !s.ok()) return s;
   }
-  if (has_fc) {
-    if (auto s = ValidateFilterCriteria(fc); !s.ok()) return s;
-    req.fc = std::move(fc);
-  }
-  return Status::Ok();
+  return params.Finish(req);
 }
 
 }  // namespace

@@ -1,0 +1,243 @@
+#include "bindings/coap/coap_mapping.h"
+
+#include "primitive/request_parameters.h"
+
+namespace trustcse::coap {
+
+namespace {
+
+std::optional<Serialization> SerializationOf(uint64_t format) {
+  switch (format) {
+    case kFormatJson:
+    case kFormatResJson:
+    case kFormatNtfyJson:
+      return Serialization::kJson;
+    case kFormatCbor:
+    case kFormatResCbor:
+    case kFormatNtfyCbor:
+      return Serialization::kCbor;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool Printable(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeUint(uint64_t v) {
+  std::string out;
+  while (v > 0) {
+    out.insert(out.begin(), static_cast<char>(v & 0xff));
+    v >>= 8;
+  }
+  return out;
+}
+
+std::optional<uint64_t> DecodeUint(std::string_view bytes) {
+  if (bytes.size() > 8) return std::nullopt;
+  uint64_t v = 0;
+  for (unsigned char c : bytes) v = v << 8 | c;
+  return v;
+}
+
+Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* response) {
+  *response = Serialization::kJson;
+  RequestPrimitive req;
+  req.peer_address = std::string(in.peer_address);
+  std::vector<std::string_view> path;
+  RequestParameters params;
+  std::optional<Serialization> content;
+  std::optional<Serialization> accept;
+  bool has_fr = false, has_content_format = false, has_accept = false;
+  int ty = -1;
+  for (const CoapOption& o : in.options) {
+    const std::string& v = o.value;
+    auto text = [&](const char* what) -> Status {
+      if (!Printable(v)) return Status::BadRequest(std::string("malformed ") + what + " option");
+      return Status::Ok();
+    };
+    switch (o.number) {
+      case kUriPath:
+        path.push_back(v);
+        break;
+      case kUriQuery: {
+        if (!Printable(v)) return Err(Status::BadRequest("malformed Uri-Query option"));
+        auto eq = v.find('=');
+        std::string_view key = std::string_view(v).substr(0, eq);
+        std::string_view value =
+            eq == std::string::npos ? std::string_view() : std::string_view(v).substr(eq + 1);
+        if (auto s = params.Apply(req, key, value); !s.ok()) return Err(s);
+        break;
+      }
+      case kContentFormat: {
+        auto f = DecodeUint(v);
+        has_content_format = true;
+        content = f ? SerializationOf(*f) : std::nullopt;
+        break;
+      }
+      case kAccept: {
+        auto f = DecodeUint(v);
+        has_accept = true;
+        accept = f ? SerializationOf(*f) : std::nullopt;
+        break;
+      }
+      case kFr:
+        if (auto s = text("oneM2M-FR"); !s.ok()) return Err(s);
+        req.fr = v;
+        has_fr = true;
+        break;
+      case kRqi:
+        if (auto s = text("oneM2M-RQI"); !s.ok()) return Err(s);
+        req.rqi = v;
+        break;
+      case kRvi:
+        if (auto s = text("oneM2M-RVI"); !s.ok()) return Err(s);
+        req.rvi = v;
+        break;
+      case kTy: {
+        auto t = DecodeUint(v);
+        if (!t || *t == 0 || *t > 0xffff) return Err(Status::BadRequest("invalid oneM2M-TY option"));
+        ty = static_cast<int>(*t);
+        break;
+      }
+      case kRqet:
+      case kRset: {
+        if (auto s = text("expiration"); !s.ok()) return Err(s);
+        auto t = ParseExpiration(v);
+        if (!t) return Err(Status::BadRequest("invalid expiration timestamp option"));
+        (o.number == kRqet ? req.rqet : req.rset) = t;
+        break;
+      }
+      case kRturi:
+        if (auto s = text("oneM2M-RTURI"); !s.ok()) return Err(s);
+        if (!v.empty()) req.rtu.push_back(v);
+        break;
+      default:
+        break;  // other options (OT, VSI, ETag, Block…) carry nothing this CSE acts on
+    }
+  }
+  if (has_accept) {
+    if (!accept) return Err(Status(Rsc::kNotAcceptable, "responses are JSON or CBOR"));
+    *response = *accept;
+  } else if (content) {
+    *response = *content;
+  }
+  switch (in.method) {
+    case 1: req.op = Operation::kRetrieve; break;
+    case 2: req.op = ty > 0 ? Operation::kCreate : Operation::kNotify; break;
+    case 3: req.op = Operation::kUpdate; break;
+    case 4: req.op = Operation::kDelete; break;
+    default: return Err(Status::NotAllowed("CoAP method not supported"));
+  }
+  if (ty > 0) {
+    if (req.op != Operation::kCreate) return Err(Status::BadRequest("oneM2M-TY on a non-create"));
+    req.ty = ty;
+  }
+  if (!has_fr && !(req.op == Operation::kCreate && req.ty == 2)) {
+    return Err(Status::BadRequest("missing oneM2M-FR option"));
+  }
+  if (req.rqi.empty()) return Err(Status::BadRequest("missing oneM2M-RQI option"));
+
+  // Uri-Path → To.
+  if (path.empty()) return Err(Status::BadRequest("missing target resource"));
+  size_t first = 0;
+  std::string to;
+  if (path[0] == "~") {
+    to = "/";
+    first = 1;
+  } else if (path[0] == "_") {
+    to = "//";
+    first = 1;
+  }
+  for (size_t i = first; i < path.size(); ++i) {
+    if (path[i].empty() || !Printable(path[i]) || path[i].find('/') != std::string_view::npos) {
+      return Err(Status::BadRequest("malformed Uri-Path"));
+    }
+    if (i > first) to += '/';
+    to.append(path[i]);
+  }
+  if (first == path.size()) return Err(Status::BadRequest("missing target resource"));
+  req.to = std::move(to);
+  if (auto s = params.Finish(req); !s.ok()) return Err(s);
+
+  // Content.
+  const bool needs_body = req.op == Operation::kCreate || req.op == Operation::kUpdate ||
+                          req.op == Operation::kNotify;
+  if (!in.payload.empty()) {
+    if (req.op == Operation::kRetrieve || req.op == Operation::kDelete) {
+      return Err(Status::BadRequest("this operation takes no content"));
+    }
+    if (has_content_format && !content) {
+      return Err(Status(Rsc::kUnsupportedMediaType, "unsupported Content-Format"));
+    }
+    auto v = DecodeContent(in.payload, content.value_or(Serialization::kJson));
+    if (!v) return Err(v.error());
+    req.pc = std::move(*v);
+  } else if (needs_body) {
+    return Err(Status::BadRequest("missing content"));
+  }
+  return req;
+}
+
+std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op) {
+  const int c = static_cast<int>(rsc);
+  switch (c) {
+    case 1001: return {2, 1};
+    case 1002: return {2, 4};
+    case 2000: return op == Operation::kNotify ? std::pair<uint8_t, uint8_t>{2, 4}
+                                               : std::pair<uint8_t, uint8_t>{2, 5};
+    case 2001: return {2, 1};
+    case 2002: return {2, 2};
+    case 2004: return {2, 4};
+    case 4001: case 4125: case 5001: case 5206: return {5, 1};
+    case 4004: case 4118: case 4119: case 4121: case 5103: case 5107: case 6003: case 6005:
+      return {4, 4};
+    case 4005: return {4, 5};
+    case 4008: case 6030: case 6031: return {5, 4};
+    case 4015: return {4, 15};
+    case 4120: case 4122: return {4, 2};
+    case 5207: return {4, 6};
+    case 5000: case 5204: case 5209: case 5210: case 5211: case 5212: case 5216: case 5217:
+    case 5221: case 6020: case 6021: case 6025: case 6026:
+      return {5, 0};
+    default:
+      break;
+  }
+  if (c >= 4101 && c <= 4127 && c != 4102 && c != 4104 && c != 4110 && c != 4123 && c != 4124) {
+    return {4, 3};
+  }
+  if (c == 5105 || c == 5203 || c == 5205 || c == 5208 || c == 5214 || c == 5215 || c == 5218 ||
+      c == 5222) {
+    return {4, 3};
+  }
+  if (c >= 4000 && c < 5000) return {4, 0};
+  if (c >= 5000 && c < 6000) return {c == 5106 || c == 5219 || c == 5220 ? 4 : 5, 0};
+  if (c >= 6000) return {4, 0};
+  return {5, 0};
+}
+
+CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
+                                Serialization serialization) {
+  CoapResponseParts out;
+  auto [cls, detail] = CoapCodeFor(rsp.rsc, op);
+  out.code_class = cls;
+  out.code_detail = detail;
+  if (!rsp.content_location.empty()) out.options.push_back({kLocationPath, rsp.content_location});
+  const bool empty = op == Operation::kNotify && rsp.rsc == Rsc::kOk;
+  if (!rsp.pc.empty() && !empty) {
+    out.content_format = serialization == Serialization::kCbor ? kFormatCbor : kFormatJson;
+    out.payload = EncodeContent(rsp.pc, serialization);
+  }
+  if (!rsp.rvi.empty()) out.options.push_back({kRvi, rsp.rvi});
+  if (!rsp.rqi.empty()) out.options.push_back({kRqi, rsp.rqi});
+  out.options.push_back({kRsc, EncodeUint(static_cast<uint64_t>(rsp.rsc))});
+  return out;
+}
+
+}  // namespace trustcse::coap

@@ -1,0 +1,104 @@
+// The oneM2M CoAP binding (TS-0008) as pure functions: a CoAP request's method, options and
+// payload become a RequestPrimitive, and a ResponsePrimitive becomes a CoAP response code,
+// options and payload. Free of libcoap, so that the fuzz target and unit tests drive it directly.
+//
+// Requests: GET RETRIEVE, POST CREATE (with oneM2M-TY) or NOTIFY (without), PUT UPDATE, DELETE
+// DELETE. Uri-Path is the To parameter ("~" first: SP-relative, "_" first: absolute);
+// Uri-Query options carry rcn, rt, drt, filter criteria…; oneM2M options carry FR, RQI, RVI, TY,
+// RQET, RSET, RTURI, OT (TS-0008 Table 6.2.2.4.0-1). Content-Format 50/10001 is JSON, 60/10010
+// CBOR; Accept picks the response's (4.06 otherwise). Responses: the code of TS-0008
+// Table 6.2.4-1 plus the oneM2M-RSC and -RQI options; a CREATE's resource ID in Location-Path;
+// NOTIFY successes are 2.04 with an empty payload.
+// Never throws; malformed input gives a Status with the oneM2M code. Pure, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "primitive/request.h"
+#include "primitive/serialization.h"
+
+namespace trustcse::coap {
+
+// Option numbers (RFC 7252 §5.10, TS-0008 Table 6.2.2.4.0-1).
+enum OptionNumber : uint16_t {
+  kLocationPath = 8,
+  kUriPath = 11,
+  kContentFormat = 12,
+  kUriQuery = 15,
+  kAccept = 17,
+  kOt = 259,
+  kRturi = 263,
+  kTy = 267,
+  kRvi = 271,
+  kAsri = 275,
+  kFr = 279,
+  kRqi = 283,
+  kRqet = 291,
+  kRset = 295,
+  kOet = 299,
+  kEc = 303,
+  kRsc = 307,
+  kGid = 311,
+  kCto = 319,
+  kCts = 323,
+  kAti = 327,
+  kVsi = 331,
+  kGtm = 335,
+  kAus = 339,
+};
+// A private option number (never on the wire) that marks a trustcse context's known options;
+// see option_filter.cc.
+inline constexpr uint16_t kKnownOptionsMarker = 65000;
+// The oneM2M options a server must know (they are critical: unknown ones get 4.02).
+inline constexpr uint16_t kOneM2MOptions[] = {kOt,  kRturi, kTy,  kRvi, kAsri, kFr,  kRqi,
+                                              kRqet, kRset, kOet, kEc,  kRsc,  kGid, kCto,
+                                              kCts, kAti,  kVsi, kGtm, kAus};
+
+// Content formats (RFC 7252 §12.3, TS-0008 §6.2.2.2).
+enum ContentFormat : uint16_t {
+  kFormatJson = 50,
+  kFormatCbor = 60,
+  kFormatResJson = 10001,
+  kFormatNtfyJson = 10003,
+  kFormatResCbor = 10010,
+  kFormatNtfyCbor = 10011,
+};
+
+struct CoapOption {
+  uint16_t number;
+  std::string value;  // raw bytes
+};
+
+struct CoapRequestParts {
+  uint8_t method = 0;  // the code's detail: 1 GET, 2 POST, 3 PUT, 4 DELETE
+  std::vector<CoapOption> options;
+  std::string_view payload;
+  std::string_view peer_address;
+};
+
+struct CoapResponseParts {
+  uint8_t code_class = 2;
+  uint8_t code_detail = 5;
+  std::vector<CoapOption> options;  // ascending option numbers
+  std::optional<uint16_t> content_format;
+  std::string payload;
+};
+
+// `response` receives the serialization the response must use (also for errors).
+Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* response);
+CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
+                                Serialization serialization);
+
+// TS-0008 Table 6.2.4-1; `op` matters for 2000 (2.05, or 2.04 for NOTIFY).
+std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op);
+// CoAP uint option values: big-endian, shortest form (RFC 7252 §3.2).
+std::string EncodeUint(uint64_t v);
+std::optional<uint64_t> DecodeUint(std::string_view bytes);
+
+}  // namespace trustcse::coap

@@ -1,0 +1,65 @@
+// CoapServer: the oneM2M CoAP binding's server side (TS-0008) on libcoap 3 (OpenSSL build):
+// plain CoAP over UDP (development, like plain HTTP) and CoAP over DTLS 1.2 with the same
+// credential models and identity binding as the HTTPS listeners — a PSK (the PSK identity names
+// the credential), a certificate of the built-in CA, or a pinned self-signed key. What the DTLS
+// handshake authenticated becomes the requests' ChannelIdentity, which the security chain binds
+// the originator to; requests over an unauthenticated DTLS session get 4.03 (4107).
+//
+// Requests map through coap_mapping to RequestPrimitives and go to the Dispatcher. libcoap is
+// single-threaded: one thread runs its loop; a response that completes later (a write, on the
+// storage writer) comes back through a queue and an eventfd and is sent as a separate response
+// (CoAP async). Block-wise transfer (RFC 7959) in both directions is left to libcoap.
+// CloseSessionsOf() drops the DTLS sessions of a revoked credential.
+// libcoap stays out of this header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "dispatcher/dispatcher.h"
+#include "security/ca/certificate_authority.h"
+#include "security/credentials/credential_registry.h"
+#include "tls/server_context.h"
+
+namespace trustcse::coap {
+
+struct CoapServerOptions {
+  std::string address = "127.0.0.1";
+  bool plain = false;          // plain CoAP on `port`
+  uint16_t port = 5683;        // 0 = a free port (see port())
+  bool dtls = false;           // CoAP over DTLS on `dtls_port`
+  uint16_t dtls_port = 5684;
+  unsigned client_auth = tls::kAuthPsk | tls::kAuthCertificate | tls::kAuthPinnedKey;
+  std::string cert_chain_pem;  // the DTLS server certificate (certificate modes)
+  security::crypto::Secret key_pem;
+  size_t body_limit = 1 << 20;
+  std::shared_ptr<const security::CredentialRegistry> registry;
+  std::shared_ptr<security::CertificateAuthority> ca;  // may be null
+};
+
+class CoapServer {
+ public:
+  explicit CoapServer(CoapServerOptions options);
+  ~CoapServer();
+  CoapServer(const CoapServer&) = delete;
+  CoapServer& operator=(const CoapServer&) = delete;
+
+  // Opens the endpoints (5000 if a port is taken); the bound ports are known afterwards.
+  Status Listen();
+  // Starts serving on the loop thread; `dispatcher` must outlive Stop().
+  void Serve(dispatcher::Dispatcher& dispatcher);
+  uint16_t port() const;
+  uint16_t dtls_port() const;
+  // Drops the DTLS sessions of `credential_id` (their next datagram starts a new handshake).
+  void CloseSessionsOf(const std::string& credential_id);
+  void Stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trustcse::coap
