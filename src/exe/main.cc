@@ -49,7 +49,7 @@ int Serve(Config config) {
   if (server.http_port() != 0) std::printf("listening http %u\n", unsigned{server.http_port()});
   for (uint16_t p : server.tls_ports()) std::printf("listening https %u\n", unsigned{p});
   if (server.coap_port() != 0) std::printf("listening coap %u\n", unsigned{server.coap_port()});
-  if (server.coaps_port() != 0) std::printf("listening coaps %u\n", unsigned{server.coaps_port()});
+  for (uint16_t p : server.coaps_ports()) std::printf("listening coaps %u\n", unsigned{p});
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
@@ -129,9 +129,11 @@ int main(int argc, char** argv) {
   serve->add_option("--http-address", address, "plain HTTP listen address");
   serve->add_option("--tls-port", tls_port, "HTTPS port of the first TLS listener (enables TLS)");
   serve->add_option("--tls-address", tls_address, "address of the first TLS listener");
-  int coap_port = -1, coaps_port = -1;
+  int coap_port = -1, coaps_port = -1, coaps_cert_port = -1;
   serve->add_option("--coap-port", coap_port, "plain CoAP port (development; enables CoAP)");
-  serve->add_option("--coaps-port", coaps_port, "CoAP over DTLS port (enables CoAP)");
+  serve->add_option("--coaps-port", coaps_port, "CoAP over DTLS with PSKs (enables CoAP)");
+  serve->add_option("--coaps-cert-port", coaps_cert_port,
+                    "CoAP over DTLS with certificates and pinned keys (enables CoAP)");
   serve->add_option("--cse-id", cse_id, "CSE-ID, e.g. /id-in");
   serve->add_option("--cse-name", cse_name, "resourceName of the CSEBase, e.g. cse-in");
   serve->add_option("--admin", admin, "admin originator");
@@ -280,13 +282,18 @@ int main(int argc, char** argv) {
       if (tls_port >= 0) config.tls_listeners.front().port = tls_port;
       if (!tls_address.empty()) config.tls_listeners.front().address = tls_address;
     }
-    if (coap_port >= 0 || coaps_port >= 0) config.coap_enabled = true;
-    if (coap_port >= 0) config.coap_port = coap_port;
-    if (coaps_port >= 0) config.coaps_port = coaps_port;
-    if (coaps_port >= 0) config.coap_dtls = true;
-    else if (coap_port >= 0) config.coap_dtls = false;  // --coap-port alone: plain CoAP only
-    if (config.coap_enabled && (dev || coap_port >= 0)) config.coap_plain = dev || config.coap_plain;
-    if (coap_port >= 0 && !config.coap_plain) {
+    if (coap_port >= 0 || coaps_port >= 0 || coaps_cert_port >= 0) {
+      // Flags describe the CoAP listeners completely.
+      config.coap_enabled = true;
+      config.coap_plain = coap_port >= 0;
+      if (coap_port >= 0) config.coap_port = coap_port;
+      config.coap_listeners.clear();
+      if (coaps_port >= 0) config.coap_listeners.push_back({coaps_port, {"psk"}});
+      if (coaps_cert_port >= 0) {
+        config.coap_listeners.push_back({coaps_cert_port, {"certificate", "pinned-key"}});
+      }
+    }
+    if (coap_port >= 0 && !dev) {
       std::cerr << "plain CoAP (--coap-port) is for development: add --dev\n";
       return 2;
     }

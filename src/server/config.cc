@@ -123,19 +123,28 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     }
   }
   if (auto* t = root["coap"].as_table()) {
-    if (auto s = CheckKeys(*t, {"enabled", "address", "dtls", "dtls_port", "plain", "port",
-                                "client_auth"},
-                           "coap");
+    if (auto s = CheckKeys(*t, {"enabled", "address", "plain", "port", "listener"}, "coap");
         !s.ok()) {
       return s;
     }
     TRUSTCSE_READ(*t, "enabled", c.coap_enabled, "coap")
     TRUSTCSE_READ(*t, "address", c.coap_address, "coap")
-    TRUSTCSE_READ(*t, "dtls", c.coap_dtls, "coap")
     TRUSTCSE_READ(*t, "plain", c.coap_plain, "coap")
     TRUSTCSE_READ(*t, "port", c.coap_port, "coap")
-    TRUSTCSE_READ(*t, "dtls_port", c.coaps_port, "coap")
-    TRUSTCSE_READ(*t, "client_auth", c.coap_client_auth, "coap")
+    if (const toml::node* l = t->get("listener")) {
+      const auto* arr = l->as_array();
+      if (!arr) return Status::BadRequest("config: coap.listener must be an array of tables");
+      c.coap_listeners.clear();
+      for (const auto& e : *arr) {
+        const auto* lt = e.as_table();
+        if (!lt) return Status::BadRequest("config: coap.listener entries must be tables");
+        if (auto s = CheckKeys(*lt, {"port", "client_auth"}, "coap.listener"); !s.ok()) return s;
+        Config::CoapListener listener;
+        TRUSTCSE_READ(*lt, "port", listener.port, "coap.listener")
+        TRUSTCSE_READ(*lt, "client_auth", listener.client_auth, "coap.listener")
+        c.coap_listeners.push_back(std::move(listener));
+      }
+    }
   }
   if (auto* t = root["enrolment"].as_table()) {
     if (auto s = CheckKeys(*t, {"rotation_grace_s", "lifetime_days"}, "enrolment"); !s.ok()) {
@@ -195,8 +204,9 @@ Status ValidateConfig(const Config& c) {
   if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
-  if (c.coap_port < 0 || c.coap_port > 65535 || c.coaps_port < 0 || c.coaps_port > 65535) {
-    return bad("coap ports out of range");
+  if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
+  for (const auto& l : c.coap_listeners) {
+    if (l.port < 0 || l.port > 65535) return bad("coap.listener.port out of range");
   }
   if (c.enrolment_lifetime_days < 1 || c.enrolment_lifetime_days > 3650) {
     return bad("enrolment.lifetime_days must be between 1 and 3650");

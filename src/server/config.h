@@ -33,15 +33,19 @@ struct Config {
   std::string tls_cert_file;  // server certificate chain (PEM); "" = issued by the built-in CA
   std::string tls_key_file;   // its private key (PEM, mode 0600); "" = sealed in the key store
   std::vector<std::string> tls_server_names = {"localhost", "127.0.0.1"};
-  // [coap] — the CoAP binding: DTLS on coaps_port when `dtls`; plain CoAP on coap_port only
+  // [coap] — the CoAP binding: DTLS listeners ([[coap.listener]]; each serves psk, or
+  // certificate and/or pinned-key — libcoap 4.3 cannot mix them); plain CoAP on coap_port only
   // when `plain` (or --dev). Port 0 = any free port.
+  struct CoapListener {
+    int port = 5684;
+    std::vector<std::string> client_auth = {"psk"};
+  };
   bool coap_enabled = false;
   std::string coap_address = "127.0.0.1";
-  bool coap_dtls = true;
-  int coaps_port = 5684;
   bool coap_plain = false;
   int coap_port = 5683;
-  std::vector<std::string> coap_client_auth = {"psk", "certificate", "pinned-key"};
+  std::vector<CoapListener> coap_listeners = {{5684, {"psk"}},
+                                              {5685, {"certificate", "pinned-key"}}};
   // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
   std::string admin_socket;
   // [enrolment] (SEC-3)

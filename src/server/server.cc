@@ -118,7 +118,12 @@ Status Server::Start() {
                  "development only", c.http_address, m.http->port());
   }
   std::optional<security::ServerCertificate> creds;
-  const bool coap_dtls = c.coap_enabled && c.coap_dtls;
+  const std::vector<Config::CoapListener>& coap_listeners = c.coap_listeners;
+  bool coap_certificates = false;
+  for (const auto& l : coap_listeners) {
+    for (const auto& a : l.client_auth) coap_certificates |= a != "psk";
+  }
+  const bool coap_dtls = c.coap_enabled && coap_certificates;
   if (c.tls_enabled || coap_dtls) {
     auto got = ServerCredentials(c, *m.security.ca);
     if (!got) return got.error();
@@ -155,11 +160,11 @@ Status Server::Start() {
     co.address = c.coap_address;
     co.plain = c.coap_plain;
     co.port = static_cast<uint16_t>(c.coap_port);
-    co.dtls = coap_dtls;
-    co.dtls_port = static_cast<uint16_t>(c.coaps_port);
-    auto auth = tls::ParseClientAuth(c.coap_client_auth);
-    if (!auth) return auth.error();
-    co.client_auth = *auth;
+    for (const auto& l : coap_listeners) {
+      auto auth = tls::ParseClientAuth(l.client_auth);
+      if (!auth) return auth.error();
+      co.dtls.push_back({static_cast<uint16_t>(l.port), *auth});
+    }
     if (creds) {
       co.cert_chain_pem = creds->chain_pem;
       co.key_pem = security::crypto::Secret(std::string(creds->key_pem.view()));
@@ -172,8 +177,8 @@ Status Server::Start() {
     if (m.coap->port() != 0) {
       poa.push_back("coap://" + c.coap_address + ":" + std::to_string(m.coap->port()));
     }
-    if (m.coap->dtls_port() != 0) {
-      poa.push_back("coaps://" + c.coap_address + ":" + std::to_string(m.coap->dtls_port()));
+    for (uint16_t p : m.coap->dtls_ports()) {
+      poa.push_back("coaps://" + c.coap_address + ":" + std::to_string(p));
     }
   }
   // A revoked credential loses its live connections and sessions at once.
@@ -216,7 +221,9 @@ Status Server::Start() {
 
 uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 uint16_t Server::coap_port() const { return impl_->coap ? impl_->coap->port() : 0; }
-uint16_t Server::coaps_port() const { return impl_->coap ? impl_->coap->dtls_port() : 0; }
+std::vector<uint16_t> Server::coaps_ports() const {
+  return impl_->coap ? impl_->coap->dtls_ports() : std::vector<uint16_t>{};
+}
 
 std::vector<uint16_t> Server::tls_ports() const {
   std::vector<uint16_t> out;

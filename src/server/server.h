@@ -28,9 +28,9 @@ class Server {
   uint16_t http_port() const;
   // The HTTPS ports actually bound, in the order of the configured listeners.
   std::vector<uint16_t> tls_ports() const;
-  // The CoAP ports bound (0 if off): plain UDP, DTLS.
+  // The CoAP ports bound: plain UDP (0 if off), and the DTLS listeners in configured order.
   uint16_t coap_port() const;
-  uint16_t coaps_port() const;
+  std::vector<uint16_t> coaps_ports() const;
   // Stops bindings first, then the reaper and notifier, then drains and closes the store.
   void Stop();
 

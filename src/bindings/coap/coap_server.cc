@@ -116,11 +116,18 @@ struct CoapServer::Impl {
     [[maybe_unused]] auto n = ::write(event_fd, &one, sizeof one);
   }
 
+  // One libcoap context per endpoint: each has its own DTLS set-up.
+  struct Endpoint {
+    Impl* server;
+    coap_context_t* ctx = nullptr;
+    unsigned client_auth = 0;  // 0: plain CoAP
+    uint16_t port = 0;
+  };
+  Status Open(Endpoint& e);
+
   CoapServerOptions opt;
   dispatcher::Dispatcher* dispatcher = nullptr;
-  coap_context_t* ctx = nullptr;
-  uint16_t bound_port = 0;
-  uint16_t bound_dtls_port = 0;
+  std::vector<std::unique_ptr<Endpoint>> endpoints;
   int event_fd = -1;
   std::thread thread;
   std::atomic<bool> stop{false};
@@ -159,7 +166,7 @@ std::shared_ptr<const ChannelIdentity> CoapServer::Impl::ChannelOf(coap_session_
 
 const coap_bin_const_t* CoapServer::Impl::OnPsk(coap_bin_const_t* identity, coap_session_t* s,
                                                 void* arg) {
-  auto* self = static_cast<Impl*>(arg);
+  Impl* self = static_cast<Endpoint*>(arg)->server;
   if (identity == nullptr || identity->length == 0) return nullptr;
   std::string id(reinterpret_cast<const char*>(identity->s), identity->length);
   auto key = self->opt.registry->Psk(id, Now());
@@ -177,7 +184,8 @@ const coap_bin_const_t* CoapServer::Impl::OnPsk(coap_bin_const_t* identity, coap
 int CoapServer::Impl::OnCertificate(const char*, const uint8_t* der, size_t len,
                                     coap_session_t* s, unsigned int depth, int validated,
                                     void* arg) {
-  auto* self = static_cast<Impl*>(arg);
+  const Endpoint& ep = *static_cast<Endpoint*>(arg);
+  Impl* self = ep.server;
   if (depth > 0) return validated;  // the CA above a device certificate
   tls::CertificateFacts facts = tls::InspectCertificate(
       std::string_view(reinterpret_cast<const char*>(der), len), self->opt.ca.get());
@@ -185,10 +193,10 @@ int CoapServer::Impl::OnCertificate(const char*, const uint8_t* der, size_t len,
   auto cred = self->opt.registry->Find(facts.credential_id);
   bool ok;
   if (facts.self_signed) {
-    ok = (self->opt.client_auth & tls::kAuthPinnedKey) && cred &&
+    ok = (ep.client_auth & tls::kAuthPinnedKey) && cred &&
          cred->kind == security::CredentialKind::kPinnedKey && cred->Active(Now());
   } else {
-    ok = (self->opt.client_auth & tls::kAuthCertificate) && validated && cred &&
+    ok = (ep.client_auth & tls::kAuthCertificate) && validated && cred &&
          cred->kind == security::CredentialKind::kCertificate && cred->Active(Now());
   }
   if (!ok) {
@@ -341,28 +349,25 @@ void CoapServer::Impl::Drain() {
 }
 
 void CoapServer::Impl::Loop() {
-  const int coap_fd = coap_context_get_coap_fd(ctx);
+  // Each context (libcoap with epoll) has a descriptor to wait on; so has the eventfd.
+  std::vector<pollfd> fds;
+  for (const auto& e : endpoints) fds.push_back({coap_context_get_coap_fd(e->ctx), POLLIN, 0});
+  fds.push_back({event_fd, POLLIN, 0});
   while (!stop.load()) {
-    if (coap_fd < 0) {
-      // libcoap without epoll: its select() also watches the eventfd.
-      fd_set readfds;
-      FD_ZERO(&readfds);
-      FD_SET(event_fd, &readfds);
-      coap_io_process_with_fds(ctx, 1000, event_fd + 1, &readfds, nullptr, nullptr);
-      if (FD_ISSET(event_fd, &readfds)) Drain();
-      continue;
-    }
-    // libcoap with epoll: wait on its descriptor and the eventfd, up to its next timer.
     coap_tick_t now;
     coap_ticks(&now);
-    unsigned int next_ms = coap_io_prepare_epoll(ctx, now);
-    pollfd fds[2] = {{coap_fd, POLLIN, 0}, {event_fd, POLLIN, 0}};
-    int timeout = next_ms == 0 || next_ms > 1000 ? 1000 : static_cast<int>(next_ms);
-    ::poll(fds, 2, timeout);
-    if (fds[0].revents != 0 || timeout == static_cast<int>(next_ms)) {
-      coap_io_process(ctx, COAP_IO_NO_WAIT);
+    int timeout = 1000;
+    for (const auto& e : endpoints) {
+      unsigned int next = coap_io_prepare_epoll(e->ctx, now);
+      if (next != 0 && static_cast<int>(next) < timeout) timeout = static_cast<int>(next);
     }
-    if (fds[1].revents & POLLIN) Drain();
+    for (auto& f : fds) f.revents = 0;
+    int n = ::poll(fds.data(), fds.size(), timeout);
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      // Events, or a timer that is due (retransmissions, DTLS timeouts): let libcoap work.
+      if (n == 0 || fds[i].revents != 0) coap_io_process(endpoints[i]->ctx, COAP_IO_NO_WAIT);
+    }
+    if (fds.back().revents & POLLIN) Drain();
   }
 }
 
@@ -370,6 +375,72 @@ CoapServer::CoapServer(CoapServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 CoapServer::~CoapServer() { Stop(); }
+
+Status CoapServer::Impl::Open(Endpoint& e) {
+  e.ctx = coap_new_context(nullptr);
+  if (e.ctx == nullptr) return Status::Internal("coap: cannot create a context");
+  if (coap_context_get_coap_fd(e.ctx) < 0) return Status::Internal("coap: libcoap without epoll");
+  {
+    std::lock_guard lock(g_servers_mu);
+    g_servers[e.ctx] = this;
+  }
+  // The oneM2M options are critical; libcoap learns them through the marker (option_filter.cc).
+  coap_register_option(e.ctx, kKnownOptionsMarker);
+  coap_context_set_block_mode(e.ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  coap_context_set_max_idle_sessions(e.ctx, 10000);
+  coap_register_event_handler(e.ctx, &Impl::OnEvent);
+  const bool dtls = e.client_auth != 0;
+  if (e.client_auth & tls::kAuthPsk) {
+    coap_dtls_spsk_t psk{};
+    psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+    psk.validate_id_call_back = &Impl::OnPsk;
+    psk.id_call_back_arg = &e;
+    if (!coap_context_set_psk2(e.ctx, &psk)) return Status::Internal("coap: PSK set-up failed");
+  } else if (dtls) {
+    if (opt.cert_chain_pem.empty()) return Status::Internal("coap: no DTLS server certificate");
+    coap_dtls_pki_t pki{};
+    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+    pki.verify_peer_cert = 1;
+    // Pinned keys are self-signed: the common-CA requirement would refuse them before the
+    // callback decides; the callback requires a verified chain for everything else.
+    pki.check_common_ca = (e.client_auth & tls::kAuthPinnedKey) == 0;
+    pki.allow_self_signed = (e.client_auth & tls::kAuthPinnedKey) != 0;
+    pki.cert_chain_validation = 1;
+    pki.cert_chain_verify_depth = 3;
+    pki.validate_cn_call_back = &Impl::OnCertificate;
+    pki.cn_call_back_arg = &e;
+    pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+    auto& pem = pki.pki_key.key.pem_buf;
+    pem.public_cert = reinterpret_cast<const uint8_t*>(opt.cert_chain_pem.data());
+    pem.public_cert_len = opt.cert_chain_pem.size() + 1;  // libcoap counts the NUL
+    pem.private_key = reinterpret_cast<const uint8_t*>(opt.key_pem.view().data());
+    pem.private_key_len = opt.key_pem.size() + 1;
+    if (!ca_pem.empty()) {
+      pem.ca_cert = reinterpret_cast<const uint8_t*>(ca_pem.data());
+      pem.ca_cert_len = ca_pem.size() + 1;
+    }
+    if (!coap_context_set_pki(e.ctx, &pki)) return Status::Internal("coap: PKI set-up failed");
+  }
+  if (e.port == 0) e.port = FreeUdpPort(opt.address);
+  coap_address_t addr;
+  coap_address_init(&addr);
+  addr.addr.sin.sin_family = AF_INET;
+  addr.addr.sin.sin_port = htons(e.port);
+  if (::inet_pton(AF_INET, opt.address.c_str(), &addr.addr.sin.sin_addr) != 1) {
+    return Status::Internal("coap: invalid listen address " + opt.address);
+  }
+  addr.size = sizeof(struct sockaddr_in);
+  if (coap_new_endpoint(e.ctx, &addr, dtls ? COAP_PROTO_DTLS : COAP_PROTO_UDP) == nullptr) {
+    return Status::Internal("coap: cannot listen on " + opt.address + ":" + std::to_string(e.port));
+  }
+  coap_resource_t* any = coap_resource_unknown_init2(&Impl::OnRequest, 0);
+  for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE}) {
+    coap_register_request_handler(any, method, &Impl::OnRequest);
+  }
+  coap_resource_set_userdata(any, this);
+  coap_add_resource(e.ctx, any);
+  return Status::Ok();
+}
 
 Status CoapServer::Listen() {
   Impl& m = *impl_;
@@ -380,86 +451,26 @@ Status CoapServer::Listen() {
     coap_dtls_set_log_level(getenv("TRUSTCSE_COAP_DEBUG") ? LOG_DEBUG : LOG_ERR);
   });
   if (!coap_async_is_supported()) return Status::Internal("libcoap lacks separate responses");
-  m.ctx = coap_new_context(nullptr);
-  if (m.ctx == nullptr) return Status::Internal("coap: cannot create a context");
-  {
-    std::lock_guard lock(g_servers_mu);
-    g_servers[m.ctx] = &m;
+  if (!m.opt.dtls.empty() && !coap_dtls_is_supported()) {
+    return Status::Internal("libcoap was built without DTLS");
   }
-  // The oneM2M options are critical; libcoap learns them through the marker (option_filter.cc).
-  coap_register_option(m.ctx, kKnownOptionsMarker);
-  coap_context_set_block_mode(m.ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-  coap_context_set_max_idle_sessions(m.ctx, 10000);
-  coap_register_event_handler(m.ctx, &Impl::OnEvent);
-
-  if (m.opt.dtls) {
-    if (!coap_dtls_is_supported()) return Status::Internal("libcoap was built without DTLS");
-    if (m.opt.client_auth & tls::kAuthPsk) {
-      coap_dtls_spsk_t psk{};
-      psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-      psk.validate_id_call_back = &Impl::OnPsk;
-      psk.id_call_back_arg = &m;
-      if (!coap_context_set_psk2(m.ctx, &psk)) return Status::Internal("coap: PSK set-up failed");
-    }
-    const bool peer_certs = m.opt.client_auth & (tls::kAuthCertificate | tls::kAuthPinnedKey);
-    if (peer_certs && !m.opt.cert_chain_pem.empty()) {
-      coap_dtls_pki_t pki{};
-      pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-      pki.verify_peer_cert = peer_certs;
-      // Pinned keys are self-signed: the common-CA requirement would refuse them before the
-      // callback decides; the callback requires a verified chain for everything else.
-      pki.check_common_ca = peer_certs && !(m.opt.client_auth & tls::kAuthPinnedKey);
-      pki.allow_self_signed = (m.opt.client_auth & tls::kAuthPinnedKey) != 0;
-      pki.allow_expired_certs = 0;
-      pki.cert_chain_validation = 1;
-      pki.cert_chain_verify_depth = 3;
-      pki.validate_cn_call_back = &Impl::OnCertificate;
-      pki.cn_call_back_arg = &m;
-      pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
-      if (m.opt.ca && m.opt.ca->initialized()) m.ca_pem = m.opt.ca->certificate_pem();
-      auto& pem = pki.pki_key.key.pem_buf;
-      pem.public_cert = reinterpret_cast<const uint8_t*>(m.opt.cert_chain_pem.data());
-      pem.public_cert_len = m.opt.cert_chain_pem.size() + 1;  // libcoap wants the NUL counted
-      pem.private_key = reinterpret_cast<const uint8_t*>(m.opt.key_pem.view().data());
-      pem.private_key_len = m.opt.key_pem.size() + 1;
-      if (!m.ca_pem.empty()) {
-        pem.ca_cert = reinterpret_cast<const uint8_t*>(m.ca_pem.data());
-        pem.ca_cert_len = m.ca_pem.size() + 1;
-      }
-      if (!coap_context_set_pki(m.ctx, &pki)) return Status::Internal("coap: PKI set-up failed");
-    }
-  }
-
-  auto open = [&](uint16_t port, coap_proto_t proto, uint16_t* bound) -> Status {
-    if (port == 0) port = FreeUdpPort(m.opt.address);
-    coap_address_t addr;
-    coap_address_init(&addr);
-    addr.addr.sin.sin_family = AF_INET;
-    addr.addr.sin.sin_port = htons(port);
-    if (::inet_pton(AF_INET, m.opt.address.c_str(), &addr.addr.sin.sin_addr) != 1) {
-      return Status::Internal("coap: invalid listen address " + m.opt.address);
-    }
-    addr.size = sizeof(struct sockaddr_in);
-    if (coap_new_endpoint(m.ctx, &addr, proto) == nullptr) {
-      return Status::Internal("coap: cannot listen on " + m.opt.address + ":" +
-                              std::to_string(port));
-    }
-    *bound = port;
-    return Status::Ok();
-  };
+  if (m.opt.ca && m.opt.ca->initialized()) m.ca_pem = m.opt.ca->certificate_pem();
   if (m.opt.plain) {
-    if (auto s = open(m.opt.port, COAP_PROTO_UDP, &m.bound_port); !s.ok()) return s;
+    m.endpoints.push_back(std::make_unique<Impl::Endpoint>(Impl::Endpoint{&m, nullptr, 0, m.opt.port}));
   }
-  if (m.opt.dtls) {
-    if (auto s = open(m.opt.dtls_port, COAP_PROTO_DTLS, &m.bound_dtls_port); !s.ok()) return s;
+  for (const DtlsEndpoint& d : m.opt.dtls) {
+    const bool psk = d.client_auth & tls::kAuthPsk;
+    const bool certs = d.client_auth & (tls::kAuthCertificate | tls::kAuthPinnedKey);
+    if (psk == certs) {
+      return Status::BadRequest(
+          "coap: a DTLS endpoint serves psk, or certificate and/or pinned-key (not both)");
+    }
+    m.endpoints.push_back(
+        std::make_unique<Impl::Endpoint>(Impl::Endpoint{&m, nullptr, d.client_auth, d.port}));
   }
-  coap_resource_t* any = coap_resource_unknown_init2(&Impl::OnRequest, 0);
-  for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE}) {
-    coap_register_request_handler(any, method, &Impl::OnRequest);
+  for (auto& e : m.endpoints) {
+    if (auto s = m.Open(*e); !s.ok()) return s;
   }
-  coap_resource_set_userdata(any, &m);
-  coap_add_resource(m.ctx, any);
-
   m.event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (m.event_fd < 0) return Status::Internal("coap: eventfd failed");
   return Status::Ok();
@@ -474,8 +485,20 @@ void CoapServer::Serve(dispatcher::Dispatcher& dispatcher) {
   });
 }
 
-uint16_t CoapServer::port() const { return impl_->bound_port; }
-uint16_t CoapServer::dtls_port() const { return impl_->bound_dtls_port; }
+uint16_t CoapServer::port() const {
+  for (const auto& e : impl_->endpoints) {
+    if (e->client_auth == 0) return e->port;
+  }
+  return 0;
+}
+
+std::vector<uint16_t> CoapServer::dtls_ports() const {
+  std::vector<uint16_t> out;
+  for (const auto& e : impl_->endpoints) {
+    if (e->client_auth != 0) out.push_back(e->port);
+  }
+  return out;
+}
 
 void CoapServer::CloseSessionsOf(const std::string& credential_id) {
   if (impl_->event_fd < 0) return;
@@ -493,22 +516,25 @@ void CoapServer::Stop() {
     m.Wake();
     m.thread.join();
   }
-  if (m.ctx != nullptr) {
+  // Responses still owed hold session references; release them before the contexts go.
+  std::vector<Completed> left;
+  {
+    std::lock_guard lock(m.mu);
+    left.swap(m.completed);
+  }
+  for (Completed& c : left) coap_session_release(c.session);
+  m.sessions.clear();
+  m.ready.clear();
+  for (auto& e : m.endpoints) {
+    if (e->ctx == nullptr) continue;
     {
       std::lock_guard lock(g_servers_mu);
-      g_servers.erase(m.ctx);
+      g_servers.erase(e->ctx);
     }
-    // Responses still owed hold session references; release them before the context goes.
-    std::vector<Completed> left;
-    {
-      std::lock_guard lock(m.mu);
-      left.swap(m.completed);
-    }
-    for (Completed& c : left) coap_session_release(c.session);
-    m.sessions.clear();
-    coap_free_context(m.ctx);
-    m.ctx = nullptr;
+    coap_free_context(e->ctx);
+    e->ctx = nullptr;
   }
+  m.endpoints.clear();
   if (m.event_fd >= 0) {
     ::close(m.event_fd);
     m.event_fd = -1;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "dispatcher/dispatcher.h"
@@ -25,14 +26,19 @@
 
 namespace trustcse::coap {
 
+// A CoAP-over-DTLS endpoint. libcoap 4.3 serves either PSK or certificate suites on one
+// endpoint, so `client_auth` is kAuthPsk, or kAuthCertificate and/or kAuthPinnedKey.
+struct DtlsEndpoint {
+  uint16_t port = 5684;  // 0 = a free port (see dtls_ports())
+  unsigned client_auth = tls::kAuthPsk;
+};
+
 struct CoapServerOptions {
   std::string address = "127.0.0.1";
   bool plain = false;          // plain CoAP on `port`
   uint16_t port = 5683;        // 0 = a free port (see port())
-  bool dtls = false;           // CoAP over DTLS on `dtls_port`
-  uint16_t dtls_port = 5684;
-  unsigned client_auth = tls::kAuthPsk | tls::kAuthCertificate | tls::kAuthPinnedKey;
-  std::string cert_chain_pem;  // the DTLS server certificate (certificate modes)
+  std::vector<DtlsEndpoint> dtls;
+  std::string cert_chain_pem;  // the DTLS server certificate (certificate endpoints)
   security::crypto::Secret key_pem;
   size_t body_limit = 1 << 20;
   std::shared_ptr<const security::CredentialRegistry> registry;
@@ -51,7 +57,7 @@ class CoapServer {
   // Starts serving on the loop thread; `dispatcher` must outlive Stop().
   void Serve(dispatcher::Dispatcher& dispatcher);
   uint16_t port() const;
-  uint16_t dtls_port() const;
+  std::vector<uint16_t> dtls_ports() const;  // in the order of options.dtls
   // Drops the DTLS sessions of `credential_id` (their next datagram starts a new handshake).
   void CloseSessionsOf(const std::string& credential_id);
   void Stop();
