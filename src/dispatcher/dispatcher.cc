@@ -162,7 +162,7 @@ Status Dispatcher::Bootstrap() {
   bj::array poa;
   for (const auto& p : options_.poa) poa.emplace_back(p);
   cb.attrs["poa"] = std::move(poa);
-  cb.attrs["csz"] = bj::array{"application/json"};
+  cb.attrs["csz"] = bj::array{"application/json", "application/cbor"};
   cb.attrs["acpi"] = bj::array{};
   bool exists = existing->has_value();
   auto rec = cb.ToRecord();
