@@ -134,6 +134,10 @@ int main(int argc, char** argv) {
   serve->add_option("--coaps-port", coaps_port, "CoAP over DTLS with PSKs (enables CoAP)");
   serve->add_option("--coaps-cert-port", coaps_cert_port,
                     "CoAP over DTLS with certificates and pinned keys (enables CoAP)");
+  std::string mqtt_host;
+  int mqtt_port = -1;
+  serve->add_option("--mqtt-host", mqtt_host, "MQTT broker host (enables MQTT)");
+  serve->add_option("--mqtt-port", mqtt_port, "MQTT broker port (enables MQTT)");
   serve->add_option("--cse-id", cse_id, "CSE-ID, e.g. /id-in");
   serve->add_option("--cse-name", cse_name, "resourceName of the CSEBase, e.g. cse-in");
   serve->add_option("--admin", admin, "admin originator");
@@ -297,6 +301,9 @@ int main(int argc, char** argv) {
       std::cerr << "plain CoAP (--coap-port) is for development: add --dev\n";
       return 2;
     }
+    if (!mqtt_host.empty() || mqtt_port >= 0) config.mqtt_enabled = true;
+    if (!mqtt_host.empty()) config.mqtt_host = mqtt_host;
+    if (mqtt_port >= 0) config.mqtt_port = mqtt_port;
     if (!cse_id.empty()) config.cse_id = cse_id;
     if (!cse_name.empty()) config.cse_name = cse_name;
     if (!admin.empty()) config.admin_originator = admin;

@@ -534,6 +534,9 @@ std::string Notifier::Impl::PoaOf(const ResourceRecord& rec) {
   if (!res) return {};
   for (const std::string& poa : StringList(res->attrs, "poa")) {
     if (StartsWith(poa, "http://")) return StripContentTypeParam(poa);
+    if (StartsWith(poa, "mqtt://") || StartsWith(poa, "mqtts://")) {
+      return StripContentTypeParam(poa) + "#" + rec.ri;  // the AE-ID receives the NOTIFY
+    }
   }
   return {};
 }
@@ -696,6 +699,38 @@ std::string Notifier::ResolveTarget(const std::string& nu) {
   } catch (const std::exception&) {
     return {};
   }
+}
+
+namespace {
+
+class RoutingSender final : public Sender {
+ public:
+  RoutingSender(std::unique_ptr<Sender> http, std::unique_ptr<Sender> mqtt)
+      : http_(std::move(http)), mqtt_(std::move(mqtt)) {}
+  void Send(const Notification& n, std::function<void(Status)> done) override {
+    Pick(n).Send(n, std::move(done));
+  }
+  void Request(const Notification& n, std::function<void(Status, std::string)> done) override {
+    Pick(n).Request(n, std::move(done));
+  }
+  void Stop() override {
+    http_->Stop();
+    mqtt_->Stop();
+  }
+
+ private:
+  Sender& Pick(const Notification& n) {
+    return StartsWith(n.target, "mqtt://") || StartsWith(n.target, "mqtts://") ? *mqtt_ : *http_;
+  }
+  std::unique_ptr<Sender> http_;
+  std::unique_ptr<Sender> mqtt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
+                                          std::unique_ptr<Sender> mqtt) {
+  return std::make_unique<RoutingSender>(std::move(http), std::move(mqtt));
 }
 
 }  // namespace trustcse::notification

@@ -55,6 +55,9 @@ struct HttpSenderOptions {
   int timeout_ms = 3000;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
+// Sends to mqtt:// and mqtts:// targets through `mqtt`, to everything else through `http`.
+std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
+                                          std::unique_ptr<Sender> mqtt);
 
 struct NotifierOptions {
   CseIdentity self;
@@ -82,7 +85,8 @@ class Notifier {
               const std::string& creator, std::function<void(Status)> done);
 
   // Resolves a notification URI: an http(s):// URL is used as is; a resource ID of an AE or CSE
-  // resolves to its first http point of access. Empty if it cannot be resolved.
+  // resolves to its first http or mqtt point of access (an mqtt one as "<poa>#<AE-ID>", the
+  // receiver of the NOTIFY request). Empty if it cannot be resolved.
   std::string ResolveTarget(const std::string& nu);
 
   // Posts `body` to an http:// URL and hands back the answer (from any thread).

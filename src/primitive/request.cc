@@ -21,6 +21,7 @@ const char* ChannelMethodName(ChannelIdentity::Method m) {
     case ChannelIdentity::Method::kPsk: return "psk";
     case ChannelIdentity::Method::kCertificate: return "certificate";
     case ChannelIdentity::Method::kPinnedKey: return "pinned-key";
+    case ChannelIdentity::Method::kBroker: return "broker";
   }
   return "?";
 }

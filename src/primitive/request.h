@@ -54,12 +54,15 @@ bool IsSupportedRelease(std::string_view rvi);
 // once per connection and shared by its requests. The security chain binds the originator to it
 // (SEC-2); no channel, or kNone, means the request came over plain HTTP.
 struct ChannelIdentity {
-  enum class Method : uint8_t { kNone, kPsk, kCertificate, kPinnedKey };
+  // kBroker: an MQTT broker authenticated the client and its topic ACL vouches for the
+  // originator named in the request topic (certified_ids).
+  enum class Method : uint8_t { kNone, kPsk, kCertificate, kPinnedKey, kBroker };
   Method method = Method::kNone;
   // The Credential-ID the channel authenticated: the PSK identity, "x509:<serial>" for a
   // certificate of the built-in CA, "ni:///sha-256;…" for a pinned public key.
   std::string credential_id;
-  // For certificates: the AE-IDs / CSE-IDs that subjectAltName certifies (originator form).
+  // For certificates: the AE-IDs / CSE-IDs that subjectAltName certifies (originator form);
+  // for kBroker: the originator of the request topic.
   std::vector<std::string> certified_ids;
   bool authenticated() const { return method != Method::kNone; }
 };

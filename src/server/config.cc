@@ -62,7 +62,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "admin", "enrolment", "security",
+  if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment", "security",
                                  "storage",
                                  "notification",
                                  "expiration", "authz", "log"},
@@ -146,6 +146,24 @@ Status LoadConfigFile(const std::string& path, Config& c) {
       }
     }
   }
+  if (auto* t = root["mqtt"].as_table()) {
+    if (auto s = CheckKeys(*t, {"enabled", "host", "port", "username", "password_file", "ca_file",
+                                "cert_file", "key_file", "prefix", "broker_authenticates"},
+                           "mqtt");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "enabled", c.mqtt_enabled, "mqtt")
+    TRUSTCSE_READ(*t, "host", c.mqtt_host, "mqtt")
+    TRUSTCSE_READ(*t, "port", c.mqtt_port, "mqtt")
+    TRUSTCSE_READ(*t, "username", c.mqtt_username, "mqtt")
+    TRUSTCSE_READ(*t, "password_file", c.mqtt_password_file, "mqtt")
+    TRUSTCSE_READ(*t, "ca_file", c.mqtt_ca_file, "mqtt")
+    TRUSTCSE_READ(*t, "cert_file", c.mqtt_cert_file, "mqtt")
+    TRUSTCSE_READ(*t, "key_file", c.mqtt_key_file, "mqtt")
+    TRUSTCSE_READ(*t, "prefix", c.mqtt_prefix, "mqtt")
+    TRUSTCSE_READ(*t, "broker_authenticates", c.mqtt_broker_authenticates, "mqtt")
+  }
   if (auto* t = root["enrolment"].as_table()) {
     if (auto s = CheckKeys(*t, {"rotation_grace_s", "lifetime_days"}, "enrolment"); !s.ok()) {
       return s;
@@ -205,6 +223,10 @@ Status ValidateConfig(const Config& c) {
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
   if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
+  if (c.mqtt_port < 1 || c.mqtt_port > 65535) return bad("mqtt.port out of range");
+  if (!c.mqtt_prefix.empty() && (c.mqtt_prefix[0] != '/' || c.mqtt_prefix.back() == '/')) {
+    return bad("mqtt.prefix must start with / and not end with one");
+  }
   for (const auto& l : c.coap_listeners) {
     if (l.port < 0 || l.port > 65535) return bad("coap.listener.port out of range");
   }

@@ -46,6 +46,17 @@ struct Config {
   int coap_port = 5683;
   std::vector<CoapListener> coap_listeners = {{5684, {"psk"}},
                                               {5685, {"certificate", "pinned-key"}}};
+  // [mqtt] — the MQTT binding: trustcse as a client of a broker (docs/mqtt.md)
+  bool mqtt_enabled = false;
+  std::string mqtt_host = "127.0.0.1";
+  int mqtt_port = 1883;
+  std::string mqtt_username;       // this CSE's broker account
+  std::string mqtt_password_file;  // its password (the environment's TRUSTCSE_MQTT_PASSWORD wins)
+  std::string mqtt_ca_file;        // TLS to the broker ("" = plain MQTT)
+  std::string mqtt_cert_file;
+  std::string mqtt_key_file;
+  std::string mqtt_prefix;
+  bool mqtt_broker_authenticates = true;  // the broker's ACL vouches for request originators
   // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
   std::string admin_socket;
   // [enrolment] (SEC-3)

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include "admin/admin_server.h"
 #include "bindings/coap/coap_server.h"
 #include "bindings/http/http_server.h"
+#include "bindings/mqtt/mqtt_binding.h"
 #include "dispatcher/dispatcher.h"
 #include "notification/notifier.h"
 #include "security/well_known_endpoints.h"
@@ -67,6 +69,7 @@ struct Server::Impl {
   std::mutex tls_mu;
   std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
   std::unique_ptr<coap::CoapServer> coap;
+  std::unique_ptr<mqtt::MqttBinding> mqtt;
 };
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
@@ -79,7 +82,7 @@ Status Server::Start() {
   Impl& m = *impl_;
   const Config& c = m.config;
   if (auto s = ValidateConfig(c); !s.ok()) return s;
-  if (!c.http_enabled && !c.tls_enabled && !c.coap_enabled) {
+  if (!c.http_enabled && !c.tls_enabled && !c.coap_enabled && !c.mqtt_enabled) {
     return Status::BadRequest(
         "no listener: enable [tls] or [coap] (plain [http] only for development: serve --dev)");
   }
@@ -101,8 +104,32 @@ Status Server::Start() {
   notification::HttpSenderOptions hso;
   hso.originator = c.cse_id;
   hso.timeout_ms = c.notification_timeout_ms;
-  m.notifier = std::make_unique<notification::Notifier>(no, *m.store,
-                                                         notification::MakeHttpSender(hso));
+  std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
+  if (c.mqtt_enabled) {
+    mqtt::MqttOptions mo;
+    mo.host = c.mqtt_host;
+    mo.port = c.mqtt_port;
+    mo.username = c.mqtt_username;
+    if (const char* env = std::getenv("TRUSTCSE_MQTT_PASSWORD"); env != nullptr && *env) {
+      mo.password = env;
+    } else if (!c.mqtt_password_file.empty()) {
+      auto pw = ReadFile(c.mqtt_password_file);
+      if (!pw) return pw.error();
+      while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();
+      mo.password = std::move(*pw);
+    }
+    mo.ca_file = c.mqtt_ca_file;
+    mo.cert_file = c.mqtt_cert_file;
+    mo.key_file = c.mqtt_key_file;
+    mo.prefix = c.mqtt_prefix;
+    mo.cse_id = c.cse_id;
+    mo.broker_authenticates = c.mqtt_broker_authenticates;
+    mo.notification_timeout_ms = c.notification_timeout_ms;
+    m.mqtt = std::make_unique<mqtt::MqttBinding>(std::move(mo));
+    if (auto s = m.mqtt->Connect(); !s.ok()) return s;
+    sender = notification::MakeRoutingSender(std::move(sender), m.mqtt->MakeSender());
+  }
+  m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;
   if (c.http_enabled) {
@@ -188,6 +215,10 @@ Status Server::Start() {
     if (m.coap) m.coap->CloseSessionsOf(id);
   });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
+  if (m.mqtt) {
+    poa.push_back((c.mqtt_ca_file.empty() ? "mqtt://" : "mqtts://") + c.mqtt_host + ":" +
+                  std::to_string(c.mqtt_port) + c.mqtt_prefix);
+  }
 
   dispatcher::DispatcherOptions dopt;
   dopt.self = self;
@@ -212,6 +243,7 @@ Status Server::Start() {
                                           m.security.enrolment));
   if (auto s = m.admin->Start(); !s.ok()) return s;
   if (m.coap) m.coap->Serve(*m.dispatcher);
+  if (m.mqtt) m.mqtt->Serve(*m.dispatcher);
   if (m.http) m.http->Serve(*m.dispatcher);
   for (auto& s : m.https) s->Serve(*m.dispatcher);
   spdlog::info("trustcse: CSE {} ({}) serving {} with store {}", c.cse_id, c.cse_name,
@@ -235,6 +267,7 @@ void Server::Stop() {
   if (!impl_) return;
   Impl& m = *impl_;
   if (m.admin) m.admin->Stop();
+  if (m.mqtt) m.mqtt->Stop();
   if (m.coap) m.coap->Stop();
   if (m.http) m.http->Stop();
   {
@@ -247,6 +280,7 @@ void Server::Stop() {
   m.admin.reset();
   m.http.reset();
   m.coap.reset();
+  m.mqtt.reset();
   {
     std::lock_guard g(m.tls_mu);
     m.https.clear();

@@ -17,6 +17,13 @@ Decision NotAuthenticated(std::string reason) {
 Decision ChannelBinding::Check(const SecurityContext& ctx) const {
   const ChannelIdentity* ch = ctx.request ? ctx.request->channel.get() : nullptr;
   if (ch == nullptr || !ch->authenticated()) return Decision::Defer();
+  if (ch->method == ChannelIdentity::Method::kBroker) {
+    // The broker's ACL let the client publish under this originator only; registrations too.
+    const auto& c = ch->certified_ids;
+    if (std::find(c.begin(), c.end(), ctx.originator) != c.end()) return Decision::Allow();
+    return NotAuthenticated("MQTT request topic names " + (c.empty() ? std::string() : c.front()) +
+                            ", the request " + std::string(ctx.originator));
+  }
   auto cred = registry_ ? registry_->Find(ch->credential_id) : nullptr;
   if (!cred) {
     return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "credential is not known"),

@@ -9,6 +9,8 @@
 //    "", "C" or "S" (the CSE assigns the AE-ID) or claim an AE-ID that no active credential
 //    holds and that is not the admin originator; the dispatcher then binds the AE-ID to the
 //    credential in the registration's own write.
+// Over MQTT (method broker) the broker authenticated the client and its topic ACL vouches for
+// the topic's originator: the request's fr must be that originator, registrations included.
 // Requests without an authenticated channel are deferred to OriginatorCheck. Every denial is a
 // security event (the chain reports it). Thread-safe; reads the registry per request.
 #pragma once
