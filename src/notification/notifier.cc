@@ -532,13 +532,15 @@ std::string Notifier::Impl::PoaOf(const ResourceRecord& rec) {
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
   auto res = Resource::FromRecord(rec);
   if (!res) return {};
+  // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
+  std::string mqtt;
   for (const std::string& poa : StringList(res->attrs, "poa")) {
     if (StartsWith(poa, "http://")) return StripContentTypeParam(poa);
-    if (StartsWith(poa, "mqtt://") || StartsWith(poa, "mqtts://")) {
-      return StripContentTypeParam(poa) + "#" + rec.ri;  // the AE-ID receives the NOTIFY
+    if (mqtt.empty() && (StartsWith(poa, "mqtt://") || StartsWith(poa, "mqtts://"))) {
+      mqtt = StripContentTypeParam(poa) + "#" + rec.ri;
     }
   }
-  return {};
+  return mqtt;
 }
 
 std::string Notifier::Impl::ResolveTarget(const std::string& nu) {

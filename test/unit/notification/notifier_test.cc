@@ -483,6 +483,17 @@ TEST_F(NotifierTest, ResolveTargetUsesHttpPoaOfAe) {
   EXPECT_EQ(notifier_->ResolveTarget("unknown"), "");
 }
 
+TEST_F(NotifierTest, ResolveTargetFallsBackToAnMqttPoaAddressedToTheAe) {
+  Insert(Record("cse-in/ae2", {{"ty", 2},
+                               {"ri", "Cae2"},
+                               {"pi", "id-in"},
+                               {"rn", "ae2"},
+                               {"aei", "Cae2"},
+                               {"poa", bj::array{"coap://h", "mqtt://broker:1883/site"}}}));
+  StartNotifier();
+  EXPECT_EQ(notifier_->ResolveTarget("Cae2"), "mqtt://broker:1883/site#Cae2");
+}
+
 TEST_F(NotifierTest, ResolveTargetKeepsUrlsAndStripsContentType) {
   StartNotifier();
   EXPECT_EQ(notifier_->ResolveTarget("http://h:1/p"), "http://h:1/p");
