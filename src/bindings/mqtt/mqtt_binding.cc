@@ -220,6 +220,8 @@ Status MqttBinding::Connect() {
   m.mosq = mosquitto_new(id.c_str(), /*clean_session=*/true, &m);
   if (m.mosq == nullptr) return Status::Internal("mqtt: cannot create a client");
   mosquitto_int_option(m.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  // Requests and answers are small and latency-bound: no Nagle delay on them.
+  mosquitto_int_option(m.mosq, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_connect_callback_set(m.mosq, &Impl::OnConnect);
   mosquitto_message_callback_set(m.mosq, &Impl::OnMessage);
   mosquitto_disconnect_callback_set(m.mosq, [](struct mosquitto*, void* arg, int) {
