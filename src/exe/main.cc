@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   std::string address, tls_address, cse_id, cse_name, admin, log_level;
   int port = -1, tls_port = -1;
   bool no_fsync = false, dev = false;
-  serve->add_flag("--dev", dev, "development: also serve plain HTTP (no channel security)");
+  serve->add_flag("--dev", dev, "development: also serve plain HTTP (and plain CoAP when CoAP is on; no channel security)");
   serve->add_option("--http-port", port, "plain HTTP port (0 = any free port)");
   serve->add_option("--http-address", address, "plain HTTP listen address");
   serve->add_option("--tls-port", tls_port, "HTTPS port of the first TLS listener (enables TLS)");
@@ -296,6 +296,10 @@ int main(int argc, char** argv) {
       if (coaps_cert_port >= 0) {
         config.coap_listeners.push_back({coaps_cert_port, {"certificate", "pinned-key"}});
       }
+    }
+    // --dev also opens plain CoAP when CoAP is on (like plain HTTP, for trying things out).
+    if (dev && config.coap_enabled && coap_port < 0 && coaps_port < 0 && coaps_cert_port < 0) {
+      config.coap_plain = true;
     }
     if (coap_port >= 0 && !dev) {
       std::cerr << "plain CoAP (--coap-port) is for development: add --dev\n";

@@ -202,6 +202,8 @@ Status Server::Start() {
     m.coap = std::make_unique<coap::CoapServer>(std::move(co));
     if (auto s = m.coap->Listen(); !s.ok()) return s;
     if (m.coap->port() != 0) {
+      spdlog::warn("trustcse: plain CoAP is enabled on {}:{} — no channel security; for "
+                   "development only", c.coap_address, m.coap->port());
       poa.push_back("coap://" + c.coap_address + ":" + std::to_string(m.coap->port()));
     }
     for (uint16_t p : m.coap->dtls_ports()) {

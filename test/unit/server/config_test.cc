@@ -1,0 +1,80 @@
+// The configuration file: the shipped trustcse.toml loads and validates (so what README and docs
+// show is what runs), unknown keys and bad values are refused with a message.
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+namespace trustcse::server {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char name[] = "/tmp/trustcse_config_XXXXXX";
+  int fd = mkstemp(name);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+
+TEST(Config, ShippedFileLoadsAndValidates) {
+  Config c;
+  Status s = LoadConfigFile(TRUSTCSE_SOURCE_DIR "/trustcse.toml", c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  EXPECT_EQ(c.cse_id, "/id-in");
+  EXPECT_FALSE(c.http_enabled);  // plain HTTP only with --dev
+  EXPECT_TRUE(c.tls_enabled);
+  EXPECT_TRUE(c.coap_enabled);
+  EXPECT_FALSE(c.coap_plain);
+  ASSERT_EQ(c.coap_listeners.size(), 2u);
+  EXPECT_EQ(c.coap_listeners[0].port, 5684);
+  EXPECT_EQ(c.coap_listeners[0].client_auth, std::vector<std::string>{"psk"});
+  EXPECT_FALSE(c.mqtt_enabled);
+  EXPECT_TRUE(c.mqtt_broker_authenticates);
+  EXPECT_TRUE(c.storage_fsync);
+}
+
+TEST(Config, UnknownKeyIsRefused) {
+  std::string path = WriteTemp("[coap]\nenabeld = true\n");
+  Config c;
+  Status s = LoadConfigFile(path, c);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("enabeld"), std::string::npos) << s.message();
+  std::remove(path.c_str());
+}
+
+TEST(Config, WrongTypeIsRefused) {
+  std::string path = WriteTemp("[mqtt]\nport = \"1883\"\n");
+  Config c;
+  EXPECT_FALSE(LoadConfigFile(path, c).ok());
+  std::remove(path.c_str());
+}
+
+TEST(Config, BadValuesFailValidation) {
+  Config c;
+  c.mqtt_prefix = "no-slash";
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config{};
+  c.coap_listeners = {{70000, {"psk"}}};
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config{};
+  c.mqtt_port = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+}
+
+TEST(Config, AbsentKeysKeepDefaults) {
+  std::string path = WriteTemp("[cse]\nname = \"other\"\n");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  EXPECT_EQ(c.cse_name, "other");
+  EXPECT_EQ(c.mqtt_port, 1883);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace trustcse::server
