@@ -53,6 +53,31 @@ Status CheckKeys(const toml::table& t, std::initializer_list<std::string_view> a
   return Status::Ok();
 }
 
+// The array of tables [[<where>]] (where = "<section>.<key>", `t` the section): each entry is
+// checked for `allowed` keys and read by `read` into a fresh element; if present, it replaces
+// `out` (the defaults).
+template <class T, class ReadFn>
+Status ReadTables(const toml::table& t, const std::string& where,
+                  std::initializer_list<std::string_view> allowed, std::vector<T>& out,
+                  ReadFn read) {
+  const toml::node* l = t.get(where.substr(where.find('.') + 1));
+  if (l == nullptr) return Status::Ok();
+  const auto* arr = l->as_array();
+  if (!arr) {
+    return Status::BadRequest("config: " + where + " must be an array of tables ([[" + where + "]])");
+  }
+  out.clear();
+  for (const auto& e : *arr) {
+    const auto* entry = e.as_table();
+    if (!entry) return Status::BadRequest("config: " + where + " entries must be tables");
+    if (auto s = CheckKeys(*entry, allowed, where); !s.ok()) return s;
+    T item;
+    if (auto s = read(*entry, item); !s.ok()) return s;
+    out.push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config& c) {
@@ -62,10 +87,9 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   } catch (const toml::parse_error& e) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
-  if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment", "security",
-                                 "storage",
-                                 "notification",
-                                 "expiration", "authz", "log"},
+  if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
+                                 "security", "storage", "notification", "expiration", "authz",
+                                 "log"},
                          "");
       !s.ok()) {
     return s;
@@ -104,22 +128,16 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "cert_file", c.tls_cert_file, "tls")
     TRUSTCSE_READ(*t, "key_file", c.tls_key_file, "tls")
     TRUSTCSE_READ(*t, "server_names", c.tls_server_names, "tls")
-    if (const toml::node* l = t->get("listener")) {
-      const auto* arr = l->as_array();
-      if (!arr) return Status::BadRequest("config: tls.listener must be an array of tables ([[tls.listener]])");
-      c.tls_listeners.clear();
-      for (const auto& e : *arr) {
-        const auto* lt = e.as_table();
-        if (!lt) return Status::BadRequest("config: tls.listener entries must be tables");
-        if (auto s = CheckKeys(*lt, {"address", "port", "client_auth"}, "tls.listener"); !s.ok()) {
-          return s;
-        }
-        Config::TlsListener listener;
-        TRUSTCSE_READ(*lt, "address", listener.address, "tls.listener")
-        TRUSTCSE_READ(*lt, "port", listener.port, "tls.listener")
-        TRUSTCSE_READ(*lt, "client_auth", listener.client_auth, "tls.listener")
-        c.tls_listeners.push_back(std::move(listener));
-      }
+    if (auto s = ReadTables(*t, "tls.listener", {"address", "port", "client_auth"},
+                            c.tls_listeners,
+                            [](const toml::table& lt, Config::TlsListener& listener) -> Status {
+                              TRUSTCSE_READ(lt, "address", listener.address, "tls.listener")
+                              TRUSTCSE_READ(lt, "port", listener.port, "tls.listener")
+                              TRUSTCSE_READ(lt, "client_auth", listener.client_auth, "tls.listener")
+                              return Status::Ok();
+                            });
+        !s.ok()) {
+      return s;
     }
   }
   if (auto* t = root["coap"].as_table()) {
@@ -131,19 +149,14 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "address", c.coap_address, "coap")
     TRUSTCSE_READ(*t, "plain", c.coap_plain, "coap")
     TRUSTCSE_READ(*t, "port", c.coap_port, "coap")
-    if (const toml::node* l = t->get("listener")) {
-      const auto* arr = l->as_array();
-      if (!arr) return Status::BadRequest("config: coap.listener must be an array of tables");
-      c.coap_listeners.clear();
-      for (const auto& e : *arr) {
-        const auto* lt = e.as_table();
-        if (!lt) return Status::BadRequest("config: coap.listener entries must be tables");
-        if (auto s = CheckKeys(*lt, {"port", "client_auth"}, "coap.listener"); !s.ok()) return s;
-        Config::CoapListener listener;
-        TRUSTCSE_READ(*lt, "port", listener.port, "coap.listener")
-        TRUSTCSE_READ(*lt, "client_auth", listener.client_auth, "coap.listener")
-        c.coap_listeners.push_back(std::move(listener));
-      }
+    if (auto s = ReadTables(*t, "coap.listener", {"port", "client_auth"}, c.coap_listeners,
+                            [](const toml::table& lt, Config::CoapListener& listener) -> Status {
+                              TRUSTCSE_READ(lt, "port", listener.port, "coap.listener")
+                              TRUSTCSE_READ(lt, "client_auth", listener.client_auth, "coap.listener")
+                              return Status::Ok();
+                            });
+        !s.ok()) {
+      return s;
     }
   }
   if (auto* t = root["mqtt"].as_table()) {

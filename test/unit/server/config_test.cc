@@ -55,6 +55,31 @@ TEST(Config, WrongTypeIsRefused) {
   std::remove(path.c_str());
 }
 
+TEST(Config, ListenerTables) {
+  std::string path = WriteTemp(
+      "[[tls.listener]]\nport = 9443\nclient_auth = [\"psk\"]\n"
+      "[[coap.listener]]\nport = 9684\nclient_auth = [\"psk\"]\n");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  ASSERT_EQ(c.tls_listeners.size(), 1u);
+  EXPECT_EQ(c.tls_listeners[0].port, 9443);
+  ASSERT_EQ(c.coap_listeners.size(), 1u);  // replaces the two defaults
+  EXPECT_EQ(c.coap_listeners[0].port, 9684);
+  std::remove(path.c_str());
+
+  path = WriteTemp("[[coap.listener]]\nport = 9684\naddress = \"::\"\n");
+  Status s = LoadConfigFile(path, c);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("coap.listener.address"), std::string::npos) << s.message();
+  std::remove(path.c_str());
+
+  path = WriteTemp("[coap]\nlistener = 5684\n");
+  s = LoadConfigFile(path, c);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("array of tables"), std::string::npos) << s.message();
+  std::remove(path.c_str());
+}
+
 TEST(Config, BadValuesFailValidation) {
   Config c;
   c.mqtt_prefix = "no-slash";
