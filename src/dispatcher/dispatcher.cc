@@ -621,7 +621,7 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
                     : Status(Rsc::kInvalidChildResourceType,
                              "resource type not allowed under this parent"));
   }
-  if (auto s = resources::ValidateContent(*content, type->policies(),
+  if (auto s = resources::ValidateContent(*content, type->PoliciesFor(key),
                                           resources::ContentOp::kCreate,
                                           type->validate_options());
       !s.ok()) {
@@ -684,7 +684,7 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
   res->attrs["et"] = FormatTimestamp(et);
   if (res->attrs.contains("cr")) res->attrs["cr"] = req->fr;
   if (type->has_state_tag()) res->attrs["st"] = 0;
-  if (req->ty == rty::kFlexContainer) res->attrs["__tag"] = key;
+  if (type->tag().empty()) res->attrs["__tag"] = key;  // a specialization's own key
   res->path = parent.path + "/" + rn;
   for (const auto& id : res->acpi()) {
     if (!acps.FindAcp(id)) return fail(Status::BadRequest("acpi names an ACP that does not exist"));
@@ -920,7 +920,7 @@ void Dispatcher::Impl::Update(std::shared_ptr<RequestPrimitive> req, Completion 
   std::string_view expected_tag =
       type->tag().empty() ? json::GetString(current.attrs, "__tag").value_or("") : type->tag();
   if (key != expected_tag) return fail(Status::BadRequest("content does not match the resource"));
-  if (auto s = resources::ValidateContent(*content, type->policies(),
+  if (auto s = resources::ValidateContent(*content, type->PoliciesFor(key),
                                           resources::ContentOp::kUpdate,
                                           type->validate_options());
       !s.ok()) {

@@ -117,6 +117,10 @@ Status ValidateContent(const bj::object& content, std::span<const AttributePolic
       continue;
     }
     if (!HasType(value, p->type)) return Bad("wrong type for", sn);
+    if (p->ranged()) {
+      auto i = json::AsInt(value);
+      if (!i || *i < p->min || *i > p->max) return Bad("value out of range for", sn);
+    }
   }
   if (create) {
     for (const auto& p : table) {

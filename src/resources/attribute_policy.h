@@ -5,6 +5,7 @@
 // Tables are constexpr arrays; all functions are pure and thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -36,6 +37,10 @@ struct AttributePolicy {
   AttrType type;
   Presence create;
   Presence update;
+  // For integer types: the allowed range [min, max] (an enumeration's values); both 0 = any.
+  int32_t min = 0;
+  int32_t max = 0;
+  constexpr bool ranged() const { return min != 0 || max != 0; }
 };
 
 enum class ContentOp : uint8_t { kCreate, kUpdate };
@@ -47,9 +52,9 @@ struct ValidateOptions {
 };
 
 // Checks `content` (the object inside "m2m:xxx") against the universal/common attributes and
-// `table`: unknown attributes, NP attributes, missing mandatory attributes and wrong value types
-// give 4000 with a message naming the attribute. On UPDATE a JSON null asks for the attribute to
-// be removed and is accepted for optional attributes only.
+// `table`: unknown attributes, NP attributes, missing mandatory attributes, wrong value types and
+// integers outside a policy's range give 4000 with a message naming the attribute. On UPDATE a
+// JSON null asks for the attribute to be removed and is accepted for optional attributes only.
 Status ValidateContent(const boost::json::object& content, std::span<const AttributePolicy> table,
                        ContentOp op, const ValidateOptions& options);
 

@@ -23,7 +23,9 @@ class Node final : public ResourceType {
   std::string_view short_name() const override { return "nod"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool has_creator() const override { return true; }
-  bool AllowsChild(int c) const override { return c == ty::kSubscription; }
+  bool AllowsChild(int c) const override {
+    return c == ty::kSubscription || c == ty::kMgmtObj;
+  }
 };
 
 }  // namespace

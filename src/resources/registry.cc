@@ -11,7 +11,8 @@ struct Table {
   Table() {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
-          &CseBaseType(), &GroupType(), &NodeType(), &SubscriptionType(), &FlexContainerType(),
+          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &SubscriptionType(),
+          &FlexContainerType(),
           &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(),
           &RoleType()}) {
       by_ty[t->ty()] = t;
@@ -33,7 +34,7 @@ const ResourceType* FindType(int ty) {
 
 const ResourceType* FindTypeByTag(std::string_view key) {
   for (const ResourceType* t : Types().by_ty) {
-    if (t && !t->tag().empty() && t->tag() == key) return t;
+    if (t && t->HasTag(key)) return t;
   }
   // Any other namespaced key ("cod:color") is a flexContainer specialization.
   auto colon = key.find(':');

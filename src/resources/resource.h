@@ -35,7 +35,8 @@ namespace bj = boost::json;
 // Resource type numbers used in code (digest §1.1).
 namespace ty {
 inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kCseBase = 5,
-                     kGroup = 9, kNode = 14, kSubscription = 23, kFlexContainer = 28,
+                     kGroup = 9, kMgmtObj = 13, kNode = 14, kSubscription = 23,
+                     kFlexContainer = 28,
                      kTimeSeries = 29, kTimeSeriesInstance = 30,
                      kRole = 31, kDynamicAuthorizationConsultation = 34;
 }  // namespace ty
@@ -94,6 +95,14 @@ class ResourceType {
   // Short name used for generated resource IDs and names ("cnt").
   virtual std::string_view short_name() const = 0;
   virtual std::span<const AttributePolicy> policies() const = 0;
+  // Types whose representation key varies with a specialization (flexContainer: "cod:color",
+  // mgmtObj: "m2m:fwr") have an empty tag(); the key of each resource is kept in its internal
+  // attribute "__tag". HasTag() tells whether `key` names this type (or one of its
+  // specializations); PoliciesFor() gives the attribute table of that specialization.
+  virtual bool HasTag(std::string_view key) const { return !tag().empty() && tag() == key; }
+  virtual std::span<const AttributePolicy> PoliciesFor(std::string_view key) const {
+    return policies();
+  }
   virtual ValidateOptions validate_options() const { return {}; }
   virtual bool has_state_tag() const { return false; }
   virtual bool has_creator() const { return false; }

@@ -13,6 +13,7 @@ const ResourceType& ContainerType();
 const ResourceType& ContentInstanceType();
 const ResourceType& CseBaseType();
 const ResourceType& GroupType();
+const ResourceType& MgmtObjType();
 const ResourceType& NodeType();
 const ResourceType& SubscriptionType();
 const ResourceType& FlexContainerType();

@@ -214,3 +214,31 @@ TEST(ValidateContent, StillChecksKnownAttributesWhenCustomAttributesAreAllowed) 
 
 }  // namespace
 }  // namespace trustcse::resources
+
+namespace trustcse::resources {
+namespace {
+
+constexpr AttributePolicy kRanged[] = {
+    {"pct", AttrType::kNonNegInt, O, O, 0, 100},
+    {"state", AttrType::kEnum, O, O, 1, 7},
+    {"free", AttrType::kEnum, O, O},
+};
+
+Status CreateRanged(std::string_view json) {
+  return ValidateContent(boost::json::parse(json).as_object(), kRanged, ContentOp::kCreate, {});
+}
+
+TEST(AttributeRanges, IntegersOutsideTheRangeAreRefused) {
+  EXPECT_TRUE(CreateRanged(R"({"pct":0,"state":1})").ok());
+  EXPECT_TRUE(CreateRanged(R"({"pct":100,"state":7})").ok());
+  Status s = CreateRanged(R"({"pct":101})");
+  EXPECT_EQ(s.code(), Rsc::kBadRequest);
+  EXPECT_NE(s.message().find("pct"), std::string::npos) << s.message();
+  EXPECT_EQ(CreateRanged(R"({"state":0})").code(), Rsc::kBadRequest);
+  EXPECT_EQ(CreateRanged(R"({"state":8})").code(), Rsc::kBadRequest);
+  // No range declared: any non-negative value of the type.
+  EXPECT_TRUE(CreateRanged(R"({"free":123456})").ok());
+}
+
+}  // namespace
+}  // namespace trustcse::resources

@@ -81,7 +81,7 @@ TEST_P(Registry, FindsTheTypeByNumberAndTag) {
 INSTANTIATE_TEST_SUITE_P(AllTypes, Registry, testing::ValuesIn(kTypes));
 
 TEST(RegistryLookup, ReturnsNullForUnknownTypeNumbers) {
-  for (int t : {-1, 0, 6, 7, 10, 13, 16, 17, 48, 63, 64, 65, 10003, 1 << 30}) {
+  for (int t : {-1, 0, 6, 7, 10, 12, 16, 17, 48, 63, 64, 65, 10003, 1 << 30}) {
     EXPECT_EQ(FindType(t), nullptr) << t;
   }
 }
@@ -101,11 +101,24 @@ TEST(RegistryLookup, ReturnsNullForUnknownTags) {
   }
 }
 
+TEST(RegistryLookup, MapsManagementObjectKeysToMgmtObj) {
+  for (std::string_view key : {"m2m:fwr", "m2m:swr", "m2m:mem", "m2m:ani", "m2m:andi", "m2m:bat",
+                               "m2m:dvi", "m2m:dvc", "m2m:rbo", "m2m:evl"}) {
+    const ResourceType* t = FindTypeByTag(key);
+    ASSERT_NE(t, nullptr) << key;
+    EXPECT_EQ(t->ty(), ty::kMgmtObj) << key;
+    // Each specialization has its own table: the common attributes and its own.
+    auto table = t->PoliciesFor(key);
+    EXPECT_GT(table.size(), t->policies().size()) << key;
+  }
+  EXPECT_EQ(FindTypeByTag("m2m:mgc"), nullptr);  // mgmtCmd: not supported
+}
+
 TEST(RegistryLookup, ListsSupportedTypesInAscendingOrder) {
   std::vector<int> types = SupportedTypes();
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   EXPECT_EQ(std::adjacent_find(types.begin(), types.end()), types.end());
-  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 14, 23, 28, 29, 30, 31, 34}));
+  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 13, 14, 23, 28, 29, 30, 31, 34}));
   for (int t : types) EXPECT_NE(FindType(t), nullptr);
 }
 
