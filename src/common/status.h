@@ -53,6 +53,7 @@ enum class Rsc : uint16_t {
   kNonBlockingSynchRequestNotSupported = 5206,
   kNotAcceptable = 5207,
   kGroupMembersNotResponded = 5209,
+  kUnableToRecallRequest = 5220,
   kMaxNumberOfMemberExceeded = 6010,
 };
 

@@ -116,6 +116,9 @@ std::string RecordRepresentation(const ResourceRecord& rec) {
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
     : opt(o), store(s), notifier(n) {
+  authn_gates.push_back(
+      std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
+  authn_gates.push_back(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   chain.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
   chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
@@ -130,7 +133,10 @@ Dispatcher::Dispatcher(DispatcherOptions options, storage::Store& store,
   impl_ = std::make_unique<Impl>(options_, store, notifier);
 }
 
-Dispatcher::~Dispatcher() { StopReaper(); }
+Dispatcher::~Dispatcher() {
+  StopReaper();
+  impl_->background.Stop();
+}
 
 Status Dispatcher::Bootstrap() {
   auto existing = impl_->store.GetByPath(options_.self.cse_name);
@@ -166,9 +172,13 @@ Status Dispatcher::Bootstrap() {
   cb.attrs["acpi"] = bj::array{};
   bool exists = existing->has_value();
   auto rec = cb.ToRecord();
-  return impl_->store.SubmitAndWait([rec, exists](storage::WriteTxn& txn) {
-    return exists ? txn.Update(rec) : txn.Insert(rec);
-  });
+  if (auto s = impl_->store.SubmitAndWait([rec, exists](storage::WriteTxn& txn) {
+        return exists ? txn.Update(rec) : txn.Insert(rec);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return impl_->FailInterruptedRequests();
 }
 
 void Dispatcher::Handle(RequestPrimitive req, Completion done) {
@@ -186,13 +196,8 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   if (req->rvi.empty() || !IsSupportedRelease(req->rvi)) {
     return fail({Rsc::kReleaseVersionNotSupported, "release version not supported"});
   }
-  if (req->rt == ResponseType::kNonBlockingSynch) {
-    return fail({Rsc::kNonBlockingSynchRequestNotSupported,
-                 "non-blocking requests are not supported yet"});
-  }
-  if (req->rt == ResponseType::kNonBlockingAsynch || req->rt == ResponseType::kFlexBlocking) {
-    return fail(Status::NotImplemented("this response type is not supported yet"));
-  }
+  // flexBlocking leaves the choice to the receiver: this one answers blocking.
+  if (req->rt == ResponseType::kFlexBlocking) req->rt = ResponseType::kBlocking;
   if (req->rset && *req->rset < Now()) return fail({Rsc::kRequestTimeout, "result expired"});
   if (req->rset) {
     // Result expiration: a result that can no longer be delivered in time is replaced by 4008
@@ -207,6 +212,19 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
     };
   }
   if (!registration) req->fr = NormalizeOriginator(req->fr);
+  if (req->rt == ResponseType::kNonBlockingSynch || req->rt == ResponseType::kNonBlockingAsynch) {
+    return HandleNonBlocking(std::move(req), std::move(done));
+  }
+  if (req->rt == ResponseType::kNoResponse) {
+    // noResponse: the operation runs (durably, as always) but its result is not returned.
+    done = [done = std::move(done)](ResponsePrimitive rsp) {
+      ResponsePrimitive ack;
+      ack.rsc = Rsc::kAccepted;
+      ack.rqi = std::move(rsp.rqi);
+      ack.rvi = std::move(rsp.rvi);
+      done(std::move(ack));
+    };
+  }
   // Dynamic authorization: a request denied on a resource that names consultation servers is
   // sent to them; if one grants, the request runs again (and the grant now decides).
   done = [this, req, done = std::move(done)](ResponsePrimitive rsp) mutable {
@@ -601,6 +619,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
                               : Status::BadRequest("unknown resource type"));
   }
   if (req->ty == rty::kCseBase) return fail(Status::NotAllowed("a CSEBase cannot be created"));
+  if (req->ty == rty::kRequest) {
+    return fail(Status::NotAllowed("request resources are created by the CSE only"));
+  }
   auto member = SingleMember(req->pc);
   if (!member) return fail(member.error());
   auto& [key, content] = *member;

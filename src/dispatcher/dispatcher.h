@@ -36,6 +36,9 @@ struct DispatcherOptions {
   int cse_type = 1;                  // 1 IN-CSE, 2 MN-CSE, 3 ASN-CSE
   // Expiration given to resources created without et (clamped to the parent's et).
   std::chrono::seconds default_expiration{std::chrono::hours(24 * 365 * 5)};
+  // How long the <request> of a non-blocking request (and with it the result) is kept after the
+  // request's own deadlines (rqet, rset) when it names no resultPersistence (rp).
+  std::chrono::milliseconds request_lifetime{std::chrono::minutes(10)};
   // Answer dynamic authorization consultations (m2m:seci NOTIFYs to the CSEBase) from the ACPs
   // labelled "das" under the CSEBase: the built-in dynamic authorization server role.
   bool das_role = false;

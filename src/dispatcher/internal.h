@@ -3,9 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "dispatcher/dispatcher.h"
@@ -109,6 +114,25 @@ class CachedGroupMembership final : public security::GroupMembership {
   Dispatcher::Impl& d_;
 };
 
+// One background thread running tasks in order: the operations of non-blocking requests run
+// here, off the I/O threads and off the storage writer. Stop() drops what has not started.
+class TaskQueue {
+ public:
+  explicit TaskQueue(std::string thread_name) : name_(std::move(thread_name)) {}
+  ~TaskQueue() { Stop(); }
+  void Post(std::function<void()> task);
+  void Stop();
+
+ private:
+  void Run();
+  std::string name_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
 struct Dispatcher::Impl {
   Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n);
 
@@ -122,6 +146,10 @@ struct Dispatcher::Impl {
   std::shared_ptr<security::DynamicGrants> dynamic_grants =
       std::make_shared<security::DynamicGrants>();
   security::SecurityChain chain;
+  // The authentication gates of the chain on their own (channel binding, originator check), for
+  // non-blocking requests: checked before their <request> is recorded.
+  std::vector<std::unique_ptr<security::SecurityStep>> authn_gates;
+  TaskQueue background{"tc-nonblock"};
 
   // address.cc
   Result<Target> Resolve(std::string_view to);
@@ -162,6 +190,14 @@ struct Dispatcher::Impl {
               std::function<void(Status)> done);
   void DeleteResource(std::string ri, std::string originator, std::string rvi,
                       std::function<void(Result<storage::ResourceRecord>)> done);
+
+  // non_blocking.cc
+  // Accepts a nonBlockingRequestSynch/Asynch request: records a <request> resource, answers
+  // 1001/1002 with its ID, runs the operation in the background, records the result in the
+  // <request> and, for Asynch, sends it to the response targets.
+  void HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, Completion done);
+  // Start-up: requests still pending were interrupted by a stop; they are marked failed.
+  Status FailInterruptedRequests();
 
   // discovery.cc
   Result<std::string> Discover(const RequestPrimitive& req, const Target& target);

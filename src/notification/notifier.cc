@@ -572,6 +572,23 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
   return {};
 }
 
+bool Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
+  std::string target = ResolveTarget(nu);
+  if (target.empty()) {
+    spdlog::info("notifier: {}: target cannot be resolved", context);
+    return false;
+  }
+  {
+    std::lock_guard lock(impl_->lifecycle_mu);
+    if (impl_->stopped) return false;
+  }
+  Delivery d;
+  d.n = Notification{std::move(target), std::move(body), resources::NewResourceId("ntf")};
+  d.sub_ri = context;
+  impl_->Attempt(std::move(d));
+  return true;
+}
+
 void Notifier::Consult(const std::string& url, std::string body,
                        std::function<void(Status, std::string)> done) {
   static std::atomic<uint64_t> counter{0};

@@ -89,6 +89,12 @@ class Notifier {
   // receiver of the NOTIFY request). Empty if it cannot be resolved.
   std::string ResolveTarget(const std::string& nu);
 
+  // Sends a NOTIFY request carrying `body` to `nu` (a URL, or the ID of an AE or CSE, resolved
+  // like a subscription's notification URI), retried like event notifications. For the results
+  // of non-blocking asynchronous requests; `context` names the cause in logs. False if `nu`
+  // cannot be resolved (nothing is sent).
+  bool Deliver(const std::string& nu, std::string body, const std::string& context);
+
   // Posts `body` to an http:// URL and hands back the answer (from any thread).
   void Consult(const std::string& url, std::string body,
                std::function<void(Status, std::string)> done);

@@ -78,9 +78,13 @@ struct RequestPrimitive {
   boost::json::value pc;  // decoded content (null when absent)
   std::optional<ResultContent> rcn;
   ResponseType rt = ResponseType::kBlocking;
-  std::vector<std::string> rtu;      // response target URIs of a non-blocking request
+  // Response target URIs of a non-blocking asynchronous request (rt.nu). Given but empty means
+  // "send the result nowhere"; not given means "to the originator".
+  std::vector<std::string> rtu;
+  bool rtu_given = false;
   std::optional<TimePoint> rqet;     // request expiration timestamp
   std::optional<TimePoint> rset;     // result expiration timestamp
+  std::optional<TimePoint> rp;       // result persistence: keep a non-blocking result until
   int drt = 1;                       // 1 structured, 2 unstructured identifiers in results
   std::optional<FilterCriteria> fc;  // present when the request carried filter criteria
   std::vector<std::string> atrl;     // attribute list of a partial retrieve

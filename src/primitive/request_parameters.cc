@@ -1,6 +1,8 @@
 #include "primitive/request_parameters.h"
 
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -51,8 +53,11 @@ Status RequestParameters::Apply(RequestPrimitive& req, std::string_view key,
     for (auto& t : Items(v)) req.tokens.push_back(std::move(t));
   } else if (k == "rids") {
     for (auto& r : Items(v)) req.role_ids.push_back(std::move(r));
-  } else if (k == "rp" || k == "rpts" || k == "da" || k == "sqi" || k == "tqi" ||
-             k == "tids" || k == "ltids") {
+  } else if (k == "rp") {
+    req.rp = ParseExpiration(v);
+    if (!req.rp) return Status::BadRequest("invalid resultPersistence");
+  } else if (k == "rpts" || k == "da" || k == "sqi" || k == "tqi" || k == "tids" ||
+             k == "ltids") {
     // Accepted and not acted on yet (result persistence, tokens, roles).
   } else {
     auto r = ApplyFilterParameter(fc_, k, v);
@@ -72,7 +77,49 @@ Status RequestParameters::Finish(RequestPrimitive& req) {
   return Status::Ok();
 }
 
+namespace {
+
+// An ISO 8601 duration of days, hours, minutes and seconds ("PT2S", "P1DT12H", "PT0.5S").
+std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view v) {
+  if (v.size() < 3 || v[0] != 'P') return std::nullopt;
+  double total_s = 0;
+  bool time = false, any = false, any_time = false;
+  size_t i = 1;
+  while (i < v.size()) {
+    if (v[i] == 'T') {
+      if (time) return std::nullopt;
+      time = true;
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.')) ++i;
+    if (i == start || i >= v.size()) return std::nullopt;
+    double n = 0;
+    auto [p, ec] = std::from_chars(v.data() + start, v.data() + i, n);
+    if (ec != std::errc() || p != v.data() + i) return std::nullopt;
+    const char unit = v[i++];
+    if (!time && unit == 'D') total_s += n * 86400;
+    else if (!time && unit == 'W') total_s += n * 7 * 86400;
+    else if (time && unit == 'H') total_s += n * 3600;
+    else if (time && unit == 'M') total_s += n * 60;
+    else if (time && unit == 'S') total_s += n;
+    else return std::nullopt;  // years and months have no fixed length
+    any = true;
+    any_time = any_time || time;
+  }
+  if (!any || (time && !any_time) || total_s > 10.0 * 366 * 86400) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(total_s * 1000));
+}
+
+}  // namespace
+
 std::optional<TimePoint> ParseExpiration(std::string_view v) {
+  if (!v.empty() && v[0] == 'P') {
+    auto d = ParseIsoDuration(v);
+    if (!d) return std::nullopt;
+    return Now() + *d;
+  }
   long long ms = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
   if (ec == std::errc() && p == v.data() + v.size() && ms >= 0) {

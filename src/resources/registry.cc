@@ -11,7 +11,8 @@ struct Table {
   Table() {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
-          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &SubscriptionType(),
+          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &RequestType(),
+          &SubscriptionType(),
           &FlexContainerType(),
           &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(),
           &RoleType()}) {

@@ -15,6 +15,7 @@ const ResourceType& CseBaseType();
 const ResourceType& GroupType();
 const ResourceType& MgmtObjType();
 const ResourceType& NodeType();
+const ResourceType& RequestType();
 const ResourceType& SubscriptionType();
 const ResourceType& FlexContainerType();
 const ResourceType& TimeSeriesType();

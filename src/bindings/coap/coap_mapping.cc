@@ -116,6 +116,7 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
       }
       case kRturi:
         if (auto s = text("oneM2M-RTURI"); !s.ok()) return Err(s);
+        req.rtu_given = true;
         if (!v.empty()) req.rtu.push_back(v);
         break;
       default:

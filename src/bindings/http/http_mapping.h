@@ -31,6 +31,7 @@ struct HttpRequestParts {
   std::string_view content_type;  // Content-Type
   std::string_view accept;        // Accept
   std::string_view rtu;           // X-M2M-RTU
+  bool has_rtu = false;           // the X-M2M-RTU header was present (it may be empty)
   std::string_view rqet;          // X-M2M-RET
   std::string_view rset;          // X-M2M-RST
   std::string_view authorization; // Authorization ("Bearer <token>[+<token>…]")

@@ -190,6 +190,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     parts.content_type = Field(req, "Content-Type");
     parts.accept = Field(req, "Accept");
     parts.rtu = Field(req, "X-M2M-RTU");
+    parts.has_rtu = req.find("X-M2M-RTU") != req.end();
     parts.rqet = Field(req, "X-M2M-RET");
     parts.rset = Field(req, "X-M2M-RST");
     parts.authorization = Field(req, "Authorization");

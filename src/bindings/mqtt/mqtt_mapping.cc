@@ -141,7 +141,7 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
     (k == "rqet" ? req.rqet : req.rset) = t;
   }
   for (const auto& [k, x] : o) {
-    if (k == "rcn" || k == "drt" || k == "tkns" || k == "rids" || k == "atrl") {
+    if (k == "rcn" || k == "drt" || k == "tkns" || k == "rids" || k == "atrl" || k == "rp") {
       if (auto st = ApplyParameter(params, req, k, x); !st.ok()) return Err(st);
     } else if (k == "rt") {
       const bj::value* rtv = x.is_object() ? x.get_object().if_contains("rtv") : &x;
@@ -149,6 +149,7 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
       if (auto st = ApplyParameter(params, req, "rt", *rtv); !st.ok()) return Err(st);
       if (x.is_object()) {
         if (const bj::value* nu = x.get_object().if_contains("nu"); nu && nu->is_array()) {
+          req.rtu_given = true;
           for (const auto& u : nu->get_array()) {
             if (u.is_string()) req.rtu.emplace_back(u.get_string());
           }

@@ -80,6 +80,29 @@ TEST_F(DispatcherTest, BootstrapCreatesCseBaseOnce) {
   EXPECT_EQ(Call(Operation::kRetrieve, "/id-in", "CAdmin").rsc, Rsc::kOk);
 }
 
+TEST_F(DispatcherTest, PendingNonBlockingRequestsFailAtTheNextStart) {
+  // A <request> left PENDING, as a stop in the middle of its operation leaves it.
+  storage::ResourceRecord rec;
+  rec.ri = "reqpending";
+  rec.pi = "id-in";
+  rec.rn = "reqpending";
+  rec.path = "cse-in/reqpending";
+  rec.ty = 17;
+  rec.ct = rec.lt = "20260101T000000,000000";
+  rec.cr = "Cone";
+  rec.body = R"({"ty":17,"ri":"reqpending","pi":"id-in","rn":"reqpending","op":2,"tg":"cse-in",)"
+             R"("org":"Cone","rid":"r9","rs":3,"ct":"20260101T000000,000000",)"
+             R"("lt":"20260101T000000,000000"})";
+  ASSERT_TRUE(store_->SubmitAndWait([&](storage::WriteTxn& t) { return t.Insert(rec); }).ok());
+  ASSERT_TRUE(dispatcher_->Bootstrap().ok());
+  auto r = Call(Operation::kRetrieve, "cse-in/reqpending", "CAdmin");
+  ASSERT_EQ(r.rsc, Rsc::kOk) << r.pc;
+  auto req = boost::json::parse(r.pc).at("m2m:req");
+  EXPECT_EQ(req.at("rs").as_int64(), 2);
+  EXPECT_EQ(req.at("ors").at("rsc").as_int64(), 5000);
+  EXPECT_EQ(req.at("ors").at("rqi").as_string(), "r9");
+}
+
 TEST_F(DispatcherTest, RegistersAeAndHonoursDefaultPolicy) {
   auto r = Call(Operation::kCreate, "cse-in", "Cone", 2,
                 R"({"m2m:ae":{"rn":"one","api":"Nx","rr":true,"srv":["3"]}})");
