@@ -189,6 +189,7 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
 std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op) {
   const int c = static_cast<int>(rsc);
   switch (c) {
+    case 1000: return {2, 4};  // noResponse: accepted, nothing to return
     case 1001: return {2, 1};
     case 1002: return {2, 4};
     case 2000: return op == Operation::kNotify ? std::pair<uint8_t, uint8_t>{2, 4}
