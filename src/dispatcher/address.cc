@@ -241,11 +241,19 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
   } else {
     path = std::move(addr->path);
   }
-  // Virtual resources: <container>/la, <container>/ol, <group>/fopt[/…]. No real resource can
-  // be named la, ol or fopt (resourceName rules), so they are recognised before any lookup.
+  // Virtual resources: <container>/la, <container>/ol, <group>/fopt[/…], <pollingChannel>/pcu.
+  // No real resource can be named la, ol, fopt or pcu (resourceName rules), so they are
+  // recognised before any lookup.
   auto last_slash = path.rfind('/');
   if (last_slash != std::string::npos) {
     std::string_view last = std::string_view(path).substr(last_slash + 1);
+    if (last == "pcu") {
+      auto parent = LoadPath(std::string_view(path).substr(0, last_slash));
+      if (!parent) return Err(parent.error());
+      if (*parent && (*parent)->ty() == resources::ty::kPollingChannel) {
+        return Target{std::move(*parent), Target::Virtual::kPollingChannelUri, {}};
+      }
+    }
     if (last == "la" || last == "ol") {
       auto parent = LoadPath(std::string_view(path).substr(0, last_slash));
       if (!parent) return Err(parent.error());

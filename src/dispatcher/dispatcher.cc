@@ -23,9 +23,7 @@ using resources::WriteEffects;
 using storage::ResourceRecord;
 namespace rty = resources::ty;
 
-namespace {
-
-ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {}) {
+ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc) {
   ResponsePrimitive rsp;
   rsp.rsc = rsc;
   rsp.rqi = req.rqi;
@@ -33,6 +31,8 @@ ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {
   rsp.pc = std::move(pc);
   return rsp;
 }
+
+namespace {
 
 bool ValidResourceName(std::string_view rn) {
   if (rn.empty() || rn.size() > 255) return false;
@@ -217,12 +217,8 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   }
   if (req->rt == ResponseType::kNoResponse) {
     // noResponse: the operation runs (durably, as always) but its result is not returned.
-    done = [done = std::move(done)](ResponsePrimitive rsp) {
-      ResponsePrimitive ack;
-      ack.rsc = Rsc::kAccepted;
-      ack.rqi = std::move(rsp.rqi);
-      ack.rvi = std::move(rsp.rvi);
-      done(std::move(ack));
+    done = [req, done = std::move(done)](ResponsePrimitive) {
+      done(Reply(*req, Rsc::kAccepted));
     };
   }
   // Dynamic authorization: a request denied on a resource that names consultation servers is
@@ -814,6 +810,9 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
   auto target = Resolve(req->to);
   if (!target) return fail(target.error());
   if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt == Target::Virtual::kPollingChannelUri) {
+    return PollChannel(std::move(req), *target, std::move(done));
+  }
 
   if (req->fc && req->fc->fu == 1) {
     if (target->virt != Target::Virtual::kNone) {
@@ -1059,6 +1058,9 @@ void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion 
   auto target = Resolve(req->to);
   if (!target) return fail(target.error());
   if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt == Target::Virtual::kPollingChannelUri) {
+    return fail(Status::NotAllowed("the pollingChannelURI cannot be deleted"));
+  }
   Resource victim;
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
     int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
@@ -1093,9 +1095,12 @@ void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion 
 
 void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion done) {
   // A NOTIFY addressed to this CSE's resources is accepted after the NOTIFY privilege check;
-  // the CSE itself consumes no notifications yet (pollingChannel relaying comes with issue 6).
+  // one to a pollingChannelURI answers a request the polling AE received.
   auto target = Resolve(req->to);
   if (!target) return done(ErrorResponse(*req, target.error()));
+  if (target->virt == Target::Virtual::kPollingChannelUri) {
+    return AnswerThroughChannel(std::move(req), *target, std::move(done));
+  }
   if (target->virt != Target::Virtual::kNone) {
     return done(ErrorResponse(*req, Status::NotAllowed("cannot notify a virtual resource")));
   }

@@ -47,6 +47,11 @@ struct DispatcherOptions {
   // Credentials that secure channels authenticate; nullptr = no secure channels (a request
   // that claims one is refused). AE registrations over a channel bind the AE-ID here.
   std::shared_ptr<security::CredentialRegistry> credentials;
+  // Requests waiting for request-unreachable AEs, fetched through <pollingChannel>/pcu; null:
+  // polling channels cannot be polled.
+  std::shared_ptr<notification::PollingChannels> polling;
+  // How long a poll of a pollingChannelURI waits for a request when it names no rqet.
+  std::chrono::milliseconds long_poll_timeout{std::chrono::seconds(30)};
   // Upper bound of records a discovery examines before privilege filtering.
   size_t max_discovery_scan = 100000;
 };

@@ -23,7 +23,8 @@ namespace trustcse::dispatcher {
 namespace bj = boost::json;
 
 struct Target {
-  enum class Virtual { kNone, kLatest, kOldest, kFanOut };
+  // kPollingChannelUri: <pollingChannel>/pcu (the pollingChannel is the resource).
+  enum class Virtual { kNone, kLatest, kOldest, kFanOut, kPollingChannelUri };
   // The addressed resource (the container for la/ol, the group for fopt). Shared with the
   // resource cache: never modified through this pointer.
   std::shared_ptr<const resources::Resource> ptr;
@@ -191,6 +192,11 @@ struct Dispatcher::Impl {
   void DeleteResource(std::string ri, std::string originator, std::string rvi,
                       std::function<void(Result<storage::ResourceRecord>)> done);
 
+  // polling.cc: RETRIEVE (long poll) and NOTIFY (an answer) of <pollingChannel>/pcu.
+  void PollChannel(std::shared_ptr<RequestPrimitive> req, const Target& target, Completion done);
+  void AnswerThroughChannel(std::shared_ptr<RequestPrimitive> req, const Target& target,
+                            Completion done);
+
   // non_blocking.cc
   // Accepts a nonBlockingRequestSynch/Asynch request: records a <request> resource, answers
   // 1001/1002 with its ID, runs the operation in the background, records the result in the
@@ -205,6 +211,9 @@ struct Dispatcher::Impl {
   Result<std::vector<storage::ResourceRecord>> ListChildren(const RequestPrimitive& req,
                                                             const resources::Resource& parent);
 };
+
+// A response to `req` with `rsc` and serialized content `pc`.
+ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {});
 
 // {"<tag>": body} built from a stored record without re-parsing where possible.
 std::string RecordRepresentation(const storage::ResourceRecord& rec);

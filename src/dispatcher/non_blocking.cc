@@ -181,14 +181,11 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
       },
       [this, req, ri, synch, done = std::move(done)](Status s) {
         if (!s.ok()) return done(ErrorResponse(*req, s));
-        ResponsePrimitive ack;
-        ack.rsc = synch ? Rsc::kAcceptedNonBlockingSynch : Rsc::kAcceptedNonBlockingAsynch;
-        ack.rqi = req->rqi;
-        ack.rvi = req->rvi;
         bj::object uri;
         uri["m2m:uri"] = ri;
-        ack.pc = json::Serialize(uri);
-        done(std::move(ack));
+        done(Reply(*req,
+                   synch ? Rsc::kAcceptedNonBlockingSynch : Rsc::kAcceptedNonBlockingAsynch,
+                   json::Serialize(uri)));
         background.Post([this, req, ri] {
           RequestPrimitive blocking = *req;
           blocking.rt = ResponseType::kBlocking;

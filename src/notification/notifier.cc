@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "common/time.h"
+#include "notification/polling_channels.h"
 #include "primitive/json_util.h"
 #include "storage/query.h"
 
@@ -532,6 +533,13 @@ std::string Notifier::Impl::PoaOf(const ResourceRecord& rec) {
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
   auto res = Resource::FromRecord(rec);
   if (!res) return {};
+  // Not request-reachable: through its polling channel, if it has one.
+  if (const auto* rr = res->attrs.if_contains("rr"); options.polling && rr && rr->is_bool() &&
+                                                     !rr->get_bool()) {
+    auto pch = store.Children(rec.ri, resources::ty::kPollingChannel,
+                              storage::ChildOrder::kOldestFirst, 1);
+    if (pch && !pch->empty()) return "pch:" + rec.ri;
+  }
   // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
   std::string mqtt;
   for (const std::string& poa : StringList(res->attrs, "poa")) {
@@ -661,6 +669,10 @@ void Notifier::OnCommitted(const resources::WriteEffects& fx) {
   }
   for (const ResourceRecord& rec : fx.deleted) {
     relevant = relevant || rec.ty == resources::ty::kSubscription;
+    // Requests waiting for a deleted polling channel fail now rather than at their deadline.
+    if (rec.ty == resources::ty::kPollingChannel && impl_->options.polling) {
+      impl_->options.polling->Close(rec.pi);
+    }
   }
   for (const Event& ev : fx.events) {
     relevant = relevant || impl_->HasSubscriptions(ev.subject_ri);
@@ -724,32 +736,42 @@ namespace {
 
 class RoutingSender final : public Sender {
  public:
-  RoutingSender(std::unique_ptr<Sender> http, std::unique_ptr<Sender> mqtt)
-      : http_(std::move(http)), mqtt_(std::move(mqtt)) {}
+  RoutingSender(std::unique_ptr<Sender> http, std::unique_ptr<Sender> mqtt,
+                std::unique_ptr<Sender> polling)
+      : http_(std::move(http)), mqtt_(std::move(mqtt)), polling_(std::move(polling)) {}
   void Send(const Notification& n, std::function<void(Status)> done) override {
-    Pick(n).Send(n, std::move(done));
+    Sender* s = Pick(n);
+    if (s == nullptr) return done(Status(Rsc::kTargetNotReachable, "no route to the target"));
+    s->Send(n, std::move(done));
   }
   void Request(const Notification& n, std::function<void(Status, std::string)> done) override {
-    Pick(n).Request(n, std::move(done));
+    Sender* s = Pick(n);
+    if (s == nullptr) return done(Status(Rsc::kTargetNotReachable, "no route to the target"), {});
+    s->Request(n, std::move(done));
   }
   void Stop() override {
-    http_->Stop();
-    mqtt_->Stop();
+    for (Sender* s : {http_.get(), mqtt_.get(), polling_.get()}) {
+      if (s) s->Stop();
+    }
   }
 
  private:
-  Sender& Pick(const Notification& n) {
-    return StartsWith(n.target, "mqtt://") || StartsWith(n.target, "mqtts://") ? *mqtt_ : *http_;
+  Sender* Pick(const Notification& n) {
+    if (StartsWith(n.target, "mqtt://") || StartsWith(n.target, "mqtts://")) return mqtt_.get();
+    if (StartsWith(n.target, "pch:")) return polling_.get();
+    return http_.get();
   }
   std::unique_ptr<Sender> http_;
   std::unique_ptr<Sender> mqtt_;
+  std::unique_ptr<Sender> polling_;
 };
 
 }  // namespace
 
 std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
-                                          std::unique_ptr<Sender> mqtt) {
-  return std::make_unique<RoutingSender>(std::move(http), std::move(mqtt));
+                                          std::unique_ptr<Sender> mqtt,
+                                          std::unique_ptr<Sender> polling) {
+  return std::make_unique<RoutingSender>(std::move(http), std::move(mqtt), std::move(polling));
 }
 
 }  // namespace trustcse::notification

@@ -28,6 +28,8 @@
 
 namespace trustcse::notification {
 
+class PollingChannels;
+
 // One outgoing NOTIFY (or verification) request.
 struct Notification {
   std::string target;  // an http:// URL
@@ -55,14 +57,19 @@ struct HttpSenderOptions {
   int timeout_ms = 3000;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
-// Sends to mqtt:// and mqtts:// targets through `mqtt`, to everything else through `http`.
+// Sends to mqtt:// and mqtts:// targets through `mqtt`, to "pch:" targets (polling channels)
+// through `polling`, to everything else through `http`. A null sender fails its targets.
 std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
-                                          std::unique_ptr<Sender> mqtt);
+                                          std::unique_ptr<Sender> mqtt,
+                                          std::unique_ptr<Sender> polling = nullptr);
 
 struct NotifierOptions {
   CseIdentity self;
   int max_attempts = 5;
   int first_retry_ms = 1000;
+  // Request-unreachable AEs (rr=false) with a <pollingChannel> are notified through it
+  // ("pch:<AE-ID>" targets); a deleted channel is closed here. Null: no polling channels.
+  std::shared_ptr<PollingChannels> polling;
 };
 
 class Notifier {
@@ -85,7 +92,8 @@ class Notifier {
               const std::string& creator, std::function<void(Status)> done);
 
   // Resolves a notification URI: an http(s):// URL is used as is; a resource ID of an AE or CSE
-  // resolves to its first http or mqtt point of access (an mqtt one as "<poa>#<AE-ID>", the
+  // resolves to its polling channel ("pch:<AE-ID>") when it is not request-reachable and has
+  // one, else to its first http or mqtt point of access (an mqtt one as "<poa>#<AE-ID>", the
   // receiver of the NOTIFY request). Empty if it cannot be resolved.
   std::string ResolveTarget(const std::string& nu);
 

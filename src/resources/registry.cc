@@ -11,7 +11,8 @@ struct Table {
   Table() {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
-          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &RequestType(),
+          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &PollingChannelType(),
+          &RequestType(),
           &SubscriptionType(),
           &FlexContainerType(),
           &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(),

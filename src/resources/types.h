@@ -15,6 +15,7 @@ const ResourceType& CseBaseType();
 const ResourceType& GroupType();
 const ResourceType& MgmtObjType();
 const ResourceType& NodeType();
+const ResourceType& PollingChannelType();
 const ResourceType& RequestType();
 const ResourceType& SubscriptionType();
 const ResourceType& FlexContainerType();

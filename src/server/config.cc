@@ -88,7 +88,8 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
-                                 "security", "storage", "notification", "expiration", "authz",
+                                 "security", "storage", "notification", "polling", "expiration",
+                                 "authz",
                                  "log"},
                          "");
       !s.ok()) {
@@ -200,6 +201,15 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "db", c.db_path, "storage")
     TRUSTCSE_READ(*t, "fsync", c.storage_fsync, "storage")
   }
+  if (auto* t = root["polling"].as_table()) {
+    if (auto s = CheckKeys(*t, {"long_poll_ms", "request_timeout_ms", "max_queued"}, "polling");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "long_poll_ms", c.polling_long_poll_ms, "polling")
+    TRUSTCSE_READ(*t, "request_timeout_ms", c.polling_request_timeout_ms, "polling")
+    TRUSTCSE_READ(*t, "max_queued", c.polling_max_queued, "polling")
+  }
   if (auto* t = root["notification"].as_table()) {
     if (auto s = CheckKeys(*t, {"timeout_ms", "attempts"}, "notification"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "timeout_ms", c.notification_timeout_ms, "notification")
@@ -236,6 +246,9 @@ Status ValidateConfig(const Config& c) {
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
   if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
+  if (c.polling_long_poll_ms < 1 || c.polling_request_timeout_ms < 1 || c.polling_max_queued < 1) {
+    return bad("polling values must be positive");
+  }
   if (c.mqtt_port < 1 || c.mqtt_port > 65535) return bad("mqtt.port out of range");
   if (!c.mqtt_prefix.empty() && (c.mqtt_prefix[0] != '/' || c.mqtt_prefix.back() == '/')) {
     return bad("mqtt.prefix must start with / and not end with one");

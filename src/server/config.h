@@ -72,6 +72,10 @@ struct Config {
   // [notification]
   int notification_timeout_ms = 3000;
   int notification_attempts = 5;
+  // [polling] — requests for request-unreachable AEs, fetched through their <pollingChannel>
+  int polling_long_poll_ms = 30000;       // a poll without rqet waits this long for a request
+  int polling_request_timeout_ms = 30000; // a queued request waits this long to be answered
+  int polling_max_queued = 1000;          // requests queued per AE
   // [expiration]
   int reaper_interval_ms = 1000;
   // [authz]

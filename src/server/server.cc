@@ -15,6 +15,7 @@
 #include "bindings/mqtt/mqtt_binding.h"
 #include "dispatcher/dispatcher.h"
 #include "notification/notifier.h"
+#include "notification/polling_channels.h"
 #include "security/well_known_endpoints.h"
 #include "server/security_services.h"
 #include "storage/store.h"
@@ -62,6 +63,7 @@ struct Server::Impl {
   SecurityServices security;
   std::unique_ptr<security::WellKnownEndpoints> endpoints;
   std::unique_ptr<notification::Notifier> notifier;
+  std::shared_ptr<notification::PollingChannels> polling;
   std::unique_ptr<dispatcher::Dispatcher> dispatcher;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<admin::AdminServer> admin;
@@ -105,6 +107,10 @@ Status Server::Start() {
   hso.originator = c.cse_id;
   hso.timeout_ms = c.notification_timeout_ms;
   std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
+  std::unique_ptr<notification::Sender> mqtt_sender;
+  m.polling = std::make_shared<notification::PollingChannels>(
+      notification::PollingChannels::Options{static_cast<size_t>(c.polling_max_queued)});
+  no.polling = m.polling;
   if (c.mqtt_enabled) {
     mqtt::MqttOptions mo;
     mo.host = c.mqtt_host;
@@ -127,8 +133,11 @@ Status Server::Start() {
     mo.notification_timeout_ms = c.notification_timeout_ms;
     m.mqtt = std::make_unique<mqtt::MqttBinding>(std::move(mo));
     if (auto s = m.mqtt->Connect(); !s.ok()) return s;
-    sender = notification::MakeRoutingSender(std::move(sender), m.mqtt->MakeSender());
+    mqtt_sender = m.mqtt->MakeSender();
   }
+  sender = notification::MakeRoutingSender(
+      std::move(sender), std::move(mqtt_sender),
+      notification::MakePollingSender(m.polling, c.cse_id, c.polling_request_timeout_ms));
   m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;
@@ -233,6 +242,8 @@ Status Server::Start() {
   dopt.admin_originator = c.admin_originator;
   dopt.cse_type = c.cse_type;
   dopt.credentials = m.security.credentials;
+  dopt.polling = m.polling;
+  dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
   // The CSEBase advertises where it is reachable (the bound ports, also when port 0 was asked).
   dopt.poa = poa;
   m.dispatcher = std::make_unique<dispatcher::Dispatcher>(dopt, *m.store, *m.notifier);
@@ -269,6 +280,7 @@ void Server::Stop() {
   if (!impl_) return;
   Impl& m = *impl_;
   if (m.admin) m.admin->Stop();
+  if (m.polling) m.polling->Stop();  // open long polls end (4008) before the bindings go
   if (m.mqtt) m.mqtt->Stop();
   if (m.coap) m.coap->Stop();
   if (m.http) m.http->Stop();
@@ -289,6 +301,7 @@ void Server::Stop() {
   }
   m.dispatcher.reset();
   m.notifier.reset();
+  m.polling.reset();
   m.endpoints.reset();
   m.security = SecurityServices{};
   m.store.reset();

@@ -154,7 +154,7 @@ class NotifierTest : public ::testing::Test {
   }
 
   void StartNotifier(int max_attempts = 5, int first_retry_ms = 10) {
-    NotifierOptions options{self_, max_attempts, first_retry_ms};
+    NotifierOptions options{self_, max_attempts, first_retry_ms, nullptr};
     notifier_ =
         std::make_unique<Notifier>(options, *store_, std::make_unique<RecordingSender>(log_));
     ASSERT_TRUE(notifier_->Start().ok());
