@@ -138,6 +138,33 @@ Dispatcher::~Dispatcher() {
   impl_->background.Stop();
 }
 
+Status Dispatcher::Reset() {
+  const std::string cb_ri = options_.self.cse_id.substr(1);
+  Status s = impl_->store.SubmitAndWait([cb_ri](storage::WriteTxn& txn) -> Status {
+    auto removed = txn.DeleteSubtree(cb_ri);
+    return removed ? Status::Ok() : removed.error();
+  });
+  if (!s.ok()) return s;
+  impl_->cache.Invalidate({}, {options_.self.cse_name});
+  impl_->writer_parents.MarkStale();
+  impl_->dynamic_grants->Clear();
+  return Bootstrap();
+}
+
+void Dispatcher::SetTimings(std::chrono::milliseconds request_lifetime,
+                            std::chrono::milliseconds long_poll_timeout) {
+  impl_->request_lifetime_ms = request_lifetime.count();
+  impl_->long_poll_ms = long_poll_timeout.count();
+}
+
+std::chrono::milliseconds Dispatcher::request_lifetime() const {
+  return std::chrono::milliseconds(impl_->request_lifetime_ms.load());
+}
+
+std::chrono::milliseconds Dispatcher::long_poll_timeout() const {
+  return std::chrono::milliseconds(impl_->long_poll_ms.load());
+}
+
 Status Dispatcher::Bootstrap() {
   auto existing = impl_->store.GetByPath(options_.self.cse_name);
   if (!existing) return existing.error();

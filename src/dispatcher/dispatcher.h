@@ -81,6 +81,15 @@ class Dispatcher {
 
   const DispatcherOptions& options() const { return options_; }
 
+  // For test harnesses (the upper tester, server/upper_tester.h), never on a production path:
+  // Reset() deletes every resource and creates a fresh CSEBase (credentials and other security
+  // state stay); SetTimings() changes request_lifetime and long_poll_timeout at run time.
+  Status Reset();
+  void SetTimings(std::chrono::milliseconds request_lifetime,
+                  std::chrono::milliseconds long_poll_timeout);
+  std::chrono::milliseconds request_lifetime() const;
+  std::chrono::milliseconds long_poll_timeout() const;
+
   struct Impl;  // dispatcher/internal.h; opaque outside dispatcher/
 
  private:

@@ -151,6 +151,9 @@ struct Dispatcher::Impl {
   // non-blocking requests: checked before their <request> is recorded.
   std::vector<std::unique_ptr<security::SecurityStep>> authn_gates;
   TaskQueue background{"tc-nonblock"};
+  // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
+  std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
+  std::atomic<int64_t> long_poll_ms{opt.long_poll_timeout.count()};
 
   // address.cc
   Result<Target> Resolve(std::string_view to);

@@ -161,7 +161,7 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
   a["rn"] = ri;
   a["ct"] = ts;
   a["lt"] = ts;
-  a["et"] = FormatTimestamp(RequestExpiration(*req, now, opt.request_lifetime));
+  a["et"] = FormatTimestamp(RequestExpiration(*req, now, std::chrono::milliseconds(request_lifetime_ms.load())));
   a["lbl"] = bj::array{bj::value(req->fr)};
   a["op"] = static_cast<int>(req->op);
   a["tg"] = req->to;

@@ -28,7 +28,7 @@ void Dispatcher::Impl::PollChannel(std::shared_ptr<RequestPrimitive> req, const 
   if (!opt.polling) {
     return done(ErrorResponse(*req, Status::NotImplemented("polling channels are not served")));
   }
-  const TimePoint deadline = req->rqet.value_or(Now() + opt.long_poll_timeout);
+  const TimePoint deadline = req->rqet.value_or(Now() + std::chrono::milliseconds(long_poll_ms.load()));
   opt.polling->Poll(std::string(pch.pi()), deadline,
                     [req, done = std::move(done)](std::optional<bj::object> request) {
                       if (!request) {

@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
   int port = -1, tls_port = -1;
   bool no_fsync = false, dev = false;
   serve->add_flag("--dev", dev, "development: also serve plain HTTP (and plain CoAP when CoAP is on; no channel security)");
+  bool upper_tester = false;
+  serve->add_flag("--upper-tester", upper_tester,
+                  "conformance testing: POST /__ut__ on plain HTTP (needs --dev; can delete everything)");
   serve->add_option("--http-port", port, "plain HTTP port (0 = any free port)");
   serve->add_option("--http-address", address, "plain HTTP listen address");
   serve->add_option("--tls-port", tls_port, "HTTPS port of the first TLS listener (enables TLS)");
@@ -278,6 +281,7 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) {
     if (dev) config.http_enabled = true;
+    if (upper_tester) config.upper_tester = true;
     if (port >= 0) config.http_port = port;
     if (!address.empty()) config.http_address = address;
     if (tls_port >= 0 || !tls_address.empty()) {

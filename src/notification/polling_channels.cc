@@ -53,9 +53,10 @@ Status Failure(Rsc rsc, const char* message) { return Status(rsc, message); }
 }  // namespace
 
 struct PollingChannels::Impl {
-  explicit Impl(Options o) : options(o) {}
+  explicit Impl(Options o) : options(o), request_timeout_ms(o.request_timeout.count()) {}
 
   Options options;
+  std::atomic<int64_t> request_timeout_ms;
   mutable std::mutex mu;
   std::condition_variable cv;
   std::unordered_map<std::string, Channel> channels;
@@ -243,6 +244,23 @@ void PollingChannels::Close(const std::string& owner) {
   for (auto& p : ch.pollers) p.deliver(std::nullopt);
 }
 
+void PollingChannels::CloseAll() {
+  std::vector<std::string> owners;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const auto& [owner, _] : impl_->channels) owners.push_back(owner);
+  }
+  for (const auto& o : owners) Close(o);
+}
+
+std::chrono::milliseconds PollingChannels::request_timeout() const {
+  return std::chrono::milliseconds(impl_->request_timeout_ms.load());
+}
+
+void PollingChannels::set_request_timeout(std::chrono::milliseconds t) {
+  impl_->request_timeout_ms = t.count();
+}
+
 void PollingChannels::Stop() {
   std::unordered_map<std::string, Channel> all;
   {
@@ -271,9 +289,8 @@ namespace {
 
 class PollingSender final : public Sender {
  public:
-  PollingSender(std::shared_ptr<PollingChannels> channels, std::string originator, int timeout_ms)
-      : channels_(std::move(channels)), originator_(std::move(originator)),
-        timeout_(std::chrono::milliseconds(timeout_ms)) {}
+  PollingSender(std::shared_ptr<PollingChannels> channels, std::string originator)
+      : channels_(std::move(channels)), originator_(std::move(originator)) {}
 
   void Send(const Notification& n, std::function<void(Status)> done) override {
     constexpr std::string_view kScheme = "pch:";
@@ -289,7 +306,7 @@ class PollingSender final : public Sender {
     req["rvi"] = "3";
     req["ot"] = FormatTimestamp(Now());
     if (auto pc = json::Parse(n.body)) req["pc"] = std::move(*pc);
-    channels_->Enqueue(owner, std::move(req), Now() + timeout_,
+    channels_->Enqueue(owner, std::move(req), Now() + channels_->request_timeout(),
                        [done = std::move(done)](Status s, bj::object) { done(std::move(s)); });
   }
   void Stop() override {}
@@ -297,14 +314,13 @@ class PollingSender final : public Sender {
  private:
   std::shared_ptr<PollingChannels> channels_;
   std::string originator_;
-  std::chrono::milliseconds timeout_;
 };
 
 }  // namespace
 
 std::unique_ptr<Sender> MakePollingSender(std::shared_ptr<PollingChannels> channels,
-                                          std::string originator, int timeout_ms) {
-  return std::make_unique<PollingSender>(std::move(channels), std::move(originator), timeout_ms);
+                                          std::string originator) {
+  return std::make_unique<PollingSender>(std::move(channels), std::move(originator));
 }
 
 }  // namespace trustcse::notification

@@ -17,6 +17,8 @@
 // channel's timer thread (`tc-polling`), never under the internal lock.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +36,7 @@ class PollingChannels {
  public:
   struct Options {
     size_t max_queued = 1000;  // per owner
+    std::chrono::milliseconds request_timeout{30000};  // for MakePollingSender's requests
   };
   // The answer to a queued request: OK (or the error the owner answered) and the m2m:rsp
   // object; or 4008 / 5103 / 5000 with an empty object.
@@ -56,6 +59,11 @@ class PollingChannels {
   Status Answer(const std::string& owner, const boost::json::object& rsp);
   // The owner's channel is gone.
   void Close(const std::string& owner);
+  // Every channel is gone (a reset of the CSE).
+  void CloseAll();
+  // How long requests queued by MakePollingSender wait for their answer; adjustable at run time.
+  std::chrono::milliseconds request_timeout() const;
+  void set_request_timeout(std::chrono::milliseconds t);
   // Fails everything pending (5103) and stops the timer thread. Idempotent.
   void Stop();
 
@@ -70,8 +78,9 @@ class PollingChannels {
 
 // A Sender for "pch:<owner>" targets (the notifier resolves an AE with requestReachability
 // false and a <pollingChannel> to one): each NOTIFY becomes a request primitive from `originator`
-// queued for the owner, answered through its polling channel within `timeout_ms`.
+// queued for the owner, answered through its polling channel within the channels'
+// request_timeout().
 std::unique_ptr<Sender> MakePollingSender(std::shared_ptr<PollingChannels> channels,
-                                          std::string originator, int timeout_ms);
+                                          std::string originator);
 
 }  // namespace trustcse::notification

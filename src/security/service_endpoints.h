@@ -14,6 +14,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "primitive/request.h"
@@ -32,12 +34,16 @@ struct ServiceRequest {
   // (48 bytes, TS-0003 §10.3.1); empty when the request did not come over TLS.
   std::string channel_binding;
   std::string peer_address;
+  // The request's X-M2M-* header fields (names as sent), for endpoints that take parameters in
+  // headers (the upper tester's X-M2M-UTCMD).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct ServiceResponse {
   Rsc rsc = Rsc::kOk;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response header fields
   static ServiceResponse Error(const Status& s);
 };
 

@@ -89,8 +89,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
                                  "security", "storage", "notification", "polling", "expiration",
-                                 "authz",
-                                 "log"},
+                                 "authz", "log"},
                          "");
       !s.ok()) {
     return s;
@@ -109,7 +108,9 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "admin_originator", c.admin_originator, "cse")
   }
   if (auto* t = root["http"].as_table()) {
-    if (auto s = CheckKeys(*t, {"enabled", "address", "port", "threads", "body_limit"}, "http");
+    if (auto s = CheckKeys(*t, {"enabled", "address", "port", "threads", "body_limit",
+                                "upper_tester"},
+                           "http");
         !s.ok()) {
       return s;
     }
@@ -118,6 +119,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "port", c.http_port, "http")
     TRUSTCSE_READ(*t, "threads", c.http_threads, "http")
     TRUSTCSE_READ(*t, "body_limit", c.http_body_limit, "http")
+    TRUSTCSE_READ(*t, "upper_tester", c.upper_tester, "http")
   }
   if (auto* t = root["tls"].as_table()) {
     if (auto s = CheckKeys(*t, {"enabled", "cert_file", "key_file", "server_names", "listener"},
@@ -246,6 +248,9 @@ Status ValidateConfig(const Config& c) {
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
   if (c.db_path.empty()) return bad("storage.db must be set");
   if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
+  if (c.upper_tester && !c.http_enabled) {
+    return bad("http.upper_tester needs the plain HTTP listener (http.enabled or serve --dev)");
+  }
   if (c.polling_long_poll_ms < 1 || c.polling_request_timeout_ms < 1 || c.polling_max_queued < 1) {
     return bad("polling values must be positive");
   }

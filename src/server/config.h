@@ -76,6 +76,9 @@ struct Config {
   int polling_long_poll_ms = 30000;       // a poll without rqet waits this long for a request
   int polling_request_timeout_ms = 30000; // a queued request waits this long to be answered
   int polling_max_queued = 1000;          // requests queued per AE
+  // [http] upper_tester: POST /__ut__ on the plain HTTP listener (server/upper_tester.h) — for
+  // conformance test systems only; it can delete every resource.
+  bool upper_tester = false;
   // [expiration]
   int reaper_interval_ms = 1000;
   // [authz]

@@ -16,6 +16,7 @@
 #include "dispatcher/dispatcher.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
+#include "server/upper_tester.h"
 #include "security/well_known_endpoints.h"
 #include "server/security_services.h"
 #include "storage/store.h"
@@ -64,6 +65,7 @@ struct Server::Impl {
   std::unique_ptr<security::WellKnownEndpoints> endpoints;
   std::unique_ptr<notification::Notifier> notifier;
   std::shared_ptr<notification::PollingChannels> polling;
+  std::unique_ptr<UpperTester> upper_tester;
   std::unique_ptr<dispatcher::Dispatcher> dispatcher;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<admin::AdminServer> admin;
@@ -108,8 +110,9 @@ Status Server::Start() {
   hso.timeout_ms = c.notification_timeout_ms;
   std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
   std::unique_ptr<notification::Sender> mqtt_sender;
-  m.polling = std::make_shared<notification::PollingChannels>(
-      notification::PollingChannels::Options{static_cast<size_t>(c.polling_max_queued)});
+  m.polling = std::make_shared<notification::PollingChannels>(notification::PollingChannels::Options{
+      static_cast<size_t>(c.polling_max_queued),
+      std::chrono::milliseconds(c.polling_request_timeout_ms)});
   no.polling = m.polling;
   if (c.mqtt_enabled) {
     mqtt::MqttOptions mo;
@@ -137,7 +140,7 @@ Status Server::Start() {
   }
   sender = notification::MakeRoutingSender(
       std::move(sender), std::move(mqtt_sender),
-      notification::MakePollingSender(m.polling, c.cse_id, c.polling_request_timeout_ms));
+      notification::MakePollingSender(m.polling, c.cse_id));
   m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;
@@ -148,10 +151,38 @@ Status Server::Start() {
     ho.threads = c.http_threads;
     ho.body_limit = c.http_body_limit;
     ho.services = m.endpoints.get();
+    if (c.upper_tester) {
+      UpperTester::Hooks hooks;
+      hooks.polling = m.polling;
+      hooks.reaper_interval = std::chrono::milliseconds(c.reaper_interval_ms);
+      hooks.config = {
+          {"cse.cse_id", c.cse_id},
+          {"cse.name", c.cse_name},
+          {"cse.sp_id", c.sp_id},
+          {"cse.type", std::to_string(c.cse_type)},
+          {"cse.admin_originator", c.admin_originator},
+          {"cse.supported_releases", "2a,3,4"},
+          {"http.port", std::to_string(c.http_port)},
+          {"expiration.reaper_interval_ms", std::to_string(c.reaper_interval_ms)},
+          {"notification.timeout_ms", std::to_string(c.notification_timeout_ms)},
+          {"notification.attempts", std::to_string(c.notification_attempts)},
+          {"polling.long_poll_ms", std::to_string(c.polling_long_poll_ms)},
+          {"polling.request_timeout_ms", std::to_string(c.polling_request_timeout_ms)},
+          {"polling.max_queued", std::to_string(c.polling_max_queued)},
+          {"storage.fsync", c.storage_fsync ? "true" : "false"},
+      };
+      m.upper_tester = std::make_unique<UpperTester>(std::move(hooks));
+      ho.upper_tester = m.upper_tester.get();
+    }
     m.http = std::make_unique<http::HttpServer>(ho);
     if (auto s = m.http->Listen(); !s.ok()) return s;
     spdlog::warn("trustcse: plain HTTP is enabled on {}:{} — no channel security; for "
                  "development only", c.http_address, m.http->port());
+    if (m.upper_tester) {
+      spdlog::warn("trustcse: the upper tester (POST /__ut__) is enabled: anyone who reaches "
+                   "port {} can delete every resource; for conformance testing only",
+                   m.http->port());
+    }
   }
   std::optional<security::ServerCertificate> creds;
   const std::vector<Config::CoapListener>& coap_listeners = c.coap_listeners;
@@ -248,6 +279,7 @@ Status Server::Start() {
   dopt.poa = poa;
   m.dispatcher = std::make_unique<dispatcher::Dispatcher>(dopt, *m.store, *m.notifier);
   if (auto s = m.dispatcher->Bootstrap(); !s.ok()) return s;
+  if (m.upper_tester) m.upper_tester->Attach(m.dispatcher.get());
   if (auto s = m.notifier->Start(); !s.ok()) return s;
   m.dispatcher->StartReaper(std::chrono::milliseconds(c.reaper_interval_ms));
   m.admin = std::make_unique<admin::AdminServer>(
@@ -293,6 +325,7 @@ void Server::Stop() {
   if (m.store) m.store->Close();
   m.admin.reset();
   m.http.reset();
+  m.upper_tester.reset();
   m.coap.reset();
   m.mqtt.reset();
   {

@@ -170,7 +170,11 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     std::string_view target = req.target();
-    if (target.starts_with(security::kServicePrefix)) return Service(req);
+    if (target.starts_with(security::kServicePrefix)) return Service(req, options_.services);
+    if (!kTls && options_.upper_tester != nullptr &&
+        (target == "/__ut__" || target == "/__ut__/")) {
+      return Service(req, options_.upper_tester);
+    }
     if (kTls && !channel_->authenticated()) {
       serialization_ = Serialization::kJson;
       ResponsePrimitive rsp;
@@ -215,11 +219,19 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     });
   }
 
-  void Service(const bhttp::request<bhttp::string_body>& req) {
+  void Service(const bhttp::request<bhttp::string_body>& req,
+               security::ServiceEndpoints* endpoints) {
     security::ServiceRequest sr;
     sr.method = std::string(req.method_string());
-    std::string_view path = std::string_view(req.target()).substr(security::kServicePrefix.size());
+    std::string_view path = req.target();
+    if (path.starts_with(security::kServicePrefix)) path.remove_prefix(security::kServicePrefix.size());
     sr.path = std::string(path.substr(0, path.find('?')));
+    for (const auto& f : req) {
+      std::string_view name = f.name_string();
+      if (name.size() > 6 && (name.substr(0, 6) == "X-M2M-" || name.substr(0, 6) == "x-m2m-")) {
+        sr.headers.emplace_back(std::string(name), std::string(f.value()));
+      }
+    }
     sr.content_type = std::string(Field(req, "Content-Type"));
     sr.body = req.body();
     sr.channel = channel_;
@@ -233,10 +245,10 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       net::dispatch(self->stream_.get_executor(),
                     [self, r = std::move(r)]() mutable { self->SendService(std::move(r)); });
     };
-    if (options_.services == nullptr) {
+    if (endpoints == nullptr) {
       return reply(security::ServiceResponse::Error(Status::NotFound("no such endpoint")));
     }
-    options_.services->Handle(std::move(sr), std::move(reply));
+    endpoints->Handle(std::move(sr), std::move(reply));
   }
 
   void SendService(security::ServiceResponse r) {
@@ -247,6 +259,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     res_.set(bhttp::field::content_type, r.content_type);
     res_.set("X-M2M-RSC", std::to_string(static_cast<int>(r.rsc)));
     res_.set(bhttp::field::cache_control, "no-store");
+    for (auto& [k, v] : r.headers) res_.set(k, v);
     res_.body() = std::move(r.body);
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();

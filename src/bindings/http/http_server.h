@@ -40,6 +40,8 @@ struct HttpServerOptions {
   std::chrono::seconds handshake_timeout{10};  // TLS: a handshake must complete within this
   std::shared_ptr<tls::ServerContext> tls;  // null: plain HTTP
   security::ServiceEndpoints* services = nullptr;  // must outlive Stop()
+  // POST /__ut__ goes here (the upper tester; plain HTTP only); null: not served.
+  security::ServiceEndpoints* upper_tester = nullptr;
 };
 
 class HttpServer {

@@ -25,6 +25,11 @@ class DynamicGrants final : public SecurityStep {
   // Records that `originator` holds `privileges` on the subtree at `subject_path` until `until`.
   void Grant(const std::string& originator, const std::string& subject_path,
              std::shared_ptr<const CompiledPrivileges> privileges, TimePoint until);
+  // Forgets every grant.
+  void Clear() {
+    std::lock_guard lock(mu_);
+    grants_.clear();
+  }
 
  private:
   struct Entry {

@@ -97,7 +97,7 @@ TEST(PollingChannels, CloseFailsEverythingAndQueuesAreBounded) {
 
 TEST(PollingSender, WrapsTheNotificationInARequestPrimitive) {
   auto ch = std::make_shared<PollingChannels>(PollingChannels::Options{});
-  auto sender = MakePollingSender(ch, "/id-in", 5000);
+  auto sender = MakePollingSender(ch, "/id-in");
   std::promise<Status> sent;
   sender->Send({"pch:Cdev", R"({"m2m:sgn":{"vrq":true}})", "n1"},
                [&](Status s) { sent.set_value(std::move(s)); });
