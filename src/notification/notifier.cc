@@ -25,6 +25,7 @@
 #include "common/time.h"
 #include "notification/polling_channels.h"
 #include "primitive/json_util.h"
+#include "primitive/schedule_entry.h"
 #include "storage/query.h"
 
 namespace trustcse::notification {
@@ -284,6 +285,7 @@ struct Notifier::Impl {
   void Process(const WriteEffects& fx);
   void NotifyEvent(const Event& ev, const WriteEffects& fx);
   std::optional<std::string> BuildEventNotification(const Resource& sub, const Event& ev);
+  bool WithinSchedule(const Resource& sub);
   void SendDeletionNotice(const ResourceRecord& rec);
   void DecrementExc(const std::string& sub_ri);
   void Attempt(Delivery d);
@@ -387,6 +389,10 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       continue;
     }
     if (!EventMatches(*sub, ev)) continue;
+    if (!WithinSchedule(*sub)) {
+      spdlog::debug("notifier: subscription {}: outside its notificationSchedule", c.rec->ri);
+      continue;
+    }
     auto body = BuildEventNotification(*sub, ev);
     if (!body) continue;
     const bool counts_exc = c.stored && sub->attrs.contains("exc");
@@ -404,6 +410,24 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       Attempt(std::move(d));
     }
   }
+}
+
+// notificationSchedule (TS-0001 §9.6.9): a subscription with a <schedule> child notifies only
+// within its entries; other events are dropped — unless its notificationEventCat is 2
+// (immediate), which goes at once.
+bool Notifier::Impl::WithinSchedule(const Resource& sub) {
+  if (json::GetInt(sub.attrs, "nec").value_or(0) == 2) return true;
+  auto rec = store.GetByPath(sub.path + "/notificationSchedule");
+  if (!rec || !*rec) return true;
+  auto sch = Resource::FromRecord(**rec);
+  if (!sch) return true;
+  const auto* se = sch->attrs.if_contains("se");
+  if (se == nullptr || !se->is_object()) return true;
+  const TimePoint now = Now();
+  for (const std::string& text : StringList(se->get_object(), "sce")) {
+    if (auto e = ScheduleEntry::Parse(text); e && e->Matches(now)) return true;
+  }
+  return false;
 }
 
 std::optional<std::string> Notifier::Impl::BuildEventNotification(const Resource& sub,

@@ -39,7 +39,8 @@ class Ae final : public ResourceType {
   bool AllowsChild(int c) const override {
     return c == ty::kSubscription || c == ty::kContainer || c == ty::kFlexContainer ||
            c == ty::kGroup || c == ty::kAcp || c == ty::kTimeSeries ||
-           c == ty::kDynamicAuthorizationConsultation || c == ty::kPollingChannel;
+           c == ty::kDynamicAuthorizationConsultation || c == ty::kPollingChannel ||
+           c == ty::kLocationPolicy;
   }
   Status ValidateCreate(const HookContext& ctx, const Resource&, Resource& res) const override {
     auto api = json::GetString(res.attrs, "api").value_or("");

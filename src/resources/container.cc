@@ -14,7 +14,7 @@ constexpr AttributePolicy kPolicies[] = {
     {"cr", AttrType::kString, O, NP},     {"mni", AttrType::kNonNegInt, O, O},
     {"mbs", AttrType::kNonNegInt, O, O},  {"mia", AttrType::kNonNegInt, O, O},
     {"cni", AttrType::kNonNegInt, NP, NP}, {"cbs", AttrType::kNonNegInt, NP, NP},
-    {"li", AttrType::kString, O, O},      {"or", AttrType::kString, O, O},
+    {"li", AttrType::kString, NP, NP},    {"or", AttrType::kString, O, O},
     {"disr", AttrType::kBool, O, O},      {"loc", AttrType::kAny, O, O},
 };
 

@@ -27,7 +27,8 @@ class CseBase final : public ResourceType {
   bool AllowsChild(int c) const override {
     return c == ty::kAe || c == ty::kContainer || c == ty::kAcp || c == ty::kSubscription ||
            c == ty::kGroup || c == ty::kNode || c == ty::kFlexContainer || c == ty::kTimeSeries ||
-           c == ty::kDynamicAuthorizationConsultation || c == ty::kRole;
+           c == ty::kDynamicAuthorizationConsultation || c == ty::kRole || c == ty::kSchedule ||
+           c == ty::kLocationPolicy;
   }
   Status CheckUpdatable() const override {
     return Status::NotAllowed("the CSEBase cannot be updated");

@@ -24,7 +24,7 @@ class Node final : public ResourceType {
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override {
-    return c == ty::kSubscription || c == ty::kMgmtObj;
+    return c == ty::kSubscription || c == ty::kMgmtObj || c == ty::kSchedule;
   }
 };
 

@@ -11,12 +11,10 @@ struct Table {
   Table() {
     for (const ResourceType* t :
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
-          &CseBaseType(), &GroupType(), &MgmtObjType(), &NodeType(), &PollingChannelType(),
-          &RequestType(),
-          &SubscriptionType(),
-          &FlexContainerType(),
-          &TimeSeriesType(), &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(),
-          &RoleType()}) {
+          &CseBaseType(), &GroupType(), &LocationPolicyType(), &MgmtObjType(), &NodeType(),
+          &PollingChannelType(), &RequestType(), &ScheduleType(), &SubscriptionType(),
+          &FlexContainerType(), &TimeSeriesType(), &TimeSeriesInstanceType(),
+          &DynamicAuthorizationConsultationType(), &RoleType()}) {
       by_ty[t->ty()] = t;
     }
   }

@@ -35,8 +35,8 @@ namespace bj = boost::json;
 // Resource type numbers used in code (digest §1.1).
 namespace ty {
 inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kCseBase = 5,
-                     kGroup = 9, kMgmtObj = 13, kNode = 14,
-                     kPollingChannel = 15, kRequest = 17, kSubscription = 23,
+                     kGroup = 9, kLocationPolicy = 10, kMgmtObj = 13, kNode = 14,
+                     kPollingChannel = 15, kRequest = 17, kSchedule = 18, kSubscription = 23,
                      kFlexContainer = 28,
                      kTimeSeries = 29, kTimeSeriesInstance = 30,
                      kRole = 31, kDynamicAuthorizationConsultation = 34;

@@ -74,7 +74,7 @@ class Subscription final : public ResourceType {
   std::string_view short_name() const override { return "sub"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool has_creator() const override { return true; }
-  bool AllowsChild(int) const override { return false; }
+  bool AllowsChild(int c) const override { return c == ty::kSchedule; }
   Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
     if (!res.attrs.contains("nct")) res.attrs["nct"] = 1;
     return CheckSubscription(res);

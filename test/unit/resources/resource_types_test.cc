@@ -61,7 +61,8 @@ const TypeInfo kTypes[] = {
     {1, "m2m:acp", "acp"}, {2, "m2m:ae", "ae"},     {3, "m2m:cnt", "cnt"},
     {4, "m2m:cin", "cin"}, {5, "m2m:cb", "cb"},     {9, "m2m:grp", "grp"},
     {14, "m2m:nod", "nod"}, {23, "m2m:sub", "sub"}, {28, "", "fcnt"},
-    {29, "m2m:ts", "ts"},  {30, "m2m:tsi", "tsi"},
+    {29, "m2m:ts", "ts"},  {30, "m2m:tsi", "tsi"},  {10, "m2m:lcp", "lcp"},
+    {18, "m2m:sch", "sch"},
 };
 
 class Registry : public testing::TestWithParam<TypeInfo> {};
@@ -81,7 +82,7 @@ TEST_P(Registry, FindsTheTypeByNumberAndTag) {
 INSTANTIATE_TEST_SUITE_P(AllTypes, Registry, testing::ValuesIn(kTypes));
 
 TEST(RegistryLookup, ReturnsNullForUnknownTypeNumbers) {
-  for (int t : {-1, 0, 6, 7, 10, 12, 16, 48, 63, 64, 65, 10003, 1 << 30}) {
+  for (int t : {-1, 0, 6, 7, 8, 11, 12, 16, 48, 63, 64, 65, 10003, 1 << 30}) {
     EXPECT_EQ(FindType(t), nullptr) << t;
   }
 }
@@ -118,7 +119,7 @@ TEST(RegistryLookup, ListsSupportedTypesInAscendingOrder) {
   std::vector<int> types = SupportedTypes();
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   EXPECT_EQ(std::adjacent_find(types.begin(), types.end()), types.end());
-  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23, 28, 29, 30, 31, 34}));
+  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 28, 29, 30, 31, 34}));
   for (int t : types) EXPECT_NE(FindType(t), nullptr);
 }
 
