@@ -1121,8 +1121,10 @@ void Dispatcher::Impl::Delete(std::shared_ptr<RequestPrimitive> req, Completion 
 // NOTIFY
 
 void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion done) {
-  // A NOTIFY addressed to this CSE's resources is accepted after the NOTIFY privilege check;
-  // one to a pollingChannelURI answers a request the polling AE received.
+  // A NOTIFY addressed to this CSE's resources is accepted after the NOTIFY privilege check; one
+  // addressed to an AE is sent on to that AE (its point of access or its polling channel) and
+  // answered with the AE's answer; one to a pollingChannelURI answers a request the polling AE
+  // received.
   auto target = Resolve(req->to);
   if (!target) return done(ErrorResponse(*req, target.error()));
   if (target->virt == Target::Virtual::kPollingChannelUri) {
@@ -1140,6 +1142,14 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
   }
   if (auto s = Authorize(*req, target->resource(), security::kNotify); !s.ok()) {
     return done(ErrorResponse(*req, s));
+  }
+  if (target->resource().ty() == rty::kAe) {
+    std::string body = req->pc.is_null() ? std::string() : json::Serialize(req->pc);
+    return notifier.Forward(target->resource(), req->fr, std::move(body),
+                            [req, done = std::move(done)](Status s, std::string pc) {
+                              done(s.ok() ? Reply(*req, Rsc::kOk, std::move(pc))
+                                          : ErrorResponse(*req, s));
+                            });
   }
   done(Reply(*req, Rsc::kOk));
 }

@@ -186,10 +186,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (ec) return Fail("no valid response from notification target", ec);
     const auto& res = parser_.get();
     const unsigned status = res.result_int();
-    if (status < 200 || status > 299) {
-      spdlog::debug("http sender: {} answered HTTP {}", target_.safe, status);
-      return Finish(Unreachable("notification target answered HTTP " + std::to_string(status)));
-    }
+    // The oneM2M status decides when there is one; the HTTP status otherwise.
     if (auto it = res.find("X-M2M-RSC"); it != res.end()) {
       int rsc = 0;
       try {
@@ -197,11 +194,19 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       } catch (const std::exception&) {
         rsc = 0;
       }
-      if (rsc >= 4000 || rsc <= 0) {
+      if (rsc <= 0) {
         spdlog::debug("http sender: {} answered X-M2M-RSC {}", target_.safe,
                       std::string(it->value()));
-        return Finish(Unreachable("notification target answered with an error status"));
+        return Finish(Unreachable("notification target answered with an invalid status"));
       }
+      if (rsc >= 4000) {
+        // The target's own answer: kept, so a forwarded request reports it to its originator.
+        spdlog::debug("http sender: {} answered X-M2M-RSC {}", target_.safe, rsc);
+        return Finish(Status(RscFromInt(rsc), "the notification target answered with an error"));
+      }
+    } else if (status < 200 || status > 299) {
+      spdlog::debug("http sender: {} answered HTTP {}", target_.safe, status);
+      return Finish(Unreachable("notification target answered HTTP " + std::to_string(status)));
     }
     Finish(Status::Ok(), res.body());
   }
@@ -277,7 +282,8 @@ class HttpSender final : public Sender {
       if (!stopped_) {
         try {
           auto ex = std::make_shared<Exchange>(
-              ioc_, live_, std::move(*target), n, options_.originator,
+              ioc_, live_, std::move(*target), n,
+              n.originator.empty() ? options_.originator : n.originator,
               std::chrono::milliseconds(options_.timeout_ms), std::move(done));
           asio::post(ioc_, [ex] { ex->Start(); });
           return;

@@ -44,6 +44,7 @@ struct Delivery {
   std::string sub_ri;       // for logs and exc
   bool counts_exc = false;  // a successful delivery decrements the subscription's exc
   int attempts = 0;         // attempts made so far
+  std::string fallback;     // where to go when the target cannot be reached (a polling channel)
 };
 
 struct Retry {
@@ -289,8 +290,27 @@ struct Notifier::Impl {
   void SendDeletionNotice(const ResourceRecord& rec);
   void DecrementExc(const std::string& sub_ri);
   void Attempt(Delivery d);
-  std::string ResolveTarget(const std::string& nu);
-  std::string PoaOf(const ResourceRecord& rec);
+  std::string ResolveTarget(const std::string& nu, std::string* fallback = nullptr);
+  std::string PoaOf(const ResourceRecord& rec, std::string* fallback = nullptr);
+  bool HasPollingChannel(const std::string& ae_ri);
+  // One request to n.target; to `fallback` (a polling channel) instead when n.target cannot be
+  // reached. The sender outlives every exchange it started (its Stop completes them), so it is
+  // still there when the first attempt completes.
+  void RequestOrFallBack(Notification n, std::string fallback,
+                         std::function<void(Status, std::string)> done) {
+    Sender* s = sender.get();
+    Notification first = n;
+    s->Request(first, [s, n = std::move(n), fallback = std::move(fallback),
+                       done = std::move(done)](Status st, std::string pc) mutable {
+      if (st.code() == Rsc::kTargetNotReachable && !fallback.empty()) {
+        spdlog::debug("notifier: {} cannot be reached ({}): through the polling channel",
+                      SafeUrl(n.target), st.message());
+        n.target = std::move(fallback);
+        return s->Request(n, std::move(done));
+      }
+      done(std::move(st), std::move(pc));
+    });
+  }
 };
 
 void Notifier::Impl::Run() {
@@ -397,13 +417,13 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
     if (!body) continue;
     const bool counts_exc = c.stored && sub->attrs.contains("exc");
     for (const std::string& nu : StringList(sub->attrs, "nu")) {
-      std::string target = ResolveTarget(nu);
+      Delivery d;
+      std::string target = ResolveTarget(nu, &d.fallback);
       if (target.empty()) {
         spdlog::warn("notifier: subscription {}: notification target cannot be resolved",
                      c.rec->ri);
         continue;
       }
-      Delivery d;
       d.n = Notification{std::move(target), *body, resources::NewResourceId("ntf")};
       d.sub_ri = c.rec->ri;
       d.counts_exc = counts_exc;
@@ -538,6 +558,15 @@ void Notifier::Impl::Attempt(Delivery d) {
       if (d.counts_exc) inbox->Push(ExcJob{d.sub_ri});
       return;
     }
+    if (s.code() == Rsc::kTargetNotReachable && !d.fallback.empty()) {
+      // The point of access is down, but the AE polls: queue it in its channel, now.
+      spdlog::debug("notifier: notification of {} to {} failed ({}), through the polling channel",
+                    d.sub_ri, SafeUrl(d.n.target), s.message());
+      d.n.target = std::exchange(d.fallback, {});
+      d.attempts = 0;
+      inbox->Schedule(std::move(d), SteadyClock::now());
+      return;
+    }
     if (d.attempts >= max) {
       spdlog::warn("notifier: giving up on a notification of {} to {} after {} attempts: {}",
                    d.sub_ri, SafeUrl(d.n.target), d.attempts, s.message());
@@ -551,31 +580,44 @@ void Notifier::Impl::Attempt(Delivery d) {
   });
 }
 
-std::string Notifier::Impl::PoaOf(const ResourceRecord& rec) {
+bool Notifier::Impl::HasPollingChannel(const std::string& ae_ri) {
+  if (!options.polling) return false;
+  auto pch = store.Children(ae_ri, resources::ty::kPollingChannel,
+                            storage::ChildOrder::kOldestFirst, 1);
+  return pch && !pch->empty();
+}
+
+std::string Notifier::Impl::PoaOf(const ResourceRecord& rec, std::string* fallback) {
   // AEs and (remote) CSEs are reachable through their points of access; other resources are not
   // notification targets.
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
   auto res = Resource::FromRecord(rec);
   if (!res) return {};
+  const std::string channel = "pch:" + rec.ri;
   // Not request-reachable: through its polling channel, if it has one.
-  if (const auto* rr = res->attrs.if_contains("rr"); options.polling && rr && rr->is_bool() &&
-                                                     !rr->get_bool()) {
-    auto pch = store.Children(rec.ri, resources::ty::kPollingChannel,
-                              storage::ChildOrder::kOldestFirst, 1);
-    if (pch && !pch->empty()) return "pch:" + rec.ri;
+  if (const auto* rr = res->attrs.if_contains("rr");
+      rr && rr->is_bool() && !rr->get_bool() && HasPollingChannel(rec.ri)) {
+    return channel;
   }
   // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
-  std::string mqtt;
+  std::string target, mqtt;
   for (const std::string& poa : StringList(res->attrs, "poa")) {
-    if (StartsWith(poa, "http://")) return StripContentTypeParam(poa);
+    if (StartsWith(poa, "http://")) {
+      target = StripContentTypeParam(poa);
+      break;
+    }
     if (mqtt.empty() && (StartsWith(poa, "mqtt://") || StartsWith(poa, "mqtts://"))) {
       mqtt = StripContentTypeParam(poa) + "#" + rec.ri;
     }
   }
-  return mqtt;
+  if (target.empty()) target = std::move(mqtt);
+  // Reachable in principle; its polling channel, if any, is the way when the poa is not.
+  if (target.empty()) return HasPollingChannel(rec.ri) ? channel : std::string();
+  if (fallback != nullptr && HasPollingChannel(rec.ri)) *fallback = channel;
+  return target;
 }
 
-std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
+std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fallback) {
   // https targets pass through unchanged; the HTTP sender fails them (with a log line) until it
   // has TLS client support.
   if (StartsWith(nu, "http://") || StartsWith(nu, "https://")) return StripContentTypeParam(nu);
@@ -597,7 +639,7 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
     case LocalAddress::Kind::kRemote:
       return {};  // another CSE's resource: would need its remoteCSE registration
   }
-  if (rec && *rec) return PoaOf(**rec);
+  if (rec && *rec) return PoaOf(**rec, fallback);
 
   // An AE's resource ID is its AE-ID-Stem on this CSE, so a nu that matched nothing by ID
   // names nothing here.
@@ -605,7 +647,13 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu) {
 }
 
 bool Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
-  std::string target = ResolveTarget(nu);
+  Delivery d;
+  std::string target;
+  try {
+    target = impl_->ResolveTarget(nu, &d.fallback);
+  } catch (const std::exception&) {
+    target.clear();
+  }
   if (target.empty()) {
     spdlog::info("notifier: {}: target cannot be resolved", context);
     return false;
@@ -614,11 +662,32 @@ bool Notifier::Deliver(const std::string& nu, std::string body, const std::strin
     std::lock_guard lock(impl_->lifecycle_mu);
     if (impl_->stopped) return false;
   }
-  Delivery d;
   d.n = Notification{std::move(target), std::move(body), resources::NewResourceId("ntf")};
   d.sub_ri = context;
   impl_->Attempt(std::move(d));
   return true;
+}
+
+void Notifier::Forward(const Resource& ae, const std::string& originator, std::string body,
+                       std::function<void(Status, std::string)> done) {
+  {
+    std::lock_guard lock(impl_->lifecycle_mu);
+    if (impl_->stopped) return done(Status(Rsc::kTargetNotReachable, "stopping"), {});
+  }
+  std::string fallback;
+  std::string target;
+  try {
+    target = impl_->PoaOf(ae.ToRecord(), &fallback);
+  } catch (const std::exception&) {
+    target.clear();
+  }
+  if (target.empty()) {
+    return done(Status(Rsc::kTargetNotReachable,
+                       "the AE has no point of access and no polling channel"),
+                {});
+  }
+  Notification n{std::move(target), std::move(body), resources::NewResourceId("fwd"), originator};
+  impl_->RequestOrFallBack(std::move(n), std::move(fallback), std::move(done));
 }
 
 void Notifier::Consult(const std::string& url, std::string body,
@@ -711,9 +780,9 @@ void Notifier::OnCommitted(const resources::WriteEffects& fx) {
 
 void Notifier::Verify(const resources::Resource& sub, const std::string& target,
                       const std::string& creator, std::function<void(Status)> done) {
-  std::string url;
+  std::string url, fallback;
   try {
-    url = impl_->ResolveTarget(target);
+    url = impl_->ResolveTarget(target, &fallback);
   } catch (const std::exception&) {
     url.clear();
   }
@@ -737,7 +806,7 @@ void Notifier::Verify(const resources::Resource& sub, const std::string& target,
   Notification n{std::move(url), Wrap(std::move(sgn)), resources::NewResourceId("vrq")};
   const std::string safe = SafeUrl(n.target);
   // No retries: the CREATE that waits for this must answer promptly.
-  impl_->sender->Send(n, [done = std::move(done), safe](Status s) {
+  impl_->RequestOrFallBack(std::move(n), std::move(fallback), [done = std::move(done), safe](Status s, std::string) {
     if (s.ok()) {
       done(Status::Ok());
       return;

@@ -35,6 +35,7 @@ struct Notification {
   std::string target;  // an http:// URL
   std::string body;    // serialized JSON ({"m2m:sgn":…})
   std::string rqi;
+  std::string originator;  // X-M2M-Origin (fr); empty: this CSE
 };
 
 // Transport for notifications. The HTTP implementation lives in http_sender.cc; tests may
@@ -103,6 +104,14 @@ class Notifier {
   // cannot be resolved (nothing is sent).
   bool Deliver(const std::string& nu, std::string body, const std::string& context);
 
+  // A request for an AE registered here — a NOTIFY that another entity addressed to it — sent on
+  // to the AE as `originator`: through its polling channel when it is not request-reachable (rr
+  // false) and has one, else to its point of access, and to its polling channel when that point
+  // of access cannot be reached. `done` (from any thread) gets the AE's answer — its status and
+  // content (a serialized primitive content, possibly empty) — or 5103 when the AE cannot be
+  // reached, 4008 when it does not answer in time. Not retried: the originator waits.
+  void Forward(const resources::Resource& ae, const std::string& originator, std::string body,
+               std::function<void(Status, std::string pc)> done);
   // Posts `body` to an http:// URL and hands back the answer (from any thread).
   void Consult(const std::string& url, std::string body,
                std::function<void(Status, std::string)> done);

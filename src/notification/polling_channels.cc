@@ -293,21 +293,28 @@ class PollingSender final : public Sender {
       : channels_(std::move(channels)), originator_(std::move(originator)) {}
 
   void Send(const Notification& n, std::function<void(Status)> done) override {
+    Request(n, [done = std::move(done)](Status s, std::string) { done(std::move(s)); });
+  }
+  // The owner's answer: its status, and the content of its response primitive (serialized).
+  void Request(const Notification& n, std::function<void(Status, std::string)> done) override {
     constexpr std::string_view kScheme = "pch:";
     if (!n.target.starts_with(kScheme)) {
-      return done(Status::BadRequest("not a polling channel target"));
+      return done(Status::BadRequest("not a polling channel target"), {});
     }
     std::string owner = n.target.substr(kScheme.size());
     bj::object req;
     req["op"] = 5;
     req["to"] = owner;
-    req["fr"] = originator_;
+    req["fr"] = n.originator.empty() ? originator_ : n.originator;
     req["rqi"] = n.rqi;
     req["rvi"] = "3";
     req["ot"] = FormatTimestamp(Now());
     if (auto pc = json::Parse(n.body)) req["pc"] = std::move(*pc);
     channels_->Enqueue(owner, std::move(req), Now() + channels_->request_timeout(),
-                       [done = std::move(done)](Status s, bj::object) { done(std::move(s)); });
+                       [done = std::move(done)](Status s, bj::object rsp) {
+                         const bj::value* pc = rsp.if_contains("pc");
+                         done(std::move(s), pc != nullptr ? json::Serialize(*pc) : std::string());
+                       });
   }
   void Stop() override {}
 

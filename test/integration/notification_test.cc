@@ -129,6 +129,21 @@ TEST_F(Notifications, SubscriberNeedsNotifyPrivilegeOnALocalTarget) {
   auto got = sink.WaitFor(1);
   ASSERT_GE(got.size(), 1u);
   EXPECT_TRUE(Parse(got[0].body).at("m2m:sgn").at("vrq").as_bool());
+
+  // A NOTIFY the subscriber addresses to the target AE goes on to its poa, from the subscriber,
+  // and the AE's answer comes back.
+  auto sent = s.Notify("/cse-in/ntarget", R"({"m2m:sgn":{"nev":{"rep":{"hello":1},"net":1}}})");
+  EXPECT_EQ(sent.rsc(), 2000) << sent.body;
+  got = sink.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].headers["x-m2m-origin"], "Cnsub");
+  EXPECT_EQ(Parse(got[1].body).at("m2m:sgn").at("nev").at("rep").at("hello").as_int64(), 1);
+  sink.set_reply(404, 4004);
+  EXPECT_EQ(s.Notify("/cse-in/ntarget", R"({"m2m:sgn":{}})").rsc(), 4004);
+  // Its ACP lets nobody else notify it.
+  RegisterAe("nother", "Cnother");
+  EXPECT_EQ(As("Cnother").Notify("/cse-in/ntarget", R"({"m2m:sgn":{}})").rsc(), 4103);
+  EXPECT_EQ(sink.WaitFor(4, 300).size(), 3u);
 }
 
 TEST_F(Notifications, SubscriptionRulesAreChecked) {

@@ -160,6 +160,103 @@ TEST_F(Polling, TheResultOfAnAsynchronousRequestComesThroughTheChannel) {
   EXPECT_EQ(Answer(rqp, 2000).rsc(), 2000);
 }
 
+// A request another application addresses to the device (a NOTIFY to its AE) reaches it through
+// its channel, with the application as originator; the device's answer is the application's.
+TEST_F(Polling, ARequestToTheDeviceComesThroughTheChannelAndItsAnswerGoesBack) {
+  OpenChannel();
+  std::string app_id = RegisterAe(name_ + "app");
+  AllowNotificationsFrom(app_id);
+  Client app(port(), app_id);
+  auto sent = std::async(std::launch::async, [&] {
+    return app.Notify(base_, R"({"m2m:sgn":{"nev":{"rep":{"cmd":"open-valve"},"net":1}}})");
+  });
+  auto polled = Poll();
+  ASSERT_EQ(polled.rsc(), 2000) << polled.body;
+  auto rqp = polled.json().at("m2m:rqp");
+  EXPECT_EQ(rqp.at("op").as_int64(), 5);
+  EXPECT_EQ(Str(rqp.at("fr")), app_id);
+  EXPECT_EQ(Str(rqp.at("to")), aei_);
+  EXPECT_EQ(Str(rqp.at("pc").at("m2m:sgn").at("nev").at("rep").at("cmd")), "open-valve");
+  bj::object rsp{{"rsc", 2000}, {"rqi", rqp.at("rqi")}, {"rvi", "3"},
+                 {"pc", bj::object{{"m2m:dbg", "valve open"}}}};
+  ASSERT_EQ(Device().Notify(base_ + "/pch/pcu", bj::serialize(bj::object{{"m2m:rsp", rsp}})).rsc(),
+            2000);
+  auto answer = sent.get();
+  EXPECT_EQ(answer.rsc(), 2000) << answer.body;
+  EXPECT_EQ(Str(answer.json().at("m2m:dbg")), "valve open");
+
+  // A refusal by the device is the application's answer too.
+  sent = std::async(std::launch::async, [&] { return app.Notify(base_, R"({"m2m:sgn":{}})"); });
+  polled = Poll();
+  ASSERT_EQ(polled.rsc(), 2000) << polled.body;
+  EXPECT_EQ(Answer(polled.json().at("m2m:rqp"), 4103).rsc(), 2000);
+  EXPECT_EQ(sent.get().rsc(), 4103);
+  // Without the NOTIFY privilege on the device's AE, nothing is sent.
+  std::string stranger = RegisterAe(name_ + "x");
+  EXPECT_EQ(Client(port(), stranger).Notify(base_, R"({"m2m:sgn":{}})").rsc(), 4103);
+  EXPECT_EQ(Poll(200).rsc(), 4008);
+}
+
+// A device that has a point of access but cannot be reached there gets its notifications through
+// its channel; one that has neither cannot be addressed (5103).
+TEST_F(Polling, AnUnreachablePointOfAccessFallsBackToTheChannel) {
+  Client c(port(), "C");
+  auto r = c.Create("/cse-in", 2,
+                    R"({"m2m:ae":{"rn":")" + name_ + R"(d","api":"Nx","rr":true,"srv":["3"],)"
+                    R"("poa":["http://127.0.0.1:1/down"]}})");
+  ASSERT_EQ(r.rsc(), 2001) << r.body;
+  std::string dev_id = Str(r.json().at("m2m:ae").at("aei"));
+  Client dev(port(), dev_id);
+  const std::string dev_base = "/cse-in/" + name_ + "d";
+  std::string app_id = RegisterAe(name_ + "app");
+  Client app(port(), app_id);
+  auto acp = dev.Create(dev_base, 1,
+                        R"({"m2m:acp":{"rn":"n","pv":{"acr":[{"acor":[")" + app_id +
+                            R"("],"acop":16},{"acor":[")" + dev_id +
+                            R"("],"acop":63}]},"pvs":{"acr":[{"acor":[")" + dev_id +
+                            R"("],"acop":63}]}}})");
+  ASSERT_EQ(acp.rsc(), 2001) << acp.body;
+  ASSERT_EQ(dev.Update(dev_base, R"({"m2m:ae":{"acpi":[")" + Str(acp.json().at("m2m:acp").at("ri")) +
+                                     R"("]}})")
+                .rsc(),
+            2004);
+  // No channel yet: the poa is down, so the request fails as unreachable.
+  EXPECT_EQ(app.Notify(dev_base, R"({"m2m:sgn":{}})").rsc(), 5103);
+  ASSERT_EQ(dev.Create(dev_base, 15, R"({"m2m:pch":{"rn":"pch"}})").rsc(), 2001);
+  auto sent = std::async(std::launch::async, [&] { return app.Notify(dev_base, R"({"m2m:sgn":{"x":1}})"); });
+  auto polled = dev.Retrieve(dev_base + "/pch/pcu", {{"X-M2M-RET", "5000"}});
+  ASSERT_EQ(polled.rsc(), 2000) << polled.body;
+  auto rqp = polled.json().at("m2m:rqp");
+  EXPECT_EQ(Str(rqp.at("fr")), app_id);
+  bj::object rsp{{"rsc", 2000}, {"rqi", rqp.at("rqi")}, {"rvi", "3"}};
+  ASSERT_EQ(dev.Notify(dev_base + "/pch/pcu", bj::serialize(bj::object{{"m2m:rsp", rsp}})).rsc(), 2000);
+  EXPECT_EQ(sent.get().rsc(), 2000);
+  // Subscription notifications take the same way.
+  ASSERT_EQ(app.Create("/cse-in/" + name_ + "app", 3, R"({"m2m:cnt":{"rn":"data"}})").rsc(), 2001);
+  auto created = std::async(std::launch::async, [&] {
+    return app.Create("/cse-in/" + name_ + "app/data", 23,
+                      R"({"m2m:sub":{"nu":[")" + dev_id + R"("],"enc":{"net":[3]}}})");
+  });
+  polled = dev.Retrieve(dev_base + "/pch/pcu", {{"X-M2M-RET", "5000"}});
+  ASSERT_EQ(polled.rsc(), 2000) << polled.body;
+  rqp = polled.json().at("m2m:rqp");
+  EXPECT_TRUE(rqp.at("pc").at("m2m:sgn").at("vrq").as_bool());
+  rsp = {{"rsc", 2000}, {"rqi", rqp.at("rqi")}, {"rvi", "3"}};
+  ASSERT_EQ(dev.Notify(dev_base + "/pch/pcu", bj::serialize(bj::object{{"m2m:rsp", rsp}})).rsc(), 2000);
+  ASSERT_EQ(created.get().rsc(), 2001);
+  ASSERT_EQ(app.Create("/cse-in/" + name_ + "app/data", 4, R"({"m2m:cin":{"con":"7"}})").rsc(), 2001);
+  polled = dev.Retrieve(dev_base + "/pch/pcu", {{"X-M2M-RET", "5000"}});
+  ASSERT_EQ(polled.rsc(), 2000) << polled.body;
+  EXPECT_EQ(Str(polled.json().at("m2m:rqp").at("pc").at("m2m:sgn").at("nev").at("rep").at("m2m:cin").at("con")),
+            "7");
+}
+
+TEST_F(Polling, ARequestToADeviceWithoutChannelOrPointOfAccessIsNotReachable) {
+  std::string app_id = RegisterAe(name_ + "app");
+  AllowNotificationsFrom(app_id);
+  EXPECT_EQ(Client(port(), app_id).Notify(base_, R"({"m2m:sgn":{}})").rsc(), 5103);
+}
+
 TEST_F(Polling, DeletingTheChannelEndsItsPolls) {
   OpenChannel();
   auto poll = std::async(std::launch::async, [&] { return Poll(10000); });

@@ -1,6 +1,7 @@
 // Black-box: the upper tester (POST /__ut__) — off by default; with --upper-tester: Status,
 // Reset, GetConfig, shorter expiration and request timers, request primitives in the body.
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "fixture.h"
@@ -107,6 +108,16 @@ TEST_F(UpperTester, ShortRequestExpirationShortensLongPolls) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(dev.Retrieve("/cse-in/sleepy/pch/pcu").rsc(), 4008);  // no rqet: the short default
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // A request for the device that it never fetches fails as timed out, as does one it fetches
+  // but never answers.
+  start = std::chrono::steady_clock::now();
+  Client admin(port(), "CAdmin");
+  EXPECT_EQ(admin.Notify("/cse-in/sleepy", R"({"m2m:sgn":{}})").rsc(), 4008);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto sent = std::async(std::launch::async,
+                         [&] { return admin.Notify("/cse-in/sleepy", R"({"m2m:sgn":{}})"); });
+  EXPECT_EQ(dev.Retrieve("/cse-in/sleepy/pch/pcu", {{"X-M2M-RET", "5000"}}).rsc(), 2000);
+  EXPECT_EQ(sent.get().rsc(), 4008);
   EXPECT_EQ(Ut(port(), "disableShortRequestExpiration").rsc(), 2000);
 }
 

@@ -185,7 +185,7 @@ class MqttSender final : public notification::Sender {
     RequestPrimitive req;
     req.op = Operation::kNotify;
     req.to = receiver;
-    req.fr = self->opt.cse_id;
+    req.fr = n.originator.empty() ? self->opt.cse_id : n.originator;
     req.rqi = n.rqi;
     req.rvi = "3";
     req.pc = std::move(*pc);
