@@ -1,5 +1,8 @@
 // Black-box: device management — <node> with <mgmtObj> children in the classic specializations
 // (TS-0004 Annex D), each validated by its own attribute table.
+#include <algorithm>
+#include <vector>
+
 #include "fixture.h"
 
 namespace trustcse::testing {
@@ -158,12 +161,18 @@ TEST_F(Management, OnlyUnderANode) {
 
 TEST_F(Management, SupportedTypesListedAndOthersRefused) {
   auto cb = Admin().Retrieve("/cse-in").json().at("m2m:cb");
-  bool listed = false;
-  for (const auto& t : cb.at("srt").as_array()) listed |= t.as_int64() == 13;
-  EXPECT_TRUE(listed);
+  std::vector<int64_t> srt;
+  for (const auto& t : cb.at("srt").as_array()) srt.push_back(t.as_int64());
+  // Exactly the types docs/conformance.md marks supported.
+  EXPECT_EQ(srt, (std::vector<int64_t>{1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 28, 29, 30,
+                                       31, 34}));
   // A resource type of the standard that trustcse does not implement: 5001.
   auto r = Admin().Create("/cse-in", 12, R"({"m2m:mgc":{"cmt":1}})");
   EXPECT_EQ(r.rsc(), 5001) << r.body;
+  for (int t = 1; t <= 66; ++t) {
+    if (std::find(srt.begin(), srt.end(), t) != srt.end()) continue;
+    EXPECT_EQ(Admin().Create("/cse-in", t, R"({"m2m:x":{}})").rsc(), 5001) << "ty " << t;
+  }
   // Not a resource type at all: 4000.
   EXPECT_EQ(Admin().Create("/cse-in", 999, R"({"m2m:x":{}})").rsc(), 4000);
 }
