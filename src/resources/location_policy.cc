@@ -7,6 +7,8 @@
 // sharing-based positioning (los 1, 3: a location server of the network) and geofence events
 // (lit 2) are not (5001).
 #include <chrono>
+#include <initializer_list>
+#include <string>
 
 #include "primitive/json_util.h"
 #include "primitive/request_parameters.h"
@@ -54,6 +56,16 @@ Status CheckCommon(const bj::object& attrs) {
   return Status::Ok();
 }
 
+// Attributes that only network-based positioning uses: 4000 here.
+Status RefuseNetworkOnly(const bj::object& attrs, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (attrs.contains(name)) {
+      return Status::BadRequest(std::string(name) + " applies to network-based positioning only");
+    }
+  }
+  return Status::Ok();
+}
+
 class LocationPolicy final : public ResourceType {
  public:
   int ty() const override { return ty::kLocationPolicy; }
@@ -67,11 +79,8 @@ class LocationPolicy final : public ResourceType {
     if (json::GetInt(res.attrs, "los").value_or(0) != kDeviceBased) {
       return Status::NotImplemented("only device-based positioning (los 2) is supported");
     }
-    for (const char* network_only : {"lot", "lor", "aid", "rlkl", "luec"}) {
-      if (res.attrs.contains(network_only)) {
-        return Status::BadRequest(std::string(network_only) +
-                                  " applies to network-based positioning only");
-      }
+    if (auto s = RefuseNetworkOnly(res.attrs, {"lot", "lor", "aid", "rlkl", "luec"}); !s.ok()) {
+      return s;
     }
     if (auto lon = json::GetString(res.attrs, "lon"); lon && lon->empty()) {
       return Status::BadRequest("empty lon");
@@ -81,12 +90,7 @@ class LocationPolicy final : public ResourceType {
   }
 
   Status ValidateUpdate(const HookContext&, const bj::object& changes, Resource&) const override {
-    for (const char* network_only : {"rlkl", "luec"}) {
-      if (changes.contains(network_only)) {
-        return Status::BadRequest(std::string(network_only) +
-                                  " applies to network-based positioning only");
-      }
-    }
+    if (auto s = RefuseNetworkOnly(changes, {"rlkl", "luec"}); !s.ok()) return s;
     return CheckCommon(changes);
   }
 
