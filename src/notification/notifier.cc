@@ -290,8 +290,17 @@ struct Notifier::Impl {
   void SendDeletionNotice(const ResourceRecord& rec);
   void DecrementExc(const std::string& sub_ri);
   void Attempt(Delivery d);
-  std::string ResolveTarget(const std::string& nu, std::string* fallback = nullptr);
-  std::string PoaOf(const ResourceRecord& rec, std::string* fallback = nullptr);
+  // `fallback`: the AE's polling channel, for when its poa cannot be reached. `wake`: set when
+  // the AE's node is asleep by its schedules — when it wakes (nullopt inside: not within a week).
+  std::string ResolveTarget(const std::string& nu, std::string* fallback = nullptr,
+                            std::optional<std::optional<TimePoint>>* wake = nullptr);
+  std::string PoaOf(const ResourceRecord& rec, std::string* fallback = nullptr,
+                    std::optional<std::optional<TimePoint>>* wake = nullptr);
+  // When the node an AE runs on (its nl) is reachable next by the node's <schedule>s: nothing if
+  // it is now (or has no schedule); a time; or a null time when not within the next week.
+  std::optional<std::optional<TimePoint>> NodeWake(const Resource& ae);
+  // Attempts `d` now, or when its node wakes.
+  void AttemptWhenAwake(Delivery d, const std::optional<std::optional<TimePoint>>& wake);
   bool HasPollingChannel(const std::string& ae_ri);
   // One request to n.target; to `fallback` (a polling channel) instead when n.target cannot be
   // reached. The sender outlives every exchange it started (its Stop completes them), so it is
@@ -418,7 +427,8 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
     const bool counts_exc = c.stored && sub->attrs.contains("exc");
     for (const std::string& nu : StringList(sub->attrs, "nu")) {
       Delivery d;
-      std::string target = ResolveTarget(nu, &d.fallback);
+      std::optional<std::optional<TimePoint>> wake;
+      std::string target = ResolveTarget(nu, &d.fallback, &wake);
       if (target.empty()) {
         spdlog::warn("notifier: subscription {}: notification target cannot be resolved",
                      c.rec->ri);
@@ -427,7 +437,7 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       d.n = Notification{std::move(target), *body, resources::NewResourceId("ntf")};
       d.sub_ri = c.rec->ri;
       d.counts_exc = counts_exc;
-      Attempt(std::move(d));
+      AttemptWhenAwake(std::move(d), wake);
     }
   }
 }
@@ -587,7 +597,58 @@ bool Notifier::Impl::HasPollingChannel(const std::string& ae_ri) {
   return pch && !pch->empty();
 }
 
-std::string Notifier::Impl::PoaOf(const ResourceRecord& rec, std::string* fallback) {
+std::optional<std::optional<TimePoint>> Notifier::Impl::NodeWake(const Resource& ae) {
+  auto nl = json::GetString(ae.attrs, "nl");
+  if (!nl || nl->empty()) return std::nullopt;
+  auto addr = ParseAddress(*nl, options.self);
+  if (!addr) return std::nullopt;
+  Result<std::optional<ResourceRecord>> node = std::optional<ResourceRecord>();
+  if (addr->kind == LocalAddress::Kind::kUnstructured && addr->path.empty()) {
+    node = store.Get(addr->ri);
+  } else if (addr->kind == LocalAddress::Kind::kStructured) {
+    node = store.GetByPath(addr->path);
+  }
+  if (!node || !*node || (*node)->ty != resources::ty::kNode) return std::nullopt;
+  auto schedules = store.Children((*node)->ri, resources::ty::kSchedule,
+                                  storage::ChildOrder::kOldestFirst, 16);
+  if (!schedules || schedules->empty()) return std::nullopt;
+  const TimePoint now = Now();
+  constexpr auto kHorizon = std::chrono::hours{24 * 7};
+  std::optional<TimePoint> earliest;
+  for (const ResourceRecord& rec : *schedules) {
+    auto sch = Resource::FromRecord(rec);
+    if (!sch) continue;
+    const auto* se = sch->attrs.if_contains("se");
+    if (se == nullptr || !se->is_object()) continue;
+    for (const std::string& text : StringList(se->get_object(), "sce")) {
+      auto e = ScheduleEntry::Parse(text);
+      if (!e) continue;
+      if (e->Matches(now)) return std::nullopt;
+      if (auto next = e->NextMatch(now, kHorizon); next && (!earliest || *next < *earliest)) {
+        earliest = next;
+      }
+    }
+  }
+  return earliest;
+}
+
+void Notifier::Impl::AttemptWhenAwake(Delivery d,
+                                      const std::optional<std::optional<TimePoint>>& wake) {
+  if (!wake) return Attempt(std::move(d));
+  if (!*wake) {
+    spdlog::warn("notifier: notification of {}: the target's node is not reachable within a "
+                 "week by its schedule; dropped",
+                 d.sub_ri);
+    return;
+  }
+  const auto delay = std::max<TimePoint::duration>(**wake - Now(), {});
+  spdlog::debug("notifier: notification of {} held until its node wakes at {}", d.sub_ri,
+                FormatTimestamp(**wake));
+  inbox->Schedule(std::move(d), SteadyClock::now() + delay);
+}
+
+std::string Notifier::Impl::PoaOf(const ResourceRecord& rec, std::string* fallback,
+                                  std::optional<std::optional<TimePoint>>* wake) {
   // AEs and (remote) CSEs are reachable through their points of access; other resources are not
   // notification targets.
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
@@ -613,11 +674,23 @@ std::string Notifier::Impl::PoaOf(const ResourceRecord& rec, std::string* fallba
   if (target.empty()) target = std::move(mqtt);
   // Reachable in principle; its polling channel, if any, is the way when the poa is not.
   if (target.empty()) return HasPollingChannel(rec.ri) ? channel : std::string();
-  if (fallback != nullptr && HasPollingChannel(rec.ri)) *fallback = channel;
+  const bool has_channel = fallback != nullptr && HasPollingChannel(rec.ri);
+  if (has_channel) *fallback = channel;
+  // Asleep by its node's schedule: through its channel if it polls, else when it wakes.
+  if (wake != nullptr) {
+    if (auto w = NodeWake(*res)) {
+      if (has_channel) {
+        fallback->clear();
+        return channel;
+      }
+      *wake = w;
+    }
+  }
   return target;
 }
 
-std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fallback) {
+std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fallback,
+                                          std::optional<std::optional<TimePoint>>* wake) {
   // https targets pass through unchanged; the HTTP sender fails them (with a log line) until it
   // has TLS client support.
   if (StartsWith(nu, "http://") || StartsWith(nu, "https://")) return StripContentTypeParam(nu);
@@ -639,7 +712,7 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fa
     case LocalAddress::Kind::kRemote:
       return {};  // another CSE's resource: would need its remoteCSE registration
   }
-  if (rec && *rec) return PoaOf(**rec, fallback);
+  if (rec && *rec) return PoaOf(**rec, fallback, wake);
 
   // An AE's resource ID is its AE-ID-Stem on this CSE, so a nu that matched nothing by ID
   // names nothing here.
@@ -649,8 +722,9 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fa
 bool Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
   Delivery d;
   std::string target;
+  std::optional<std::optional<TimePoint>> wake;
   try {
-    target = impl_->ResolveTarget(nu, &d.fallback);
+    target = impl_->ResolveTarget(nu, &d.fallback, &wake);
   } catch (const std::exception&) {
     target.clear();
   }
@@ -664,7 +738,7 @@ bool Notifier::Deliver(const std::string& nu, std::string body, const std::strin
   }
   d.n = Notification{std::move(target), std::move(body), resources::NewResourceId("ntf")};
   d.sub_ri = context;
-  impl_->Attempt(std::move(d));
+  impl_->AttemptWhenAwake(std::move(d), wake);
   return true;
 }
 

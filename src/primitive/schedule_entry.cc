@@ -92,4 +92,38 @@ bool ScheduleEntry::Matches(TimePoint t) const {
          mon[static_cast<unsigned>(ymd.month()) - 1] && dow[wd.c_encoding()];
 }
 
+std::optional<TimePoint> ScheduleEntry::NextMatch(TimePoint from,
+                                                  std::chrono::seconds horizon) const {
+  using namespace std::chrono;
+  const TimePoint start = ceil<seconds>(from);
+  const TimePoint end = from + horizon;
+  const sys_days first_day = floor<days>(start);
+  for (sys_days day = first_day; day <= floor<days>(end); day += days{1}) {
+    year_month_day ymd{day};
+    int y = static_cast<int>(ymd.year()) - 1970;
+    if (y < 0 || y >= 256 || !year[static_cast<size_t>(y)] ||
+        !mon[static_cast<unsigned>(ymd.month()) - 1] ||
+        !dom[static_cast<unsigned>(ymd.day()) - 1] || !dow[weekday{day}.c_encoding()]) {
+      continue;
+    }
+    // Within the first day, only the seconds from `start` on.
+    const int64_t first = day == first_day ? duration_cast<seconds>(start - day).count() : 0;
+    for (int h = static_cast<int>(first / 3600); h < 24; ++h) {
+      if (!hour[h]) continue;
+      for (int m = 0; m < 60; ++m) {
+        if (!min[m]) continue;
+        for (int s = 0; s < 60; ++s) {
+          if (!sec[s]) continue;
+          const int64_t at = h * 3600 + m * 60 + s;
+          if (at < first) continue;
+          TimePoint t = time_point_cast<microseconds>(day + seconds{at});
+          if (t >= end) return std::nullopt;
+          return t;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace trustcse

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <bitset>
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct ScheduleEntry {
   static std::optional<ScheduleEntry> Parse(std::string_view text);
   // True if `t` (UTC) falls on a second the entry allows.
   bool Matches(TimePoint t) const;
+  // The first whole second at or after `from` that the entry allows, if one comes before
+  // `from + horizon` (a search of at most horizon/1 day days).
+  std::optional<TimePoint> NextMatch(TimePoint from, std::chrono::seconds horizon) const;
 };
 
 }  // namespace trustcse

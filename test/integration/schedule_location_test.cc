@@ -1,6 +1,9 @@
 // Black-box: <schedule> (ty 18) — validation, the fixed notificationSchedule name, one per
 // CSEBase, and a subscription's schedule gating its notifications; <locationPolicy> (ty 10) —
 // device-based positioning with the linked location container, and the refused variants.
+#include <chrono>
+#include <ctime>
+
 #include "fixture.h"
 
 namespace trustcse::testing {
@@ -86,7 +89,16 @@ TEST_F(Schedules, NotificationScheduleGatesNotifications) {
             2001);
   ASSERT_EQ(sink.WaitFor(1).size(), 1u);  // verification
   ASSERT_EQ(ae.Create("/cse-in/schg/c/s", 18, Schedule("", kNever)).rsc(), 2001);
+  // A second subscription without a schedule shows when the notifier has handled an event (the
+  // schedule counts when the event is handled, not when it was written).
+  NotificationSink witness;
+  ASSERT_EQ(ae.Create("/cse-in/schg/c", 23,
+                      R"({"m2m:sub":{"rn":"w","nu":[")" + witness.url() + R"("],"enc":{"net":[3]}}})")
+                .rsc(),
+            2001);
+  ASSERT_EQ(witness.WaitFor(1).size(), 1u);  // verification
   ASSERT_EQ(ae.Create("/cse-in/schg/c", 4, R"({"m2m:cin":{"con":"outside"}})").rsc(), 2001);
+  ASSERT_EQ(witness.WaitFor(2).size(), 2u);
   ASSERT_EQ(ae.Update("/cse-in/schg/c/s/notificationSchedule", Schedule("", kAlways)).rsc(), 2004);
   ASSERT_EQ(ae.Create("/cse-in/schg/c", 4, R"({"m2m:cin":{"con":"inside"}})").rsc(), 2001);
   auto got = sink.WaitFor(2);
@@ -111,6 +123,38 @@ TEST_F(Schedules, NotificationScheduleGatesNotifications) {
   ASSERT_EQ(got.size(), 4u);
   rep = bj::parse(got[3].body).at("m2m:sgn").at("nev").at("rep");
   EXPECT_EQ(Str(rep.at("m2m:cin").at("con")), "free");
+}
+
+// An AE on a node that sleeps by its schedule gets its notifications when the node wakes.
+TEST_F(Schedules, NotificationsWaitForTheNodeToWake) {
+  NotificationSink sink;
+  auto node = Admin().Create("/cse-in", 14, R"({"m2m:nod":{"rn":"sleeper","ni":"urn:dev:sleeper"}})");
+  ASSERT_EQ(node.rsc(), 2001) << node.body;
+  const std::string node_ri = Str(node.json().at("m2m:nod").at("ri"));
+  // Awake one second a minute: four seconds from now.
+  const time_t wake = time(nullptr) + 4;
+  const std::string entry = std::to_string(wake % 60) + " * * * * * *";
+  ASSERT_EQ(Admin().Create("/cse-in/sleeper", 18, Schedule("awake", entry)).rsc(), 2001);
+  Client c(port(), "Csleepae");
+  auto ae = c.Create("/cse-in", 2,
+                     R"({"m2m:ae":{"rn":"sleepae","api":"Ns","rr":true,"srv":["3"],"nl":")" +
+                         node_ri + R"(","poa":[")" + sink.url() + R"("]}})");
+  ASSERT_EQ(ae.rsc(), 2001) << ae.body;
+  Client dev(port(), "Csleepae");
+  ASSERT_EQ(dev.Create("/cse-in/sleepae", 3, R"({"m2m:cnt":{"rn":"c"}})").rsc(), 2001);
+  ASSERT_EQ(dev.Create("/cse-in/sleepae/c", 23,
+                       R"({"m2m:sub":{"nu":["Csleepae"],"enc":{"net":[3]}}})")
+                .rsc(),
+            2001);
+  ASSERT_EQ(dev.Create("/cse-in/sleepae/c", 4, R"({"m2m:cin":{"con":"held"}})").rsc(), 2001);
+  EXPECT_EQ(sink.WaitFor(1, 1500).size(), 0u);  // asleep
+  auto got = sink.WaitFor(1, 10000);
+  ASSERT_EQ(got.size(), 1u);
+  // (time() may read a coarse clock a tick behind; the precise one, with that much slack.)
+  EXPECT_GE(std::chrono::system_clock::now(),
+            std::chrono::system_clock::from_time_t(wake) - std::chrono::milliseconds(50));
+  EXPECT_EQ(Str(bj::parse(got[0].body).at("m2m:sgn").at("nev").at("rep").at("m2m:cin").at("con")),
+            "held");
 }
 
 class LocationPolicies : public CseTest {};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 
 namespace trustcse {
 namespace {
@@ -49,6 +50,31 @@ TEST(ScheduleEntry, RangesStepsListsAndWrapAround) {
   EXPECT_TRUE(Matches("* * * * * 0 *", sunday));
   EXPECT_TRUE(Matches("* * * * * 7 *", sunday));
   EXPECT_FALSE(Matches("* * * * * 1-6 *", sunday));
+}
+
+std::optional<TimePoint> Next(const char* text, TimePoint from, seconds horizon = hours{24 * 8}) {
+  auto e = ScheduleEntry::Parse(text);
+  EXPECT_TRUE(e.has_value()) << text;
+  return e ? e->NextMatch(from, horizon) : std::nullopt;
+}
+
+TEST(ScheduleEntry, NextMatchFindsTheFirstAllowedSecond) {
+  const TimePoint t = At(2024y / January / 2, 3, 4, 5);  // a Tuesday
+  EXPECT_EQ(Next("* * * * * * *", t), t);
+  EXPECT_EQ(Next("* * * * * * *", t + milliseconds{300}), t + seconds{1});
+  EXPECT_EQ(Next("0 * * * * * *", t), At(2024y / January / 2, 3, 5, 0));
+  EXPECT_EQ(Next("* 0-30 8 * * * *", t), At(2024y / January / 2, 8, 0, 0));
+  EXPECT_EQ(Next("30 15 2 * * * *", t), At(2024y / January / 3, 2, 15, 30));
+  EXPECT_EQ(Next("0 0 12 * * 6 *", t), At(2024y / January / 6, 12, 0, 0));  // Saturday
+  EXPECT_EQ(Next("0 0 0 1 2 * *", t), std::nullopt);  // February: beyond the horizon
+  EXPECT_EQ(Next("0 0 0 1 2 * *", t, hours{24 * 40}), At(2024y / February / 1, 0, 0, 0));
+  EXPECT_EQ(Next("* * * * * * 2023", t), std::nullopt);
+  // Whatever NextMatch returns, Matches agrees with.
+  for (const char* text : {"*/7 */11 */5 * * * *", "59 59 23 * * * *", "0 0 0 29 2 * *"}) {
+    auto n = Next(text, t, hours{24 * 366 * 4});
+    ASSERT_TRUE(n.has_value()) << text;
+    EXPECT_TRUE(ScheduleEntry::Parse(text)->Matches(*n)) << text;
+  }
 }
 
 TEST(ScheduleEntry, RefusesMalformedText) {
