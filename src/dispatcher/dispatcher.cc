@@ -1144,6 +1144,12 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
     return done(ErrorResponse(*req, s));
   }
   if (target->resource().ty() == rty::kAe) {
+    if (ViaNames(req->via, ViaPseudonym(opt.self.cse_id))) {
+      // Sent by this CSE: the AE's point of access leads back here.
+      return done(ErrorResponse(
+          *req, Status(Rsc::kTargetNotReachable,
+                       "forwarding loop: the AE's point of access leads back to this CSE")));
+    }
     std::string body = req->pc.is_null() ? std::string() : json::Serialize(req->pc);
     return notifier.Forward(target->resource(), req->fr, std::move(body),
                             [req, done = std::move(done)](Status s, std::string pc) {

@@ -36,6 +36,7 @@
 #include <utility>
 
 #include "notification/notifier.h"
+#include "primitive/request.h"
 
 namespace trustcse::notification {
 namespace {
@@ -109,7 +110,8 @@ using LiveSet = std::unordered_map<Exchange*, std::weak_ptr<Exchange>>;
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(asio::io_context& ioc, LiveSet& live, Target target, const Notification& n,
-           const std::string& originator, std::chrono::milliseconds timeout,
+           const std::string& originator, const std::string& self_id,
+           std::chrono::milliseconds timeout,
            std::function<void(Status, std::string)> done)
       : live_(live),
         target_(std::move(target)),
@@ -125,6 +127,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     req_.set("X-M2M-Origin", originator);
     req_.set("X-M2M-RI", n.rqi);
     req_.set("X-M2M-RVI", "3");
+    // Names this CSE, so that a request that comes back to it is not forwarded again.
+    req_.set(http::field::via, "1.1 " + ViaPseudonym(self_id));
     req_.set(http::field::content_type, "application/json;charset=utf-8");
     req_.set(http::field::connection, "close");
     req_.body() = n.body;
@@ -283,7 +287,7 @@ class HttpSender final : public Sender {
         try {
           auto ex = std::make_shared<Exchange>(
               ioc_, live_, std::move(*target), n,
-              n.originator.empty() ? options_.originator : n.originator,
+              n.originator.empty() ? options_.originator : n.originator, options_.originator,
               std::chrono::milliseconds(options_.timeout_ms), std::move(done));
           asio::post(ioc_, [ex] { ex->Start(); });
           return;

@@ -44,4 +44,33 @@ ResponsePrimitive ErrorResponse(const RequestPrimitive& req, const Status& statu
   return rsp;
 }
 
+std::string ViaPseudonym(std::string_view cse_id) {
+  while (cse_id.starts_with('/')) cse_id.remove_prefix(1);
+  std::string out(cse_id);
+  for (char& c : out) {
+    if (c == '/') c = '.';
+  }
+  return out;
+}
+
+bool ViaNames(std::string_view via, std::string_view pseudonym) {
+  // Via = #( received-protocol RWS received-by [ RWS comment ] )
+  while (!via.empty()) {
+    size_t comma = via.find(',');
+    std::string_view entry = via.substr(0, comma);
+    via = comma == std::string_view::npos ? std::string_view() : via.substr(comma + 1);
+    auto skip_space = [&] {
+      while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+    };
+    skip_space();
+    size_t sp = entry.find_first_of(" \t");
+    if (sp == std::string_view::npos) continue;
+    entry.remove_prefix(sp);
+    skip_space();
+    std::string_view by = entry.substr(0, entry.find_first_of(" \t"));
+    if (!by.empty() && by == pseudonym) return true;
+  }
+  return false;
+}
+
 }  // namespace trustcse

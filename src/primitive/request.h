@@ -68,6 +68,12 @@ struct ChannelIdentity {
 };
 const char* ChannelMethodName(ChannelIdentity::Method m);
 
+// The name this CSE gives itself in HTTP Via headers (RFC 9110 §7.6.3) of the requests it sends:
+// its CSE-ID without the leading slashes, other slashes as dots ("/id-in" → "id-in").
+std::string ViaPseudonym(std::string_view cse_id);
+// True if a Via header value lists `pseudonym` as one of the intermediaries.
+bool ViaNames(std::string_view via, std::string_view pseudonym);
+
 struct RequestPrimitive {
   Operation op = Operation::kRetrieve;
   std::string to;   // as received: CSE-relative, SP-relative or absolute ID
@@ -92,6 +98,7 @@ struct RequestPrimitive {
   std::vector<std::string> role_ids; // roles the originator acts in (rids)
   // Facts about the channel the request arrived on, filled by the binding.
   std::string peer_address;          // remote IP address, textual
+  std::string via;                   // HTTP Via: the intermediaries it came through (loops)
   std::shared_ptr<const ChannelIdentity> channel;  // null: not a secure channel
 
   // Set by the dispatcher, never by a binding: a denial that dynamic authorization may revisit

@@ -1,4 +1,5 @@
 // Black-box: subscriptions with verification, event types, content types, exc, deletion notice.
+#include <chrono>
 #include <thread>
 
 #include "fixture.h"
@@ -31,6 +32,7 @@ TEST_F(Notifications, VerifiesThenNotifiesCreateUpdateDelete) {
   EXPECT_EQ(Str(vrq.at("sur")), "/id-in/" + sub_ri);
   EXPECT_EQ(Str(vrq.at("cr")), aei);
   EXPECT_EQ(got[0].headers["x-m2m-origin"], "/id-in");
+  EXPECT_EQ(got[0].headers["via"], "1.1 id-in");  // names the CSE, against forwarding loops
 
   ASSERT_EQ(ae.Create("/cse-in/nae/c", 4, R"({"m2m:cin":{"rn":"i","con":"42"}})").rsc(), 2001);
   got = sink.WaitFor(2);
@@ -144,6 +146,23 @@ TEST_F(Notifications, SubscriberNeedsNotifyPrivilegeOnALocalTarget) {
   RegisterAe("nother", "Cnother");
   EXPECT_EQ(As("Cnother").Notify("/cse-in/ntarget", R"({"m2m:sgn":{}})").rsc(), 4103);
   EXPECT_EQ(sink.WaitFor(4, 300).size(), 3u);
+}
+
+// An AE whose point of access is this CSE itself: a NOTIFY forwarded to it comes back, is
+// recognised by its Via header and not forwarded again.
+TEST_F(Notifications, AForwardingLoopIsCut) {
+  Client target(port(), "Cnloop");
+  ASSERT_EQ(target.Create("/cse-in", 2, R"({"m2m:ae":{"rn":"nloop","api":"Nt","rr":true,"srv":["3"],"poa":["http://127.0.0.1:)" +
+                                            std::to_string(port()) + R"(/cse-in/nloop"]}})").rsc(), 2001);
+  ASSERT_EQ(target.Create("/cse-in/nloop", 1, R"({"m2m:acp":{"rn":"n",
+      "pv":{"acr":[{"acor":["Cnloopapp"],"acop":16},{"acor":["Cnloop"],"acop":63}]},
+      "pvs":{"acr":[{"acor":["Cnloop"],"acop":63}]}}})").rsc(), 2001);
+  ASSERT_EQ(target.Update("/cse-in/nloop", R"({"m2m:ae":{"acpi":["cse-in/nloop/n"]}})").rsc(), 2004);
+  RegisterAe("nloopapp", "Cnloopapp");
+  auto start = std::chrono::steady_clock::now();
+  auto r = As("Cnloopapp").Notify("/cse-in/nloop", R"({"m2m:sgn":{}})");
+  EXPECT_EQ(r.rsc(), 5103) << r.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST_F(Notifications, SubscriptionRulesAreChecked) {

@@ -170,6 +170,7 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
   if (req.to.empty()) return fail(Status::BadRequest("missing target resource"));
   if (auto s = ApplyQuery(req, query); !s.ok()) return fail(s);
 
+  req.via = std::string(in.via);
   req.rtu_given = in.has_rtu;
   if (!in.rtu.empty()) {
     size_t s = 0;

@@ -37,6 +37,7 @@ struct HttpRequestParts {
   std::string_view authorization; // Authorization ("Bearer <token>[+<token>…]")
   std::string_view body;
   std::string_view peer_address;
+  std::string_view via;           // Via
   bool has_origin = false;        // X-M2M-Origin present (it may be present and empty)
 };
 

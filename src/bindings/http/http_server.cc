@@ -200,6 +200,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     parts.authorization = Field(req, "Authorization");
     parts.body = req.body();
     parts.peer_address = peer_;
+    parts.via = Field(req, "Via");
     serialization_ =
         ResponseSerialization(parts.accept, parts.content_type).value_or(Serialization::kJson);
     auto prim = ToPrimitive(parts);
