@@ -2,8 +2,9 @@
 // the wire must become a RequestPrimitive or an error Status, never a crash.
 //
 // Input layout: the first byte holds flags (bit 0: X-M2M-Origin present); the rest is split on
-// '\n' into method, target, origin, request id, rvi, content type, accept, rtu, ret, rst, and
-// everything after the tenth '\n' is the body. Missing fields are empty.
+// '\n' into method, target, origin, request id, rvi, content type, accept, rtu (also used as the
+// Via header), ret, rst, and everything after the tenth '\n' is the body. Missing fields are
+// empty.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "bindings/http/http_mapping.h"
 #include "primitive/json_util.h"
+#include "primitive/request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace trustcse;
@@ -44,6 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   in.body = rest;
   in.peer_address = "127.0.0.1";
   in.has_origin = (flags & 1) != 0;
+  in.via = fields[7];
+  // The Via parser finds only names that are there.
+  if (ViaNames(in.via, "id-in") && in.via.find("id-in") == std::string_view::npos) __builtin_trap();
 
   auto req = http::ToPrimitive(in);
   if (req) {
