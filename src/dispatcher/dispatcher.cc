@@ -1151,10 +1151,14 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
                        "forwarding loop: the AE's point of access leads back to this CSE")));
     }
     std::string body = req->pc.is_null() ? std::string() : json::Serialize(req->pc);
-    return notifier.Forward(target->resource(), req->fr, std::move(body),
+    return notifier.Forward(target->resource(), req->fr, std::move(body), req->rqet,
                             [req, done = std::move(done)](Status s, std::string pc) {
-                              done(s.ok() ? Reply(*req, Rsc::kOk, std::move(pc))
-                                          : ErrorResponse(*req, s));
+                              if (s.ok()) return done(Reply(*req, Rsc::kOk, std::move(pc)));
+                              if (req->rqet && Now() >= *req->rqet) {
+                                s = Status(Rsc::kRequestTimeout,
+                                           "the request expired before the AE answered");
+                              }
+                              done(ErrorResponse(*req, s));
                             });
   }
   done(Reply(*req, Rsc::kOk));

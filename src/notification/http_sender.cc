@@ -24,6 +24,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -270,6 +271,16 @@ class HttpSender final : public Sender {
     Request(n, [done = std::move(done)](Status s, std::string) { done(std::move(s)); });
   }
 
+  // The configured timeout, or less when the notification's deadline comes sooner.
+  std::chrono::milliseconds TimeoutFor(const Notification& n) const {
+    std::chrono::milliseconds t(options_.timeout_ms);
+    if (n.deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*n.deadline - Now());
+      t = std::clamp(left, std::chrono::milliseconds(1), t);
+    }
+    return t;
+  }
+
   void Request(const Notification& n,
                std::function<void(Status, std::string)> done) override {
     std::string why;
@@ -288,7 +299,7 @@ class HttpSender final : public Sender {
           auto ex = std::make_shared<Exchange>(
               ioc_, live_, std::move(*target), n,
               n.originator.empty() ? options_.originator : n.originator, options_.originator,
-              std::chrono::milliseconds(options_.timeout_ms), std::move(done));
+              TimeoutFor(n), std::move(done));
           asio::post(ioc_, [ex] { ex->Start(); });
           return;
         } catch (const std::exception& e) {

@@ -743,6 +743,7 @@ bool Notifier::Deliver(const std::string& nu, std::string body, const std::strin
 }
 
 void Notifier::Forward(const Resource& ae, const std::string& originator, std::string body,
+                       std::optional<TimePoint> deadline,
                        std::function<void(Status, std::string)> done) {
   {
     std::lock_guard lock(impl_->lifecycle_mu);
@@ -760,7 +761,8 @@ void Notifier::Forward(const Resource& ae, const std::string& originator, std::s
                        "the AE has no point of access and no polling channel"),
                 {});
   }
-  Notification n{std::move(target), std::move(body), resources::NewResourceId("fwd"), originator};
+  Notification n{std::move(target), std::move(body), resources::NewResourceId("fwd"), originator,
+                 deadline};
   impl_->RequestOrFallBack(std::move(n), std::move(fallback), std::move(done));
 }
 

@@ -18,10 +18,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 #include "primitive/address.h"
 #include "resources/resource.h"
 #include "storage/store.h"
@@ -36,6 +38,9 @@ struct Notification {
   std::string body;    // serialized JSON ({"m2m:sgn":…})
   std::string rqi;
   std::string originator;  // X-M2M-Origin (fr); empty: this CSE
+  // When the answer is no longer of use (a forwarded request's expiration): senders give up
+  // then (4008) if that is before their own timeout. Unset: their own timeout.
+  std::optional<TimePoint> deadline;
 };
 
 // Transport for notifications. The HTTP implementation lives in http_sender.cc; tests may
@@ -109,9 +114,10 @@ class Notifier {
   // false) and has one, else to its point of access, and to its polling channel when that point
   // of access cannot be reached. `done` (from any thread) gets the AE's answer — its status and
   // content (a serialized primitive content, possibly empty) — or 5103 when the AE cannot be
-  // reached, 4008 when it does not answer in time. Not retried: the originator waits.
+  // reached, 4008 when it does not answer in time (its own timeout, or `deadline`, the
+  // request's expiration, if sooner). Not retried: the originator waits.
   void Forward(const resources::Resource& ae, const std::string& originator, std::string body,
-               std::function<void(Status, std::string pc)> done);
+               std::optional<TimePoint> deadline, std::function<void(Status, std::string pc)> done);
   // Posts `body` to an http:// URL and hands back the answer (from any thread).
   void Consult(const std::string& url, std::string body,
                std::function<void(Status, std::string)> done);

@@ -310,7 +310,9 @@ class PollingSender final : public Sender {
     req["rvi"] = "3";
     req["ot"] = FormatTimestamp(Now());
     if (auto pc = json::Parse(n.body)) req["pc"] = std::move(*pc);
-    channels_->Enqueue(owner, std::move(req), Now() + channels_->request_timeout(),
+    TimePoint deadline = Now() + channels_->request_timeout();
+    if (n.deadline && *n.deadline < deadline) deadline = *n.deadline;
+    channels_->Enqueue(owner, std::move(req), deadline,
                        [done = std::move(done)](Status s, bj::object rsp) {
                          const bj::value* pc = rsp.if_contains("pc");
                          done(std::move(s), pc != nullptr ? json::Serialize(*pc) : std::string());

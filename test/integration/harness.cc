@@ -231,8 +231,10 @@ HttpResponse Client::Update(const std::string& path, const std::string& body) {
 HttpResponse Client::Delete(const std::string& path) {
   return HttpRequest(port_, "DELETE", path, Headers({}));
 }
-HttpResponse Client::Notify(const std::string& path, const std::string& body) {
-  return HttpRequest(port_, "POST", path, Headers({{"Content-Type", "application/json"}}), body);
+HttpResponse Client::Notify(const std::string& path, const std::string& body,
+                            std::vector<std::pair<std::string, std::string>> extra) {
+  extra.emplace_back("Content-Type", "application/json");
+  return HttpRequest(port_, "POST", path, Headers(std::move(extra)), body);
 }
 
 NotificationSink::NotificationSink() {

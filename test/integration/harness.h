@@ -65,7 +65,8 @@ class Client {
                         std::vector<std::pair<std::string, std::string>> extra = {});
   HttpResponse Update(const std::string& path, const std::string& body);
   HttpResponse Delete(const std::string& path);
-  HttpResponse Notify(const std::string& path, const std::string& body);
+  HttpResponse Notify(const std::string& path, const std::string& body,
+                      std::vector<std::pair<std::string, std::string>> extra = {});
   uint16_t port() const { return port_; }
 
  private:

@@ -191,6 +191,11 @@ TEST_F(Polling, ARequestToTheDeviceComesThroughTheChannelAndItsAnswerGoesBack) {
   ASSERT_EQ(polled.rsc(), 2000) << polled.body;
   EXPECT_EQ(Answer(polled.json().at("m2m:rqp"), 4103).rsc(), 2000);
   EXPECT_EQ(sent.get().rsc(), 4103);
+  // A request that expires before the device fetches it: 4008 at its expiration, and gone.
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(app.Notify(base_, R"({"m2m:sgn":{}})", {{"X-M2M-RET", "300"}}).rsc(), 4008);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(Poll(200).rsc(), 4008);
   // Without the NOTIFY privilege on the device's AE, nothing is sent.
   std::string stranger = RegisterAe(name_ + "x");
   EXPECT_EQ(Client(port(), stranger).Notify(base_, R"({"m2m:sgn":{}})").rsc(), 4103);
