@@ -148,6 +148,7 @@ echo "  database after load: $(du -ch "$TMP"/cse/cse.db* | tail -1 | cut -f1) (c
 echo "== measurements"
 GET_LA=(--path /cse-in/bench/data/la --header 'X-M2M-Origin: Cbench')
 DISC=(--path '/cse-in?fu=1&lbl=tag:x' --header 'X-M2M-Origin: CAdmin')
+LIST=(--path '/cse-in/corpus/c7?fu=1&ty=4&lim=100' --header 'X-M2M-Origin: Ccorpus')
 CREATE=(--method POST --path /cse-in/bench/data --header 'X-M2M-Origin: Cbench'
         --header 'Content-Type: application/json;ty=4'
         --body '{"m2m:cin":{"con":"21.5","cnf":"text/plain:0"}}')
@@ -155,6 +156,7 @@ for c in 1 64; do
   measure "ceiling 200 OK" "$CEIL_PID" "$CEIL_PORT" $c "${GET_LA[@]}"
   measure "(b) retrieve la" "$CSE_PID" "$CSE_PORT" $c "${GET_LA[@]}"
   measure "(c) discovery lbl, $CORPUS" "$CSE_PID" "$CSE_PORT" $c "${DISC[@]}"
+  measure "(d) 100 cin of c7, owner AE" "$CSE_PID" "$CSE_PORT" $c "${LIST[@]}"
 done
 for c in 1 64; do
   measure "(a) create cin, durable" "$CSE_PID" "$CSE_PORT" $c "${CREATE[@]}"
@@ -167,7 +169,7 @@ echo "== results (ratio = rps / ceiling rps at the same connection count;" \
      "srv CPU = trustcse or ceiling process CPU µs per request, all threads)"
 printf '%-28s %5s %10s %9s %9s %8s %7s %8s\n' scenario conns rps p50_us p99_us ratio errors srv_CPU
 for key in "ceiling 200 OK" "(a) create cin, durable" "(a') create cin, --no-fsync" \
-           "(b) retrieve la" "(c) discovery lbl, $CORPUS"; do
+           "(b) retrieve la" "(c) discovery lbl, $CORPUS" "(d) 100 cin of c7, owner AE"; do
   for c in 1 64; do
     l=${LINE[$key|$c]:-}
     [[ -n $l ]] || continue

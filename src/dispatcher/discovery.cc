@@ -1,6 +1,9 @@
 // Discovery (fu=1) and filtered child listings: filterCriteria become a storage DiscoveryQuery
 // that the backend runs natively; privilege filtering follows (each result needs DISCOVER, or
 // RETRIEVE for child listings).
+#include <algorithm>
+#include <unordered_map>
+
 #include "dispatcher/internal.h"
 #include "primitive/json_util.h"
 
@@ -46,20 +49,43 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
     q.limit = limit;
     return d.store.Discover(q);
   }
-  q.limit = d.opt.max_discovery_scan;
-  auto recs = d.store.Discover(q);
-  if (!recs) return recs;
+  // The store is read in windows that grow, so that a small page (lim) does not read every
+  // match, and at most max_discovery_scan rows in all.
+  const size_t max_scan = d.opt.max_discovery_scan;
+  const size_t want = limit > max_scan - std::min(offset, max_scan) ? max_scan : offset + limit;
+  size_t window = want >= max_scan / 2 ? max_scan : std::max<size_t>(want + want / 2, 64);
+  window = std::max<size_t>(std::min(window, max_scan), 1);
+  size_t scanned = 0;
   std::vector<ResourceRecord> out;
   size_t skipped = 0;
-  for (auto& r : *recs) {
-    if (out.size() >= limit) break;
-    auto res = Resource::FromRecord(r);
-    if (!res || !d.Permits(req, *res, access)) continue;
-    if (skipped < offset) {
-      ++skipped;
-      continue;
+  // Children that follow their parent's policies share its decision: one evaluation (and no
+  // parse of their bodies) per parent, however many instances a container lists.
+  std::unordered_map<std::string, bool> by_parent;
+  while (out.size() < limit && scanned < max_scan) {
+    q.offset = scanned;
+    q.limit = std::min(window, max_scan - scanned);
+    auto recs = d.store.Discover(q);
+    if (!recs) return recs;
+    for (auto& r : *recs) {
+      if (out.size() >= limit) break;
+      const bool inherits = Dispatcher::Impl::GovernedByParent(r.ty);
+      if (auto it = inherits ? by_parent.find(r.pi) : by_parent.end(); it != by_parent.end()) {
+        if (!it->second) continue;
+      } else {
+        auto res = Resource::FromRecord(r);
+        const bool permitted = res && d.Permits(req, *res, access);
+        if (inherits && res) by_parent.emplace(r.pi, permitted);
+        if (!permitted) continue;
+      }
+      if (skipped < offset) {
+        ++skipped;
+        continue;
+      }
+      out.push_back(std::move(r));
     }
-    out.push_back(std::move(r));
+    scanned += recs->size();
+    if (recs->size() < q.limit) break;  // the matches are exhausted
+    window = window > max_scan / 2 ? max_scan : window * 2;
   }
   return out;
 }

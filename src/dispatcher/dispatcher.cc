@@ -310,6 +310,11 @@ std::optional<security::GeoPoint> ReportedLocation(const Resource& ae) {
 
 }  // namespace
 
+bool Dispatcher::Impl::GovernedByParent(int ty) {
+  const ResourceType* type = resources::FindType(ty);
+  return type && !type->validate_options().has_acpi && ty != rty::kAcp && ty != rty::kCseBase;
+}
+
 Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& target,
                                    uint32_t access, bool acpi_change, bool listing,
                                    int create_ty) {
@@ -338,9 +343,7 @@ Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& 
   // Types without acpi (contentInstance, timeSeriesInstance) follow their parent's policies.
   std::shared_ptr<const Resource> parent;
   const Resource* subject = &target;
-  const ResourceType* type = resources::FindType(target.ty());
-  if (type && !type->validate_options().has_acpi && target.ty() != rty::kAcp &&
-      target.ty() != rty::kCseBase) {
+  if (GovernedByParent(target.ty())) {
     auto loaded = LoadRi(target.pi());
     if (!loaded) return loaded.error();
     if (!*loaded) return Status::NotFound("parent does not exist");

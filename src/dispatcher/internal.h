@@ -186,6 +186,9 @@ struct Dispatcher::Impl {
   Status Authorize(const RequestPrimitive& req, const resources::Resource& target,
                    uint32_t access, bool acpi_change = false, bool listing = false,
                    int create_ty = 0);
+  // True for types whose access is decided by their parent's policies (no acpi of their own:
+  // contentInstance, timeSeriesInstance, …).
+  static bool GovernedByParent(int ty);
   // Same, for filtering listings (the originator already passed the chain for the request).
   bool Permits(const RequestPrimitive& req, const resources::Resource& target, uint32_t access);
   // Submits a write; on durable success feeds the effects to caches and the notifier before

@@ -6,6 +6,54 @@ namespace {
 
 class AccessControl : public CseTest {};
 
+// Instances follow their container's policies; a discovery over several containers lists the
+// instances of each container the originator may discover, and only those.
+TEST_F(AccessControl, DiscoveredInstancesFollowEachContainersPolicy) {
+  auto owner = RegisterAe("downer", "Cdowner");
+  auto reader = RegisterAe("dreader", "Cdreader");
+  Client o(port(), owner), r(port(), reader);
+  auto acp = o.Create("/cse-in/downer", 1, R"({"m2m:acp":{"rn":"open",
+      "pv":{"acr":[{"acor":["Cdreader"],"acop":34},{"acor":["Cdowner"],"acop":63}]},
+      "pvs":{"acr":[{"acor":["Cdowner"],"acop":63}]}}})");
+  ASSERT_EQ(acp.rsc(), 2001) << acp.body;
+  const std::string acp_ri = Str(acp.json().at("m2m:acp").at("ri"));
+  ASSERT_EQ(o.Create("/cse-in/downer", 3, R"({"m2m:cnt":{"rn":"shown","acpi":[")" + acp_ri + R"("]}})").rsc(),
+            2001);
+  ASSERT_EQ(o.Create("/cse-in/downer", 3, R"({"m2m:cnt":{"rn":"hidden"}})").rsc(), 2001);
+  ASSERT_EQ(o.Create("/cse-in/downer", 3, R"({"m2m:cnt":{"rn":"shown2","acpi":[")" + acp_ri + R"("]}})").rsc(),
+            2001);
+  // Interleaved, so that the listing alternates between the containers.
+  for (int i = 0; i < 3; ++i) {
+    for (const char* c : {"shown", "hidden", "shown2"}) {
+      ASSERT_EQ(o.Create(std::string("/cse-in/downer/") + c, 4, R"({"m2m:cin":{"con":"v"}})").rsc(), 2001);
+    }
+  }
+  auto seen = r.Retrieve("/cse-in/downer?fu=1&ty=4");
+  ASSERT_EQ(seen.rsc(), 2000) << seen.body;
+  const auto body = seen.json();
+  const auto& uris = body.at("m2m:uril").as_array();
+  EXPECT_EQ(uris.size(), 6u) << seen.body;
+  for (const auto& u : uris) EXPECT_EQ(Str(u).find("hidden"), std::string::npos) << Str(u);
+  EXPECT_EQ(o.Retrieve("/cse-in/downer?fu=1&ty=4").json().at("m2m:uril").as_array().size(), 9u);
+  // Paging counts only what may be seen.
+  auto page = r.Retrieve("/cse-in/downer?fu=1&ty=4&lim=4&ofst=3");
+  EXPECT_EQ(page.json().at("m2m:uril").as_array().size(), 4u) << page.body;
+  // A small page found behind many hidden matches (the store is read in growing windows; the
+  // hidden container's instances come first in path order).
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_EQ(o.Create("/cse-in/downer/hidden", 4, R"({"m2m:cin":{"con":"w"}})").rsc(), 2001);
+  }
+  auto small = r.Retrieve("/cse-in/downer?fu=1&ty=4&lim=2");
+  ASSERT_EQ(small.rsc(), 2000) << small.body;
+  const auto small_body = small.json();
+  ASSERT_EQ(small_body.at("m2m:uril").as_array().size(), 2u) << small.body;
+  for (const auto& u : small_body.at("m2m:uril").as_array()) {
+    EXPECT_NE(Str(u).find("/shown/"), std::string::npos) << Str(u);
+  }
+  EXPECT_EQ(r.Retrieve("/cse-in/downer?fu=1&ty=4&lim=5&ofst=5").json().at("m2m:uril").as_array().size(),
+            2u);
+}
+
 TEST_F(AccessControl, TwoAesSeeOnlyWhatTheirPoliciesAllow) {
   auto alice = RegisterAe("alice", "Calice");
   auto bob = RegisterAe("bob", "Cbob");
