@@ -5,9 +5,9 @@
 #      non-blocking asynch without targets (rt=2, X-M2M-RTU empty), at 1 and 16 in flight;
 #   2. notifications delivered per second to an AE that polls its <pollingChannel> (one device,
 #      one long poll at a time on one keep-alive connection, each request answered before the
-#      next poll) versus pushed to an AE's HTTP point of access (trustcse opens one connection per
-#      NOTIFY). The receivers are small Python programs (a single-threaded HTTP server; one thread
-#      that polls and answers); the contentInstances are created by load_driver on 8 connections.
+#      next poll) versus pushed to an AE's HTTP point of access (keep-alive connections). The
+#      receivers are small Python programs (a threading HTTP server; one thread that polls and
+#      answers); the contentInstances are created by load_driver on 8 connections.
 # Builds nothing: BUILD_DIR (default "build") must contain src/trustcse and bench/load_driver.
 # Environment: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 1), BENCH_NOTIFICATIONS
 # (default 2000). Prints figures only.
@@ -142,11 +142,13 @@ class Sink(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(200); self.send_header("X-M2M-RSC", "2000"); self.send_header("Content-Length", "0"); self.end_headers()
-        Sink.got[0] += 1
+        with lock: Sink.got[0] += 1
         if Sink.got[0] >= n + (0 if Sink.verified[0] else 1): Sink.done.set()
     def log_message(self, *a): pass
-http.server.HTTPServer.request_queue_size = 1024  # one connection per notification
-srv = http.server.HTTPServer(("127.0.0.1", 0), Sink)
+http.server.ThreadingHTTPServer.request_queue_size = 1024
+http.server.ThreadingHTTPServer.daemon_threads = True
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+lock = threading.Lock()
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 sink_url = "http://127.0.0.1:%d/n" % srv.server_address[1]
 

@@ -1,9 +1,12 @@
 // HTTP transport for notifications: a small Boost.Beast client on its own io_context and thread.
 //
-// Each Send is one exchange on a fresh connection (resolve → connect → POST → read → close).
-// Notifications are infrequent compared with requests, and a new connection per NOTIFY keeps the
-// client free of pooling, pipelining and half-closed-connection bugs. Beast stays inside this
-// file; the rest of the CSE only sees the Sender interface.
+// Each Send is one exchange (resolve → connect → POST → read). Connections are kept alive and
+// reused per host and port when the target allows it (HTTP/1.1 keep-alive; no pipelining: one
+// exchange per connection at a time), so a busy application server does not cost a TCP
+// handshake and a TIME_WAIT socket per notification. Idle connections are dropped after
+// kIdleTimeout, at most kMaxIdlePerHost are kept per target and kMaxIdle in all; a request on a
+// reused connection that the target had closed meanwhile is sent again once on a fresh one.
+// Beast stays inside this file; the rest of the CSE only sees the Sender interface.
 //
 // Only http:// targets are supported. https:// targets fail immediately with a clear message
 // until TLS client support is added.
@@ -26,6 +29,7 @@
 #include <boost/url/scheme.hpp>
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -107,17 +111,86 @@ class Exchange;
 // Exchanges in progress, touched only on the I/O thread, so Stop can abort them.
 using LiveSet = std::unordered_map<Exchange*, std::weak_ptr<Exchange>>;
 
+constexpr auto kIdleTimeout = std::chrono::seconds(15);
+constexpr size_t kMaxIdlePerHost = 8;
+constexpr size_t kMaxIdle = 1024;
+
+// Idle keep-alive connections by "host:port". I/O thread only.
+class IdlePool {
+ public:
+  // An idle connection to `key` that has not been idle too long, if any.
+  std::optional<beast::tcp_stream> Take(const std::string& key) {
+    auto it = idle_.find(key);
+    if (it == idle_.end()) return std::nullopt;
+    auto& list = it->second;
+    std::optional<beast::tcp_stream> out;
+    while (!list.empty() && !out) {
+      Idle e = std::move(list.back());
+      list.pop_back();
+      --count_;
+      if (SteadyClock::now() - e.since < kIdleTimeout) out.emplace(std::move(e.stream));
+    }
+    if (list.empty()) idle_.erase(it);
+    return out;
+  }
+  // Keeps `stream` for the next exchange with `key`, or closes it when the pool is full.
+  void Put(const std::string& key, beast::tcp_stream stream) {
+    auto& list = idle_[key];
+    if (list.size() >= kMaxIdlePerHost || count_ >= kMaxIdle) {
+      if (list.empty()) idle_.erase(key);
+      Close(stream);
+      return;
+    }
+    list.push_back(Idle{std::move(stream), SteadyClock::now()});
+    ++count_;
+  }
+  // Closes the connections idle for kIdleTimeout or more.
+  void Expire() {
+    const auto now = SteadyClock::now();
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      auto& list = it->second;
+      while (!list.empty() && now - list.front().since >= kIdleTimeout) {
+        Close(list.front().stream);
+        list.pop_front();
+        --count_;
+      }
+      it = list.empty() ? idle_.erase(it) : std::next(it);
+    }
+  }
+  void Clear() {
+    for (auto& [_, list] : idle_) {
+      for (auto& e : list) Close(e.stream);
+    }
+    idle_.clear();
+    count_ = 0;
+  }
+  static void Close(beast::tcp_stream& stream) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.close();
+  }
+
+ private:
+  struct Idle {
+    beast::tcp_stream stream;
+    SteadyClock::time_point since;
+  };
+  std::unordered_map<std::string, std::deque<Idle>> idle_;
+  size_t count_ = 0;
+};
+
 // One POST. Owned by the shared_ptrs its pending handlers hold; `done` is called exactly once.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(asio::io_context& ioc, LiveSet& live, Target target, const Notification& n,
-           const std::string& originator, const std::string& self_id,
-           std::chrono::milliseconds timeout,
-           std::function<void(Status, std::string)> done)
-      : live_(live),
+  Exchange(asio::io_context& ioc, LiveSet& live, IdlePool& pool, Target target,
+           const Notification& n, const std::string& originator, const std::string& self_id,
+           std::chrono::milliseconds timeout, std::function<void(Status, std::string)> done)
+      : ioc_(ioc),
+        live_(live),
+        pool_(pool),
         target_(std::move(target)),
+        key_(target_.host + ":" + target_.port),
         resolver_(ioc),
-        stream_(ioc),
         timer_(ioc),
         deadline_(SteadyClock::now() + timeout),
         done_(std::move(done)) {
@@ -131,15 +204,33 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // Names this CSE, so that a request that comes back to it is not forwarded again.
     req_.set(http::field::via, "1.1 " + ViaPseudonym(self_id));
     req_.set(http::field::content_type, "application/json;charset=utf-8");
-    req_.set(http::field::connection, "close");
+    req_.keep_alive(true);
     req_.body() = n.body;
     req_.prepare_payload();
-    parser_.body_limit(kMaxResponseBody);
   }
 
   // On the I/O thread.
   void Start() {
     live_[this] = weak_from_this();
+    if (auto idle = pool_.Take(key_)) {
+      stream_.emplace(std::move(*idle));
+      reused_ = true;
+      stream_->expires_at(deadline_);
+      return Write();
+    }
+    Connect();
+  }
+
+  // On the I/O thread: ends the exchange now, reporting failure.
+  void Abort() {
+    stopping_ = true;
+    Finish(Unreachable("notification sender stopped"));
+  }
+
+ private:
+  void Connect() {
+    reused_ = false;
+    stream_.emplace(ioc_);
     // tcp_stream's own timeout does not cover name resolution, so a timer guards that step.
     timer_.expires_at(deadline_);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -154,17 +245,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         });
   }
 
-  // On the I/O thread: ends the exchange now, reporting failure.
-  void Abort() { Finish(Unreachable("notification sender stopped")); }
-
- private:
   void OnResolve(beast::error_code ec, tcp::resolver::results_type results) {
     timer_.cancel();
     if (finished_) return;
     if (ec) return Fail("cannot resolve notification target", ec);
     // One deadline for the whole exchange: connect, write and read share what is left.
-    stream_.expires_at(deadline_);
-    stream_.async_connect(results,
+    stream_->expires_at(deadline_);
+    stream_->async_connect(results,
                           [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
                             self->OnConnect(ec);
                           });
@@ -173,23 +260,46 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void OnConnect(beast::error_code ec) {
     if (finished_) return;
     if (ec) return Fail("cannot connect to notification target", ec);
+    Write();
+  }
+
+  void Write() {
+    buffer_.clear();
+    parser_.emplace();
+    parser_->body_limit(kMaxResponseBody);
     http::async_write(
-        stream_, req_,
+        *stream_, req_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+  }
+
+  // A reused connection that fails before any answer arrived was closed by the target while it
+  // was idle: the request goes again, once, on a new connection.
+  bool RetryFresh(beast::error_code ec) {
+    if (!reused_ || ec == beast::error::timeout || parser_->got_some()) return false;
+    IdlePool::Close(*stream_);
+    Connect();
+    return true;
   }
 
   void OnWrite(beast::error_code ec) {
     if (finished_) return;
-    if (ec) return Fail("cannot send notification", ec);
+    if (ec) {
+      if (RetryFresh(ec)) return;
+      return Fail("cannot send notification", ec);
+    }
     http::async_read(
-        stream_, buffer_, parser_,
+        *stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (finished_) return;
-    if (ec) return Fail("no valid response from notification target", ec);
-    const auto& res = parser_.get();
+    if (ec) {
+      if (RetryFresh(ec)) return;
+      return Fail("no valid response from notification target", ec);
+    }
+    const auto& res = parser_->get();
+    keep_ = res.keep_alive() && parser_->is_done();
     const unsigned status = res.result_int();
     // The oneM2M status decides when there is one; the HTTP status otherwise.
     if (auto it = res.find("X-M2M-RSC"); it != res.end()) {
@@ -229,9 +339,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     finished_ = true;
     live_.erase(this);
     timer_.cancel();
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    if (stream_) {
+      if (keep_ && stopping_ == false) {
+        stream_->expires_never();
+        pool_.Put(key_, std::move(*stream_));
+      } else {
+        IdlePool::Close(*stream_);
+      }
+      stream_.reset();
+    }
     auto done = std::move(done_);
     try {
       done(std::move(s), std::move(body));
@@ -242,23 +358,32 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
   }
 
+  asio::io_context& ioc_;
   LiveSet& live_;
+  IdlePool& pool_;
   Target target_;
+  std::string key_;  // host:port, for the idle pool
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::optional<beast::tcp_stream> stream_;
   asio::steady_timer timer_;
   SteadyClock::time_point deadline_;
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
+  std::optional<http::response_parser<http::string_body>> parser_;
   std::function<void(Status, std::string)> done_;
   bool finished_ = false;
+  bool reused_ = false;    // the connection came from the idle pool
+  bool keep_ = false;      // the answer allows reusing the connection
+
+ public:
+  bool stopping_ = false;  // set by Abort's sweep: nothing goes back to the pool
 };
 
 class HttpSender final : public Sender {
  public:
   explicit HttpSender(const HttpSenderOptions& options)
-      : options_(options), work_(asio::make_work_guard(ioc_)) {
+      : options_(options), work_(asio::make_work_guard(ioc_)), expiry_(ioc_) {
+    asio::post(ioc_, [this] { ScheduleExpiry(); });
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "tc-notify-http");
       RunIo();
@@ -297,7 +422,7 @@ class HttpSender final : public Sender {
       if (!stopped_) {
         try {
           auto ex = std::make_shared<Exchange>(
-              ioc_, live_, std::move(*target), n,
+              ioc_, live_, pool_, std::move(*target), n,
               n.originator.empty() ? options_.originator : n.originator, options_.originator,
               TimeoutFor(n), std::move(done));
           asio::post(ioc_, [ex] { ex->Start(); });
@@ -325,6 +450,8 @@ class HttpSender final : public Sender {
         for (auto& [ptr, weak] : live) {
           if (auto ex = weak.lock()) ex->Abort();
         }
+        expiry_.cancel();
+        pool_.Clear();
       });
     }
     // With the guard gone, run() returns once the aborted exchanges' handlers have drained.
@@ -333,6 +460,16 @@ class HttpSender final : public Sender {
   }
 
  private:
+  // Every few seconds, on the I/O thread: idle connections past their time are closed.
+  void ScheduleExpiry() {
+    expiry_.expires_after(std::chrono::seconds(5));
+    expiry_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      pool_.Expire();
+      ScheduleExpiry();
+    });
+  }
+
   void RunIo() {
     for (;;) {
       try {
@@ -352,7 +489,9 @@ class HttpSender final : public Sender {
   std::thread thread_;
   std::mutex mu_;
   bool stopped_ = false;
-  LiveSet live_;  // I/O thread only
+  LiveSet live_;     // I/O thread only
+  IdlePool pool_;    // I/O thread only
+  asio::steady_timer expiry_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -43,7 +44,9 @@ struct Recorded {
 
 class TestServer {
  public:
-  enum class Mode { kOk, kHttp500, kRsc4004, kSilent };
+  // kKeepAlive serves any number of requests per connection; kCloseAfterAnswer says keep-alive
+  // but closes each connection right after its first answer (a server that drops idle ones).
+  enum class Mode { kOk, kHttp500, kRsc4004, kSilent, kKeepAlive, kCloseAfterAnswer };
 
   explicit TestServer(Mode mode)
       : mode_(mode), acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
@@ -66,40 +69,55 @@ class TestServer {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  int connections() {
+    std::lock_guard lock(mu_);
+    return connections_;
+  }
 
  private:
   asio::awaitable<void> Accept() {
     for (;;) {
       tcp::socket socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      {
+        std::lock_guard lock(mu_);
+        ++connections_;
+      }
       asio::co_spawn(ioc_, Serve(std::move(socket)), asio::detached);
     }
   }
 
   asio::awaitable<void> Serve(tcp::socket socket) {
     beast::flat_buffer buffer;
-    http::request<http::string_body> req;
-    co_await http::async_read(socket, buffer, req, asio::use_awaitable);
-    {
-      std::lock_guard lock(mu_);
-      requests_.push_back(Recorded{std::string(req.method_string()), std::string(req.target()),
-                                   std::string(req[http::field::host]),
-                                   std::string(req["X-M2M-Origin"]), std::string(req["X-M2M-RI"]),
-                                   std::string(req["X-M2M-RVI"]),
-                                   std::string(req[http::field::content_type]),
-                                   std::string(req[http::field::connection]), req.body()});
+    for (;;) {
+      http::request<http::string_body> req;
+      beast::error_code ec;
+      co_await http::async_read(socket, buffer, req,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;  // the client closed the connection
+      {
+        std::lock_guard lock(mu_);
+        requests_.push_back(Recorded{std::string(req.method_string()), std::string(req.target()),
+                                     std::string(req[http::field::host]),
+                                     std::string(req["X-M2M-Origin"]), std::string(req["X-M2M-RI"]),
+                                     std::string(req["X-M2M-RVI"]),
+                                     std::string(req[http::field::content_type]),
+                                     std::string(req[http::field::connection]), req.body()});
+      }
+      if (mode_ == Mode::kSilent) {
+        held_.push_back(std::move(socket));  // never answer; closed when the server goes away
+        co_return;
+      }
+      http::response<http::string_body> res;
+      res.version(11);
+      res.result(mode_ == Mode::kHttp500 ? http::status::internal_server_error : http::status::ok);
+      res.set("X-M2M-RSC", mode_ == Mode::kRsc4004 ? "4004" : mode_ == Mode::kHttp500 ? "5000" : "2000");
+      res.set("X-M2M-RI", req["X-M2M-RI"]);
+      const bool keep = mode_ == Mode::kKeepAlive || mode_ == Mode::kCloseAfterAnswer;
+      res.keep_alive(keep);
+      res.prepare_payload();
+      co_await http::async_write(socket, res, asio::use_awaitable);
+      if (mode_ != Mode::kKeepAlive) co_return;  // closes the socket
     }
-    if (mode_ == Mode::kSilent) {
-      held_.push_back(std::move(socket));  // never answer; closed when the server goes away
-      co_return;
-    }
-    http::response<http::string_body> res;
-    res.version(11);
-    res.result(mode_ == Mode::kHttp500 ? http::status::internal_server_error : http::status::ok);
-    res.set("X-M2M-RSC", mode_ == Mode::kOk ? "2000" : mode_ == Mode::kRsc4004 ? "4004" : "5000");
-    res.set("X-M2M-RI", req["X-M2M-RI"]);
-    res.keep_alive(false);
-    res.prepare_payload();
-    co_await http::async_write(socket, res, asio::use_awaitable);
   }
 
   Mode mode_;
@@ -109,6 +127,7 @@ class TestServer {
   std::thread thread_;
   std::mutex mu_;
   std::vector<Recorded> requests_;
+  int connections_ = 0;
   std::vector<tcp::socket> held_;  // I/O thread only
 };
 
@@ -144,7 +163,7 @@ TEST(HttpSender, PostsBodyAndHeaders) {
   EXPECT_EQ(reqs[0].ri, "rqi-42");
   EXPECT_EQ(reqs[0].rvi, "3");
   EXPECT_EQ(reqs[0].content_type, "application/json;charset=utf-8");
-  EXPECT_EQ(reqs[0].connection, "close");
+  EXPECT_NE(reqs[0].connection, "close");  // HTTP/1.1 keep-alive
   EXPECT_EQ(reqs[0].body, body);
   sender->Stop();
 }
@@ -156,6 +175,31 @@ TEST(HttpSender, SendsManyRequestsOneConnectionEach) {
     EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok());
   }
   EXPECT_EQ(server.requests().size(), 5u);
+}
+
+TEST(HttpSender, ReusesAKeepAliveConnection) {
+  TestServer server(TestServer::Mode::kKeepAlive);
+  auto sender = NewSender();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok());
+  }
+  EXPECT_EQ(server.requests().size(), 5u);
+  EXPECT_EQ(server.connections(), 1);
+  sender->Stop();
+}
+
+// The target closes each connection after answering although it said keep-alive: the next
+// request finds the idle connection dead and goes again on a new one, delivered once.
+TEST(HttpSender, SendsAgainWhenAnIdleConnectionWasClosed) {
+  TestServer server(TestServer::Mode::kCloseAfterAnswer);
+  auto sender = NewSender();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok()) << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the close arrives
+  }
+  EXPECT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.connections(), 3);
+  sender->Stop();
 }
 
 TEST(HttpSender, ReportsConnectionRefused) {
