@@ -2,8 +2,9 @@
 //
 // Each Send is one exchange (resolve → connect → POST → read). Connections are kept alive and
 // reused per host and port when the target allows it (HTTP/1.1 keep-alive; no pipelining: one
-// exchange per connection at a time), so a busy application server does not cost a TCP
-// handshake and a TIME_WAIT socket per notification. Idle connections are dropped after
+// exchange per connection at a time, at most kMaxInFlightPerHost exchanges per target at once),
+// so a busy application server does not cost a TCP handshake and a TIME_WAIT socket per
+// notification, nor get a burst as hundreds of simultaneous connections. Idle connections are dropped after
 // kIdleTimeout, at most kMaxIdlePerHost are kept per target and kMaxIdle in all; a request on a
 // reused connection that the target had closed meanwhile is sent again once on a fresh one.
 // Beast stays inside this file; the rest of the CSE only sees the Sender interface.
@@ -179,15 +180,67 @@ class IdlePool {
   size_t count_ = 0;
 };
 
+constexpr int kMaxInFlightPerHost = 8;
+
+// At most kMaxInFlightPerHost exchanges at a time per "host:port": the others wait, in order, so
+// a burst of notifications for one application server reuses a few kept-alive connections
+// instead of opening one per notification. I/O thread only.
+class HostSlots {
+ public:
+  // True if an exchange with `key` may start now (its slot is taken); false if it must wait.
+  bool Acquire(const std::string& key, std::shared_ptr<Exchange> waiting) {
+    Host& h = hosts_[key];
+    if (h.in_flight < kMaxInFlightPerHost) {
+      ++h.in_flight;
+      return true;
+    }
+    h.waiting.push_back(std::move(waiting));
+    return false;
+  }
+  // Frees a slot of `key`; the next waiting exchange, if any, takes it and is returned.
+  std::shared_ptr<Exchange> Release(const std::string& key) {
+    auto it = hosts_.find(key);
+    if (it == hosts_.end()) return nullptr;
+    Host& h = it->second;
+    if (!h.waiting.empty()) {
+      auto next = std::move(h.waiting.front());
+      h.waiting.pop_front();
+      return next;  // keeps the slot
+    }
+    if (--h.in_flight <= 0) hosts_.erase(it);
+    return nullptr;
+  }
+  // Every waiting exchange (for Stop); nothing is tracked or started afterwards.
+  std::vector<std::shared_ptr<Exchange>> TakeAllWaiting() {
+    closed_ = true;
+    std::vector<std::shared_ptr<Exchange>> out;
+    for (auto& [_, h] : hosts_) {
+      for (auto& e : h.waiting) out.push_back(std::move(e));
+    }
+    hosts_.clear();
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  struct Host {
+    int in_flight = 0;
+    std::deque<std::shared_ptr<Exchange>> waiting;
+  };
+  std::unordered_map<std::string, Host> hosts_;
+  bool closed_ = false;
+};
+
 // One POST. Owned by the shared_ptrs its pending handlers hold; `done` is called exactly once.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(asio::io_context& ioc, LiveSet& live, IdlePool& pool, Target target,
+  Exchange(asio::io_context& ioc, LiveSet& live, IdlePool& pool, HostSlots& slots, Target target,
            const Notification& n, const std::string& originator, const std::string& self_id,
            std::chrono::milliseconds timeout, std::function<void(Status, std::string)> done)
       : ioc_(ioc),
         live_(live),
         pool_(pool),
+        slots_(slots),
         target_(std::move(target)),
         key_(target_.host + ":" + target_.port),
         resolver_(ioc),
@@ -209,8 +262,16 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     req_.prepare_payload();
   }
 
+  // On the I/O thread: starts now, or when a slot for the target frees.
+  void Launch() {
+    if (slots_.closed()) return Abort();
+    if (slots_.Acquire(key_, shared_from_this())) Start();
+  }
+
   // On the I/O thread.
   void Start() {
+    if (slots_.closed()) return Abort();
+    started_ = true;
     live_[this] = weak_from_this();
     if (auto idle = pool_.Take(key_)) {
       stream_.emplace(std::move(*idle));
@@ -348,6 +409,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       }
       stream_.reset();
     }
+    if (started_ && !stopping_) {
+      // The next exchange waiting for this target starts (after this handler returns).
+      if (auto next = slots_.Release(key_)) asio::post(ioc_, [next] { next->Start(); });
+    }
     auto done = std::move(done_);
     try {
       done(std::move(s), std::move(body));
@@ -361,6 +426,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   asio::io_context& ioc_;
   LiveSet& live_;
   IdlePool& pool_;
+  HostSlots& slots_;
   Target target_;
   std::string key_;  // host:port, for the idle pool
   tcp::resolver resolver_;
@@ -372,6 +438,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::optional<http::response_parser<http::string_body>> parser_;
   std::function<void(Status, std::string)> done_;
   bool finished_ = false;
+  bool started_ = false;   // it holds a slot of HostSlots
   bool reused_ = false;    // the connection came from the idle pool
   bool keep_ = false;      // the answer allows reusing the connection
 
@@ -422,10 +489,10 @@ class HttpSender final : public Sender {
       if (!stopped_) {
         try {
           auto ex = std::make_shared<Exchange>(
-              ioc_, live_, pool_, std::move(*target), n,
+              ioc_, live_, pool_, slots_, std::move(*target), n,
               n.originator.empty() ? options_.originator : n.originator, options_.originator,
               TimeoutFor(n), std::move(done));
-          asio::post(ioc_, [ex] { ex->Start(); });
+          asio::post(ioc_, [ex] { ex->Launch(); });
           return;
         } catch (const std::exception& e) {
           spdlog::error("http sender: cannot start a request: {}", e.what());
@@ -450,6 +517,7 @@ class HttpSender final : public Sender {
         for (auto& [ptr, weak] : live) {
           if (auto ex = weak.lock()) ex->Abort();
         }
+        for (auto& ex : slots_.TakeAllWaiting()) ex->Abort();
         expiry_.cancel();
         pool_.Clear();
       });
@@ -491,6 +559,7 @@ class HttpSender final : public Sender {
   bool stopped_ = false;
   LiveSet live_;     // I/O thread only
   IdlePool pool_;    // I/O thread only
+  HostSlots slots_;  // I/O thread only
   asio::steady_timer expiry_;
 };
 

@@ -188,6 +188,50 @@ TEST(HttpSender, ReusesAKeepAliveConnection) {
   sender->Stop();
 }
 
+// A burst for one target: at most 8 exchanges at a time, on kept-alive connections.
+TEST(HttpSender, ABurstForOneTargetUsesAFewConnections) {
+  TestServer server(TestServer::Mode::kKeepAlive);
+  auto sender = NewSender();
+  constexpr int kBurst = 64;
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < kBurst; ++i) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    results.push_back(promise->get_future());
+    sender->Send({server.Url("/n"), "{}", "b" + std::to_string(i)},
+                 [promise](Status s) { promise->set_value(std::move(s)); });
+  }
+  for (auto& f : results) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_TRUE(f.get().ok());
+  }
+  EXPECT_EQ(server.requests().size(), static_cast<size_t>(kBurst));
+  EXPECT_LE(server.connections(), 8);
+  sender->Stop();
+}
+
+// Requests waiting for a slot are completed by Stop too.
+TEST(HttpSender, StopCompletesRequestsWaitingForASlot) {
+  TestServer server(TestServer::Mode::kSilent);
+  auto sender = NewSender(/*timeout_ms=*/30000);
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < 12; ++i) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    results.push_back(promise->get_future());
+    sender->Send({server.Url("/n"), "{}", "w" + std::to_string(i)},
+                 [promise](Status s) { promise->set_value(std::move(s)); });
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.requests().size() < 8 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(server.requests().size(), 8u);  // the other four wait for a slot
+  sender->Stop();
+  for (auto& f : results) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+    EXPECT_FALSE(f.get().ok());
+  }
+}
+
 // The target closes each connection after answering although it said keep-alive: the next
 // request finds the idle connection dead and goes again on a new one, delivered once.
 TEST(HttpSender, SendsAgainWhenAnIdleConnectionWasClosed) {
