@@ -4,9 +4,10 @@
 // reused per host and port when the target allows it (HTTP/1.1 keep-alive; no pipelining: one
 // exchange per connection at a time, at most kMaxInFlightPerHost exchanges per target at once),
 // so a busy application server does not cost a TCP handshake and a TIME_WAIT socket per
-// notification, nor get a burst as hundreds of simultaneous connections. Idle connections are dropped after
-// kIdleTimeout, at most kMaxIdlePerHost are kept per target and kMaxIdle in all; a request on a
-// reused connection that the target had closed meanwhile is sent again once on a fresh one.
+// notification, nor get a burst as hundreds of simultaneous connections. Idle connections are
+// dropped after kIdleTimeout, at most kMaxIdlePerHost are kept per target and kMaxIdle in all; a
+// request on a reused connection that the target had closed meanwhile is sent again once on a
+// fresh one.
 // Beast stays inside this file; the rest of the CSE only sees the Sender interface.
 //
 // Only http:// targets are supported. https:// targets fail immediately with a clear message
