@@ -274,6 +274,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (slots_.closed()) return Abort();
     started_ = true;
     live_[this] = weak_from_this();
+    // The deadline counts from the Send: one that waited all of it for a slot fails now, without
+    // sending (the notifier retries later, when the target may have caught up).
+    if (SteadyClock::now() >= deadline_) {
+      return Finish(Unreachable("notification target busy: no connection free in time"));
+    }
     if (auto idle = pool_.Take(key_)) {
       stream_.emplace(std::move(*idle));
       reused_ = true;

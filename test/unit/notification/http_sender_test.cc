@@ -209,6 +209,27 @@ TEST(HttpSender, ABurstForOneTargetUsesAFewConnections) {
   sender->Stop();
 }
 
+// A request that waited its whole deadline for a slot fails without being sent.
+TEST(HttpSender, ARequestThatWaitedTooLongForASlotIsNotSent) {
+  TestServer server(TestServer::Mode::kSilent);
+  auto sender = NewSender(/*timeout_ms=*/200);
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < 9; ++i) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    results.push_back(promise->get_future());
+    Notification n{server.Url("/n"), "{}", "t" + std::to_string(i)};
+    // The ninth must be answered within 100 ms; the eight before it hold the slots for 200.
+    if (i == 8) n.deadline = Now() + std::chrono::milliseconds(100);
+    sender->Send(n, [promise](Status s) { promise->set_value(std::move(s)); });
+  }
+  for (auto& f : results) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_FALSE(f.get().ok());
+  }
+  EXPECT_EQ(server.requests().size(), 8u);
+  sender->Stop();
+}
+
 // Requests waiting for a slot are completed by Stop too.
 TEST(HttpSender, StopCompletesRequestsWaitingForASlot) {
   TestServer server(TestServer::Mode::kSilent);
