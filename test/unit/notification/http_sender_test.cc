@@ -13,11 +13,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "notification/notifier.h"
@@ -148,6 +150,21 @@ std::unique_ptr<Sender> NewSender(int timeout_ms = 3000) {
   return MakeHttpSender(HttpSenderOptions{"/id-in", timeout_ms});
 }
 
+// Sends `count` notifications to `url` at once, the i-th shaped by `shape` (may be empty);
+// returns their completions.
+std::vector<std::future<Status>> SendMany(Sender& sender, const std::string& url, int count,
+                                          const std::function<void(int, Notification&)>& shape = {}) {
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < count; ++i) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    results.push_back(promise->get_future());
+    Notification n{url, "{}", "m" + std::to_string(i)};
+    if (shape) shape(i, n);
+    sender.Send(n, [promise](Status s) { promise->set_value(std::move(s)); });
+  }
+  return results;
+}
+
 TEST(HttpSender, PostsBodyAndHeaders) {
   TestServer server(TestServer::Mode::kOk);
   auto sender = NewSender();
@@ -168,24 +185,19 @@ TEST(HttpSender, PostsBodyAndHeaders) {
   sender->Stop();
 }
 
-TEST(HttpSender, SendsManyRequestsOneConnectionEach) {
-  TestServer server(TestServer::Mode::kOk);
-  auto sender = NewSender();
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok());
+// A connection is used again only when the target's answer keeps it alive.
+TEST(HttpSender, ReusesAConnectionOnlyWhenTheTargetKeepsItAlive) {
+  for (auto [mode, connections] : {std::pair{TestServer::Mode::kOk, 5},
+                                   std::pair{TestServer::Mode::kKeepAlive, 1}}) {
+    TestServer server(mode);
+    auto sender = NewSender();
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok());
+    }
+    EXPECT_EQ(server.requests().size(), 5u);
+    EXPECT_EQ(server.connections(), connections);
+    sender->Stop();
   }
-  EXPECT_EQ(server.requests().size(), 5u);
-}
-
-TEST(HttpSender, ReusesAKeepAliveConnection) {
-  TestServer server(TestServer::Mode::kKeepAlive);
-  auto sender = NewSender();
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(SendAndWait(*sender, {server.Url("/n"), "{}", "r" + std::to_string(i)}).ok());
-  }
-  EXPECT_EQ(server.requests().size(), 5u);
-  EXPECT_EQ(server.connections(), 1);
-  sender->Stop();
 }
 
 // A burst for one target: at most 8 exchanges at a time, on kept-alive connections.
@@ -193,14 +205,7 @@ TEST(HttpSender, ABurstForOneTargetUsesAFewConnections) {
   TestServer server(TestServer::Mode::kKeepAlive);
   auto sender = NewSender();
   constexpr int kBurst = 64;
-  std::vector<std::future<Status>> results;
-  for (int i = 0; i < kBurst; ++i) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    results.push_back(promise->get_future());
-    sender->Send({server.Url("/n"), "{}", "b" + std::to_string(i)},
-                 [promise](Status s) { promise->set_value(std::move(s)); });
-  }
-  for (auto& f : results) {
+  for (auto& f : SendMany(*sender, server.Url("/n"), kBurst)) {
     ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_TRUE(f.get().ok());
   }
@@ -213,15 +218,10 @@ TEST(HttpSender, ABurstForOneTargetUsesAFewConnections) {
 TEST(HttpSender, ARequestThatWaitedTooLongForASlotIsNotSent) {
   TestServer server(TestServer::Mode::kSilent);
   auto sender = NewSender(/*timeout_ms=*/200);
-  std::vector<std::future<Status>> results;
-  for (int i = 0; i < 9; ++i) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    results.push_back(promise->get_future());
-    Notification n{server.Url("/n"), "{}", "t" + std::to_string(i)};
-    // The ninth must be answered within 100 ms; the eight before it hold the slots for 200.
+  // The ninth must be answered within 100 ms; the eight before it hold the slots for 200.
+  auto results = SendMany(*sender, server.Url("/n"), 9, [](int i, Notification& n) {
     if (i == 8) n.deadline = Now() + std::chrono::milliseconds(100);
-    sender->Send(n, [promise](Status s) { promise->set_value(std::move(s)); });
-  }
+  });
   for (auto& f : results) {
     ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_FALSE(f.get().ok());
@@ -234,13 +234,7 @@ TEST(HttpSender, ARequestThatWaitedTooLongForASlotIsNotSent) {
 TEST(HttpSender, StopCompletesRequestsWaitingForASlot) {
   TestServer server(TestServer::Mode::kSilent);
   auto sender = NewSender(/*timeout_ms=*/30000);
-  std::vector<std::future<Status>> results;
-  for (int i = 0; i < 12; ++i) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    results.push_back(promise->get_future());
-    sender->Send({server.Url("/n"), "{}", "w" + std::to_string(i)},
-                 [promise](Status s) { promise->set_value(std::move(s)); });
-  }
+  auto results = SendMany(*sender, server.Url("/n"), 12);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (server.requests().size() < 8 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
