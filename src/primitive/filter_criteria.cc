@@ -1,37 +1,16 @@
 #include "primitive/filter_criteria.h"
 
-#include <charconv>
-
 #include "common/time.h"
+#include "primitive/text.h"
 
 namespace trustcse {
 namespace {
 
-template <typename T>
-bool ParseUnsigned(std::string_view s, T* out) {
-  // from_chars accepts a leading '-' even for unsigned-looking input: refuse it.
-  if (s.empty() || s.front() == '-') return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
 
 Status Bad(std::string_view key) {
   return Status::BadRequest("invalid value for filter criterion '" + std::string(key) + "'");
 }
 
-// "a+b c" → {"a","b","c"}: in HTTP query strings multi-valued members are joined by '+',
-// which URL decoding may already have turned into spaces.
-std::vector<std::string_view> SplitValues(std::string_view v) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= v.size(); ++i) {
-    if (i == v.size() || v[i] == '+' || v[i] == ' ') {
-      if (i > start) out.push_back(v.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 Result<bool> Timestamp(std::optional<std::string>& field, std::string_view key,
                        std::string_view value) {
@@ -44,7 +23,7 @@ Result<bool> Timestamp(std::optional<std::string>& field, std::string_view key,
 template <typename T>
 Result<bool> Number(std::optional<T>& field, std::string_view key, std::string_view value) {
   T v{};
-  if (!ParseUnsigned(value, &v)) return Err(Bad(key));
+  if (!ParseNumber(value, &v)) return Err(Bad(key));
   field = v;
   return true;
 }
@@ -55,7 +34,7 @@ Result<bool> ApplyFilterParameter(FilterCriteria& fc, std::string_view key,
                                   std::string_view value) {
   if (key == "fu") {
     int v = 0;
-    if (!ParseUnsigned(value, &v) || v < 1 || v > 2) {
+    if (!ParseNumber(value, &v) || v < 1 || v > 2) {
       return Err(v >= 3 && v <= 4 ? Status::NotImplemented("filterUsage " + std::string(value) +
                                                            " is not supported")
                                   : Bad(key));
@@ -64,18 +43,18 @@ Result<bool> ApplyFilterParameter(FilterCriteria& fc, std::string_view key,
     return true;
   }
   if (key == "ty") {
-    auto parts = SplitValues(value);
+    auto parts = SplitListValues(value);
     if (parts.empty()) return Err(Bad(key));
     for (auto p : parts) {
       int v = 0;
-      if (!ParseUnsigned(p, &v) || v <= 0) return Err(Bad(key));
+      if (!ParseNumber(p, &v) || v <= 0) return Err(Bad(key));
       fc.ty.push_back(v);
     }
     return true;
   }
   if (key == "lbl" || key == "rn" || key == "cty") {
     auto& list = key == "lbl" ? fc.lbl : key == "rn" ? fc.rn : fc.cty;
-    auto parts = SplitValues(value);
+    auto parts = SplitListValues(value);
     if (parts.empty()) return Err(Bad(key));
     for (auto p : parts) list.emplace_back(p);
     return true;
@@ -103,7 +82,7 @@ Result<bool> ApplyFilterParameter(FilterCriteria& fc, std::string_view key,
   }
   if (key == "fo") {
     int v = 0;
-    if (!ParseUnsigned(value, &v) || v < 1 || v > 2) return Err(Bad(key));
+    if (!ParseNumber(value, &v) || v < 1 || v > 2) return Err(Bad(key));
     fc.fo = v;
     return true;
   }

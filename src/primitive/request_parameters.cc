@@ -6,30 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "primitive/text.h"
+
 namespace trustcse {
-
-namespace {
-
-bool ParseInt(std::string_view s, int* out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-// A list parameter: items separated by '+' (or the space a '+' becomes in a decoded URL).
-std::vector<std::string> Items(std::string_view v) {
-  std::vector<std::string> out;
-  for (size_t s = 0; s <= v.size();) {
-    auto sep = v.find_first_of("+ ", s);
-    std::string_view item = v.substr(s, sep - s);
-    if (!item.empty()) out.emplace_back(item);
-    if (sep == std::string_view::npos) break;
-    s = sep + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 Status RequestParameters::Apply(RequestPrimitive& req, std::string_view key,
                                 std::string_view value) {
@@ -37,28 +16,31 @@ Status RequestParameters::Apply(RequestPrimitive& req, std::string_view key,
   const std::string v(value);
   int n = 0;
   if (k == "rcn") {
-    if (!ParseInt(v, &n) || n < 0 || n > 12) return Status::BadRequest("invalid rcn");
+    if (!ParseNumber(v, &n) || n < 0 || n > 12) return Status::BadRequest("invalid rcn");
     if (n > 9) return Status::BadRequest("resultContent " + v + " is not supported");
     req.rcn = static_cast<ResultContent>(n);
   } else if (k == "rt") {
-    if (!ParseInt(v, &n) || n < 1 || n > 5) return Status::BadRequest("invalid rt");
+    if (!ParseNumber(v, &n) || n < 1 || n > 5) return Status::BadRequest("invalid rt");
     req.rt = static_cast<ResponseType>(n);
   } else if (k == "drt") {
-    if (!ParseInt(v, &n) || n < 1 || n > 2) return Status::BadRequest("invalid drt");
+    if (!ParseNumber(v, &n) || n < 1 || n > 2) return Status::BadRequest("invalid drt");
     req.drt = n;
   } else if (k == "atrl") {
-    req.atrl = Items(v);
-    if (req.atrl.empty()) return Status::BadRequest("invalid atrl");
+    // Repeated parameters (an MQTT array, atrl=a&atrl=b) add to the list.
+    auto items = SplitListValues(v);
+    if (items.empty()) return Status::BadRequest("invalid atrl");
+    req.atrl.insert(req.atrl.end(), items.begin(), items.end());
   } else if (k == "tkns") {
-    for (auto& t : Items(v)) req.tokens.push_back(std::move(t));
+    for (auto t : SplitListValues(v)) req.tokens.emplace_back(t);
   } else if (k == "rids") {
-    for (auto& r : Items(v)) req.role_ids.push_back(std::move(r));
+    for (auto r : SplitListValues(v)) req.role_ids.emplace_back(r);
   } else if (k == "rp") {
     req.rp = ParseExpiration(v);
     if (!req.rp) return Status::BadRequest("invalid resultPersistence");
   } else if (k == "rpts" || k == "da" || k == "sqi" || k == "tqi" || k == "tids" ||
              k == "ltids") {
-    // Accepted and not acted on yet (result persistence, tokens, roles).
+    // Accepted and not acted on yet (response type parameters, delivery aggregation,
+    // semantic query and tracing identifiers).
   } else {
     auto r = ApplyFilterParameter(fc_, k, v);
     if (!r) return r.error();

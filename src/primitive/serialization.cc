@@ -15,4 +15,8 @@ std::string EncodeContent(std::string_view json_text, Serialization s) {
   return v ? cbor::Encode(*v) : std::string();
 }
 
+std::string EncodeContent(const boost::json::value& v, Serialization s) {
+  return s == Serialization::kCbor ? cbor::Encode(v) : json::Serialize(v);
+}
+
 }  // namespace trustcse

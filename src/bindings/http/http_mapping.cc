@@ -5,6 +5,7 @@
 
 #include "primitive/json_util.h"
 #include "primitive/request_parameters.h"
+#include "primitive/text.h"
 
 namespace trustcse::http {
 namespace {
@@ -26,16 +27,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool ParseInt(std::string_view s, int* out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
 struct MediaType {
   bool json = false;
   bool cbor = false;
-  bool xml = false;
   int ty = -1;  // -1: no ty parameter
   bool bad_ty = false;
 };
@@ -46,14 +40,13 @@ MediaType ParseContentType(std::string_view ct) {
   std::string_view type = Trim(ct.substr(0, semi));
   m.json = IEquals(type, "application/json") || IEquals(type, "application/vnd.onem2m-res+json");
   m.cbor = IEquals(type, "application/cbor") || IEquals(type, "application/vnd.onem2m-res+cbor");
-  m.xml = IEquals(type, "application/xml") || IEquals(type, "application/vnd.onem2m-res+xml");
   while (semi != std::string_view::npos) {
     auto next = ct.find(';', semi + 1);
     std::string_view param = Trim(ct.substr(semi + 1, next - semi - 1));
     auto eq = param.find('=');
     if (eq != std::string_view::npos && IEquals(Trim(param.substr(0, eq)), "ty")) {
       int ty = 0;
-      if (ParseInt(Trim(param.substr(eq + 1)), &ty) && ty > 0) {
+      if (ParseNumber(Trim(param.substr(eq + 1)), &ty) && ty > 0) {
         m.ty = ty;
       } else {
         m.bad_ty = true;

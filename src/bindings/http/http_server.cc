@@ -229,7 +229,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     sr.path = std::string(path.substr(0, path.find('?')));
     for (const auto& f : req) {
       std::string_view name = f.name_string();
-      if (name.size() > 6 && (name.substr(0, 6) == "X-M2M-" || name.substr(0, 6) == "x-m2m-")) {
+      if (name.size() > 6 && beast::iequals(name.substr(0, 6), "X-M2M-")) {
         sr.headers.emplace_back(std::string(name), std::string(f.value()));
       }
     }

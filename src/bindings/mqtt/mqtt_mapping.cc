@@ -179,7 +179,7 @@ std::string EncodeRequest(const RequestPrimitive& req, Serialization s) {
   bj::object o{{"op", static_cast<int>(req.op)}, {"to", req.to}, {"fr", req.fr},
                {"rqi", req.rqi}, {"rvi", req.rvi.empty() ? "3" : req.rvi}};
   if (!req.pc.is_null()) o["pc"] = req.pc;
-  return EncodeContent(json::Serialize(o), s);
+  return EncodeContent(bj::value(std::move(o)), s);
 }
 
 std::string EncodeResponse(const ResponsePrimitive& rsp, Serialization s) {
@@ -188,7 +188,7 @@ std::string EncodeResponse(const ResponsePrimitive& rsp, Serialization s) {
   if (!rsp.pc.empty()) {
     if (auto pc = json::Parse(rsp.pc)) o["pc"] = std::move(*pc);
   }
-  return EncodeContent(json::Serialize(o), s);
+  return EncodeContent(bj::value(std::move(o)), s);
 }
 
 Result<ResponsePrimitive> DecodeResponse(std::string_view payload, Serialization s) {

@@ -50,5 +50,20 @@ TEST(RequestParameters, ResponseTypeAndResultPersistence) {
   EXPECT_FALSE(p.Apply(req, "rp", "whenever").ok());
 }
 
+// List parameters given more than once (atrl=lbl&atrl=ct, or an MQTT array applied item by
+// item) add up; '+' separates items inside one value.
+TEST(RequestParameters, RepeatedListParametersAddUp) {
+  RequestParameters p;
+  RequestPrimitive req;
+  ASSERT_TRUE(p.Apply(req, "atrl", "lbl").ok());
+  ASSERT_TRUE(p.Apply(req, "atrl", "ct+et").ok());
+  EXPECT_EQ(req.atrl, (std::vector<std::string>{"lbl", "ct", "et"}));
+  EXPECT_FALSE(p.Apply(req, "atrl", "+").ok());
+  ASSERT_TRUE(p.Apply(req, "rids", "r1").ok());
+  ASSERT_TRUE(p.Apply(req, "rids", "r2 r3").ok());
+  EXPECT_EQ(req.role_ids, (std::vector<std::string>{"r1", "r2", "r3"}));
+  EXPECT_FALSE(p.Apply(req, "drt", "-1").ok());
+}
+
 }  // namespace
 }  // namespace trustcse
