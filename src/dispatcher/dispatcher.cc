@@ -116,12 +116,9 @@ std::string RecordRepresentation(const ResourceRecord& rec) {
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
     : opt(o), store(s), notifier(n) {
-  authn_gates.push_back(
-      std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
-  authn_gates.push_back(std::make_unique<security::OriginatorCheck>(o.admin_originator));
-  chain.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
-  chain.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
-  // Admission (storm protection) and trust (registry, black/greylists) steps plug in here.
+  gates.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
+  gates.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
+  // Admission (storm protection) and trust (registry, black/greylists) gates plug in here.
   if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
   chain.Append(std::make_unique<ForwardingStep>(dynamic_grants));
   chain.Append(std::make_unique<security::AcpAuthorization>(o.admin_originator, acps));
@@ -239,6 +236,20 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
     };
   }
   if (!registration) req->fr = NormalizeOriginator(req->fr);
+  // Who is asking is settled once, before anything is looked up or recorded in their name:
+  // every path below (blocking, non-blocking, polling channels) relies on it. Consultations of
+  // the built-in DAS role are the exception: this CSE consults itself over plain HTTP as its
+  // CSE-ID, which has no security association (docs/design/authorization.md).
+  if (ConsultationOf(*req) == nullptr) {
+    security::SecurityContext ctx;
+    ctx.request = req.get();
+    ctx.originator = req->fr;
+    ctx.registration = registration;
+    ctx.authenticated = req->channel && req->channel->authenticated();
+    ctx.originator_registered = !registration && IsRegisteredAe(req->fr);
+    ctx.time = Now();
+    if (auto s = gates.Pass(ctx); !s.ok()) return fail(s);
+  }
   if (req->rt == ResponseType::kNonBlockingSynch || req->rt == ResponseType::kNonBlockingAsynch) {
     return HandleNonBlocking(std::move(req), std::move(done));
   }
@@ -310,6 +321,13 @@ std::optional<security::GeoPoint> ReportedLocation(const Resource& ae) {
 
 }  // namespace
 
+const bj::object* Dispatcher::Impl::ConsultationOf(const RequestPrimitive& req) const {
+  if (!opt.das_role || req.op != Operation::kNotify || !req.pc.is_object()) return nullptr;
+  const auto* seci = req.pc.get_object().if_contains("m2m:seci");
+  if (seci == nullptr || !seci->is_object()) return nullptr;
+  return json::GetInt(seci->get_object(), "sit").value_or(0) == 1 ? &seci->get_object() : nullptr;
+}
+
 bool Dispatcher::Impl::GovernedByParent(int ty) {
   const ResourceType* type = resources::FindType(ty);
   return type && !type->validate_options().has_acpi && ty != rty::kAcp && ty != rty::kCseBase;
@@ -326,7 +344,7 @@ Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& 
   ctx.time = Now();
   ctx.create_ty = create_ty;
   ctx.registration = access == security::kCreate && create_ty == rty::kAe;
-  // ChannelBinding (first in the chain) refuses an originator the channel does not vouch for.
+  // The gates (Handle) have refused any originator the channel does not vouch for.
   ctx.authenticated = req.channel && req.channel->authenticated();
   ctx.groups = &groups;
   auto source = security::IpAddress::Parse(req.peer_address);
@@ -338,7 +356,7 @@ Status Dispatcher::Impl::Authorize(const RequestPrimitive& req, const Resource& 
     location = ReportedLocation(**ae);
     ctx.location = location ? &*location : nullptr;
   }
-  // Listings run after the request itself passed the chain, so the originator is known.
+  // Listings run after the request itself was authorized, so the originator is known.
   ctx.originator_registered = ctx.originator_registered || listing;
   // Types without acpi (contentInstance, timeSeriesInstance) follow their parent's policies.
   std::shared_ptr<const Resource> parent;
@@ -1136,12 +1154,10 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
   if (target->virt != Target::Virtual::kNone) {
     return done(ErrorResponse(*req, Status::NotAllowed("cannot notify a virtual resource")));
   }
-  if (opt.das_role && target->resource().ty() == rty::kCseBase && req->pc.is_object()) {
-    if (const auto* seci = req->pc.get_object().if_contains("m2m:seci");
-        seci && seci->is_object() && json::GetInt(seci->get_object(), "sit").value_or(0) == 1) {
-      // A consultation informs; it grants nothing by itself, so it needs no privilege here.
-      return done(AnswerConsultation(*req, seci->get_object()));
-    }
+  if (const bj::object* seci = ConsultationOf(*req);
+      seci != nullptr && target->resource().ty() == rty::kCseBase) {
+    // A consultation informs; it grants nothing by itself, so it needs no privilege here.
+    return done(AnswerConsultation(*req, *seci));
   }
   if (auto s = Authorize(*req, target->resource(), security::kNotify); !s.ok()) {
     return done(ErrorResponse(*req, s));

@@ -146,10 +146,11 @@ struct Dispatcher::Impl {
   CachedGroupMembership groups{*this};
   std::shared_ptr<security::DynamicGrants> dynamic_grants =
       std::make_shared<security::DynamicGrants>();
+  // The security chain in two parts: the gates every request passes once, in Handle, before
+  // its target is even resolved (authentication; admission and trust plug in there), and the
+  // deciding steps each access is authorized by (tokens, dynamic grants, ACPs).
+  security::SecurityChain gates;
   security::SecurityChain chain;
-  // The authentication gates of the chain on their own (channel binding, originator check), for
-  // non-blocking requests: checked before their <request> is recorded.
-  std::vector<std::unique_ptr<security::SecurityStep>> authn_gates;
   TaskQueue background{"tc-nonblock"};
   // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
   std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
@@ -186,6 +187,9 @@ struct Dispatcher::Impl {
   Status Authorize(const RequestPrimitive& req, const resources::Resource& target,
                    uint32_t access, bool acpi_change = false, bool listing = false,
                    int create_ty = 0);
+  // The m2m:seci of a dynamic authorization consultation (sit 1) for the built-in DAS role, or
+  // null when the request is not one (or the role is off).
+  const boost::json::object* ConsultationOf(const RequestPrimitive& req) const;
   // True for types whose access is decided by their parent's policies (no acpi of their own:
   // contentInstance, timeSeriesInstance, …).
   static bool GovernedByParent(int ty);

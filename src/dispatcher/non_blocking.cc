@@ -131,22 +131,6 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
                                  t->resource().ty() == rty::kRequest) {
     return fail(Status::BadRequest("a request resource is accessed with blocking requests"));
   }
-  // Who is asking is settled before anything is recorded in their name.
-  security::SecurityContext ctx;
-  ctx.request = req.get();
-  ctx.originator = req->fr;
-  ctx.registration = req->op == Operation::kCreate && req->ty == rty::kAe;
-  ctx.authenticated = req->channel && req->channel->authenticated();
-  ctx.originator_registered = IsRegisteredAe(req->fr);
-  ctx.time = Now();
-  for (const auto& gate : authn_gates) {
-    if (auto d = gate->Check(ctx); d.verdict == security::Verdict::kDeny) {
-      spdlog::info("security: deny step={} originator={} reason={}", gate->name(), req->fr,
-                   d.reason);
-      return fail(d.status);
-    }
-  }
-
   const TimePoint now = Now();
   auto res = std::make_shared<Resource>();
   const std::string ri = resources::NewResourceId("req");

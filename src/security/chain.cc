@@ -44,4 +44,18 @@ Status SecurityChain::Evaluate(const SecurityContext& ctx, bool log_denial) cons
   return report("default", Status::NoPrivilege("access denied"), "no step granted access");
 }
 
+Status SecurityChain::Pass(const SecurityContext& ctx) const {
+  for (const auto& step : steps_) {
+    Decision d = step->Check(ctx);
+    if (d.verdict == Verdict::kDeny) {
+      if (sink_) {
+        sink_->Record(SecurityEvent{ctx.time, step->name(), ctx.originator, "",
+                                    AccessOpName(ctx.access), d.status.code(), d.reason});
+      }
+      return d.status;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace trustcse::security

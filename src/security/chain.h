@@ -110,6 +110,10 @@ class SecurityChain {
   // Runs the steps in order; see the file comment. Logs each denial as a security event unless
   // `log_denial` is false (privilege filtering of listings, where a denial is not an event).
   Status Evaluate(const SecurityContext& ctx, bool log_denial = true) const;
+  // For a chain of gate steps only (authentication, admission, trust), run once per request
+  // before its target is looked at: OK unless a step denies (no default deny: the deciding
+  // steps come later, in another chain).
+  Status Pass(const SecurityContext& ctx) const;
 
  private:
   std::vector<std::unique_ptr<SecurityStep>> steps_;

@@ -72,6 +72,12 @@ TEST_F(Polling, ChannelRules) {
   // Only the device polls it or answers through it.
   EXPECT_EQ(Client(port(), other).Retrieve(base_ + "/pch/pcu").rsc(), 4103);
   EXPECT_EQ(Admin().Retrieve(base_ + "/pch/pcu").rsc(), 4103);
+  // The pcu paths pass the same authentication gates as any request: an originator that is
+  // not registered (and not vouched for by a secure channel) is refused before the channel is
+  // even looked at.
+  EXPECT_EQ(Client(port(), "Cghost").Retrieve(base_ + "/pch/pcu").rsc(), 4106);
+  EXPECT_EQ(Client(port(), "Cghost").Notify(base_ + "/pch/pcu", R"({"m2m:rsp":{"rsc":2000,"rqi":"x"}})").rsc(),
+            4106);
   EXPECT_EQ(Device().Notify(base_ + "/pch/pcu", R"({"m2m:sgn":{"vrq":true}})").rsc(), 4000);
   EXPECT_EQ(Device().Notify(base_ + "/pch/pcu", R"({"m2m:rsp":{"rsc":2000,"rqi":"none"}})").rsc(),
             4004);
