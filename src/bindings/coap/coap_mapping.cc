@@ -187,8 +187,10 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
 }
 
 std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op) {
-  const int c = static_cast<int>(rsc);
-  switch (c) {
+  // Successes have CoAP codes of their own; errors follow the HTTP status of the same code
+  // (common/status.cc, TS-0009), written c.dd, except where TS-0008 differs: CoAP has no 409,
+  // and two semantic errors are 4.02.
+  switch (static_cast<int>(rsc)) {
     case 1000: return {2, 4};  // noResponse: accepted, nothing to return
     case 1001: return {2, 1};
     case 1002: return {2, 4};
@@ -197,31 +199,13 @@ std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op) {
     case 2001: return {2, 1};
     case 2002: return {2, 2};
     case 2004: return {2, 4};
-    case 4001: case 4125: case 5001: case 5206: return {5, 1};
-    case 4004: case 4118: case 4119: case 4121: case 5103: case 5107: case 6003: case 6005:
-      return {4, 4};
-    case 4005: return {4, 5};
-    case 4008: case 6030: case 6031: return {5, 4};
-    case 4015: return {4, 15};
+    case 4105: return {4, 3};  // CONFLICT
     case 4120: case 4122: return {4, 2};
-    case 5207: return {4, 6};
-    case 5000: case 5204: case 5209: case 5210: case 5211: case 5212: case 5216: case 5217:
-    case 5221: case 6020: case 6021: case 6025: case 6026:
-      return {5, 0};
-    default:
-      break;
+    default: break;
   }
-  if (c >= 4101 && c <= 4127 && c != 4102 && c != 4104 && c != 4110 && c != 4123 && c != 4124) {
-    return {4, 3};
-  }
-  if (c == 5105 || c == 5203 || c == 5205 || c == 5208 || c == 5214 || c == 5215 || c == 5218 ||
-      c == 5222) {
-    return {4, 3};
-  }
-  if (c >= 4000 && c < 5000) return {4, 0};
-  if (c >= 5000 && c < 6000) return {c == 5106 || c == 5219 || c == 5220 ? 4 : 5, 0};
-  if (c >= 6000) return {4, 0};
-  return {5, 0};
+  const int http = HttpStatusFor(rsc);
+  if (http == 409) return {4, 0};
+  return {static_cast<uint8_t>(http / 100), static_cast<uint8_t>(http % 100)};
 }
 
 CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,

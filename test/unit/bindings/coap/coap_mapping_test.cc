@@ -170,7 +170,8 @@ TEST(CoapCodeFor, FollowsTable6_2_4_1) {
                 Row{4117, 403}, Row{4118, 404}, Row{4120, 402}, Row{4125, 501}, Row{4126, 403},
                 Row{5000, 500}, Row{5001, 501}, Row{5103, 404}, Row{5105, 403}, Row{5106, 400},
                 Row{5203, 403}, Row{5204, 500}, Row{5206, 501}, Row{5207, 406}, Row{5209, 500},
-                Row{6003, 404}, Row{6010, 400}, Row{6020, 500}, Row{6030, 504}}) {
+                Row{6003, 404}, Row{6010, 400}, Row{6020, 500}, Row{6030, 504},
+                Row{4128, 403}, Row{4104, 400}, Row{4124, 400}, Row{5220, 400}, Row{6029, 400}}) {
     auto [cls, detail] = CoapCodeFor(static_cast<Rsc>(r.rsc), Operation::kRetrieve);
     EXPECT_EQ(cls * 100 + detail, r.code) << r.rsc;
   }
