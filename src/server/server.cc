@@ -26,6 +26,16 @@ namespace trustcse::server {
 
 namespace {
 
+// "2a,3,4": the releases this CSE serves, as the upper tester reports them.
+std::string SupportedReleasesText() {
+  std::string out;
+  for (std::string_view r : kSupportedReleases) {
+    if (!out.empty()) out += ',';
+    out += r;
+  }
+  return out;
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Err(Status::BadRequest("cannot read " + path));
@@ -161,7 +171,7 @@ Status Server::Start() {
           {"cse.sp_id", c.sp_id},
           {"cse.type", std::to_string(c.cse_type)},
           {"cse.admin_originator", c.admin_originator},
-          {"cse.supported_releases", "2a,3,4"},
+          {"cse.supported_releases", SupportedReleasesText()},
           {"http.port", std::to_string(c.http_port)},
           {"expiration.reaper_interval_ms", std::to_string(c.reaper_interval_ms)},
           {"notification.timeout_ms", std::to_string(c.notification_timeout_ms)},

@@ -27,7 +27,8 @@ security::ServiceResponse Refuse(std::string why) {
   security::ServiceResponse r;
   r.rsc = Rsc::kBadRequest;
   r.headers.emplace_back("X-M2M-UTRSP", why);
-  r.body = R"({"m2m:dbg":"upper tester: )" + why + R"("})";
+  // The reason may quote the command: serialized, not pasted, so it stays valid JSON.
+  r.body = json::Serialize(boost::json::object{{"m2m:dbg", "upper tester: " + why}});
   return r;
 }
 

@@ -47,6 +47,10 @@ TEST_F(UpperTester, StatusAndUnknownCommands) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.rsc(), 4000);
   EXPECT_NE(bad.header("x-m2m-utrsp").find("unknown command"), std::string::npos);
+  // A command that quotes itself still gets a valid JSON body.
+  auto quoted = Ut(port(), R"(say "hi" \ now)");
+  EXPECT_EQ(quoted.rsc(), 4000);
+  EXPECT_TRUE(quoted.json().is_object()) << quoted.body;
   EXPECT_EQ(Ut(port(), "").rsc(), 4000);  // neither a command nor a primitive
   EXPECT_EQ(HttpRequest(port(), "GET", "/__ut__", {{"X-M2M-UTCMD", "Status"}}).rsc(), 4000);
 }
