@@ -34,19 +34,6 @@ ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc) {
 
 namespace {
 
-bool ValidResourceName(std::string_view rn) {
-  if (rn.empty() || rn.size() > 255) return false;
-  if (rn == "la" || rn == "ol" || rn == "fopt" || rn == "pcu" || rn == "-") return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(rn[0])) return false;
-  for (char c : rn) {
-    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
 // The single "m2m:xxx" member of a request's content.
 Result<std::pair<std::string, bj::object*>> SingleMember(bj::value& pc) {
   if (!pc.is_object() || pc.get_object().size() != 1) {
@@ -641,7 +628,7 @@ namespace {
 Result<std::string> AssignAeId(std::string_view fr) {
   if (fr.empty() || fr == "C") return "C" + resources::NewResourceId("").substr(0, 16);
   if (fr == "S") return "S" + resources::NewResourceId("").substr(0, 16);
-  if ((fr[0] == 'C' || fr[0] == 'S') && ValidResourceName(fr)) return std::string(fr);
+  if ((fr[0] == 'C' || fr[0] == 'S') && resources::ValidResourceName(fr)) return std::string(fr);
   return Err(Rsc::kAppRuleValidationFailed, "originator is not allowed to register an AE");
 }
 
@@ -725,7 +712,7 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
   TimePoint now = Now();
   std::string rn;
   if (auto given = json::GetString(res->attrs, "rn")) {
-    if (!ValidResourceName(*given)) return fail(Status::BadRequest("invalid resourceName"));
+    if (!resources::ValidResourceName(*given)) return fail(Status::BadRequest("invalid resourceName"));
     rn = *given;
   } else {
     rn = ri;

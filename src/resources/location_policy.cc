@@ -100,9 +100,7 @@ class LocationPolicy final : public ResourceType {
     Resource cnt;
     const std::string ri = NewResourceId("cnt");
     const std::string rn(json::GetString(res.attrs, "lon").value_or(ri));
-    if (rn == "la" || rn == "ol" || rn == "fopt" || rn == "pcu" || rn.find('/') != std::string::npos) {
-      return Status::BadRequest("invalid lon");
-    }
+    if (!ValidResourceName(rn)) return Status::BadRequest("invalid lon");
     const std::string ts = FormatTimestamp(ctx.now);
     cnt.path = parent.path + "/" + rn;
     cnt.originator = res.originator;
@@ -136,12 +134,15 @@ class LocationPolicy final : public ResourceType {
     if (!loi) return Status::Ok();
     auto cnt = txn.Get(*loi);
     if (!cnt) return cnt.error();
-    if (!*cnt || json::GetString(Resource::FromRecord(**cnt).value_or(Resource{}).attrs, "li")
-                         .value_or("") != res.ri()) {
-      return Status::Ok();  // deleted already, or no longer the policy's
+    if (!*cnt) return Status::Ok();  // deleted already
+    auto container = Resource::FromRecord(**cnt);
+    if (!container || json::GetString(container->attrs, "li").value_or("") != res.ri()) {
+      return Status::Ok();  // no longer the policy's
     }
     auto removed = txn.DeleteSubtree(*loi);
     if (!removed) return removed.error();
+    // As for any deletion: the container's own subscribers (net 2) and its parent's (net 4).
+    fx.events.push_back({Event::Kind::kDelete, std::string(*loi), container->path, **cnt, {}});
     fx.events.push_back(
         {Event::Kind::kDeleteChild, std::string(parent.ri()), parent.path, **cnt, {}});
     for (auto& r : *removed) fx.deleted.push_back(std::move(r));

@@ -98,4 +98,17 @@ std::string NewResourceId(std::string_view short_name) {
   return id;
 }
 
+bool ValidResourceName(std::string_view rn) {
+  if (rn.empty() || rn.size() > 255) return false;
+  if (rn == "la" || rn == "ol" || rn == "fopt" || rn == "pcu" || rn == "-") return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(rn[0])) return false;
+  for (char c : rn) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
 }  // namespace trustcse::resources

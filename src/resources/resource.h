@@ -146,6 +146,10 @@ const ResourceType* FindTypeByTag(std::string_view key);
 // Resource types a client may create (for the CSEBase srt attribute), ascending.
 std::vector<int> SupportedTypes();
 
+// A resourceName a client may give: 1–255 characters, letters, digits, '.', '_' and '-',
+// starting with a letter or digit, and none of the virtual names (la, ol, fopt, pcu, -).
+bool ValidResourceName(std::string_view rn);
+
 // A fresh resource ID: the type's short name + 16 base-36 characters, time-ordered (IDs created
 // later sort after earlier ones) with a random tail. Thread-safe.
 std::string NewResourceId(std::string_view short_name);

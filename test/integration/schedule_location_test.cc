@@ -186,11 +186,21 @@ TEST_F(LocationPolicies, DeviceBasedPolicyOwnsItsLocationContainer) {
   auto la = dev.Retrieve("/cse-in/tracker/positions/la");
   ASSERT_EQ(la.rsc(), 2000) << la.body;
   EXPECT_NE(Str(la.json().at("m2m:cin").at("con")).find("48.1"), std::string::npos);
-  // The policy can be updated; deleting it deletes the container and its locations.
+  // The policy can be updated; deleting it deletes the container and its locations, and the
+  // container's subscribers hear of it as of any deletion.
+  NotificationSink sink;
+  ASSERT_EQ(dev.Create("/cse-in/tracker/positions", 23,
+                       R"({"m2m:sub":{"nu":[")" + sink.url() + R"("],"enc":{"net":[2]}}})")
+                .rsc(),
+            2001);
+  ASSERT_EQ(sink.WaitFor(1).size(), 1u);  // verification
   EXPECT_EQ(dev.Update("/cse-in/tracker/gps", R"({"m2m:lcp":{"lou":["PT5M"]}})").rsc(), 2004);
   ASSERT_EQ(dev.Delete("/cse-in/tracker/gps").rsc(), 2002);
   EXPECT_EQ(dev.Retrieve("/cse-in/tracker/positions").rsc(), 4004);
   EXPECT_EQ(dev.Retrieve("/cse-in/tracker/positions/la").rsc(), 4004);
+  auto got = sink.WaitFor(2);
+  ASSERT_GE(got.size(), 2u);
+  EXPECT_EQ(bj::parse(got[1].body).at("m2m:sgn").at("nev").at("net").as_int64(), 2) << got[1].body;
 }
 
 TEST_F(LocationPolicies, GeneratedContainerNameAndConflicts) {
@@ -221,7 +231,9 @@ TEST_F(LocationPolicies, RefusesWhatIsNotSupportedOrInvalid) {
                           R"({"m2m:lcp":{"los":2,"lou":["30 seconds"]}})",
                           R"({"m2m:lcp":{"los":2,"loi":"x"}})",
                           R"({"m2m:lcp":{"los":2,"lon":""}})",
-                          R"({"m2m:lcp":{"los":2,"lon":"la"}})"}) {
+                          R"({"m2m:lcp":{"los":2,"lon":"la"}})",
+                          R"({"m2m:lcp":{"los":2,"lon":"a b"}})",
+                          R"({"m2m:lcp":{"los":2,"lon":"-x"}})"}) {
     auto r = dev.Create("/cse-in/tracker3", 10, bad);
     EXPECT_EQ(r.rsc(), 4000) << bad << ": " << r.body;
   }
