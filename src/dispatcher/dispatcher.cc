@@ -117,7 +117,9 @@ Dispatcher::Dispatcher(DispatcherOptions options, storage::Store& store,
   impl_ = std::make_unique<Impl>(options_, store, notifier);
 }
 
-Dispatcher::~Dispatcher() {
+Dispatcher::~Dispatcher() { Stop(); }
+
+void Dispatcher::Stop() {
   StopReaper();
   impl_->background.Stop();
 }

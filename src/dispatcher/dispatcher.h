@@ -78,6 +78,10 @@ class Dispatcher {
   // Starts/stops a background thread calling ReapExpired() every `interval`.
   void StartReaper(std::chrono::milliseconds interval);
   void StopReaper();
+  // Stops the dispatcher's own threads (the reaper, the runner of accepted non-blocking
+  // requests) before the notifier and the store it uses go away. Requests accepted and not yet
+  // run stay PENDING in the store and are marked failed at the next start. Idempotent.
+  void Stop();
 
   const DispatcherOptions& options() const { return options_; }
 

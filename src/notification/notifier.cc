@@ -66,7 +66,12 @@ struct CommittedJob {
 struct ExcJob {
   std::string sub_ri;
 };
-using Job = std::variant<CommittedJob, ExcJob>;
+struct DeliverJob {
+  std::string nu;
+  std::string body;
+  std::string context;
+};
+using Job = std::variant<CommittedJob, ExcJob, DeliverJob>;
 
 // The worker's input: jobs and the retry timer queue. It is shared (shared_ptr) with the done
 // callbacks handed to the Sender and the Store, because those may run after the Notifier is gone
@@ -289,6 +294,7 @@ struct Notifier::Impl {
   bool WithinSchedule(const Resource& sub);
   void SendDeletionNotice(const ResourceRecord& rec);
   void DecrementExc(const std::string& sub_ri);
+  void Deliver(DeliverJob& job);
   void Attempt(Delivery d);
   // `fallback`: the AE's polling channel, for when its poa cannot be reached. `wake`: set when
   // the AE's node is asleep by its schedules — when it wakes (nullopt inside: not within a week).
@@ -359,6 +365,8 @@ void Notifier::Impl::Handle(Job& job) {
       Process(c->fx);
     } else if (auto* e = std::get_if<ExcJob>(&job)) {
       DecrementExc(e->sub_ri);
+    } else if (auto* d = std::get_if<DeliverJob>(&job)) {
+      Deliver(*d);
     }
   } catch (const std::exception& ex) {
     spdlog::error("notifier: dropped a job after an internal error: {}", ex.what());
@@ -719,27 +727,23 @@ std::string Notifier::Impl::ResolveTarget(const std::string& nu, std::string* fa
   return {};
 }
 
-bool Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
+void Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
+  // Resolving the target reads the store: done on the worker, not on the caller's thread
+  // (often the storage writer's completion).
+  impl_->inbox->Push(DeliverJob{nu, std::move(body), context});
+}
+
+void Notifier::Impl::Deliver(DeliverJob& job) {
   Delivery d;
-  std::string target;
   std::optional<std::optional<TimePoint>> wake;
-  try {
-    target = impl_->ResolveTarget(nu, &d.fallback, &wake);
-  } catch (const std::exception&) {
-    target.clear();
-  }
+  std::string target = ResolveTarget(job.nu, &d.fallback, &wake);
   if (target.empty()) {
-    spdlog::info("notifier: {}: target cannot be resolved", context);
-    return false;
+    spdlog::info("notifier: {}: target cannot be resolved", job.context);
+    return;
   }
-  {
-    std::lock_guard lock(impl_->lifecycle_mu);
-    if (impl_->stopped) return false;
-  }
-  d.n = Notification{std::move(target), std::move(body), resources::NewResourceId("ntf")};
-  d.sub_ri = context;
-  impl_->AttemptWhenAwake(std::move(d), wake);
-  return true;
+  d.n = Notification{std::move(target), std::move(job.body), resources::NewResourceId("ntf")};
+  d.sub_ri = std::move(job.context);
+  AttemptWhenAwake(std::move(d), wake);
 }
 
 void Notifier::Forward(const Resource& ae, const std::string& originator, std::string body,

@@ -105,9 +105,10 @@ class Notifier {
 
   // Sends a NOTIFY request carrying `body` to `nu` (a URL, or the ID of an AE or CSE, resolved
   // like a subscription's notification URI), retried like event notifications. For the results
-  // of non-blocking asynchronous requests; `context` names the cause in logs. False if `nu`
-  // cannot be resolved (nothing is sent).
-  bool Deliver(const std::string& nu, std::string body, const std::string& context);
+  // of non-blocking asynchronous requests; `context` names the cause in logs. Only enqueues:
+  // the target is resolved on the notifier's worker (a `nu` that names nothing is logged and
+  // dropped there), so this may be called from a storage completion.
+  void Deliver(const std::string& nu, std::string body, const std::string& context);
 
   // A request for an AE registered here — a NOTIFY that another entity addressed to it — sent on
   // to the AE as `originator`: through its polling channel when it is not request-reachable (rr

@@ -330,7 +330,7 @@ void Server::Stop() {
     std::lock_guard g(m.tls_mu);
     for (auto& s : m.https) s->Stop();
   }
-  if (m.dispatcher) m.dispatcher->StopReaper();
+  if (m.dispatcher) m.dispatcher->Stop();
   if (m.notifier) m.notifier->Stop();
   if (m.store) m.store->Close();
   m.admin.reset();
