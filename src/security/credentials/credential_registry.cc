@@ -136,7 +136,9 @@ void CredentialRegistry::IndexLocked(std::shared_ptr<const Credential> c) {
       }
     }
   }
-  if (c->revoked.empty() && c->use == CredentialUse::kOperational) {
+  // Bootstrap credentials reserve the IDs their device will enrol as: no other credential may
+  // register under them meanwhile (ChannelBinding refuses bootstrap credentials themselves).
+  if (c->revoked.empty()) {
     for (const auto& o : c->ids) owner_.emplace(o, c->id);
   }
   by_id_[c->id] = std::move(c);

@@ -75,9 +75,10 @@ class CredentialRegistry {
 
   // --- lookups (any thread) ---
   std::shared_ptr<const Credential> Find(std::string_view id) const;
-  // An active credential `originator` is bound to, "" if none. The operator may bind one
-  // originator to several credentials (a certificate and a fallback PSK, a rotation); only the
-  // automatic binding of a registration claims unbound originators alone.
+  // A credential `originator` is bound to or reserved for (a bootstrap credential's future
+  // IDs), "" if none. The operator may bind one originator to several credentials (a
+  // certificate and a fallback PSK, a rotation); only the automatic binding of a registration
+  // claims unbound originators alone.
   std::string BoundTo(std::string_view originator) const;
   // The key of the active PSK credential `identity`, unsealed for one handshake; 4106 otherwise.
   Result<crypto::Secret> Psk(std::string_view identity, TimePoint now) const;

@@ -66,6 +66,18 @@ TEST_F(CredentialRegistryTest, RefusesDuplicateIdsShortKeysAndBadIds) {
   EXPECT_EQ(registry_->Add(Psk(""), &key).code(), Rsc::kBadRequest);
 }
 
+// A bootstrap credential reserves the IDs its device will enrol as, so that no other
+// credential can register under them first.
+TEST_F(CredentialRegistryTest, BootstrapCredentialsReserveTheirIds) {
+  crypto::Secret key(std::string(16, 'x'));
+  Credential boot = Psk("boot", {"Cdev"});
+  boot.use = CredentialUse::kBootstrap;
+  ASSERT_TRUE(registry_->Add(boot, &key).ok());
+  EXPECT_EQ(registry_->BoundTo("Cdev"), "boot");
+  ASSERT_TRUE(registry_->Revoke("boot", "used").has_value());
+  EXPECT_EQ(registry_->BoundTo("Cdev"), "");
+}
+
 TEST_F(CredentialRegistryTest, RevocationIsDurableFreesBindingsAndTellsListeners) {
   crypto::Secret key(std::string(16, 'x'));
   ASSERT_TRUE(registry_->Add(Psk("a", {"Ca"}), &key).ok());
