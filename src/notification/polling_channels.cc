@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -156,7 +157,12 @@ void PollingChannels::Enqueue(const std::string& owner, bj::object request, Time
     return done(Failure(Rsc::kTargetNotReachable, "polling channels are stopped"), {});
   }
   Channel& ch = impl_->channels[owner];
-  if (rqi.empty() || ch.delivered.contains(rqi)) {
+  auto queued_with = [&] {
+    return std::any_of(ch.queued.begin(), ch.queued.end(),
+                       [&](const Waiting& w) { return w.rqi == rqi; });
+  };
+  // The answer is matched by rqi: one in use (queued or delivered) would be ambiguous.
+  if (rqi.empty() || ch.delivered.contains(rqi) || queued_with()) {
     impl_->Forget(owner);
     lock.unlock();
     return done(Failure(Rsc::kInternalServerError, "request without a unique request ID"), {});

@@ -42,6 +42,24 @@ TEST(PollingChannels, QueuedRequestIsTakenByThePollAndAnswered) {
   EXPECT_EQ(ch.Answer("Cdev", {{"rqi", "r1"}, {"rsc", 2000}}).code(), Rsc::kNotFound);
 }
 
+// Answers are matched by rqi: a second request with an rqi still queued is refused at once
+// (its completion runs, exactly once), and the first is unaffected.
+TEST(PollingChannels, ARequestIdInUseIsRefused) {
+  PollingChannels ch({});
+  Answered first, second;
+  ch.Enqueue("Cdev", Request("dup"), Now() + milliseconds(5000), first.fn());
+  ch.Enqueue("Cdev", Request("dup"), Now() + milliseconds(5000), second.fn());
+  auto f2 = second.p.get_future();
+  ASSERT_EQ(f2.wait_for(milliseconds(1000)), std::future_status::ready);
+  EXPECT_EQ(f2.get().first.code(), Rsc::kInternalServerError);
+  EXPECT_EQ(ch.pending("Cdev"), 1u);
+  std::optional<bj::object> got;
+  ch.Poll("Cdev", Now() + milliseconds(5000), [&](std::optional<bj::object> r) { got = r; });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(ch.Answer("Cdev", {{"rqi", "dup"}, {"rsc", 2000}}).ok());
+  EXPECT_TRUE(first.p.get_future().get().first.ok());
+}
+
 TEST(PollingChannels, AWaitingPollGetsTheNextRequest) {
   PollingChannels ch({});
   std::promise<std::optional<bj::object>> polled;
@@ -87,10 +105,13 @@ TEST(PollingChannels, CloseFailsEverythingAndQueuesAreBounded) {
   // Owners do not see each other's requests.
   Answered d;
   ch.Enqueue("Cone", Request("d"), Now() + milliseconds(5000), d.fn());
-  bool other_got = false;
-  ch.Poll("Ctwo", Now() + milliseconds(30), [&](std::optional<bj::object> r) { other_got = r.has_value(); });
-  std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_FALSE(other_got);
+  // The poll of another owner ends empty at its deadline (on the timer thread).
+  std::promise<bool> other_got;
+  ch.Poll("Ctwo", Now() + milliseconds(30),
+          [&](std::optional<bj::object> r) { other_got.set_value(r.has_value()); });
+  auto other = other_got.get_future();
+  ASSERT_EQ(other.wait_for(milliseconds(2000)), std::future_status::ready);
+  EXPECT_FALSE(other.get());
   ch.Stop();
   EXPECT_EQ(d.p.get_future().get().first.code(), Rsc::kTargetNotReachable);
 }
