@@ -18,6 +18,9 @@ namespace {
 constexpr std::string_view kPskLabel =
     "oneM2M Enrolment Key to Provisioned Secure Connection Key derivation";
 constexpr size_t kPskBytes = 32;
+// The keying material exported from the enrolment's TLS session (TS-0003 §10.3.1): 48 bytes,
+// of which the 32 least significant are Ke.
+constexpr size_t kExportedBytes = 48;
 
 enum class Mode { kBootstrap, kToken, kRotate };
 
@@ -146,7 +149,7 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
     done(ServiceResponse::Error(s));
   };
   if (req.method != "POST") return fail(Status::NotAllowed("enrolment is a POST"), "not a POST");
-  if (req.channel_binding.size() < kPskBytes) {
+  if (req.channel_binding.size() != kExportedBytes) {
     return fail(Status(Rsc::kSecurityAssociationRequired, "enrolment requires TLS"), "not TLS");
   }
   auto body = json::Parse(req.body);
@@ -215,7 +218,9 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
     if (!rid || !salt) return fail(Status::Internal("no randomness"), "no randomness");
     Credential& c = e->issued;
     c.id = crypto::Hex(*rid) + "@" + options_.psk_issuer;
-    auto key = crypto::HkdfSha256(std::string_view(req.channel_binding).substr(16, 32), *salt,
+    const std::string_view ke =
+        std::string_view(req.channel_binding).substr(kExportedBytes - kPskBytes);
+    auto key = crypto::HkdfSha256(ke, *salt,
                                   std::string(kPskLabel) + c.id, kPskBytes);
     if (!key) return fail(key.error(), "key derivation");
     crypto::Secret secret(std::move(*key));
