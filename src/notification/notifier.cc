@@ -302,6 +302,8 @@ struct Notifier::Impl {
                             std::optional<std::optional<TimePoint>>* wake = nullptr);
   std::string PoaOf(const ResourceRecord& rec, std::string* fallback = nullptr,
                     std::optional<std::optional<TimePoint>>* wake = nullptr);
+  std::string PoaOf(const Resource& res, std::string* fallback = nullptr,
+                    std::optional<std::optional<TimePoint>>* wake = nullptr);
   // When the node an AE runs on (its nl) is reachable next by the node's <schedule>s: nothing if
   // it is now (or has no schedule); a time; or a null time when not within the next week.
   std::optional<std::optional<TimePoint>> NodeWake(const Resource& ae);
@@ -661,33 +663,44 @@ std::string Notifier::Impl::PoaOf(const ResourceRecord& rec, std::string* fallba
   // notification targets.
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
   auto res = Resource::FromRecord(rec);
-  if (!res) return {};
-  const std::string channel = "pch:" + rec.ri;
+  return res ? PoaOf(*res, fallback, wake) : std::string();
+}
+
+std::string Notifier::Impl::PoaOf(const Resource& res, std::string* fallback,
+                                  std::optional<std::optional<TimePoint>>* wake) {
+  if (res.ty() != resources::ty::kAe && res.ty() != 16 /* remoteCSE */) return {};
+  const std::string ri(res.ri());
+  const std::string channel = "pch:" + ri;
+  std::optional<bool> polls;  // has a <pollingChannel>: one storage read, when first needed
+  auto has_channel = [&] {
+    if (!polls) polls = HasPollingChannel(ri);
+    return *polls;
+  };
   // Not request-reachable: through its polling channel, if it has one.
-  if (const auto* rr = res->attrs.if_contains("rr");
-      rr && rr->is_bool() && !rr->get_bool() && HasPollingChannel(rec.ri)) {
+  if (const auto* rr = res.attrs.if_contains("rr");
+      rr && rr->is_bool() && !rr->get_bool() && has_channel()) {
     return channel;
   }
   // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
   std::string target, mqtt;
-  for (const std::string& poa : StringList(res->attrs, "poa")) {
+  for (const std::string& poa : StringList(res.attrs, "poa")) {
     if (StartsWith(poa, "http://")) {
       target = StripContentTypeParam(poa);
       break;
     }
     if (mqtt.empty() && (StartsWith(poa, "mqtt://") || StartsWith(poa, "mqtts://"))) {
-      mqtt = StripContentTypeParam(poa) + "#" + rec.ri;
+      mqtt = StripContentTypeParam(poa) + "#" + ri;
     }
   }
   if (target.empty()) target = std::move(mqtt);
   // Reachable in principle; its polling channel, if any, is the way when the poa is not.
-  if (target.empty()) return HasPollingChannel(rec.ri) ? channel : std::string();
-  const bool has_channel = fallback != nullptr && HasPollingChannel(rec.ri);
-  if (has_channel) *fallback = channel;
+  if (target.empty()) return has_channel() ? channel : std::string();
+  const bool fall_back = fallback != nullptr && has_channel();
+  if (fall_back) *fallback = channel;
   // Asleep by its node's schedule: through its channel if it polls, else when it wakes.
   if (wake != nullptr) {
-    if (auto w = NodeWake(*res)) {
-      if (has_channel) {
+    if (auto w = NodeWake(res)) {
+      if (fall_back) {
         fallback->clear();
         return channel;
       }
@@ -756,7 +769,7 @@ void Notifier::Forward(const Resource& ae, const std::string& originator, std::s
   std::string fallback;
   std::string target;
   try {
-    target = impl_->PoaOf(ae.ToRecord(), &fallback);
+    target = impl_->PoaOf(ae, &fallback);
   } catch (const std::exception&) {
     target.clear();
   }
