@@ -651,9 +651,9 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
     return fail(req->ty <= 66 ? Status::NotImplemented("resource type is not supported")
                               : Status::BadRequest("unknown resource type"));
   }
-  if (req->ty == rty::kCseBase) return fail(Status::NotAllowed("a CSEBase cannot be created"));
-  if (req->ty == rty::kRequest) {
-    return fail(Status::NotAllowed("request resources are created by the CSE only"));
+  if (!type->client_creatable()) {
+    return fail(Status::NotAllowed(std::string(type->short_name()) +
+                                   " resources are created by the CSE only"));
   }
   auto member = SingleMember(req->pc);
   if (!member) return fail(member.error());

@@ -32,7 +32,9 @@ namespace rty = resources::ty;
 
 namespace {
 
-constexpr int kCompleted = 1, kFailed = 2, kPending = 3;
+using resources::request_status::kCompleted;
+using resources::request_status::kFailed;
+using resources::request_status::kPending;
 
 bj::object MetaInformation(const RequestPrimitive& req) {
   bj::object mi;

@@ -24,6 +24,7 @@ class CseBase final : public ResourceType {
   ValidateOptions validate_options() const override {
     return {.has_acpi = false, .has_expiration = false};
   }
+  bool client_creatable() const override { return false; }
   bool AllowsChild(int c) const override {
     return c == ty::kAe || c == ty::kContainer || c == ty::kAcp || c == ty::kSubscription ||
            c == ty::kGroup || c == ty::kNode || c == ty::kFlexContainer || c == ty::kTimeSeries ||

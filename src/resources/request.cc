@@ -32,10 +32,8 @@ class Request final : public ResourceType {
   std::string_view short_name() const override { return "req"; }
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool AllowsChild(int) const override { return false; }
+  bool client_creatable() const override { return false; }
 
-  Status ValidateCreate(const HookContext&, const Resource&, Resource&) const override {
-    return Status::NotAllowed("request resources are created by the CSE only");
-  }
   Status ValidateUpdate(const HookContext&, const bj::object& changes, Resource&) const override {
     for (const auto& [k, _] : changes) {
       if (k != "acpi" && k != "daci") {
@@ -49,13 +47,11 @@ class Request final : public ResourceType {
   Status OnDelete(storage::WriteTxn&, const HookContext& ctx, Resource&, bool*,
                   const Resource& res, WriteEffects&) const override {
     const bool by_cse = ctx.self != nullptr && ctx.originator == ctx.self->cse_id;
-    if (!by_cse && json::GetInt(res.attrs, "rs").value_or(0) == kPending) {
+    if (!by_cse && json::GetInt(res.attrs, "rs").value_or(0) == request_status::kPending) {
       return Status(Rsc::kUnableToRecallRequest, "the request is still pending");
     }
     return Status::Ok();
   }
-
-  static constexpr int kPending = 3;
 };
 
 }  // namespace

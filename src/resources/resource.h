@@ -42,6 +42,11 @@ inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kC
                      kRole = 31, kDynamicAuthorizationConsultation = 34;
 }  // namespace ty
 
+// requestStatus (rs) of a <request> (TS-0004 m2m:requestStatus).
+namespace request_status {
+inline constexpr int kCompleted = 1, kFailed = 2, kPending = 3;
+}  // namespace request_status
+
 struct Resource {
   std::string path;   // structured CSE-relative path, "cse-in/ae1/cnt1"
   bj::object attrs;   // every attribute, short names
@@ -108,6 +113,8 @@ class ResourceType {
   virtual bool has_state_tag() const { return false; }
   virtual bool has_creator() const { return false; }
   virtual bool AllowsChild(int child_ty) const = 0;
+  // False for types only the CSE creates (CSEBase, request): a CREATE of one is 4005.
+  virtual bool client_creatable() const { return true; }
   // 4005 for types that cannot be updated (contentInstance) or deleted (CSEBase).
   virtual Status CheckUpdatable() const { return Status::Ok(); }
   virtual Status CheckDeletable() const { return Status::Ok(); }
