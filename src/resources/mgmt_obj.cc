@@ -31,7 +31,8 @@ constexpr auto OBJ = AttrType::kObject;
 // Attributes of every mgmtObj (TS-0004 Table 7.4.15.1-2).
 constexpr AttributePolicy kCommon[] = {
     {"mgd", AttrType::kEnum, M, NP}, {"obis", SL, O, NP}, {"obps", SL, O, NP},
-    {"dc", S, O, O},                 {"mgs", S, O, NP},   {"cmlk", AttrType::kList, O, O},
+    {"dc", S, O, O},                 {"cmlk", AttrType::kList, O, O},
+    {"mgs", S, NP, NP},  // mgmtSchema: for self-defined objects, which are not supported
     {"__tag", S, NP, NP},
 };
 
@@ -239,9 +240,6 @@ class MgmtObj final : public ResourceType {
     if (!sp) return Status::BadRequest("unknown mgmtObj specialization");
     if (json::AsInt(res.attrs.at("mgd")).value_or(-1) != sp->mgd) {
       return Status::BadRequest("mgd does not match the specialization " + std::string(sp->key));
-    }
-    if (res.attrs.contains("mgs")) {
-      return Status::BadRequest("mgs is only for self-defined management objects");
     }
     if (auto s = CheckTriggers(*sp, res.attrs, res); !s.ok()) return s;
     for (std::string_view sn : sp->status) {

@@ -78,6 +78,8 @@ TEST_F(Management, EachSpecializationIsValidatedByItsOwnTable) {
   EXPECT_EQ(Make(R"({"m2m:fwr":{"mgd":1001,"vr":"1","fwn":"f","url":"u"}})").rsc(), 4000);
   // An attribute of another specialization.
   EXPECT_EQ(Make(R"({"m2m:mem":{"mgd":1003,"mma":1,"mmt":2,"btl":5}})").rsc(), 4000);
+  // mgmtSchema belongs to self-defined objects only.
+  EXPECT_EQ(Make(R"({"m2m:rbo":{"mgd":1009,"mgs":"urn:x"}})").rsc(), 4000);
   // mgd must match the representation's key; it is mandatory.
   EXPECT_EQ(Make(R"({"m2m:mem":{"mgd":1006,"mma":1,"mmt":2}})").rsc(), 4000);
   EXPECT_EQ(Make(R"({"m2m:mem":{"mma":1,"mmt":2}})").rsc(), 4000);
