@@ -90,35 +90,69 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
   return out;
 }
 
-Result<std::string> Dispatcher::Impl::Discover(const RequestPrimitive& req, const Target& target) {
-  const FilterCriteria& fc = *req.fc;
-  auto q = ToQuery(fc, target.resource().path);
-  size_t offset = fc.ofst ? *fc.ofst - 1 : 0;
-  auto recs = FilterAndPage(*this, req, std::move(q), security::kDiscover, offset,
-                            fc.lim.value_or(SIZE_MAX));
+namespace {
+
+// Reads one page of at most d.opt.max_results records, one more to learn whether the cap cut it.
+Result<Dispatcher::Impl::Listing> Page(Dispatcher::Impl& d, const RequestPrimitive& req,
+                                       storage::DiscoveryQuery q, uint32_t access,
+                                       const FilterCriteria* fc) {
+  const size_t offset = fc && fc->ofst ? *fc->ofst - 1 : 0;
+  const size_t cap = std::max<size_t>(d.opt.max_results, 1);
+  const size_t asked = fc && fc->lim ? *fc->lim : SIZE_MAX;
+  const size_t limit = std::min(asked, cap);
+  auto recs = FilterAndPage(d, req, std::move(q), access, offset,
+                            asked > cap ? limit + 1 : limit);
   if (!recs) return Err(recs.error());
-  bj::array uris;
-  uris.reserve(recs->size());
-  for (const auto& r : *recs) uris.emplace_back(req.drt == 2 ? r.ri : r.path);
-  bj::object o;
-  o["m2m:uril"] = std::move(uris);
-  return json::Serialize(o);
+  Dispatcher::Impl::Listing out;
+  out.records = std::move(*recs);
+  size_t keep = std::min(out.records.size(), limit);
+  // The records' bodies are the answer's bulk (rcn 4 and 5 return them whole): past the byte
+  // budget the answer ends, always with at least one record so that paging moves on.
+  size_t bytes = 0;
+  for (size_t i = 0; i < keep; ++i) {
+    bytes += out.records[i].body.size() + out.records[i].path.size();
+    if (bytes > d.opt.max_answer_bytes && i > 0) {
+      keep = i;
+      break;
+    }
+  }
+  if (keep < out.records.size()) {
+    out.records.resize(keep);
+    out.incomplete = true;
+    out.next_offset = offset + keep + 1;
+  }
+  return out;
 }
 
-Result<std::vector<ResourceRecord>> Dispatcher::Impl::ListChildren(const RequestPrimitive& req,
-                                                                    const Resource& parent) {
+}  // namespace
+
+ResponsePrimitive ListingReply(const RequestPrimitive& req, const Dispatcher::Impl::Listing& l,
+                               std::string pc) {
+  ResponsePrimitive rsp = Reply(req, Rsc::kOk, std::move(pc));
+  if (l.incomplete) {
+    rsp.cnst = 1;
+    rsp.cnot = l.next_offset;
+  }
+  return rsp;
+}
+
+Result<Dispatcher::Impl::Listing> Dispatcher::Impl::Discover(const RequestPrimitive& req,
+                                                             const Target& target) {
+  return Page(*this, req, ToQuery(*req.fc, target.resource().path), security::kDiscover,
+              req.fc ? &*req.fc : nullptr);
+}
+
+Result<Dispatcher::Impl::Listing> Dispatcher::Impl::ListChildren(const RequestPrimitive& req,
+                                                                 const Resource& parent) {
   storage::DiscoveryQuery q;
-  size_t offset = 0, limit = SIZE_MAX;
   if (req.fc) {
     q = ToQuery(*req.fc, parent.path);
     if (!req.fc->lvl) q.max_level = 1;
-    offset = req.fc->ofst ? *req.fc->ofst - 1 : 0;
-    limit = req.fc->lim.value_or(SIZE_MAX);
   } else {
     q.root_path = parent.path;
     q.max_level = 1;
   }
-  return FilterAndPage(*this, req, std::move(q), security::kRetrieve, offset, limit);
+  return Page(*this, req, std::move(q), security::kRetrieve, req.fc ? &*req.fc : nullptr);
 }
 
 }  // namespace trustcse::dispatcher

@@ -103,7 +103,8 @@ std::string RecordRepresentation(const ResourceRecord& rec) {
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
     : opt(o), store(s), notifier(n) {
-  gates.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator));
+  gates.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator,
+                                                          o.free_ae_ids));
   gates.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
   // Admission (storm protection) and trust (registry, black/greylists) gates plug in here.
   if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
@@ -226,10 +227,10 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   }
   if (!registration) req->fr = NormalizeOriginator(req->fr);
   // Who is asking is settled once, before anything is looked up or recorded in their name:
-  // every path below (blocking, non-blocking, polling channels) relies on it. Consultations of
-  // the built-in DAS role are the exception: this CSE consults itself over plain HTTP as its
-  // CSE-ID, which has no security association (docs/design/authorization.md).
-  if (ConsultationOf(*req) == nullptr) {
+  // every path below (blocking, non-blocking, polling channels, consultations of the built-in
+  // DAS role) relies on it. There is no exception: this CSE consults its own DAS role in
+  // process (ConsultDynamicAuthorization), never through a binding.
+  {
     security::SecurityContext ctx;
     ctx.request = req.get();
     ctx.originator = req->fr;
@@ -312,9 +313,30 @@ std::optional<security::GeoPoint> ReportedLocation(const Resource& ae) {
 
 const bj::object* Dispatcher::Impl::ConsultationOf(const RequestPrimitive& req) const {
   if (!opt.das_role || req.op != Operation::kNotify || !req.pc.is_object()) return nullptr;
+  // Only the consulting entities the operator named: anyone else's m2m:seci is an ordinary
+  // NOTIFY (and the gates have already tied req.fr to the channel).
+  if (std::find(opt.das_consultants.begin(), opt.das_consultants.end(), req.fr) ==
+      opt.das_consultants.end()) {
+    return nullptr;
+  }
   const auto* seci = req.pc.get_object().if_contains("m2m:seci");
   if (seci == nullptr || !seci->is_object()) return nullptr;
   return json::GetInt(seci->get_object(), "sit").value_or(0) == 1 ? &seci->get_object() : nullptr;
+}
+
+bool Dispatcher::Impl::IsOwnDas(std::string_view url) const {
+  if (!opt.das_role) return false;
+  // One of this CSE's points of access followed by the CSEBase (structured or by CSE-ID).
+  for (const auto& poa : opt.poa) {
+    if (!url.starts_with(poa)) continue;
+    std::string_view path = url.substr(poa.size());
+    if (path.ends_with('/')) path.remove_suffix(1);
+    if (path == "/" + opt.self.cse_name || path == "/~" + opt.self.cse_id ||
+        path == "/~" + opt.self.cse_id + "/" + opt.self.cse_name) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Dispatcher::Impl::GovernedByParent(int ty) {
@@ -394,6 +416,33 @@ int OperationOf(uint32_t access) {
 
 }  // namespace
 
+bool Dispatcher::Impl::GrantFromAnswer(const RequestPrimitive& req, const bj::value& answer,
+                                       std::optional<int64_t> lifetime) {
+  const TimePoint now = Now();
+  const bj::value* gp = nullptr;
+  std::optional<TimePoint> xts;
+  if (answer.is_object()) {
+    const auto* seci = answer.get_object().if_contains("m2m:seci");
+    const auto* dres =
+        seci && seci->is_object() ? seci->get_object().if_contains("dres") : nullptr;
+    const auto* dai = dres && dres->is_object() ? dres->get_object().if_contains("dai") : nullptr;
+    if (dai && dai->is_object()) {
+      gp = dai->get_object().if_contains("gp");
+      if (auto x = json::GetString(dai->get_object(), "xts")) xts = ParseTimestamp(*x);
+    }
+  }
+  if (gp == nullptr) return false;
+  auto privileges = security::CompiledPrivileges::Compile(gp);
+  if (!privileges || privileges->rule_count() == 0) return false;
+  TimePoint until = xts.value_or(now + std::chrono::seconds(60));
+  if (lifetime) until = std::min(until, now + std::chrono::seconds(*lifetime));
+  if (until <= now) return false;
+  dynamic_grants->Grant(req.fr, req.denied.subject_path,
+                        std::make_shared<const security::CompiledPrivileges>(std::move(*privileges)),
+                        until);
+  return true;
+}
+
 void Dispatcher::Impl::ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
                                                    std::function<void(bool)> done) {
   struct Server {
@@ -418,68 +467,42 @@ void Dispatcher::Impl::ConsultDynamicAuthorization(std::shared_ptr<RequestPrimit
   dreq["trt"] = req->denied.subject_ty;
   dreq["op"] = OperationOf(req->denied.access);
   dreq["rid"] = req->denied.subject_ri;
-  bj::object seci;
-  seci["sit"] = 1;
-  seci["dreq"] = std::move(dreq);
-  std::string body = json::Serialize(bj::object{{"m2m:seci", std::move(seci)}});
-  // Ask the servers one after another until one grants.
-  auto ask = std::make_shared<std::function<void(size_t)>>();
-  *ask = [this, req, servers, body, done, ask](size_t i) {
-    if (i >= servers->size()) {
-      *ask = nullptr;  // breaks the self-reference
-      return done(false);
+  std::string body = json::Serialize(
+      bj::object{{"m2m:seci", bj::object{{"sit", 1}, {"dreq", dreq}}}});
+  // Ask the servers one after another until one grants. This CSE's own DAS role is asked in
+  // process: a consultation that travelled through a binding would need a channel that
+  // authenticates this CSE to itself. The function refers to itself weakly; whoever runs it or
+  // waits for an answer to continue it holds it.
+  using Ask = std::function<void(size_t)>;
+  auto ask = std::make_shared<Ask>();
+  *ask = [this, req, servers, body, dreq, done, weak = std::weak_ptr<Ask>(ask)](size_t i) {
+    if (i >= servers->size()) return done(false);
+    auto self = weak.lock();
+    const Server& server = (*servers)[i];
+    if (IsOwnDas(server.url)) {
+      auto dres = DasDecision(dreq);
+      bj::value answer = bj::object{
+          {"m2m:seci", bj::object{{"sit", 2}, {"dres", dres ? std::move(*dres) : bj::object()}}}};
+      if (GrantFromAnswer(*req, answer, server.lifetime)) return done(true);
+      return (*self)(i + 1);
     }
-    notifier.Consult((*servers)[i].url, body, [this, req, servers, done, ask, i](
-                                                  Status s, std::string answer) {
-      TimePoint now = Now();
+    notifier.Consult(server.url, body, [this, req, servers, done, self, i](Status s,
+                                                                           std::string answer) {
       if (s.ok()) {
         auto v = json::Parse(answer);
-        const bj::value* gp = nullptr;
-        std::optional<TimePoint> xts;
-        if (v && v->is_object()) {
-          const auto* seci = v->get_object().if_contains("m2m:seci");
-          const auto* dres = seci && seci->is_object() ? seci->get_object().if_contains("dres")
-                                                       : nullptr;
-          const auto* dai = dres && dres->is_object() ? dres->get_object().if_contains("dai")
-                                                      : nullptr;
-          if (dai && dai->is_object()) {
-            gp = dai->get_object().if_contains("gp");
-            if (auto x = json::GetString(dai->get_object(), "xts")) xts = ParseTimestamp(*x);
-          }
-        }
-        auto privileges = gp ? security::CompiledPrivileges::Compile(gp)
-                             : Result<security::CompiledPrivileges>(Err(Status::BadRequest("")));
-        if (privileges && privileges->rule_count() > 0) {
-          TimePoint until = xts.value_or(now + std::chrono::seconds(60));
-          if (auto dal = (*servers)[i].lifetime) {
-            until = std::min(until, now + std::chrono::seconds(*dal));
-          }
-          if (until > now) {
-            dynamic_grants->Grant(
-                req->fr, req->denied.subject_path,
-                std::make_shared<const security::CompiledPrivileges>(std::move(*privileges)), until);
-            *ask = nullptr;
-            return done(true);
-          }
-        }
+        if (v && GrantFromAnswer(*req, *v, (*servers)[i].lifetime)) return done(true);
       }
-      (*ask)(i + 1);
+      (*self)(i + 1);
     });
   };
   (*ask)(0);
 }
 
-ResponsePrimitive Dispatcher::Impl::AnswerConsultation(const RequestPrimitive& req,
-                                                       const bj::object& seci) {
-  ResponsePrimitive rsp = Reply(req, Rsc::kOk);
-  const auto* dreq = seci.if_contains("dreq");
-  if (!dreq || !dreq->is_object()) {
-    return ErrorResponse(req, Status::BadRequest("consultation without dreq"));
-  }
-  auto originator = json::GetString(dreq->get_object(), "or").value_or("");
-  auto op = json::GetInt(dreq->get_object(), "op").value_or(0);
+Result<bj::object> Dispatcher::Impl::DasDecision(const bj::object& dreq) {
+  auto originator = json::GetString(dreq, "or").value_or("");
+  auto op = json::GetInt(dreq, "op").value_or(0);
   if (originator.empty() || op < 1 || op > 6) {
-    return ErrorResponse(req, Status::BadRequest("consultation needs or and op"));
+    return Err(Status::BadRequest("consultation needs or and op"));
   }
   static constexpr uint32_t kBits[] = {0, security::kCreate, security::kRetrieve,
                                        security::kUpdate, security::kDelete, security::kNotify,
@@ -511,7 +534,20 @@ ResponsePrimitive Dispatcher::Impl::AnswerConsultation(const RequestPrimitive& r
     dres["dai"] = bj::object{{"gp", bj::object{{"acr", std::move(granted)}}},
                              {"xts", FormatTimestamp(Now() + std::chrono::seconds(60))}};
   }
-  rsp.pc = json::Serialize(bj::object{{"m2m:seci", bj::object{{"sit", 2}, {"dres", std::move(dres)}}}});
+  return dres;
+}
+
+ResponsePrimitive Dispatcher::Impl::AnswerConsultation(const RequestPrimitive& req,
+                                                       const bj::object& seci) {
+  const auto* dreq = seci.if_contains("dreq");
+  if (!dreq || !dreq->is_object()) {
+    return ErrorResponse(req, Status::BadRequest("consultation without dreq"));
+  }
+  auto dres = DasDecision(dreq->get_object());
+  if (!dres) return ErrorResponse(req, dres.error());
+  ResponsePrimitive rsp = Reply(req, Rsc::kOk);
+  rsp.pc = json::Serialize(
+      bj::object{{"m2m:seci", bj::object{{"sit", 2}, {"dres", std::move(*dres)}}}});
   return rsp;
 }
 
@@ -527,8 +563,8 @@ namespace {
 // the resource cache can be invalidated exactly.
 class TrackingTxn final : public storage::WriteTxn {
  public:
-  TrackingTxn(storage::WriteTxn& inner, WriterParents& parents)
-      : inner_(inner), parents_(parents) {}
+  TrackingTxn(storage::WriteTxn& inner, WriterParents& parents, AeQuotas& quotas)
+      : inner_(inner), parents_(parents), quotas_(quotas) {}
   Result<std::optional<ResourceRecord>> Get(std::string_view ri) override { return inner_.Get(ri); }
   Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override {
     return inner_.GetByPath(path);
@@ -539,6 +575,9 @@ class TrackingTxn final : public storage::WriteTxn {
   }
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
     return inner_.CountChildren(pi, ty);
+  }
+  Result<storage::SubtreeSize> MeasureSubtree(std::string_view path, uint64_t limit) override {
+    return inner_.MeasureSubtree(path, limit);
   }
   Result<std::optional<std::string>> GetObject(std::string_view kind,
                                                std::string_view id) override {
@@ -554,6 +593,7 @@ class TrackingTxn final : public storage::WriteTxn {
     return inner_.DeleteObject(kind, id);
   }
   Status Insert(const ResourceRecord& rec) override {
+    if (Status q = quotas_.Admit(inner_, rec, quota_changes); !q.ok()) return q;
     Status s = inner_.Insert(rec);
     if (s.ok()) paths.push_back(rec.path);
     return s;
@@ -575,15 +615,18 @@ class TrackingTxn final : public storage::WriteTxn {
     if (r && !r->empty()) {
       subtrees.push_back(r->front().path);
       for (const auto& gone : *r) parents_.Forget(gone.ri);
+      quotas_.Removed(*r, quota_changes);
     }
     return r;
   }
   std::vector<std::string> paths;
   std::vector<std::string> subtrees;
+  AeQuotas::Pending quota_changes;
 
  private:
   storage::WriteTxn& inner_;
   WriterParents& parents_;
+  AeQuotas& quotas_;
 };
 
 struct CommitState {
@@ -599,9 +642,10 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
   auto state = std::make_shared<CommitState>();
   store.Submit(
       [this, fn = std::move(fn), state](storage::WriteTxn& txn) {
-        TrackingTxn tracking(txn, writer_parents);
+        TrackingTxn tracking(txn, writer_parents, writer_quotas);
         Status s = fn(tracking, state->fx);
         if (s.ok()) {
+          writer_quotas.Apply(tracking.quota_changes);
           state->paths = std::move(tracking.paths);
           state->subtrees = std::move(tracking.subtrees);
         } else {
@@ -616,6 +660,7 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           notifier.OnCommitted(state->fx);
         } else {
           writer_parents.MarkStale();
+          writer_quotas.Clear();
         }
         done(std::move(s));
       });
@@ -759,6 +804,16 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
         [req, res, type, now, parent_ri, created, self = &opt.self, parents = &writer_parents,
          credentials = opt.credentials, bind_credential,
          bound](storage::WriteTxn& txn, WriteEffects& fx) -> Status {
+          if (req->ty == rty::kAe) {
+            // Registrations of one AE-ID that raced past IsRegisteredAe meet here, in order:
+            // all but the first are 4117, whatever their resourceNames.
+            auto existing = txn.Get(res->ri());
+            if (!existing) return existing.error();
+            if (*existing) {
+              return Status(Rsc::kOriginatorHasAlreadyRegistered,
+                            "originator has already registered");
+            }
+          }
           if (!bind_credential.empty()) {
             auto c = credentials->BindInWrite(txn, bind_credential, res->ri(), now);
             if (!c) return c.error();
@@ -861,7 +916,10 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
     }
     auto result = Discover(*req, *target);
     if (!result) return fail(result.error());
-    return done(Reply(*req, Rsc::kOk, std::move(*result)));
+    bj::array uris;
+    uris.reserve(result->records.size());
+    for (const auto& r : result->records) uris.emplace_back(req->drt == 2 ? r.ri : r.path);
+    return done(ListingReply(*req, *result, json::Serialize(bj::object{{"m2m:uril", std::move(uris)}})));
   }
 
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
@@ -924,7 +982,7 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
       auto& body = rep.begin()->value().get_object();
       if (rcn == ResultContent::kChildResources) body.clear();
       bj::array refs;
-      for (const auto& k : *kids) {
+      for (const auto& k : kids->records) {
         if (rcn == ResultContent::kAttributesAndChildResources ||
             rcn == ResultContent::kChildResources) {
           auto child = Resource::FromRecord(k);
@@ -942,9 +1000,9 @@ void Dispatcher::Impl::Retrieve(std::shared_ptr<RequestPrimitive> req, Completio
       if (rcn == ResultContent::kChildReferences) {
         bj::object o;
         o["m2m:rrl"] = bj::object{{"rrf", std::move(refs)}};
-        return done(Reply(*req, Rsc::kOk, json::Serialize(o)));
+        return done(ListingReply(*req, *kids, json::Serialize(o)));
       }
-      return done(Reply(*req, Rsc::kOk, json::Serialize(rep)));
+      return done(ListingReply(*req, *kids, json::Serialize(rep)));
     }
     default:
       return fail(Status::BadRequest("resultContent not valid for RETRIEVE"));
@@ -1145,7 +1203,8 @@ void Dispatcher::Impl::Notify(std::shared_ptr<RequestPrimitive> req, Completion 
   }
   if (const bj::object* seci = ConsultationOf(*req);
       seci != nullptr && target->resource().ty() == rty::kCseBase) {
-    // A consultation informs; it grants nothing by itself, so it needs no privilege here.
+    // A consultation from a configured consulting entity (authenticated by the gates, like
+    // every originator) informs; it grants nothing by itself, so it needs no privilege here.
     return done(AnswerConsultation(*req, *seci));
   }
   if (auto s = Authorize(*req, target->resource(), security::kNotify); !s.ok()) {

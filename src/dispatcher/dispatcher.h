@@ -42,11 +42,18 @@ struct DispatcherOptions {
   // Answer dynamic authorization consultations (m2m:seci NOTIFYs to the CSEBase) from the ACPs
   // labelled "das" under the CSEBase: the built-in dynamic authorization server role.
   bool das_role = false;
+  // Originators (after the gates authenticated them) whose m2m:seci NOTIFYs to the CSEBase are
+  // consultations of that role; anyone else's is an ordinary NOTIFY. This CSE's own
+  // consultations of its role never pass a binding (they are answered in process).
+  std::vector<std::string> das_consultants;
   // Verifies access tokens (dynamic authorization); nullptr = tokens are not accepted.
   std::shared_ptr<const security::TokenVerifier> tokens;
   // Credentials that secure channels authenticate; nullptr = no secure channels (a request
   // that claims one is refused). AE registrations over a channel bind the AE-ID here.
   std::shared_ptr<security::CredentialRegistry> credentials;
+  // A credential bound to nothing may register under any free AE-ID it names (opt-in); off:
+  // only under one the CSE assigns ("C"/"S"), then bound to it.
+  bool free_ae_ids = false;
   // Requests waiting for request-unreachable AEs, fetched through <pollingChannel>/pcu; null:
   // polling channels cannot be polled.
   std::shared_ptr<notification::PollingChannels> polling;
@@ -54,6 +61,20 @@ struct DispatcherOptions {
   std::chrono::milliseconds long_poll_timeout{std::chrono::seconds(30)};
   // Upper bound of records a discovery examines before privilege filtering.
   size_t max_discovery_scan = 100000;
+  // Most results one discovery or child listing returns, whatever its lim: a larger result is
+  // answered partially (cnst 1, cnot = the ofst to continue from), so no answer grows without
+  // bound.
+  size_t max_results = 1000;
+  // The same in bytes of the listed records (their representations): an answer ends, partial,
+  // before it would exceed this (but holds at least one record).
+  size_t max_answer_bytes = size_t{8} << 20;
+  // Most <request> resources (non-blocking requests, kept until they expire) one originator may
+  // have at a time; beyond, a non-blocking request is refused with 5207 (the admin is exempt).
+  size_t max_requests_per_originator = 100;
+  // What the subtree of one AE may hold (dispatcher/ae_quotas.h); 0 = no limit. Beyond: 5207.
+  uint64_t max_resources_per_ae = 1000000;
+  uint64_t max_bytes_per_ae = uint64_t{1} << 30;
+  uint64_t max_subscriptions_per_ae = 10000;
 };
 
 using Completion = std::function<void(ResponsePrimitive)>;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "dispatcher/ae_quotas.h"
 #include "dispatcher/dispatcher.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
@@ -142,6 +143,10 @@ struct Dispatcher::Impl {
   notification::Notifier& notifier;
   ResourceCache cache{100000};
   WriterParents writer_parents;
+  // Per-AE quotas, kept on the storage writer thread (ae_quotas.h).
+  AeQuotas writer_quotas{opt.self.cse_name,
+                         {opt.max_resources_per_ae, opt.max_bytes_per_ae,
+                          opt.max_subscriptions_per_ae}};
   CachedAcpSource acps{*this};
   CachedGroupMembership groups{*this};
   std::shared_ptr<security::DynamicGrants> dynamic_grants =
@@ -174,8 +179,17 @@ struct Dispatcher::Impl {
   // granted something (then recorded in dynamic_grants).
   void ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
                                    std::function<void(bool granted)> done);
-  // The built-in dynamic authorization server role: answers one m2m:seci consultation.
+  // Records what a DAS answer (m2m:seci sit 2) grants req.fr on req.denied's subject, for at
+  // most `lifetime` seconds; false if it grants nothing usable.
+  bool GrantFromAnswer(const RequestPrimitive& req, const bj::value& answer,
+                       std::optional<int64_t> lifetime);
+  // The built-in dynamic authorization server role: the dres for one dreq (4000 if malformed),
+  // and the answer to one m2m:seci consultation NOTIFY.
+  Result<bj::object> DasDecision(const bj::object& dreq);
   ResponsePrimitive AnswerConsultation(const RequestPrimitive& req, const bj::object& seci);
+  // True if `url` designates this CSE's own CSEBase through one of its points of access while
+  // the DAS role is on: such consultations are answered in process.
+  bool IsOwnDas(std::string_view url) const;
   void Create(std::shared_ptr<RequestPrimitive> req, Completion done);
   void Retrieve(std::shared_ptr<RequestPrimitive> req, Completion done);
   void Update(std::shared_ptr<RequestPrimitive> req, Completion done);
@@ -188,7 +202,8 @@ struct Dispatcher::Impl {
                    uint32_t access, bool acpi_change = false, bool listing = false,
                    int create_ty = 0);
   // The m2m:seci of a dynamic authorization consultation (sit 1) for the built-in DAS role, or
-  // null when the request is not one (or the role is off).
+  // null when the request is not one: the role is off, the originator is not one of
+  // opt.das_consultants, or the content is no sit 1 m2m:seci.
   const boost::json::object* ConsultationOf(const RequestPrimitive& req) const;
   // True for types whose access is decided by their parent's policies (no acpi of their own:
   // contentInstance, timeSeriesInstance, …).
@@ -216,14 +231,24 @@ struct Dispatcher::Impl {
   Status FailInterruptedRequests();
 
   // discovery.cc
-  Result<std::string> Discover(const RequestPrimitive& req, const Target& target);
+  // One page of a listing: at most opt.max_results records of at most opt.max_answer_bytes;
+  // `incomplete` when a cap (not the request's own lim) cut it, then `next_offset` is the
+  // 1-based ofst of the rest.
+  struct Listing {
+    std::vector<storage::ResourceRecord> records;
+    bool incomplete = false;
+    size_t next_offset = 0;
+  };
+  Result<Listing> Discover(const RequestPrimitive& req, const Target& target);
   // Children (or, with fc, the matching descendants up to fc.lvl) the originator may retrieve.
-  Result<std::vector<storage::ResourceRecord>> ListChildren(const RequestPrimitive& req,
-                                                            const resources::Resource& parent);
+  Result<Listing> ListChildren(const RequestPrimitive& req, const resources::Resource& parent);
 };
 
 // A response to `req` with `rsc` and serialized content `pc`.
 ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {});
+// The same for a listing: partial content (cnst, cnot) when the listing was cut.
+ResponsePrimitive ListingReply(const RequestPrimitive& req, const Dispatcher::Impl::Listing& l,
+                               std::string pc);
 
 // {"<tag>": body} built from a stored record without re-parsing where possible.
 std::string RecordRepresentation(const storage::ResourceRecord& rec);

@@ -133,6 +133,24 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
                                  t->resource().ty() == rty::kRequest) {
     return fail(Status::BadRequest("a request resource is accessed with blocking requests"));
   }
+  if (req->fr != opt.admin_originator) {
+    // Each one is a durable record kept for its lifetime: a quota per originator. Its own
+    // requests carry its ID as their label, so counting them is one indexed query.
+    storage::DiscoveryQuery q;
+    q.root_path = opt.self.cse_name;
+    q.max_level = 1;
+    q.types = {rty::kRequest};
+    q.labels = {req->fr};
+    q.limit = opt.max_requests_per_originator;
+    auto kept = store.Discover(q);
+    if (!kept) return fail(kept.error());
+    if (kept->size() >= opt.max_requests_per_originator) {
+      return fail({Rsc::kNotAcceptable,
+                   "too many non-blocking requests of this originator are kept (at most " +
+                       std::to_string(opt.max_requests_per_originator) +
+                       "): delete results already read, or wait for them to expire"});
+    }
+  }
   const TimePoint now = Now();
   auto res = std::make_shared<Resource>();
   const std::string ri = resources::NewResourceId("req");

@@ -27,6 +27,12 @@
 #include "server/security_services.h"
 #include "server/server.h"
 
+// jemalloc (linked when present): memory freed after a burst — large answers, many connections —
+// goes back to the system within about a second, by a background thread even while the process
+// is idle, instead of staying resident (issue 11, item 4). Ignored under another allocator.
+extern "C" const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000";
+
 namespace {
 
 namespace bj = boost::json;
@@ -281,6 +287,7 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) {
     if (dev) config.http_enabled = true;
+    if (dev && config.ae_id_registration.empty()) config.ae_id_registration = "any-free";
     if (upper_tester) config.upper_tester = true;
     if (port >= 0) config.http_port = port;
     if (!address.empty()) config.http_address = address;

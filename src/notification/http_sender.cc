@@ -235,10 +235,12 @@ class HostSlots {
 // One POST. Owned by the shared_ptrs its pending handlers hold; `done` is called exactly once.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(asio::io_context& ioc, LiveSet& live, IdlePool& pool, HostSlots& slots, Target target,
-           const Notification& n, const std::string& originator, const std::string& self_id,
+  Exchange(asio::io_context& ioc, LiveSet& live, IdlePool& pool, HostSlots& slots,
+           const DestinationPolicy& destinations, Target target, const Notification& n,
+           const std::string& originator, const std::string& self_id,
            std::chrono::milliseconds timeout, std::function<void(Status, std::string)> done)
       : ioc_(ioc),
+        destinations_(destinations),
         live_(live),
         pool_(pool),
         slots_(slots),
@@ -316,9 +318,23 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     timer_.cancel();
     if (finished_) return;
     if (ec) return Fail("cannot resolve notification target", ec);
+    // Only to the networks the operator lets this CSE reach, checked on what the name resolved
+    // to now (a name that resolves elsewhere later is checked again then).
+    std::vector<tcp::endpoint> permitted;
+    for (const auto& r : results) {
+      const auto a = r.endpoint().address();
+      const bool ok = a.is_v4() ? destinations_.Permits(a.to_v4().to_bytes().data(), 4)
+                                : destinations_.Permits(a.to_v6().to_bytes().data(), 16);
+      if (ok) permitted.push_back(r.endpoint());
+    }
+    if (permitted.empty()) {
+      spdlog::warn("http sender: {} is in a network this CSE does not send to "
+                   "([notification] allow_networks / deny_networks)", target_.safe);
+      return Finish(Unreachable("the target is in a network this CSE does not send to"));
+    }
     // One deadline for the whole exchange: connect, write and read share what is left.
     stream_->expires_at(deadline_);
-    stream_->async_connect(results,
+    stream_->async_connect(permitted,
                           [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
                             self->OnConnect(ec);
                           });
@@ -430,6 +446,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   asio::io_context& ioc_;
+  const DestinationPolicy& destinations_;
   LiveSet& live_;
   IdlePool& pool_;
   HostSlots& slots_;
@@ -495,7 +512,7 @@ class HttpSender final : public Sender {
       if (!stopped_) {
         try {
           auto ex = std::make_shared<Exchange>(
-              ioc_, live_, pool_, slots_, std::move(*target), n,
+              ioc_, live_, pool_, slots_, options_.destinations, std::move(*target), n,
               n.originator.empty() ? options_.originator : n.originator, options_.originator,
               TimeoutFor(n), std::move(done));
           asio::post(ioc_, [ex] { ex->Launch(); });

@@ -24,6 +24,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "notification/destination_policy.h"
 #include "primitive/address.h"
 #include "resources/resource.h"
 #include "storage/store.h"
@@ -61,6 +62,9 @@ class Sender {
 struct HttpSenderOptions {
   std::string originator;  // X-M2M-Origin of notifications: the CSE-ID
   int timeout_ms = 3000;
+  // Which networks requests may go to (notification/destination_policy.h); a target whose
+  // addresses are all refused fails with 5103 without a connection attempt.
+  DestinationPolicy destinations;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
 // Sends to mqtt:// and mqtts:// targets through `mqtt`, to "pch:" targets (polling channels)

@@ -122,6 +122,11 @@ struct ResponsePrimitive {
   std::string pc;                // serialized JSON content ("" = none)
   std::string content_location;  // resource ID of a created resource, for the binding's header
   std::string ot;                // originating timestamp
+  // Content status (cnst): 1 = partial — the receiver returned fewer results than matched
+  // (its own limit), and cnot is the offset (ofst, 1-based) the rest starts at; 0 = not sent
+  // (full content is the default).
+  int cnst = 0;
+  uint64_t cnot = 0;
 };
 
 // Builds an error response carrying {"m2m:dbg": message}.

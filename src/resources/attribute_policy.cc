@@ -40,6 +40,14 @@ bool IsStringList(const bj::value& v) {
   return true;
 }
 
+bool WithinLabelBounds(const bj::array& list) {
+  if (list.size() > kMaxLabels) return false;
+  for (const auto& e : list) {
+    if (e.get_string().size() > kMaxLabelLength) return false;
+  }
+  return true;
+}
+
 Status Bad(std::string_view what, std::string_view sn) {
   return Status::BadRequest(std::string(what) + " attribute '" + std::string(sn) + "'");
 }
@@ -117,6 +125,11 @@ Status ValidateContent(const bj::object& content, std::span<const AttributePolic
       continue;
     }
     if (!HasType(value, p->type)) return Bad("wrong type for", sn);
+    if ((sn == "lbl" || sn == "at" || sn == "aa") && !WithinLabelBounds(value.get_array())) {
+      return Status::BadRequest("too many or too long entries in '" + std::string(sn) + "' (at most " +
+                                std::to_string(kMaxLabels) + " of " +
+                                std::to_string(kMaxLabelLength) + " characters)");
+    }
     if (p->ranged()) {
       auto i = json::AsInt(value);
       if (!i || *i < p->min || *i > p->max) return Bad("value out of range for", sn);

@@ -5,6 +5,7 @@
 // Tables are constexpr arrays; all functions are pure and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -55,6 +56,12 @@ struct ValidateOptions {
 // `table`: unknown attributes, NP attributes, missing mandatory attributes, wrong value types and
 // integers outside a policy's range give 4000 with a message naming the attribute. On UPDATE a
 // JSON null asks for the attribute to be removed and is accepted for optional attributes only.
+// Labels (lbl) and the announcement lists (at, aa) of one resource: at most this many entries of
+// at most this many characters each (4000 beyond). Labels are indexed for discovery: a resource
+// with 10,000 of them would cost every listing that filters by label.
+inline constexpr size_t kMaxLabels = 64;
+inline constexpr size_t kMaxLabelLength = 256;
+
 Status ValidateContent(const boost::json::object& content, std::span<const AttributePolicy> table,
                        ContentOp op, const ValidateOptions& options);
 

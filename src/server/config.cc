@@ -89,7 +89,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
                                  "security", "storage", "notification", "polling", "expiration",
-                                 "authz", "log"},
+                                 "authz", "limits", "log"},
                          "");
       !s.ok()) {
     return s;
@@ -109,7 +109,9 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   }
   if (auto* t = root["http"].as_table()) {
     if (auto s = CheckKeys(*t, {"enabled", "address", "port", "threads", "body_limit",
-                                "upper_tester"},
+                                "upper_tester", "max_connections", "max_connections_per_source",
+                                "handshake_timeout_ms", "header_timeout_ms", "body_timeout_ms",
+                                "idle_timeout_ms", "max_requests_per_connection"},
                            "http");
         !s.ok()) {
       return s;
@@ -120,6 +122,13 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "threads", c.http_threads, "http")
     TRUSTCSE_READ(*t, "body_limit", c.http_body_limit, "http")
     TRUSTCSE_READ(*t, "upper_tester", c.upper_tester, "http")
+    TRUSTCSE_READ(*t, "max_connections", c.http_max_connections, "http")
+    TRUSTCSE_READ(*t, "max_connections_per_source", c.http_max_connections_per_source, "http")
+    TRUSTCSE_READ(*t, "handshake_timeout_ms", c.http_handshake_timeout_ms, "http")
+    TRUSTCSE_READ(*t, "header_timeout_ms", c.http_header_timeout_ms, "http")
+    TRUSTCSE_READ(*t, "body_timeout_ms", c.http_body_timeout_ms, "http")
+    TRUSTCSE_READ(*t, "idle_timeout_ms", c.http_idle_timeout_ms, "http")
+    TRUSTCSE_READ(*t, "max_requests_per_connection", c.http_max_requests_per_connection, "http")
   }
   if (auto* t = root["tls"].as_table()) {
     if (auto s = CheckKeys(*t, {"enabled", "cert_file", "key_file", "server_names", "listener"},
@@ -144,7 +153,10 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     }
   }
   if (auto* t = root["coap"].as_table()) {
-    if (auto s = CheckKeys(*t, {"enabled", "address", "plain", "port", "listener"}, "coap");
+    if (auto s = CheckKeys(*t, {"enabled", "address", "plain", "port", "listener",
+                                "block1_total_bytes", "block1_peer_bytes", "block1_expiry_ms",
+                                "log_lines_per_second"},
+                           "coap");
         !s.ok()) {
       return s;
     }
@@ -152,6 +164,10 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "address", c.coap_address, "coap")
     TRUSTCSE_READ(*t, "plain", c.coap_plain, "coap")
     TRUSTCSE_READ(*t, "port", c.coap_port, "coap")
+    TRUSTCSE_READ(*t, "block1_total_bytes", c.coap_block1_total_bytes, "coap")
+    TRUSTCSE_READ(*t, "block1_peer_bytes", c.coap_block1_peer_bytes, "coap")
+    TRUSTCSE_READ(*t, "block1_expiry_ms", c.coap_block1_expiry_ms, "coap")
+    TRUSTCSE_READ(*t, "log_lines_per_second", c.coap_log_lines_per_second, "coap")
     if (auto s = ReadTables(*t, "coap.listener", {"port", "client_auth"}, c.coap_listeners,
                             [](const toml::table& lt, Config::CoapListener& listener) -> Status {
                               TRUSTCSE_READ(lt, "port", listener.port, "coap.listener")
@@ -192,11 +208,14 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "socket", c.admin_socket, "admin")
   }
   if (auto* t = root["security"].as_table()) {
-    if (auto s = CheckKeys(*t, {"master_key_file", "create_master_key"}, "security"); !s.ok()) {
+    if (auto s = CheckKeys(*t, {"master_key_file", "create_master_key", "ae_id_registration"},
+                           "security");
+        !s.ok()) {
       return s;
     }
     TRUSTCSE_READ(*t, "master_key_file", c.master_key_file, "security")
     TRUSTCSE_READ(*t, "create_master_key", c.create_master_key, "security")
+    TRUSTCSE_READ(*t, "ae_id_registration", c.ae_id_registration, "security")
   }
   if (auto* t = root["storage"].as_table()) {
     if (auto s = CheckKeys(*t, {"db", "fsync"}, "storage"); !s.ok()) return s;
@@ -213,18 +232,44 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "max_queued", c.polling_max_queued, "polling")
   }
   if (auto* t = root["notification"].as_table()) {
-    if (auto s = CheckKeys(*t, {"timeout_ms", "attempts"}, "notification"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t, {"timeout_ms", "attempts", "allow_networks", "deny_networks"},
+                           "notification");
+        !s.ok()) {
+      return s;
+    }
     TRUSTCSE_READ(*t, "timeout_ms", c.notification_timeout_ms, "notification")
     TRUSTCSE_READ(*t, "attempts", c.notification_attempts, "notification")
+    TRUSTCSE_READ(*t, "allow_networks", c.notification_allow_networks, "notification")
+    TRUSTCSE_READ(*t, "deny_networks", c.notification_deny_networks, "notification")
+  }
+  if (auto* t = root["limits"].as_table()) {
+    if (auto s = CheckKeys(*t,
+                           {"max_results", "max_answer_bytes", "max_requests_per_originator",
+                            "max_resources_per_ae",
+                            "max_bytes_per_ae", "max_subscriptions_per_ae"},
+                           "limits");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "max_resources_per_ae", c.max_resources_per_ae, "limits")
+    TRUSTCSE_READ(*t, "max_bytes_per_ae", c.max_bytes_per_ae, "limits")
+    TRUSTCSE_READ(*t, "max_subscriptions_per_ae", c.max_subscriptions_per_ae, "limits")
+    TRUSTCSE_READ(*t, "max_results", c.max_results, "limits")
+    TRUSTCSE_READ(*t, "max_answer_bytes", c.max_answer_bytes, "limits")
+    TRUSTCSE_READ(*t, "max_requests_per_originator", c.max_requests_per_originator, "limits")
   }
   if (auto* t = root["expiration"].as_table()) {
     if (auto s = CheckKeys(*t, {"reaper_interval_ms"}, "expiration"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "reaper_interval_ms", c.reaper_interval_ms, "expiration")
   }
   if (auto* t = root["authz"].as_table()) {
-    if (auto s = CheckKeys(*t, {"token_key_file", "das_role"}, "authz"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t, {"token_key_file", "das_role", "das_consultants"}, "authz");
+        !s.ok()) {
+      return s;
+    }
     TRUSTCSE_READ(*t, "token_key_file", c.token_key_file, "authz")
     TRUSTCSE_READ(*t, "das_role", c.das_role, "authz")
+    TRUSTCSE_READ(*t, "das_consultants", c.das_consultants, "authz")
   }
   if (auto* t = root["log"].as_table()) {
     if (auto s = CheckKeys(*t, {"level"}, "log"); !s.ok()) return s;
@@ -244,10 +289,41 @@ Status ValidateConfig(const Config& c) {
   }
   if (!c.sp_id.empty() && !c.sp_id.starts_with("//")) return bad("cse.sp_id must start with //");
   if (c.cse_type < 1 || c.cse_type > 3) return bad("cse.type must be 1, 2 or 3");
+  if (c.max_results < 1) return bad("limits.max_results must be at least 1");
+  if (c.max_answer_bytes < 1024) return bad("limits.max_answer_bytes must be at least 1024");
+  if (auto p = notification::DestinationPolicy::Parse(c.notification_allow_networks,
+                                                      c.notification_deny_networks);
+      !p) {
+    return bad("notification: " + p.error().message());
+  }
+  if (c.max_resources_per_ae < 0 || c.max_bytes_per_ae < 0 || c.max_subscriptions_per_ae < 0) {
+    return bad("limits.max_*_per_ae must be 0 (no limit) or more");
+  }
+  if (c.max_requests_per_originator < 1) {
+    return bad("limits.max_requests_per_originator must be at least 1");
+  }
+  if (!c.ae_id_registration.empty() && c.ae_id_registration != "bound" &&
+      c.ae_id_registration != "any-free") {
+    return bad("security.ae_id_registration must be \"bound\" or \"any-free\"");
+  }
   if (c.http_port < 0 || c.http_port > 65535) return bad("http.port out of range");
   if (c.http_threads < 1 || c.http_threads > 256) return bad("http.threads out of range");
+  if (c.http_max_connections < 1 || c.http_max_connections_per_source < 1 ||
+      c.http_max_requests_per_connection < 1) {
+    return bad("http.max_connections, max_connections_per_source and max_requests_per_connection "
+               "must be at least 1");
+  }
+  if (c.http_handshake_timeout_ms < 1 || c.http_header_timeout_ms < 1 ||
+      c.http_body_timeout_ms < 1 || c.http_idle_timeout_ms < 1) {
+    return bad("http timeouts (handshake, header, body, idle) must be positive");
+  }
   if (c.db_path.empty()) return bad("storage.db must be set");
   if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
+  if (c.coap_block1_total_bytes < 1 || c.coap_block1_peer_bytes < 1 ||
+      c.coap_block1_expiry_ms < 1 || c.coap_log_lines_per_second < 1) {
+    return bad("coap.block1_total_bytes, block1_peer_bytes, block1_expiry_ms and "
+               "log_lines_per_second must be positive");
+  }
   if (c.upper_tester && !c.http_enabled) {
     return bad("http.upper_tester needs the plain HTTP listener (http.enabled or serve --dev)");
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "notification/destination_policy.h"
 
 namespace trustcse::server {
 
@@ -22,6 +23,16 @@ struct Config {
   int http_port = 8080;
   int http_threads = 2;  // I/O threads of every listener, plain and TLS
   size_t http_body_limit = 1 << 20;
+  // Bounds of every HTTP listener, plain and TLS (bindings/http/http_server.h). The total cap is
+  // clamped below the descriptor limit at start-up. Per source: the benchmarks and tests open up
+  // to 64 connections from 127.0.0.1; behind a carrier NAT many devices share an address.
+  int http_max_connections = 10000;
+  int http_max_connections_per_source = 256;
+  int http_handshake_timeout_ms = 5000;     // TLS handshake
+  int http_header_timeout_ms = 10000;       // a request's header block
+  int http_body_timeout_ms = 30000;         // a request's body, after its header
+  int http_idle_timeout_ms = 60000;         // keep-alive: between a response and the next request
+  int http_max_requests_per_connection = 10000;  // then Connection: close
   // [tls] — HTTPS listeners (SEC-1)
   struct TlsListener {
     std::string address = "127.0.0.1";
@@ -46,6 +57,13 @@ struct Config {
   int coap_port = 5683;
   std::vector<CoapListener> coap_listeners = {{5684, {"psk"}},
                                               {5685, {"certificate", "pinned-key"}}};
+  // Block1 bodies still arriving (a whole body is bounded by http.body_limit: 4.13): the bytes
+  // held for all peers and for one address (5.03 beyond), and how long one is kept after its
+  // last block; libcoap's own log lines per second (the rest are counted).
+  size_t coap_block1_total_bytes = 8 << 20;
+  size_t coap_block1_peer_bytes = 2 << 20;
+  int coap_block1_expiry_ms = 30000;
+  int coap_log_lines_per_second = 5;
   // [mqtt] — the MQTT binding: trustcse as a client of a broker (docs/mqtt.md)
   bool mqtt_enabled = false;
   std::string mqtt_host = "127.0.0.1";
@@ -66,12 +84,23 @@ struct Config {
   // TRUSTCSE_MASTER_KEY wins over the file; "" = master.key beside the database.
   std::string master_key_file;
   bool create_master_key = true;  // the first start writes a fresh random key (mode 0600)
+  // Which AE-IDs a credential bound to nothing may register: "bound" (only one the CSE assigns,
+  // "C"/"S", which is then bound to it) or "any-free" (also any AE-ID no credential holds or
+  // reserves). "" = "bound", or "any-free" under `serve --dev`.
+  std::string ae_id_registration;
   // [storage]
   std::string db_path = "./var/trustcse.db";
   bool storage_fsync = true;  // false trades durability for speed: benchmarks only
   // [notification]
   int notification_timeout_ms = 3000;
   int notification_attempts = 5;
+  // Networks (CIDR) requests to clients' targets may go to (notifications, verifications,
+  // forwarding, consultations): allow wins, then deny; a non-empty allow list is exhaustive.
+  // The deny default is notification::DestinationPolicy::DefaultDeny() (link-local, metadata,
+  // multicast, unspecified); setting it replaces that list.
+  std::vector<std::string> notification_allow_networks;
+  std::vector<std::string> notification_deny_networks =
+      notification::DestinationPolicy::DefaultDeny();
   // [polling] — requests for request-unreachable AEs, fetched through their <pollingChannel>
   int polling_long_poll_ms = 30000;       // a poll without rqet waits this long for a request
   int polling_request_timeout_ms = 30000; // a queued request waits this long to be answered
@@ -79,11 +108,21 @@ struct Config {
   // [http] upper_tester: POST /__ut__ on the plain HTTP listener (server/upper_tester.h) — for
   // conformance test systems only; it can delete every resource.
   bool upper_tester = false;
+  // [limits] — what one request or one originator may cost (issue 11)
+  int max_results = 1000;                 // results of one discovery / listing (then partial)
+  int64_t max_answer_bytes = 8 << 20;     // the same in bytes of the listed representations
+  int max_requests_per_originator = 100;  // <request>s (non-blocking) kept per originator
+  int64_t max_resources_per_ae = 1000000;        // resources below one AE (0 = no limit)
+  int64_t max_bytes_per_ae = int64_t{1} << 30;   // bytes of their representations
+  int64_t max_subscriptions_per_ae = 10000;      // subscriptions below one AE
   // [expiration]
   int reaper_interval_ms = 1000;
   // [authz]
   std::string token_key_file;  // key for access tokens; "" = tokens are not accepted
   bool das_role = false;       // answer dynamic authorization consultations (built-in DAS)
+  // Who may consult that role (CSE-IDs or AE-IDs, authenticated like any originator); this
+  // CSE consults its own role in process and needs no entry.
+  std::vector<std::string> das_consultants;
   // [log]
   std::string log_level = "info";
 };

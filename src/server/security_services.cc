@@ -53,6 +53,7 @@ Result<SecurityServices> OpenSecurityServices(const Config& c, storage::Store& s
   eo.lifetime = std::chrono::hours(24 * c.enrolment_lifetime_days);
   out.enrolment =
       std::make_shared<security::EnrolmentService>(store, out.credentials, out.ca, std::move(eo));
+  if (Status s = out.enrolment->LoadReservations(); !s.ok()) return Err(s);
   return out;
 }
 

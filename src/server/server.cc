@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -65,6 +66,59 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
   return ca.ServerCertificateFor(c.tls_server_names);
 }
 
+// Raises the soft descriptor limit to the hard one (each connection is a descriptor; systemd's
+// soft default is 1024) and returns the soft limit in force.
+rlim_t RaiseDescriptorLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) {
+      spdlog::info("trustcse: descriptor limit raised from {} to {}", rl.rlim_cur, want.rlim_cur);
+      rl = want;
+    }
+  }
+  return rl.rlim_cur;
+}
+
+// The connections of every HTTP listener together: the configured caps, the total kept
+// kDescriptorReserve below the descriptor limit (the store, CoAP, notifications and the admin
+// socket need descriptors too), so that accepting never runs out of them.
+std::shared_ptr<http::ConnectionLimiter> MakeConnectionLimiter(const Config& c) {
+  constexpr rlim_t kDescriptorReserve = 64;
+  const rlim_t nofile = RaiseDescriptorLimit();
+  size_t cap = static_cast<size_t>(c.http_max_connections);
+  const size_t room = nofile > 2 * kDescriptorReserve ? nofile - kDescriptorReserve : nofile / 2;
+  if (cap > room) {
+    spdlog::warn("trustcse: http.max_connections {} lowered to {}: the descriptor limit is {} "
+                 "(raise it, e.g. LimitNOFILE= in the systemd unit)", cap, room, nofile);
+    cap = room;
+  }
+  return std::make_shared<http::ConnectionLimiter>(
+      cap, static_cast<size_t>(c.http_max_connections_per_source));
+}
+
+// The bounds of [http], the same for every listener.
+void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> limiter,
+                     http::HttpServerOptions& ho) {
+  using ms = std::chrono::milliseconds;
+  ho.threads = c.http_threads;
+  ho.body_limit = c.http_body_limit;
+  ho.handshake_timeout = ms(c.http_handshake_timeout_ms);
+  ho.header_timeout = ms(c.http_header_timeout_ms);
+  ho.body_timeout = ms(c.http_body_timeout_ms);
+  ho.idle_timeout = ms(c.http_idle_timeout_ms);
+  ho.max_requests_per_connection = static_cast<size_t>(c.http_max_requests_per_connection);
+  ho.limiter = std::move(limiter);
+}
+
+// A listener that could not bind, with what the operator can do about it.
+Status ListenFailed(const Status& s, std::string_view setting) {
+  return Status(s.code(),
+                s.message() + ": stop the other process or set " + std::string(setting));
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -118,6 +172,12 @@ Status Server::Start() {
   notification::HttpSenderOptions hso;
   hso.originator = c.cse_id;
   hso.timeout_ms = c.notification_timeout_ms;
+  auto destinations = notification::DestinationPolicy::Parse(c.notification_allow_networks,
+                                                             c.notification_deny_networks);
+  if (!destinations) {
+    return Status::BadRequest("config: [notification] " + destinations.error().message());
+  }
+  hso.destinations = std::move(*destinations);
   std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
   std::unique_ptr<notification::Sender> mqtt_sender;
   m.polling = std::make_shared<notification::PollingChannels>(notification::PollingChannels::Options{
@@ -154,12 +214,13 @@ Status Server::Start() {
   m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;
+  std::shared_ptr<http::ConnectionLimiter> limiter;
+  if (c.http_enabled || c.tls_enabled) limiter = MakeConnectionLimiter(c);
   if (c.http_enabled) {
     http::HttpServerOptions ho;
     ho.address = c.http_address;
     ho.port = static_cast<uint16_t>(c.http_port);
-    ho.threads = c.http_threads;
-    ho.body_limit = c.http_body_limit;
+    ApplyHttpBounds(c, limiter, ho);
     ho.services = m.endpoints.get();
     if (c.upper_tester) {
       UpperTester::Hooks hooks;
@@ -185,7 +246,7 @@ Status Server::Start() {
       ho.upper_tester = m.upper_tester.get();
     }
     m.http = std::make_unique<http::HttpServer>(ho);
-    if (auto s = m.http->Listen(); !s.ok()) return s;
+    if (auto s = m.http->Listen(); !s.ok()) return ListenFailed(s, "[http] port (--http-port)");
     spdlog::warn("trustcse: plain HTTP is enabled on {}:{} — no channel security; for "
                  "development only", c.http_address, m.http->port());
     if (m.upper_tester) {
@@ -221,12 +282,13 @@ Status Server::Start() {
       http::HttpServerOptions ho;
       ho.address = l.address;
       ho.port = static_cast<uint16_t>(l.port);
-      ho.threads = c.http_threads;
-      ho.body_limit = c.http_body_limit;
+      ApplyHttpBounds(c, limiter, ho);
       ho.tls = std::move(*ctx);
       ho.services = m.endpoints.get();
       auto server = std::make_unique<http::HttpServer>(std::move(ho));
-      if (auto s = server->Listen(); !s.ok()) return s;
+      if (auto s = server->Listen(); !s.ok()) {
+        return ListenFailed(s, "[[tls.listener]] port (--tls-port)");
+      }
       poa.push_back("https://" + l.address + ":" + std::to_string(server->port()));
       std::lock_guard g(m.tls_mu);
       m.https.push_back(std::move(server));
@@ -247,6 +309,10 @@ Status Server::Start() {
       co.key_pem = security::crypto::Secret(std::string(creds->key_pem.view()));
     }
     co.body_limit = c.http_body_limit;
+    co.block1_total_bytes = c.coap_block1_total_bytes;
+    co.block1_peer_bytes = c.coap_block1_peer_bytes;
+    co.block1_expiry_ms = c.coap_block1_expiry_ms;
+    co.log_lines_per_second = c.coap_log_lines_per_second;
     co.registry = m.security.credentials;
     co.ca = m.security.ca;
     m.coap = std::make_unique<coap::CoapServer>(std::move(co));
@@ -275,6 +341,13 @@ Status Server::Start() {
   dispatcher::DispatcherOptions dopt;
   dopt.self = self;
   dopt.das_role = c.das_role;
+  dopt.das_consultants = c.das_consultants;
+  dopt.max_results = static_cast<size_t>(c.max_results);
+  dopt.max_answer_bytes = static_cast<size_t>(c.max_answer_bytes);
+  dopt.max_requests_per_originator = static_cast<size_t>(c.max_requests_per_originator);
+  dopt.max_resources_per_ae = static_cast<uint64_t>(c.max_resources_per_ae);
+  dopt.max_bytes_per_ae = static_cast<uint64_t>(c.max_bytes_per_ae);
+  dopt.max_subscriptions_per_ae = static_cast<uint64_t>(c.max_subscriptions_per_ae);
   if (!c.token_key_file.empty()) {
     auto key = security::ReadTokenKey(c.token_key_file);
     if (!key) return key.error();
@@ -283,6 +356,7 @@ Status Server::Start() {
   dopt.admin_originator = c.admin_originator;
   dopt.cse_type = c.cse_type;
   dopt.credentials = m.security.credentials;
+  dopt.free_ae_ids = c.ae_id_registration == "any-free";
   dopt.polling = m.polling;
   dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
   // The CSEBase advertises where it is reachable (the bound ports, also when port 0 was asked).
@@ -296,7 +370,9 @@ Status Server::Start() {
       AdminSocketPath(c),
       std::make_shared<admin::Operations>(m.security.credentials, m.security.ca,
                                           m.security.enrolment));
-  if (auto s = m.admin->Start(); !s.ok()) return s;
+  if (auto s = m.admin->Start(); !s.ok()) {
+    return Status(s.code(), s.message() + ": stop the other server or set [admin] socket");
+  }
   if (m.coap) m.coap->Serve(*m.dispatcher);
   if (m.mqtt) m.mqtt->Serve(*m.dispatcher);
   if (m.http) m.http->Serve(*m.dispatcher);

@@ -61,6 +61,13 @@ class ReadView {
   virtual Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) = 0;
 };
 
+// What a subtree holds (below its root, the root excluded): see WriteTxn::MeasureSubtree.
+struct SubtreeSize {
+  uint64_t resources = 0;
+  uint64_t bytes = 0;          // of the records' bodies
+  uint64_t subscriptions = 0;  // resources of type 23
+};
+
 class WriteTxn : public ReadView {
  public:
   // Fails with 4105 if the path or ri already exists.
@@ -81,6 +88,9 @@ class WriteTxn : public ReadView {
   virtual Result<bool> DeleteObject(std::string_view kind, std::string_view id) = 0;
   // Number and total cs of the direct children of `pi` of type `ty`.
   virtual Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) = 0;
+  // The resources below `path` (any depth), at most `limit` of them examined: a caller that
+  // only needs to know whether a bound is exceeded pays for the bound, not for the subtree.
+  virtual Result<SubtreeSize> MeasureSubtree(std::string_view path, uint64_t limit) = 0;
 };
 
 using WriteFn = std::function<Status(WriteTxn&)>;

@@ -1,6 +1,9 @@
 // Fuzz target for the HTTP binding mapping (bindings/http/http_mapping.h): whatever arrives on
 // the wire must become a RequestPrimitive or an error Status, never a crash.
 //
+// The same lines, read as "Name: value" header fields, also go through the header screening
+// (Transfer-Encoding, duplicate single-value fields).
+//
 // Input layout: the first byte holds flags (bit 0: X-M2M-Origin present); the rest is split on
 // '\n' into method, target, origin, request id, rvi, content type, accept, rtu (also used as the
 // Via header), ret, rst, and everything after the tenth '\n' is the body. Missing fields are
@@ -10,6 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "bindings/http/http_framing.h"
 #include "bindings/http/http_mapping.h"
 #include "primitive/json_util.h"
 #include "primitive/request.h"
@@ -30,6 +36,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     f = rest.substr(0, nl);
     rest.remove_prefix(nl + 1);
+  }
+
+  // The header screening (http_framing.h) on the same lines read as "Name: value" fields: a
+  // refusal is 4000 or 5001 with a JSON body, whatever the fields.
+  std::vector<http::HeaderField> header;
+  for (auto f : fields) {
+    if (auto colon = f.find(':'); colon != std::string_view::npos) {
+      header.push_back({f.substr(0, colon), f.substr(colon + 1)});
+    }
+  }
+  if (auto refusal = http::ScreenRequestHeader(header)) {
+    if (refusal->rsc != Rsc::kBadRequest && refusal->rsc != Rsc::kNotImplemented) __builtin_trap();
+    if (!json::Parse(refusal->pc)) __builtin_trap();
   }
 
   http::HttpRequestParts in;

@@ -14,12 +14,13 @@ class DynamicAuthorization : public ::testing::Test {
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/trustcse-das-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    std::ofstream(dir_ + "/t.toml") << "[authz]\ndas_role = true\n";
+    std::ofstream(dir_ + "/t.toml")
+        << "[authz]\ndas_role = true\ndas_consultants = [\"Cdconsultant\"]\n";
     server_ = new TrustcseProcess({"--config", dir_ + "/t.toml"}, dir_);
     const uint16_t port = server_->port();
     Client owner(port, "Cdowner");
     ASSERT_EQ(owner.Create("/cse-in", 2, R"({"m2m:ae":{"rn":"downer","api":"Nd","rr":true,"srv":["3"]}})").rsc(), 2001);
-    for (const char* ae : {"Cdreader", "Cdstranger"}) {
+    for (const char* ae : {"Cdreader", "Cdstranger", "Cdconsultant"}) {
       Client(port, ae).Create("/cse-in", 2, std::string(R"({"m2m:ae":{"rn":")") + ae +
                                                 R"(","api":"Nd","rr":true,"srv":["3"]}})");
     }
@@ -58,14 +59,26 @@ TEST_F(DynamicAuthorization, DisabledOrUnreachableServersGrantNothing) {
   EXPECT_EQ(As("Cdreader").Retrieve("/cse-in/downer/unreachable").rsc(), 4103);
 }
 
-TEST_F(DynamicAuthorization, TheDasAnswersConsultationsDirectly) {
-  auto r = As("Cdanyone").Notify("/cse-in", R"({"m2m:seci":{"sit":1,"dreq":{"or":"Cdreader","op":2,"rid":"x"}}})");
+TEST_F(DynamicAuthorization, TheDasAnswersConsultationsOfItsConsultants) {
+  auto r = As("Cdconsultant").Notify("/cse-in", R"({"m2m:seci":{"sit":1,"dreq":{"or":"Cdreader","op":2,"rid":"x"}}})");
   ASSERT_EQ(r.rsc(), 2000) << r.body;
   EXPECT_TRUE(r.json().at("m2m:seci").at("dres").as_object().contains("dai")) << r.body;
-  r = As("Cdanyone").Notify("/cse-in", R"({"m2m:seci":{"sit":1,"dreq":{"or":"Cdstranger","op":2,"rid":"x"}}})");
+  r = As("Cdconsultant").Notify("/cse-in", R"({"m2m:seci":{"sit":1,"dreq":{"or":"Cdstranger","op":2,"rid":"x"}}})");
   ASSERT_EQ(r.rsc(), 2000);
   EXPECT_FALSE(r.json().at("m2m:seci").at("dres").as_object().contains("dai")) << r.body;
-  EXPECT_EQ(As("Cdanyone").Notify("/cse-in", R"({"m2m:seci":{"sit":1}})").rsc(), 4000);
+  EXPECT_EQ(As("Cdconsultant").Notify("/cse-in", R"({"m2m:seci":{"sit":1}})").rsc(), 4000);
+}
+
+// Regression (issue 11, item 1): an m2m:seci body used to skip the authentication gates and
+// count as a consultation whoever sent it and wherever it went.
+TEST_F(DynamicAuthorization, ASeciBodyIsNoPassForOthers) {
+  const std::string seci = R"({"m2m:seci":{"sit":1,"dreq":{"or":"Cdreader","op":2,"rid":"x"}}})";
+  // Not registered, not a consultant: the originator gate refuses it as for any request.
+  EXPECT_EQ(As("Cdanyone").Notify("/cse-in", seci).rsc(), 4106);
+  // Registered but not a consultant: an ordinary NOTIFY to the CSEBase, which it may not send.
+  EXPECT_EQ(As("Cdstranger").Notify("/cse-in", seci).rsc(), 4103);
+  // A consultant's m2m:seci to an AE is an ordinary NOTIFY too: the AE's policies decide.
+  EXPECT_EQ(As("Cdconsultant").Notify("/cse-in/downer", seci).rsc(), 4103);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "bindings/coap/coap_mapping.h"
 
+#include <algorithm>
+
 #include "primitive/request_parameters.h"
 
 namespace trustcse::coap {
@@ -30,6 +32,34 @@ bool Printable(std::string_view s) {
 
 }  // namespace
 
+bool IsRepeatable(uint16_t number) {
+  switch (number) {
+    case 1:    // If-Match
+    case 4:    // ETag
+    case kLocationPath:
+    case kUriPath:
+    case kUriQuery:
+    case 20:   // Location-Query
+    case 292:  // Request-Tag
+    case kRturi:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<uint16_t> RepeatedCriticalOption(const std::vector<CoapOption>& options) {
+  // Options come in ascending order off the wire, but the check must not depend on it.
+  std::vector<uint16_t> numbers;
+  for (const CoapOption& o : options) {
+    if (IsCritical(o.number) && !IsRepeatable(o.number)) numbers.push_back(o.number);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  auto twice = std::adjacent_find(numbers.begin(), numbers.end());
+  if (twice == numbers.end()) return std::nullopt;
+  return *twice;
+}
+
 std::string EncodeUint(uint64_t v) {
   std::string out;
   while (v > 0) {
@@ -56,6 +86,9 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
   std::optional<Serialization> accept;
   bool has_fr = false, has_content_format = false, has_accept = false;
   int ty = -1;
+  if (auto n = RepeatedCriticalOption(in.options)) {
+    return Err(Status::BadRequest("option " + std::to_string(*n) + " is not repeatable"));
+  }
   for (const CoapOption& o : in.options) {
     const std::string& v = o.value;
     auto text = [&](const char* what) -> Status {
@@ -76,6 +109,7 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
         break;
       }
       case kContentFormat: {
+        if (has_content_format) break;  // elective: a repetition is ignored
         auto f = DecodeUint(v);
         has_content_format = true;
         content = f ? SerializationOf(*f) : std::nullopt;
@@ -223,6 +257,10 @@ CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
   if (!rsp.rvi.empty()) out.options.push_back({kRvi, rsp.rvi});
   if (!rsp.rqi.empty()) out.options.push_back({kRqi, rsp.rqi});
   out.options.push_back({kRsc, EncodeUint(static_cast<uint64_t>(rsp.rsc))});
+  if (rsp.cnst != 0) {
+    out.options.push_back({kCts, EncodeUint(static_cast<uint64_t>(rsp.cnst))});
+    if (rsp.cnot != 0) out.options.push_back({kCto, EncodeUint(rsp.cnot)});
+  }
   return out;
 }
 

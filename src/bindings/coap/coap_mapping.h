@@ -90,7 +90,19 @@ struct CoapResponseParts {
   std::string payload;
 };
 
-// `response` receives the serialization the response must use (also for errors).
+// RFC 7252 §5.4.5/§5.4.6: options with odd numbers are critical (the oneM2M options included),
+// and a non-repeatable option that occurs more than once is treated like an unrecognized one:
+// 4.02 Bad Option for a critical option, ignored (the first occurrence counts) for an elective
+// one. Repeatable: If-Match, ETag, Location-Path, Uri-Path, Uri-Query, Location-Query (RFC 7252
+// §5.10), Request-Tag (RFC 9175) and oneM2M-RTURI (one notification URI each).
+inline constexpr bool IsCritical(uint16_t number) { return (number & 1) != 0; }
+bool IsRepeatable(uint16_t number);
+// The lowest-numbered critical, non-repeatable option that occurs more than once.
+std::optional<uint16_t> RepeatedCriticalOption(const std::vector<CoapOption>& options);
+
+// `response` receives the serialization the response must use (also for errors). A request
+// with a repeated critical option (RepeatedCriticalOption) is refused with 4000; the transport
+// answers it 4.02.
 Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* response);
 CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
                                 Serialization serialization);

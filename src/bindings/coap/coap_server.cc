@@ -6,58 +6,22 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
-#include <sys/select.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <vector>
 
-#include <coap3/coap.h>
-
-#include "bindings/coap/coap_mapping.h"
+#include "bindings/coap/coap_logging.h"
+#include "bindings/coap/coap_server_impl.h"
+#include "bindings/coap/datagram.h"
 
 namespace trustcse::coap {
 
 namespace {
 
-// What the loop thread knows of one DTLS session.
-struct SessionState {
-  std::shared_ptr<const ChannelIdentity> channel;  // set when the handshake is understood
-  tls::CertificateFacts certificate;               // from the certificate callback
-  bool certificate_ok = false;
-  security::crypto::Secret psk;                    // the key handed to libcoap, kept alive
-  coap_bin_const_t psk_view{0, nullptr};
-  bool revoked = false;                            // CloseSessionsOf: refuse from now on
-};
-
-// A response that completed on another thread, waiting to be sent by the loop.
-struct Completed {
-  coap_session_t* session;  // referenced until sent
-  std::string token;
-  ResponsePrimitive rsp;
-  Operation op;
-  Serialization serialization;
-};
-
-struct Ready {
-  ResponsePrimitive rsp;
-  Operation op;
-  Serialization serialization;
-};
-
-// One request's meeting point between the handler and the dispatcher's completion.
-struct Call {
-  std::mutex mu;
-  bool in_handler = true;
-  bool done = false;
-  ResponsePrimitive rsp;
-};
+using detail::Call;
+using detail::CoapOverride;
+using detail::Completed;
+using detail::Ready;
 
 std::string Token(const coap_pdu_t* pdu) {
   coap_bin_const_t t = coap_pdu_get_token(pdu);
@@ -75,158 +39,44 @@ std::string PeerAddress(coap_session_t* s) {
   return buf;
 }
 
-// A free UDP port on `address` (for port 0; libcoap does not tell which port it bound).
-uint16_t FreeUdpPort(const std::string& address) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  socklen_t len = sizeof a;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 void FreeLarge(coap_session_t*, void* data) { delete static_cast<std::string*>(data); }
 
+// Block1's value with M=0 (RFC 7959 §2.2): the block acknowledged last, or a size hint.
+std::string Block1Value(uint32_t num, unsigned szx) { return EncodeUint(uint64_t{num} << 4 | szx); }
+
+// The request target a Block1 transfer belongs to: Uri-Path, Uri-Query and Request-Tag.
+std::string TransferKey(const std::vector<CoapOption>& options) {
+  std::string key;
+  for (const CoapOption& o : options) {
+    if (o.number == kUriPath || o.number == kUriQuery || o.number == 292 /* Request-Tag */) {
+      key += std::to_string(o.number);
+      key += ':';
+      key += o.value;
+      key += '\0';
+    }
+  }
+  return key;
+}
+
 }  // namespace
-
-struct CoapServer::Impl {
-  explicit Impl(CoapServerOptions o) : opt(std::move(o)) {}
-
-  // Loop thread only.
-  void Loop();
-  void Drain();
-  static void OnRequest(coap_resource_t* r, coap_session_t* s, const coap_pdu_t* req,
-                        const coap_string_t* query, coap_pdu_t* rsp);
-  void Respond(coap_resource_t* r, coap_session_t* s, const coap_pdu_t* req,
-               const coap_string_t* query, coap_pdu_t* pdu, const ResponsePrimitive& rsp,
-               Operation op, Serialization serialization);
-  std::shared_ptr<const ChannelIdentity> ChannelOf(coap_session_t* s);
-  static const coap_bin_const_t* OnPsk(coap_bin_const_t* identity, coap_session_t* s, void* arg);
-  static int OnCertificate(const char* cn, const uint8_t* der, size_t len, coap_session_t* s,
-                           unsigned int depth, int validated, void* arg);
-  static int OnEvent(coap_session_t* s, coap_event_t event);
-  void Wake() {
-    uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(event_fd, &one, sizeof one);
-  }
-
-  // One libcoap context per endpoint: each has its own DTLS set-up.
-  struct Endpoint {
-    Impl* server;
-    coap_context_t* ctx = nullptr;
-    unsigned client_auth = 0;  // 0: plain CoAP
-    uint16_t port = 0;
-  };
-  Status Open(Endpoint& e);
-
-  CoapServerOptions opt;
-  dispatcher::Dispatcher* dispatcher = nullptr;
-  std::vector<std::unique_ptr<Endpoint>> endpoints;
-  int event_fd = -1;
-  std::thread thread;
-  std::atomic<bool> stop{false};
-  std::string ca_pem;  // buffers libcoap reads during handshakes
-  std::unordered_map<coap_session_t*, SessionState> sessions;  // loop thread
-  std::map<std::pair<coap_session_t*, std::string>, Ready> ready;  // loop thread
-  std::mutex mu;
-  std::vector<Completed> completed;  // guarded by mu
-  std::vector<std::string> revoked;  // guarded by mu: credentials whose sessions to refuse
-};
-
-namespace {
-// libcoap's event handler takes no argument: contexts map to their servers.
-std::mutex g_servers_mu;
-std::unordered_map<coap_context_t*, CoapServer::Impl*> g_servers;
-}  // namespace
-
-std::shared_ptr<const ChannelIdentity> CoapServer::Impl::ChannelOf(coap_session_t* s) {
-  if (coap_session_get_proto(s) != COAP_PROTO_DTLS) return nullptr;  // plain CoAP
-  SessionState& st = sessions[s];
-  if (st.channel) return st.channel;
-  auto id = std::make_shared<ChannelIdentity>();
-  const coap_bin_const_t* psk = coap_session_get_psk_identity(s);
-  if (psk != nullptr && psk->length > 0) {
-    id->method = ChannelIdentity::Method::kPsk;
-    id->credential_id.assign(reinterpret_cast<const char*>(psk->s), psk->length);
-  } else if (st.certificate_ok) {
-    id->method = st.certificate.self_signed ? ChannelIdentity::Method::kPinnedKey
-                                            : ChannelIdentity::Method::kCertificate;
-    id->credential_id = st.certificate.credential_id;
-    id->certified_ids = st.certificate.certified_ids;
-  }
-  st.channel = id;
-  return st.channel;
-}
-
-const coap_bin_const_t* CoapServer::Impl::OnPsk(coap_bin_const_t* identity, coap_session_t* s,
-                                                void* arg) {
-  Impl* self = static_cast<Endpoint*>(arg)->server;
-  if (identity == nullptr || identity->length == 0) return nullptr;
-  std::string id(reinterpret_cast<const char*>(identity->s), identity->length);
-  auto key = self->opt.registry->Psk(id, Now());
-  if (!key) {
-    spdlog::warn("coap: DTLS handshake with unknown or inactive PSK identity");
-    return nullptr;
-  }
-  SessionState& st = self->sessions[s];
-  st.psk = std::move(*key);
-  st.psk_view.s = reinterpret_cast<const uint8_t*>(st.psk.view().data());
-  st.psk_view.length = st.psk.size();
-  return &st.psk_view;
-}
-
-int CoapServer::Impl::OnCertificate(const char*, const uint8_t* der, size_t len,
-                                    coap_session_t* s, unsigned int depth, int validated,
-                                    void* arg) {
-  const Endpoint& ep = *static_cast<Endpoint*>(arg);
-  Impl* self = ep.server;
-  if (depth > 0) return validated;  // the CA above a device certificate
-  tls::CertificateFacts facts = tls::InspectCertificate(
-      std::string_view(reinterpret_cast<const char*>(der), len), self->opt.ca.get());
-  if (!facts.parsed) return 0;
-  auto cred = self->opt.registry->Find(facts.credential_id);
-  bool ok;
-  if (facts.self_signed) {
-    ok = (ep.client_auth & tls::kAuthPinnedKey) && cred &&
-         cred->kind == security::CredentialKind::kPinnedKey && cred->Active(Now());
-  } else {
-    ok = (ep.client_auth & tls::kAuthCertificate) && validated && cred &&
-         cred->kind == security::CredentialKind::kCertificate && cred->Active(Now());
-  }
-  if (!ok) {
-    spdlog::warn("coap: refused a DTLS client certificate ({})",
-                 facts.self_signed ? "self-signed key not pinned" : "not an active CA credential");
-    return 0;
-  }
-  SessionState& st = self->sessions[s];
-  st.certificate = std::move(facts);
-  st.certificate_ok = true;
-  return 1;
-}
-
-int CoapServer::Impl::OnEvent(coap_session_t* s, coap_event_t event) {
-  if (event != COAP_EVENT_SERVER_SESSION_DEL && event != COAP_EVENT_DTLS_CLOSED) return 0;
-  Impl* self = nullptr;
-  {
-    std::lock_guard lock(g_servers_mu);
-    auto it = g_servers.find(coap_session_get_context(s));
-    if (it != g_servers.end()) self = it->second;
-  }
-  if (self) self->sessions.erase(s);
-  return 0;
-}
 
 void CoapServer::Impl::Respond(coap_resource_t* r, coap_session_t* s, const coap_pdu_t* req,
                                const coap_string_t* query, coap_pdu_t* pdu,
                                const ResponsePrimitive& rsp, Operation op,
-                               Serialization serialization) {
+                               Serialization serialization, const CoapOverride* how) {
   CoapResponseParts parts = FromPrimitive(rsp, op, serialization);
+  if (how != nullptr) {
+    parts.code_class = how->code_class;
+    parts.code_detail = how->code_detail;
+    parts.options.insert(parts.options.end(), how->options.begin(), how->options.end());
+  }
+  // The last block of a Block1 transfer is acknowledged with Block1 (M=0) in the answer.
+  coap_block_b_t b1;
+  coap_opt_iterator_t oi;
+  if (coap_get_block_b(s, req, COAP_OPTION_BLOCK1, &b1) && (b1.num > 0 || b1.m) &&
+      coap_check_option(pdu, COAP_OPTION_BLOCK1, &oi) == nullptr) {
+    parts.options.push_back({COAP_OPTION_BLOCK1, Block1Value(b1.num, b1.szx)});
+  }
   coap_pdu_set_code(pdu, static_cast<coap_pdu_code_t>(parts.code_class << 5 | parts.code_detail));
   for (const CoapOption& o : parts.options) {
     coap_add_option(pdu, o.number, o.value.size(),
@@ -267,35 +117,60 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
   std::string peer = PeerAddress(s);
   parts.peer_address = peer;
   Serialization serialization = Serialization::kJson;
-  auto fail = [&](const Status& st, Operation op) {
+  auto fail = [&](const Status& st, const CoapOverride* how = nullptr) {
     ResponsePrimitive rsp = ErrorResponse(RequestPrimitive{}, st);
     for (const auto& o : parts.options) {
       if (o.number == kRqi) rsp.rqi = o.value;
     }
-    self->Respond(r, s, req, query, pdu, rsp, op, serialization);
+    self->Respond(r, s, req, query, pdu, rsp, Operation::kRetrieve, serialization, how);
   };
-  if (total > self->opt.body_limit) {
-    return fail(Status::BadRequest("request body too large"), Operation::kCreate);
-  }
-  auto prim = ToPrimitive(parts, &serialization);
-  if (!prim) return fail(prim.error(), Operation::kRetrieve);
-  const Operation op = prim->op;
+  std::shared_ptr<const ChannelIdentity> channel;
   if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
     SessionState& st = self->sessions[s];
-    auto channel = self->ChannelOf(s);
-    if (st.revoked) return fail(Status(Rsc::kOriginatorNotAuthenticated, "credential is not valid"), op);
+    channel = self->ChannelOf(s);
+    if (st.revoked) {
+      return fail(Status(Rsc::kOriginatorNotAuthenticated, "credential is not valid"));
+    }
     if (!channel->authenticated()) {
       return fail(Status(Rsc::kSecurityAssociationRequired,
-                         "a security association is required: authenticate with a credential"),
-                  op);
+                         "a security association is required: authenticate with a credential"));
     }
-    prim->channel = std::move(channel);
   }
+  for (const CoapOption& o : parts.options) {
+    if (o.number != kOversizeMarker) continue;
+    // option_filter.cc's coap_pdu_parse: the datagram exceeded what libcoap takes in one PDU.
+    const CoapOverride too_large{4, 13, {{COAP_OPTION_BLOCK1, Block1Value(0, 6)},
+                                         {COAP_OPTION_SIZE1, EncodeUint(self->opt.body_limit)}}};
+    return fail(Status::BadRequest("request too large for one datagram: send it block-wise "
+                                   "(Block1)"),
+                &too_large);
+  }
+  std::string body;
+  std::optional<std::pair<Status, CoapOverride>> refusal;
+  if (self->TakeBlock(s, req, parts, body, refusal, pdu)) {
+    if (refusal) return fail(refusal->first, &refusal->second);
+    return;  // 2.31 Continue
+  }
+  if (!body.empty()) parts.payload = body;
+  auto prim = ToPrimitive(parts, &serialization);
+  if (!prim) {
+    // RFC 7252 §5.4.5: a repeated critical option is an unrecognized one: 4.02 Bad Option.
+    const CoapOverride bad_option{4, 2, {}};
+    return fail(prim.error(), RepeatedCriticalOption(parts.options) ? &bad_option : nullptr);
+  }
+  prim->channel = std::move(channel);
+  self->Dispatch(r, s, req, query, pdu, std::move(*prim), std::move(token), serialization);
+}
 
+void CoapServer::Impl::Dispatch(coap_resource_t* r, coap_session_t* s, const coap_pdu_t* req,
+                                const coap_string_t* query, coap_pdu_t* pdu, RequestPrimitive prim,
+                                std::string token, Serialization serialization) {
+  Impl* self = this;
+  const Operation op = prim.op;
   auto call = std::make_shared<Call>();
   coap_session_reference(s);  // held until the response is sent or dropped
-  self->dispatcher->Handle(std::move(*prim), [self, call, s, token, op,
-                                              serialization](ResponsePrimitive rsp) {
+  dispatcher->Handle(std::move(prim), [self, call, s, token, op,
+                                        serialization](ResponsePrimitive rsp) {
     std::lock_guard lock(call->mu);
     if (call->in_handler) {
       call->rsp = std::move(rsp);
@@ -316,10 +191,66 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
   }
   if (done) {
     coap_session_release(s);
-    return self->Respond(r, s, req, query, pdu, call->rsp, op, serialization);
+    return Respond(r, s, req, query, pdu, call->rsp, op, serialization);
   }
   // A separate response: libcoap acknowledges now and calls this handler again when triggered.
   coap_register_async(s, req, 0);
+}
+
+bool CoapServer::Impl::TakeBlock(coap_session_t* s, const coap_pdu_t* req,
+                                 const CoapRequestParts& parts, std::string& body,
+                                 std::optional<std::pair<Status, CoapOverride>>& refusal,
+                                 coap_pdu_t* pdu) {
+  std::optional<uint64_t> size1;
+  bool has_block1 = false;
+  for (const CoapOption& o : parts.options) {
+    if (o.number == COAP_OPTION_BLOCK1) has_block1 = true;
+    if (o.number == COAP_OPTION_SIZE1 && !size1) size1 = DecodeUint(o.value);
+  }
+  if (!has_block1) return false;
+  coap_block_b_t b;
+  if (!coap_get_block_b(s, req, COAP_OPTION_BLOCK1, &b)) {
+    refusal.emplace(Status::BadRequest("invalid Block1 option"), CoapOverride{4, 0, {}});
+    return true;
+  }
+  if (b.num == 0 && !b.m) return false;  // the whole body in one block
+  const Block1Piece piece{b.num, b.m != 0, b.szx, parts.payload, size1};
+  auto result = block1.Add(s, parts.peer_address, TransferKey(parts.options), piece,
+                           std::chrono::steady_clock::now());
+  const std::string limit = std::to_string(opt.body_limit);
+  switch (result.outcome) {
+    case Block1Reassembly::Outcome::kContinue: {
+      coap_pdu_set_code(pdu, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(231)));
+      coap_opt_iterator_t oi;
+      if (coap_check_option(pdu, COAP_OPTION_BLOCK1, &oi) == nullptr) {
+        const std::string v = EncodeUint(uint64_t{b.num} << 4 | 1 << 3 | b.szx);
+        coap_add_option(pdu, COAP_OPTION_BLOCK1, v.size(),
+                        reinterpret_cast<const uint8_t*>(v.data()));
+      }
+      return true;
+    }
+    case Block1Reassembly::Outcome::kComplete:
+      body = std::move(result.body);
+      return false;
+    case Block1Reassembly::Outcome::kTooLarge:
+      refusal.emplace(Status::BadRequest("request body larger than " + limit + " bytes"),
+                      CoapOverride{4, 13, {{COAP_OPTION_SIZE1, EncodeUint(opt.body_limit)}}});
+      return true;
+    case Block1Reassembly::Outcome::kOverBudget:
+      spdlog::debug("coap: Block1 budget full ({} bytes in {} transfers): refused a block from {}",
+                    block1.bytes(), block1.transfers(), parts.peer_address);
+      refusal.emplace(
+          Status(Rsc::kInternalServerError,
+                 "too many incomplete block-wise transfers: retry later"),
+          CoapOverride{5, 3, {{COAP_OPTION_MAXAGE, EncodeUint(opt.block1_expiry_ms / 1000 + 1)}}});
+      return true;
+    case Block1Reassembly::Outcome::kIncomplete:
+      refusal.emplace(Status::BadRequest("block-wise transfer incomplete: a block is missing, out "
+                                         "of order or expired"),
+                      CoapOverride{4, 8, {}});
+      return true;
+  }
+  return true;
 }
 
 void CoapServer::Impl::Drain() {
@@ -368,6 +299,14 @@ void CoapServer::Impl::Loop() {
       if (n == 0 || fds[i].revents != 0) coap_io_process(endpoints[i]->ctx, COAP_IO_NO_WAIT);
     }
     if (fds.back().revents & POLLIN) Drain();
+    const auto t = std::chrono::steady_clock::now();
+    if (t - last_expiry >= std::chrono::seconds(1)) {
+      last_expiry = t;
+      FlushLibcoapLog();
+      if (size_t n = block1.Expire(t)) {
+        spdlog::debug("coap: {} incomplete Block1 transfers expired", n);
+      }
+    }
   }
 }
 
@@ -376,79 +315,12 @@ CoapServer::CoapServer(CoapServerOptions options)
 
 CoapServer::~CoapServer() { Stop(); }
 
-Status CoapServer::Impl::Open(Endpoint& e) {
-  e.ctx = coap_new_context(nullptr);
-  if (e.ctx == nullptr) return Status::Internal("coap: cannot create a context");
-  if (coap_context_get_coap_fd(e.ctx) < 0) return Status::Internal("coap: libcoap without epoll");
-  {
-    std::lock_guard lock(g_servers_mu);
-    g_servers[e.ctx] = this;
-  }
-  // The oneM2M options are critical; libcoap learns them through the marker (option_filter.cc).
-  coap_register_option(e.ctx, kKnownOptionsMarker);
-  coap_context_set_block_mode(e.ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-  coap_context_set_max_idle_sessions(e.ctx, 10000);
-  coap_register_event_handler(e.ctx, &Impl::OnEvent);
-  const bool dtls = e.client_auth != 0;
-  if (e.client_auth & tls::kAuthPsk) {
-    coap_dtls_spsk_t psk{};
-    psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-    psk.validate_id_call_back = &Impl::OnPsk;
-    psk.id_call_back_arg = &e;
-    if (!coap_context_set_psk2(e.ctx, &psk)) return Status::Internal("coap: PSK set-up failed");
-  } else if (dtls) {
-    if (opt.cert_chain_pem.empty()) return Status::Internal("coap: no DTLS server certificate");
-    coap_dtls_pki_t pki{};
-    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-    pki.verify_peer_cert = 1;
-    // Pinned keys are self-signed: the common-CA requirement would refuse them before the
-    // callback decides; the callback requires a verified chain for everything else.
-    pki.check_common_ca = (e.client_auth & tls::kAuthPinnedKey) == 0;
-    pki.allow_self_signed = (e.client_auth & tls::kAuthPinnedKey) != 0;
-    pki.cert_chain_validation = 1;
-    pki.cert_chain_verify_depth = 3;
-    pki.validate_cn_call_back = &Impl::OnCertificate;
-    pki.cn_call_back_arg = &e;
-    pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
-    auto& pem = pki.pki_key.key.pem_buf;
-    pem.public_cert = reinterpret_cast<const uint8_t*>(opt.cert_chain_pem.data());
-    pem.public_cert_len = opt.cert_chain_pem.size() + 1;  // libcoap counts the NUL
-    pem.private_key = reinterpret_cast<const uint8_t*>(opt.key_pem.view().data());
-    pem.private_key_len = opt.key_pem.size() + 1;
-    if (!ca_pem.empty()) {
-      pem.ca_cert = reinterpret_cast<const uint8_t*>(ca_pem.data());
-      pem.ca_cert_len = ca_pem.size() + 1;
-    }
-    if (!coap_context_set_pki(e.ctx, &pki)) return Status::Internal("coap: PKI set-up failed");
-  }
-  if (e.port == 0) e.port = FreeUdpPort(opt.address);
-  coap_address_t addr;
-  coap_address_init(&addr);
-  addr.addr.sin.sin_family = AF_INET;
-  addr.addr.sin.sin_port = htons(e.port);
-  if (::inet_pton(AF_INET, opt.address.c_str(), &addr.addr.sin.sin_addr) != 1) {
-    return Status::Internal("coap: invalid listen address " + opt.address);
-  }
-  addr.size = sizeof(struct sockaddr_in);
-  if (coap_new_endpoint(e.ctx, &addr, dtls ? COAP_PROTO_DTLS : COAP_PROTO_UDP) == nullptr) {
-    return Status::Internal("coap: cannot listen on " + opt.address + ":" + std::to_string(e.port));
-  }
-  coap_resource_t* any = coap_resource_unknown_init2(&Impl::OnRequest, 0);
-  for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE}) {
-    coap_register_request_handler(any, method, &Impl::OnRequest);
-  }
-  coap_resource_set_userdata(any, this);
-  coap_add_resource(e.ctx, any);
-  return Status::Ok();
-}
-
 Status CoapServer::Listen() {
   Impl& m = *impl_;
   static std::once_flag startup;
-  std::call_once(startup, [] {
+  std::call_once(startup, [&m] {
     coap_startup();
-    coap_set_log_level(getenv("TRUSTCSE_COAP_DEBUG") ? LOG_DEBUG : LOG_ERR);
-    coap_dtls_set_log_level(getenv("TRUSTCSE_COAP_DEBUG") ? LOG_DEBUG : LOG_ERR);
+    RouteLibcoapLogging(m.opt.log_lines_per_second);
   });
   if (!coap_async_is_supported()) return Status::Internal("libcoap lacks separate responses");
   if (!m.opt.dtls.empty() && !coap_dtls_is_supported()) {

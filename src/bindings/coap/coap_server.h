@@ -8,7 +8,9 @@
 // Requests map through coap_mapping to RequestPrimitives and go to the Dispatcher. libcoap is
 // single-threaded: one thread runs its loop; a response that completes later (a write, on the
 // storage writer) comes back through a queue and an eventfd and is sent as a separate response
-// (CoAP async). Block-wise transfer (RFC 7959) in both directions is left to libcoap.
+// (CoAP async). Block-wise responses (Block2) are left to libcoap; request bodies (Block1) are
+// reassembled by block1_reassembly.h, bounded per body, per peer and in total, and expire.
+// Requests too large for a datagram get 4.13 (datagram.h), repeated critical options 4.02.
 // CloseSessionsOf() drops the DTLS sessions of a revoked credential.
 // libcoap stays out of this header.
 #pragma once
@@ -40,7 +42,11 @@ struct CoapServerOptions {
   std::vector<DtlsEndpoint> dtls;
   std::string cert_chain_pem;  // the DTLS server certificate (certificate endpoints)
   security::crypto::Secret key_pem;
-  size_t body_limit = 1 << 20;
+  size_t body_limit = 1 << 20;              // a whole request body (Block1 included): 4.13
+  size_t block1_total_bytes = 8 << 20;      // incomplete Block1 bodies, all peers: 5.03
+  size_t block1_peer_bytes = 2 << 20;       // incomplete Block1 bodies of one address: 5.03
+  int block1_expiry_ms = 30000;             // an incomplete Block1 body since its last block
+  int log_lines_per_second = 5;             // libcoap's own log lines (the rest are counted)
   std::shared_ptr<const security::CredentialRegistry> registry;
   std::shared_ptr<security::CertificateAuthority> ca;  // may be null
 };

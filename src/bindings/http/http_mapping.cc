@@ -238,6 +238,10 @@ HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp, Serialization seri
   if (!rsp.content_location.empty()) {
     out.headers.emplace_back("Content-Location", rsp.content_location);
   }
+  if (rsp.cnst != 0) {
+    out.headers.emplace_back("X-M2M-CTS", std::to_string(rsp.cnst));
+    if (rsp.cnot != 0) out.headers.emplace_back("X-M2M-CTO", std::to_string(rsp.cnot));
+  }
   if (!rsp.pc.empty()) {
     out.headers.emplace_back("Content-Type", serialization == Serialization::kCbor
                                                  ? "application/cbor"

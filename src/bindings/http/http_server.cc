@@ -7,10 +7,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -19,6 +19,7 @@
 
 #include <openssl/ssl.h>
 
+#include "bindings/http/http_framing.h"
 #include "bindings/http/http_mapping.h"
 
 namespace trustcse::http {
@@ -31,10 +32,73 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// TLS without an asio ssl::context: each connection's SSL comes from the ServerContext's SSL_CTX
+// (SSL_new). An ssl::context wrapping that SSL_CTX would, in its destructor, take the SSL_CTX's
+// app data — where ServerContext keeps itself — for its own verify callback and delete it: the
+// segfault on shutdown and on every failed start with a TLS listener. flat_stream coalesces
+// the header and body buffers of a write into one TLS record, as beast::ssl_stream does.
+using TlsStream = beast::flat_stream<ssl::stream<beast::tcp_stream>>;
+
+using Millis = std::chrono::milliseconds;
+constexpr auto kLogInterval = std::chrono::seconds(5);
+constexpr Millis kFirstBackoff{50};
+constexpr Millis kMaxBackoff{1000};
+constexpr Millis kCapacityPoll{50};
+constexpr auto kLinger = std::chrono::seconds(2);
+constexpr size_t kReadChunk = 4096;
+
 std::string_view Field(const bhttp::request<bhttp::string_body>& r, std::string_view name) {
   auto it = r.find(name);
   return it == r.end() ? std::string_view() : std::string_view(it->value());
 }
+
+// The header's fields as http_framing screens them.
+std::vector<HeaderField> FieldsOf(const bhttp::fields& h) {
+  std::vector<HeaderField> out;
+  for (const auto& f : h) out.push_back({f.name_string(), f.value()});
+  return out;
+}
+
+// At most one log line per kLogInterval for a condition that may recur thousands of times a
+// second (a flood, descriptor exhaustion). Used on the acceptor's strand only.
+class LogThrottle {
+ public:
+  // True when a line may be written now; `suffix` is then what to append to it: how many
+  // occurrences were not logged since the last line ("" if none).
+  bool Allow(std::string& suffix) {
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < kLogInterval) {
+      ++suppressed_;
+      return false;
+    }
+    logged_ = true;
+    last_ = now;
+    const uint64_t n = std::exchange(suppressed_, 0);
+    suffix = n == 0 ? "" : " (" + std::to_string(n) + " more not logged since the last report)";
+    return true;
+  }
+
+ private:
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_;
+  uint64_t suppressed_ = 0;
+};
+
+// One admitted connection's place in the ConnectionLimiter, given back when it closes.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(std::shared_ptr<ConnectionLimiter> limiter, std::string source)
+      : limiter_(std::move(limiter)), source_(std::move(source)) {}
+  ~ConnectionSlot() {
+    if (limiter_) limiter_->Release(source_);
+  }
+  ConnectionSlot(ConnectionSlot&&) noexcept = default;  // the moved-from one releases nothing
+  const std::string& source() const { return source_; }
+
+ private:
+  std::shared_ptr<ConnectionLimiter> limiter_;
+  std::string source_;
+};
 
 // What a connection offers to the server's list of live authenticated connections.
 class Closable {
@@ -47,14 +111,15 @@ class Closable {
 
 struct HttpServer::Impl {
   explicit Impl(HttpServerOptions o)
-      : options(std::move(o)), ioc(options.threads), acceptor(net::make_strand(ioc)) {
-    if (options.tls) {
-      SSL_CTX_up_ref(options.tls->native());  // the asio context takes over one reference
-      ssl_ctx.emplace(options.tls->native());
-    }
+      : options(std::move(o)), ioc(options.threads), acceptor(net::make_strand(ioc)),
+        accept_timer(acceptor.get_executor()) {
+    if (!options.limiter) options.limiter = std::make_shared<ConnectionLimiter>(10000, 256);
   }
 
   void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void AcceptAfter(Millis delay);
+  void StartSession(tcp::socket socket, ConnectionSlot slot);
   void Track(const std::string& credential, std::weak_ptr<Closable> session) {
     std::lock_guard lock(live_mu);
     live.emplace(credential, std::move(session));
@@ -77,30 +142,32 @@ struct HttpServer::Impl {
   // the io_context still find it).
   std::mutex live_mu;
   std::unordered_multimap<std::string, std::weak_ptr<Closable>> live;  // guarded by live_mu
+  // Declared after what sessions use (options, live): the io_context destroys the sessions
+  // still queued in it.
   net::io_context ioc;
-  std::optional<ssl::context> ssl_ctx;
   tcp::acceptor acceptor;
+  net::steady_timer accept_timer;  // back-off and capacity waits; on the acceptor's strand
   std::vector<std::thread> threads;
   uint16_t bound_port = 0;
   bool stopped = false;
+  // On the acceptor's strand:
+  Millis backoff{0};            // 0: the last accept succeeded
+  uint64_t refused_source = 0;  // connections closed at once: beyond their source's cap
+  LogThrottle accept_log, refused_log, capacity_log;
 };
 
 namespace {
 
-// One HTTP/1.1 connection; Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+// One HTTP/1.1 connection; Stream is beast::tcp_stream or TlsStream.
 template <typename Stream>
 class Session final : public Closable, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
   template <typename... Args>
-  Session(HttpServer::Impl& server, tcp::socket&& socket, Args&&... args)
+  Session(HttpServer::Impl& server, ConnectionSlot slot, tcp::socket&& socket, Args&&... args)
       : stream_(std::move(socket), std::forward<Args>(args)...), server_(server),
-        options_(server.options) {
-    boost::system::error_code ec;
-    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) peer_ = ep.address().to_string();
-  }
+        options_(server.options), slot_(std::move(slot)), peer_(slot_.source()) {}
 
   ~Session() override {
     if (tracked_) server_.Untrack(channel_->credential_id, this);
@@ -109,11 +176,11 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void Run() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
-        beast::get_lowest_layer(self->stream_).expires_after(self->options_.handshake_timeout);
-        self->stream_.async_handshake(ssl::stream_base::server,
-                                      [self](beast::error_code ec) { self->OnHandshake(ec); });
+        self->lowest().expires_after(self->options_.handshake_timeout);
+        self->stream_.next_layer().async_handshake(
+            ssl::stream_base::server, [self](beast::error_code ec) { self->OnHandshake(ec); });
       } else {
-        self->DoRead();
+        self->ReadRequest();
       }
     });
   }
@@ -121,17 +188,23 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void CloseFromAnyThread() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ec;
-      beast::get_lowest_layer(self->stream_).socket().close(ec);
+      self->lowest().socket().close(ec);
     });
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  ssl_st* native() {
+    if constexpr (kTls) return stream_.next_layer().native_handle();
+    return nullptr;
+  }
+
   void OnHandshake(beast::error_code ec) {
     if (ec) {
       spdlog::debug("tls: handshake with {} failed: {}", peer_, ec.message());
       return;
     }
-    auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(stream_.native_handle()));
+    auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(native()));
     if (!id->authenticated() && (options_.tls->client_auth() & tls::kAuthNone) == 0) {
       return Close();
     }
@@ -140,35 +213,82 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       server_.Track(channel_->credential_id, this->weak_from_this());
       tracked_ = true;
     }
-    DoRead();
+    ReadRequest();
   }
 
-  void DoRead() {
+  // The next request: its header within header_timeout — of the connection for the first one;
+  // after a response, the connection may first idle for idle_timeout until bytes arrive.
+  void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(16 * 1024);
-    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+    if (requests_ == 0 || buffer_.size() > 0) return ReadHeader();
+    lowest().expires_after(options_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->OnReadError(ec);
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
-  void OnRead(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::end_of_stream) return Close();
-    if (ec) {
-      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
-          ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
-        keep_alive_ = false;
-        serialization_ = Serialization::kJson;
-        ResponsePrimitive rsp;
-        rsp.rsc = Rsc::kBadRequest;
-        rsp.pc = ec == bhttp::error::body_limit ? R"({"m2m:dbg":"request body too large"})"
-                                                : R"({"m2m:dbg":"malformed HTTP request"})";
-        return Send(rsp);
-      }
-      return;  // timeouts, resets: drop the connection
+  void ReadHeader() {
+    lowest().expires_after(options_.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    if (auto refusal = ScreenRequestHeader(FieldsOf(parser_->get()))) {
+      return Refuse(refusal->rsc, refusal->pc);
     }
+    if (parser_->is_done()) return OnRequest();
+    lowest().expires_after(options_.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnBody, this->shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    OnRequest();
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    if (ec == bhttp::error::partial_message) return;  // the client went away mid-request
+    if (ec == bhttp::error::body_limit) {
+      return Refuse(Rsc::kBadRequest, R"({"m2m:dbg":"request body too large"})");
+    }
+    if (ec == bhttp::error::bad_transfer_encoding || ec == bhttp::error::bad_content_length ||
+        ec == bhttp::error::multiple_content_length) {
+      return Refuse(Rsc::kBadRequest,
+                    R"({"m2m:dbg":"malformed Transfer-Encoding or Content-Length"})");
+    }
+    if (ec == bhttp::error::header_limit ||
+        ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+      return Refuse(Rsc::kBadRequest, R"({"m2m:dbg":"malformed HTTP request"})");
+    }
+    // timeouts (the stream closed the socket), resets: drop the connection
+  }
+
+  // Answers with a oneM2M error and closes the connection: what follows on it cannot be trusted
+  // to start a request.
+  void Refuse(Rsc rsc, std::string_view pc) {
+    keep_alive_ = false;
+    serialization_ = Serialization::kJson;
+    ResponsePrimitive rsp;
+    rsp.rsc = rsc;
+    rsp.pc = std::string(pc);
+    Send(rsp);
+  }
+
+  void OnRequest() {
+    lowest().expires_never();  // the dispatcher may take its time (long polls)
     auto& req = parser_->get();
-    keep_alive_ = req.keep_alive();
+    ++requests_;
+    keep_alive_ = req.keep_alive() && requests_ < options_.max_requests_per_connection;
     std::string_view target = req.target();
     if (target.starts_with(security::kServicePrefix)) return Service(req, options_.services);
     if (!kTls && options_.upper_tester != nullptr &&
@@ -238,8 +358,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     sr.channel = channel_;
     sr.peer_address = peer_;
     if constexpr (kTls) {
-      auto ekm = tls::ServerContext::ExportKeyingMaterial(stream_.native_handle(),
-                                                          "EXPORTER-oneM2M-Bootstrap", 48);
+      auto ekm =
+          tls::ServerContext::ExportKeyingMaterial(native(), "EXPORTER-oneM2M-Bootstrap", 48);
       if (ekm) sr.channel_binding = std::move(*ekm);
     }
     auto reply = [self = this->shared_from_this()](security::ServiceResponse r) {
@@ -262,10 +382,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     res_.set(bhttp::field::cache_control, "no-store");
     for (auto& [k, v] : r.headers) res_.set(k, v);
     res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_);
-    res_.prepare_payload();
-    bhttp::async_write(stream_, res_,
-                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
+    Write();
   }
 
   void Send(const ResponsePrimitive& rsp) {
@@ -276,8 +393,13 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     res_.set(bhttp::field::server, "trustcse");
     for (auto& [k, v] : parts.headers) res_.set(k, v);
     res_.body() = std::move(parts.body);
+    Write();
+  }
+
+  void Write() {
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
+    lowest().expires_after(options_.idle_timeout);  // a client that does not read is dropped
     bhttp::async_write(stream_, res_,
                        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
   }
@@ -285,20 +407,34 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void OnWrite(beast::error_code ec, size_t) {
     if (ec) return;
     if (!keep_alive_) return Close();
-    DoRead();
+    ReadRequest();
   }
 
   void Close() {
     if constexpr (kTls) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+      lowest().expires_after(std::chrono::seconds(5));
+      stream_.next_layer().async_shutdown([self = this->shared_from_this()](beast::error_code) {
         beast::error_code ec;
-        beast::get_lowest_layer(self->stream_).socket().close(ec);
+        self->lowest().socket().close(ec);
       });
     } else {
+      // Lingering close: read and discard what the client still sends (a refused body, a
+      // pipelined request) for a moment; closing with unread input would reset the connection,
+      // and the reset can destroy the response before the client has read it.
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return;
+      lowest().expires_after(kLinger);
+      Drain();
     }
+  }
+
+  void Drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) self->Drain();
+                            });
   }
 
   Stream stream_;
@@ -307,29 +443,90 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   bhttp::response<bhttp::string_body> res_;
   HttpServer::Impl& server_;
   const HttpServerOptions& options_;
+  ConnectionSlot slot_;
   std::string peer_;
   std::shared_ptr<const ChannelIdentity> channel_;  // TLS: set after the handshake
   bool tracked_ = false;
   Serialization serialization_ = Serialization::kJson;  // of the response being produced
   bool keep_alive_ = true;
+  size_t requests_ = 0;  // requests read on this connection
 };
 
 }  // namespace
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      spdlog::warn("http: accept failed: {}", ec.message());
-    } else if (ssl_ctx) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket),
-                                                                       *ssl_ctx)
-          ->Run();
-    } else {
-      std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket))->Run();
+  if (!acceptor.is_open()) return;
+  if (options.limiter->AtCapacity()) {
+    // Full: new connections wait in the listen backlog until one of ours closes.
+    std::string more;
+    if (capacity_log.Allow(more)) {
+      spdlog::warn("http: port {}: at the connection cap ({} connections, http.max_connections): "
+                   "new connections wait{}", bound_port, options.limiter->max_total(), more);
     }
-    Accept();
+    return AcceptAfter(kCapacityPoll);
+  }
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
   });
+}
+
+void HttpServer::Impl::AcceptAfter(Millis delay) {
+  accept_timer.expires_after(delay);
+  accept_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) Accept();
+  });
+}
+
+void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    // EMFILE, ENFILE, ENOBUFS, …: accepting again at once would fail again at once.
+    backoff = backoff.count() == 0 ? kFirstBackoff : std::min(backoff * 2, kMaxBackoff);
+    std::string more;
+    if (accept_log.Allow(more)) {
+      spdlog::warn("http: port {}: accept failed: {}; retrying in {} ms{}", bound_port,
+                   ec.message(), backoff.count(), more);
+    }
+    return AcceptAfter(backoff);
+  }
+  backoff = Millis(0);
+  beast::error_code ep_ec;
+  auto ep = socket.remote_endpoint(ep_ec);
+  if (!ep_ec) {
+    std::string source = ep.address().to_string();
+    switch (options.limiter->Admit(source)) {
+      case ConnectionLimiter::Admission::kAdmitted:
+        StartSession(std::move(socket), ConnectionSlot(options.limiter, std::move(source)));
+        break;
+      case ConnectionLimiter::Admission::kSourceAtCapacity: {
+        ++refused_source;
+        std::string more;
+        if (refused_log.Allow(more)) {
+          spdlog::warn("http: port {}: refused a connection from {}: {} open from there already "
+                       "(http.max_connections_per_source); {} refused so far{}",
+                       bound_port, source, options.limiter->max_per_source(), refused_source, more);
+        }
+        break;
+      }
+      case ConnectionLimiter::Admission::kAtCapacity:
+        break;  // another listener took the last place since Accept() looked: close this one
+    }
+  }
+  // A socket not handed to a session closes here.
+  Accept();
+}
+
+void HttpServer::Impl::StartSession(tcp::socket socket, ConnectionSlot slot) {
+  if (!options.tls) {
+    std::make_shared<Session<beast::tcp_stream>>(*this, std::move(slot), std::move(socket))->Run();
+    return;
+  }
+  SSL* ssl = SSL_new(options.tls->native());
+  if (ssl == nullptr) {
+    spdlog::error("tls: cannot create a TLS session (out of memory?)");
+    return;
+  }
+  std::make_shared<Session<TlsStream>>(*this, std::move(slot), std::move(socket), ssl)->Run();
 }
 
 HttpServer::HttpServer(HttpServerOptions options)
@@ -346,6 +543,10 @@ Status HttpServer::Listen() {
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec == net::error::address_in_use) {
+    return Status::Internal("port " + std::to_string(impl_->options.port) + " on " +
+                            impl_->options.address + " is in use");
+  }
   if (ec) return Status::Internal("cannot listen on " + impl_->options.address + ":" +
                                   std::to_string(impl_->options.port) + ": " + ec.message());
   impl_->bound_port = impl_->acceptor.local_endpoint().port();
@@ -354,17 +555,17 @@ Status HttpServer::Listen() {
 
 void HttpServer::Serve(dispatcher::Dispatcher& dispatcher) {
   impl_->dispatcher = &dispatcher;
-  impl_->Accept();
+  net::dispatch(impl_->acceptor.get_executor(), [this] { impl_->Accept(); });
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] {
-      pthread_setname_np(pthread_self(), impl_->ssl_ctx ? "tc-https" : "tc-http");
+      pthread_setname_np(pthread_self(), impl_->options.tls ? "tc-https" : "tc-http");
       impl_->ioc.run();
     });
   }
 }
 
 uint16_t HttpServer::port() const { return impl_->bound_port; }
-bool HttpServer::tls() const { return impl_->ssl_ctx.has_value(); }
+bool HttpServer::tls() const { return impl_->options.tls != nullptr; }
 
 void HttpServer::CloseSessionsOf(const std::string& credential_id) {
   std::vector<std::shared_ptr<Closable>> sessions;
@@ -388,6 +589,7 @@ void HttpServer::Stop() {
   net::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_timer.cancel();
   });
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -185,6 +185,10 @@ std::string EncodeRequest(const RequestPrimitive& req, Serialization s) {
 std::string EncodeResponse(const ResponsePrimitive& rsp, Serialization s) {
   bj::object o{{"rsc", static_cast<int>(rsp.rsc)}, {"rqi", rsp.rqi}};
   if (!rsp.rvi.empty()) o["rvi"] = rsp.rvi;
+  if (rsp.cnst != 0) {
+    o["cnst"] = rsp.cnst;
+    if (rsp.cnot != 0) o["cnot"] = rsp.cnot;
+  }
   if (!rsp.pc.empty()) {
     if (auto pc = json::Parse(rsp.pc)) o["pc"] = std::move(*pc);
   }

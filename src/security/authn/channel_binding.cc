@@ -46,9 +46,17 @@ Decision ChannelBinding::Check(const SecurityContext& ctx) const {
   }
   if (ctx.registration && cred->ids.empty() && certified.empty()) {
     if (fr.empty() || fr == "C" || fr == "S") return Decision::Allow();
+    if (!free_ae_ids_) {
+      return Decision::Deny(
+          Status(Rsc::kOriginatorNotAuthenticated,
+                 "this credential is bound to no AE-ID: register with originator C (the CSE "
+                 "assigns the AE-ID) or ask the operator to bind the AE-ID to it"),
+          "credential " + cred->id + " is bound to no AE-ID and may not claim " +
+              std::string(fr) + " (security.ae_id_registration = \"bound\")");
+    }
     if (fr != admin_ && registry_->BoundTo(fr).empty()) return Decision::Allow();
     return NotAuthenticated("credential " + cred->id + " may not claim " + std::string(fr) +
-                            " (the admin originator or bound to another credential)");
+                            " (the admin originator, bound to another credential or reserved)");
   }
   return NotAuthenticated("credential " + cred->id + " is not bound to originator " +
                           std::string(fr));

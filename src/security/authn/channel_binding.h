@@ -6,9 +6,11 @@
 //  - the originator (fr) must be one the credential is bound to, or one its certificate
 //    certifies                                                                   → else 4106;
 //  - except for an AE registration by a credential bound to nothing yet: it may register with
-//    "", "C" or "S" (the CSE assigns the AE-ID) or claim an AE-ID that no active credential
-//    holds and that is not the admin originator; the dispatcher then binds the AE-ID to the
-//    credential in the registration's own write.
+//    "", "C" or "S" (the CSE assigns the AE-ID); only where the operator opted in
+//    (`free_ae_ids`, `[security] ae_id_registration = "any-free"`) may it also claim an AE-ID
+//    that no active credential holds, no bootstrap credential or enrolment token reserves, and
+//    that is not the admin originator. The dispatcher then binds the AE-ID to the credential in
+//    the registration's own write.
 // Over MQTT (method broker) the broker authenticated the client and its topic ACL vouches for
 // the topic's originator: the request's fr must be that originator, registrations included.
 // Requests without an authenticated channel are deferred to OriginatorCheck. Every denial is a
@@ -25,8 +27,10 @@ namespace trustcse::security {
 
 class ChannelBinding final : public SecurityStep {
  public:
-  ChannelBinding(std::shared_ptr<const CredentialRegistry> registry, std::string admin_originator)
-      : registry_(std::move(registry)), admin_(std::move(admin_originator)) {}
+  ChannelBinding(std::shared_ptr<const CredentialRegistry> registry, std::string admin_originator,
+                 bool free_ae_ids = false)
+      : registry_(std::move(registry)), admin_(std::move(admin_originator)),
+        free_ae_ids_(free_ae_ids) {}
   std::string_view name() const override { return "authn.channel"; }
   bool deciding() const override { return false; }
   Decision Check(const SecurityContext& ctx) const override;
@@ -34,6 +38,7 @@ class ChannelBinding final : public SecurityStep {
  private:
   std::shared_ptr<const CredentialRegistry> registry_;
   std::string admin_;
+  bool free_ae_ids_;
 };
 
 }  // namespace trustcse::security

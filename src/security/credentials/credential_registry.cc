@@ -151,9 +151,43 @@ std::shared_ptr<const Credential> CredentialRegistry::Find(std::string_view id) 
 }
 
 std::string CredentialRegistry::BoundTo(std::string_view originator) const {
+  const std::string key(originator);
   std::shared_lock lock(mu_);
-  auto it = owner_.find(std::string(originator));
-  return it == owner_.end() ? std::string() : it->second;
+  if (auto it = owner_.find(key); it != owner_.end()) return it->second;
+  if (reserved_.empty()) return {};
+  const TimePoint now = Now();
+  auto [b, e] = reserved_.equal_range(key);
+  for (auto it = b; it != e; ++it) {
+    if (it->second.until > now) return it->second.holder;
+  }
+  return {};
+}
+
+std::vector<std::string> CredentialRegistry::CredentialsOf(std::string_view originator) const {
+  std::vector<std::string> out;
+  const TimePoint now = Now();
+  std::shared_lock lock(mu_);
+  auto [b, e] = owner_.equal_range(std::string(originator));
+  for (auto it = b; it != e; ++it) {
+    auto c = by_id_.find(it->second);
+    if (c != by_id_.end() && c->second->Active(now)) out.push_back(it->second);
+  }
+  return out;
+}
+
+void CredentialRegistry::Reserve(const std::string& holder, const std::vector<std::string>& ids,
+                                 TimePoint until) {
+  std::unique_lock lock(mu_);
+  for (const auto& id : ids) reserved_.emplace(id, Reservation{holder, until});
+}
+
+void CredentialRegistry::Release(std::string_view holder) {
+  std::unique_lock lock(mu_);
+  const TimePoint now = Now();
+  for (auto it = reserved_.begin(); it != reserved_.end();) {
+    // Expired reservations go with any release: the map stays as small as what is outstanding.
+    it = it->second.holder == holder || it->second.until <= now ? reserved_.erase(it) : ++it;
+  }
 }
 
 Result<crypto::Secret> CredentialRegistry::Psk(std::string_view identity, TimePoint now) const {

@@ -79,7 +79,15 @@ class CredentialRegistry {
   // IDs), "" if none. The operator may bind one originator to several credentials (a
   // certificate and a fallback PSK, a rotation); only the automatic binding of a registration
   // claims unbound originators alone.
+  // Outstanding enrolment tokens reserve their IDs too ("enrolment token <id>…").
   std::string BoundTo(std::string_view originator) const;
+  // The active credentials bound to (or, for bootstrap credentials, reserved for) `originator`.
+  std::vector<std::string> CredentialsOf(std::string_view originator) const;
+  // Reservations of IDs by something that is not a credential yet (an enrolment token): until
+  // `until`, or until Release(holder), BoundTo names `holder` for each of `ids`, so no
+  // credential bound to nothing can register under them. Thread-safe.
+  void Reserve(const std::string& holder, const std::vector<std::string>& ids, TimePoint until);
+  void Release(std::string_view holder);
   // The key of the active PSK credential `identity`, unsealed for one handshake; 4106 otherwise.
   Result<crypto::Secret> Psk(std::string_view identity, TimePoint now) const;
   std::vector<Credential> List() const;
@@ -114,6 +122,11 @@ class CredentialRegistry {
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Credential>> by_id_;  // guarded by mu_
   std::unordered_multimap<std::string, std::string> owner_;  // originator -> credentials (active)
+  struct Reservation {
+    std::string holder;
+    TimePoint until;
+  };
+  std::unordered_multimap<std::string, Reservation> reserved_;  // guarded by mu_
   std::vector<RevocationListener> listeners_;            // guarded by mu_
 };
 

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "primitive/json_util.h"
+#include "resources/types.h"
 #include "security/crypto/crypto.h"
 
 namespace trustcse::security {
@@ -67,6 +68,11 @@ std::optional<EnrolmentToken> TokenFromJson(std::string_view id, std::string_vie
   return t;
 }
 
+// What reserves a token's IDs in the registry (CredentialRegistry::Reserve).
+std::string TokenHolder(std::string_view token_id) {
+  return "enrolment token " + std::string(token_id.substr(0, 12));
+}
+
 // Why a token cannot be used (for the log; the client hears only that it is not valid).
 std::string TokenProblem(const std::optional<EnrolmentToken>& t, TimePoint now) {
   if (!t) return "unknown token";
@@ -108,9 +114,45 @@ EnrolmentService::EnrolmentService(storage::Store& store,
     : store_(store), registry_(std::move(registry)), ca_(std::move(ca)),
       options_(std::move(options)) {}
 
+Status EnrolmentService::LoadReservations() {
+  auto tokens = ListTokens();
+  if (!tokens) return tokens.error();
+  const TimePoint now = Now();
+  size_t n = 0;
+  for (const auto& t : *tokens) {
+    if (!TokenProblem(t, now).empty() || t.ids.empty()) continue;
+    auto until = ParseTimestamp(t.expires);
+    if (!until) continue;
+    registry_->Reserve(TokenHolder(t.id), t.ids, *until);
+    ++n;
+  }
+  if (n > 0) spdlog::info("enrolment: {} outstanding token(s) reserve their IDs", n);
+  return Status::Ok();
+}
+
+Status EnrolmentService::CheckIdsFree(const std::vector<std::string>& ids,
+                                      std::string_view except) {
+  for (const auto& id : ids) {
+    for (const auto& c : registry_->CredentialsOf(id)) {
+      if (c != except) {
+        return Status(Rsc::kOriginatorNotAuthenticated,
+                      id + " is bound to another active credential: revoke it first");
+      }
+    }
+    auto ae = store_.Get(id);
+    if (!ae) return ae.error();
+    if (*ae && (*ae)->ty == resources::ty::kAe) {
+      return Status(Rsc::kOriginatorHasAlreadyRegistered,
+                    id + " is registered: deregister that AE before enrolling a device for it");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<EnrolmentToken> EnrolmentService::CreateToken(std::vector<std::string> ids,
                                                      std::chrono::seconds ttl, std::string note) {
   if (Status s = ValidateIdList(ids); !s.ok()) return Err(s);
+  if (Status s = CheckIdsFree(ids, ""); !s.ok()) return Err(s);
   if (ttl.count() < 60 || ttl > std::chrono::hours(24 * 90)) {
     return Err(Status::BadRequest("a token lives between 60 seconds and 90 days"));
   }
@@ -128,6 +170,7 @@ Result<EnrolmentToken> EnrolmentService::CreateToken(std::vector<std::string> id
   Status s = store_.SubmitAndWait(
       [&](storage::WriteTxn& txn) { return txn.PutObject(kTokenKind, t.id, body); });
   if (!s.ok()) return Err(s);
+  if (!t.ids.empty()) registry_->Reserve(TokenHolder(t.id), t.ids, now + ttl);
   spdlog::info("enrolment: token {}… created for [{}], expires {}", t.id.substr(0, 12),
                fmt::join(t.ids, ","), t.expires);
   return t;
@@ -209,6 +252,14 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
                 "no bootstrap credential");
   }
 
+  // The IDs must still be free for this device: a rotation keeps its own; a bootstrap
+  // credential reserved them itself.
+  if (e->mode != Mode::kRotate) {
+    if (Status s = CheckIdsFree(e->ids, e->old_credential); !s.ok()) {
+      return fail(s, s.message());
+    }
+  }
+
   // The new credential.
   const std::string replaces = e->mode == Mode::kRotate ? e->old_credential : "";
   const std::string note = std::string("enrolled by ") + ModeName(e->mode);
@@ -256,6 +307,14 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
           if (!TokenProblem(t, now).empty()) {
             return NotAuthenticated("enrolment token is not valid");  // used meanwhile
           }
+          // An AE registered under one of the IDs meanwhile (before the reservation held).
+          for (const auto& id : e->ids) {
+            auto ae = txn.Get(id);
+            if (!ae) return ae.error();
+            if (*ae && (*ae)->ty == resources::ty::kAe) {
+              return Status(Rsc::kOriginatorHasAlreadyRegistered, id + " is registered");
+            }
+          }
           t->used = FormatTimestamp(now);
           t->credential = e->issued.id;
           if (Status s = txn.PutObject(kTokenKind, e->token_id, TokenToJson(*t)); !s.ok()) return s;
@@ -285,6 +344,7 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
         }
         if (e->retired) registry_->Apply(std::move(*e->retired), /*notify=*/false);
         registry_->Apply(e->issued);
+        if (e->mode == Mode::kToken) registry_->Release(TokenHolder(e->token_id));
         spdlog::info("enrolment: credential {} issued by {} for [{}]", e->issued.id,
                      ModeName(e->mode), fmt::join(e->ids, ","));
         bj::array ids;

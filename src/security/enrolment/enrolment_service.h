@@ -15,7 +15,10 @@
 //  - a channel authenticated with a current operational credential: re-enrolment rotates it —
 //    the new credential takes over its identities and the old one expires after a grace period.
 // Anything else is 4106. The identities are the bootstrap credential's or token's (none: the new
-// credential binds the AE-ID of its first registration), or the rotated credential's.
+// credential binds the AE-ID of its first registration), or the rotated credential's. A token's
+// or bootstrap credential's IDs are reserved until its enrolment (CredentialRegistry::BoundTo);
+// an enrolment whose IDs meanwhile belong to another active credential (4106) or to a
+// registered AE (4117) is refused — the device would otherwise act in someone else's AE.
 //
 // The new PSK is derived with HKDF-SHA256 from keying material exported from the enrolment's own
 // TLS session (label "EXPORTER-oneM2M-Bootstrap", TS-0003 §10.3.1) and a fresh random salt, with
@@ -66,13 +69,22 @@ class EnrolmentService final : public ServiceEndpoints {
 
   void Handle(ServiceRequest request, std::function<void(ServiceResponse)> done) override;
 
-  // A one-time token for a device to be bound to `ids`, valid for `ttl`. Waits for the commit.
+  // Reserves the IDs of every outstanding (unused, unexpired) token in the registry, so that no
+  // credential bound to nothing registers under them before their device enrols. Start-up.
+  Status LoadReservations();
+  // A one-time token for a device to be bound to `ids`, valid for `ttl`; its IDs are reserved
+  // until it is used or expires. 4106 if an ID is bound to an active credential, 4117 if an AE
+  // is registered under it (the device would act in someone else's AE). Waits for the commit.
   Result<EnrolmentToken> CreateToken(std::vector<std::string> ids, std::chrono::seconds ttl,
                                      std::string note);
   // Every token (without the token itself).
   Result<std::vector<EnrolmentToken>> ListTokens();
 
  private:
+  // Why `ids` cannot be given to a new device (bound to an active credential other than
+  // `except`, or registered as an AE); OK if they can.
+  Status CheckIdsFree(const std::vector<std::string>& ids, std::string_view except);
+
   storage::Store& store_;
   std::shared_ptr<CredentialRegistry> registry_;
   std::shared_ptr<CertificateAuthority> ca_;

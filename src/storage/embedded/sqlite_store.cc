@@ -1,6 +1,9 @@
 #include "storage/embedded/sqlite_store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -8,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -83,6 +87,7 @@ enum Stmt : int {
   kChildrenTyDesc,
   kCountAny,
   kCountTy,
+  kMeasureSubtree,
   kExpired,
   kSubtree,
   kInsert,
@@ -120,6 +125,8 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     " FROM resources WHERE pi = ?1 AND ty = ?2 ORDER BY ct DESC, ri DESC LIMIT ?3",
     "SELECT count(*), coalesce(sum(cs), 0) FROM resources WHERE pi = ?1",
     "SELECT count(*), coalesce(sum(cs), 0) FROM resources WHERE pi = ?1 AND ty = ?2",
+    "SELECT count(*), coalesce(sum(n), 0), coalesce(sum(ty = 23), 0) FROM (SELECT ty, "
+    "length(body) AS n FROM resources WHERE path >= ?1 AND path < ?2 LIMIT ?3)",
     // "+path" keeps the planner off the path index (a scan of every resource in path order)
     // and on resources_expiry; the few expired rows are then sorted.
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE et <> '' AND et < ?1 ORDER BY +path LIMIT ?2",
@@ -692,6 +699,21 @@ class SqliteTxn final : public WriteTxn {
     if (out) WithDeferred(*out);
     return out;
   }
+  Result<SubtreeSize> MeasureSubtree(std::string_view path, uint64_t limit) override {
+    Use q(c_, c_.Prepared(kMeasureSubtree));
+    if (!q.ok()) return Err(StorageError());
+    const std::string from = std::string(path) + "/", to = std::string(path) + "0";
+    q.Text(1, from);
+    q.Text(2, to);
+    q.Int(3, static_cast<int64_t>(std::min<uint64_t>(limit, INT64_MAX)));
+    int rc = q.Step();
+    if (rc != SQLITE_ROW) return Err(LogError(c_.db(), rc, "measure subtree"));
+    SubtreeSize s;
+    s.resources = static_cast<uint64_t>(sqlite3_column_int64(q.get(), 0));
+    s.bytes = static_cast<uint64_t>(sqlite3_column_int64(q.get(), 1));
+    s.subscriptions = static_cast<uint64_t>(sqlite3_column_int64(q.get(), 2));
+    return s;
+  }
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override {
     return CountChildrenOn(c_, pi, ty);
   }
@@ -925,6 +947,30 @@ Status InitDatabase(Connection& c, bool synchronous_full) {
   return s;
 }
 
+// The database holds every resource, binding, certificate and token hash: owner-only, like the
+// master key. SQLite gives its -wal and -shm files the database file's mode, so creating the
+// file 0600 before SQLite does covers all three; files an older version left wider are narrowed.
+Status MakeOwnerOnly(const std::string& path) {
+  if (path.empty() || path == ":memory:") return Status::Ok();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    spdlog::error("sqlite: cannot create {}: {}", path, std::strerror(errno));
+    return StorageError();
+  }
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::string p = path + suffix;
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+    if (::chmod(p.c_str(), st.st_mode & 0700) != 0) {
+      spdlog::error("sqlite: cannot make {} owner-only: {}", p, std::strerror(errno));
+      return StorageError();
+    }
+    spdlog::warn("sqlite: {} was readable by others; now owner-only (0600)", p);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {}
@@ -934,6 +980,7 @@ SqliteStore::~SqliteStore() { Close(); }
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
   ConfigureSqliteOnce();
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  if (Status s = MakeOwnerOnly(options.path); !s.ok()) return Err(s);
   auto conn = Connection::Open(options.path, /*writable=*/true);
   if (!conn) return Err(conn.error());
   Status s = InitDatabase(**conn, options.synchronous_full);

@@ -36,6 +36,7 @@ class MemoryTxn final : public WriteTxn {
   Status Update(const ResourceRecord& rec) override;
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override;
   Result<std::pair<uint64_t, uint64_t>> CountChildren(std::string_view pi, int ty) override;
+  Result<SubtreeSize> MeasureSubtree(std::string_view path, uint64_t limit) override;
   Result<std::optional<std::string>> GetObject(std::string_view kind,
                                                std::string_view id) override;
   Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override;
@@ -255,6 +256,19 @@ Result<std::vector<ResourceRecord>> MemoryTxn::Children(std::string_view pi, int
 
 Result<std::pair<uint64_t, uint64_t>> MemoryTxn::CountChildren(std::string_view pi, int ty) {
   return store_.CountChildrenLocked(pi, ty);
+}
+
+Result<SubtreeSize> MemoryTxn::MeasureSubtree(std::string_view path, uint64_t limit) {
+  SubtreeSize out;
+  const std::string prefix = std::string(path) + "/";
+  for (auto it = store_.by_path_.lower_bound(prefix);
+       it != store_.by_path_.end() && it->first.starts_with(prefix) && out.resources < limit;
+       ++it) {
+    ++out.resources;
+    out.bytes += it->second.body.size();
+    if (it->second.ty == 23) ++out.subscriptions;
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> MemoryTxn::GetObject(std::string_view kind,

@@ -92,6 +92,36 @@ TEST(Config, BadValuesFailValidation) {
   EXPECT_FALSE(ValidateConfig(c).ok());
 }
 
+TEST(Config, HttpBoundsLoadAndAreChecked) {
+  Config d;  // the defaults documented in trustcse.toml and docs/threat_model.md
+  EXPECT_EQ(d.http_max_connections, 10000);
+  EXPECT_EQ(d.http_max_connections_per_source, 256);
+  EXPECT_EQ(d.http_handshake_timeout_ms, 5000);
+  EXPECT_EQ(d.http_header_timeout_ms, 10000);
+  EXPECT_EQ(d.http_idle_timeout_ms, 60000);
+  EXPECT_EQ(d.http_max_requests_per_connection, 10000);
+  std::string path = WriteTemp(
+      "[http]\nmax_connections = 50\nmax_connections_per_source = 5\nhandshake_timeout_ms = 100\n"
+      "header_timeout_ms = 200\nbody_timeout_ms = 300\nidle_timeout_ms = 400\n"
+      "max_requests_per_connection = 7\n");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  EXPECT_EQ(c.http_max_connections, 50);
+  EXPECT_EQ(c.http_max_connections_per_source, 5);
+  EXPECT_EQ(c.http_handshake_timeout_ms, 100);
+  EXPECT_EQ(c.http_header_timeout_ms, 200);
+  EXPECT_EQ(c.http_body_timeout_ms, 300);
+  EXPECT_EQ(c.http_idle_timeout_ms, 400);
+  EXPECT_EQ(c.http_max_requests_per_connection, 7);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.http_header_timeout_ms = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config{};
+  c.http_max_connections_per_source = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  std::remove(path.c_str());
+}
+
 TEST(Config, AbsentKeysKeepDefaults) {
   std::string path = WriteTemp("[cse]\nname = \"other\"\n");
   Config c;

@@ -188,5 +188,36 @@ TEST(CoapUint, RoundTripsInTheShortestForm) {
   EXPECT_FALSE(DecodeUint(std::string(9, '\1')).has_value());
 }
 
+TEST(CoapToPrimitive, RefusesRepeatedCriticalOptions) {
+  // RFC 7252 §5.4.5: a repeated non-repeatable option is an unrecognized one; the oneM2M
+  // options are critical (odd numbers), so is Uri-Host (3) and Accept (17).
+  for (uint16_t n : std::vector<uint16_t>{kFr, kRqi, kRvi, kTy, kRqet, 3, kAccept, 27}) {
+    auto req = Req(1, {"cse-in"}, {{n, "a"}, {n, "b"}});
+    if (n == kFr || n == kRqi || n == kRvi) req = Req(1, {"cse-in"}, {{n, "again"}});
+    EXPECT_EQ(RepeatedCriticalOption(req.options), n);
+    auto r = Map(req);
+    ASSERT_FALSE(r.has_value()) << n;
+    EXPECT_EQ(r.error().code(), Rsc::kBadRequest);
+    EXPECT_NE(r.error().message().find("not repeatable"), std::string::npos);
+  }
+}
+
+TEST(CoapToPrimitive, AcceptsRepeatableAndIgnoresRepeatedElectiveOptions) {
+  auto paths = Req(1, {"cse-in", "ae1"}, {{kUriQuery, "rcn=1"}, {kUriQuery, "lim=2"}});
+  EXPECT_FALSE(RepeatedCriticalOption(paths.options).has_value());
+  EXPECT_TRUE(Map(paths).has_value());
+  // Content-Format (12) is elective: the first one counts, the repetition is ignored.
+  auto req = Req(2, {"cse-in"}, {{kTy, EncodeUint(3)}, {kContentFormat, EncodeUint(50)},
+                                 {kContentFormat, EncodeUint(60)}});
+  req.payload = R"({"m2m:cnt":{}})";
+  EXPECT_FALSE(RepeatedCriticalOption(req.options).has_value());
+  Serialization s;
+  auto r = Map(req, &s);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(s, Serialization::kJson);
+  EXPECT_TRUE(IsCritical(kFr) && IsCritical(kUriPath) && !IsCritical(kContentFormat));
+  EXPECT_TRUE(IsRepeatable(kUriPath) && IsRepeatable(kRturi) && !IsRepeatable(kFr));
+}
+
 }  // namespace
 }  // namespace trustcse::coap

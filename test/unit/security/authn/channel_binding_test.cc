@@ -29,7 +29,7 @@ class ChannelBindingTest : public testing::Test {
     ASSERT_TRUE(registry_->Add(c, key).ok());
   }
   Decision Check(std::string credential, std::string fr, bool registration = false,
-                 std::vector<std::string> certified = {}) {
+                 std::vector<std::string> certified = {}, bool free_ids = true) {
     auto ch = std::make_shared<ChannelIdentity>();
     ch->method = certified.empty() ? ChannelIdentity::Method::kPsk
                                    : ChannelIdentity::Method::kCertificate;
@@ -42,7 +42,7 @@ class ChannelBindingTest : public testing::Test {
     ctx.registration = registration;
     ctx.access = kCreate;
     ctx.time = Now();
-    return ChannelBinding(registry_, "CAdmin").Check(ctx);
+    return ChannelBinding(registry_, "CAdmin", free_ids).Check(ctx);
   }
 
   std::unique_ptr<storage::Store> store_;
@@ -76,6 +76,25 @@ TEST_F(ChannelBindingTest, AnUnboundCredentialMayRegisterOnce) {
   EXPECT_EQ(Check("fresh", "Cmeter1", true).verdict, Verdict::kDeny) << "bound to another";
   EXPECT_EQ(Check("fresh", "CAdmin", true).verdict, Verdict::kDeny) << "never the admin";
   EXPECT_EQ(Check("fresh", "Cnew", false).verdict, Verdict::kDeny) << "not registered yet";
+}
+
+// Issue 11, item 2: without the operator's opt-in, a credential bound to nothing registers only
+// under an AE-ID the CSE assigns; with it, never under one an enrolment token reserves.
+TEST_F(ChannelBindingTest, AnUnboundCredentialClaimsNoIdUnlessTheOperatorAllowsIt) {
+  EXPECT_EQ(Check("fresh", "C", true, {}, /*free_ids=*/false).verdict, Verdict::kAllow);
+  EXPECT_EQ(Check("fresh", "", true, {}, false).verdict, Verdict::kAllow);
+  Decision d = Check("fresh", "Cnew", true, {}, false);
+  EXPECT_EQ(d.verdict, Verdict::kDeny);
+  EXPECT_EQ(d.status.code(), Rsc::kOriginatorNotAuthenticated);
+}
+
+TEST_F(ChannelBindingTest, IdsReservedByAnEnrolmentTokenAreNotFree) {
+  registry_->Reserve("enrolment token 0123", {"Cvictim"}, Now() + std::chrono::hours(1));
+  EXPECT_EQ(Check("fresh", "Cvictim", true).verdict, Verdict::kDeny);
+  registry_->Reserve("enrolment token old", {"Cstale"}, Now() - std::chrono::seconds(1));
+  EXPECT_EQ(Check("fresh", "Cstale", true).verdict, Verdict::kAllow) << "expired reservation";
+  registry_->Release("enrolment token 0123");
+  EXPECT_EQ(Check("fresh", "Cvictim", true).verdict, Verdict::kAllow) << "released";
 }
 
 TEST_F(ChannelBindingTest, CertificatesActAsTheIdsTheyCertify) {

@@ -93,6 +93,50 @@ TEST_F(EnrolmentServiceTest, ATokenEnrolsOnceAndBindsItsIdentities) {
   EXPECT_TRUE(tokens->front().token.empty()) << "the token itself is never stored";
 }
 
+// Issue 11, item 2: an outstanding token reserves its IDs, and an enrolment whose IDs were taken
+// meanwhile (bound to another active credential, or registered as an AE) is refused.
+TEST_F(EnrolmentServiceTest, ATokenReservesItsIdsUntilItIsUsed) {
+  std::string token = Token({"Cvictim"});
+  EXPECT_TRUE(registry_->BoundTo("Cvictim").starts_with("enrolment token ")) << "reserved";
+  ASSERT_EQ(Enrol(R"({"token":")" + token + R"("})").rsc, Rsc::kCreated);
+  EXPECT_TRUE(registry_->BoundTo("Cvictim").ends_with("@t.test")) << "now the credential's";
+  // A restarted CSE reserves the IDs of the tokens still outstanding.
+  Token({"Clater"});
+  auto restarted = std::make_shared<CredentialRegistry>(*store_, keys_);
+  ASSERT_TRUE(restarted->Load().ok());
+  EnrolmentService again(*store_, restarted, ca_, EnrolmentOptions{});
+  ASSERT_TRUE(again.LoadReservations().ok());
+  EXPECT_FALSE(restarted->BoundTo("Clater").empty());
+  EXPECT_TRUE(restarted->BoundTo("Cvictim").ends_with("@t.test"));
+}
+
+TEST_F(EnrolmentServiceTest, IdsTakenByOthersAreNotEnrolled) {
+  std::string token = Token({"Csquat"});
+  // Bound to another credential meanwhile (the operator's doing, or a squatter's).
+  Credential squatter;
+  squatter.id = "squatter@t.test";
+  squatter.ids = {"Csquat"};
+  crypto::Secret key(std::string(16, 's'));
+  ASSERT_TRUE(registry_->Add(squatter, &key).ok());
+  EXPECT_EQ(Enrol(R"({"token":")" + token + R"("})").rsc, Rsc::kOriginatorNotAuthenticated);
+  // Registered as an AE: the device would act in someone else's AE.
+  std::string second = Token({"Cregistered"});
+  storage::ResourceRecord ae;
+  ae.ri = ae.rn = "Cregistered";
+  ae.pi = "id-in";
+  ae.path = "cse-in/Cregistered";
+  ae.ty = 2;
+  ae.ct = ae.lt = "20260101T000000";
+  ae.body = "{}";
+  ASSERT_TRUE(store_->SubmitAndWait([&](storage::WriteTxn& t) { return t.Insert(ae); }).ok());
+  EXPECT_EQ(Enrol(R"({"token":")" + second + R"("})").rsc, Rsc::kOriginatorHasAlreadyRegistered);
+  // And a token for such IDs is not even issued.
+  EXPECT_EQ(service_->CreateToken({"Cregistered"}, std::chrono::hours(1), "").error().code(),
+            Rsc::kOriginatorHasAlreadyRegistered);
+  EXPECT_EQ(service_->CreateToken({"Csquat"}, std::chrono::hours(1), "").error().code(),
+            Rsc::kOriginatorNotAuthenticated);
+}
+
 TEST_F(EnrolmentServiceTest, ExpiredAndUnknownTokensAreRefused) {
   std::string token = Token({});
   std::string id = crypto::Hex(crypto::Sha256(token));
