@@ -39,22 +39,39 @@ storage::DiscoveryQuery ToQuery(const FilterCriteria& fc, const std::string& roo
 
 }  // namespace
 
+// The most rows one read of the store brings into memory (bodies included): windows grow up to
+// this, never to the whole scan bound, whatever offset the client asks for.
+constexpr size_t kMaxWindow = 4096;
+
 Result<std::vector<ResourceRecord>> FilterAndPage(
     Dispatcher::Impl& d, const RequestPrimitive& req, storage::DiscoveryQuery q, uint32_t access,
     size_t offset, size_t limit) {
   const bool admin = req.fr == d.opt.admin_originator;
   if (admin) {
-    // Nothing to filter: the store pages.
-    q.offset = offset;
-    q.limit = limit;
-    return d.store.Discover(q);
+    // Nothing to filter: the store pages, in pieces, up to the byte budget.
+    std::vector<ResourceRecord> out;
+    size_t bytes = 0;
+    while (out.size() < limit) {
+      q.offset = offset + out.size();
+      q.limit = std::min<size_t>(limit - out.size(), 256);
+      auto recs = d.store.Discover(q);
+      if (!recs) return recs;
+      for (auto& r : *recs) {
+        bytes += r.body.size() + r.path.size();
+        out.push_back(std::move(r));
+        if (bytes > d.opt.max_answer_bytes && out.size() > 1) return out;
+      }
+      if (recs->size() < q.limit) break;
+    }
+    return out;
   }
   // The store is read in windows that grow, so that a small page (lim) does not read every
-  // match, and at most max_discovery_scan rows in all.
+  // match, and at most max_discovery_scan rows in all; what is kept stops at the byte budget.
   const size_t max_scan = d.opt.max_discovery_scan;
   const size_t want = limit > max_scan - std::min(offset, max_scan) ? max_scan : offset + limit;
-  size_t window = want >= max_scan / 2 ? max_scan : std::max<size_t>(want + want / 2, 64);
-  window = std::max<size_t>(std::min(window, max_scan), 1);
+  size_t window = std::max<size_t>(want + want / 2, 64);
+  window = std::max<size_t>(std::min({window, max_scan, kMaxWindow}), 1);
+  size_t kept_bytes = 0;
   size_t scanned = 0;
   std::vector<ResourceRecord> out;
   size_t skipped = 0;
@@ -81,11 +98,14 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
         ++skipped;
         continue;
       }
+      kept_bytes += r.body.size() + r.path.size();
       out.push_back(std::move(r));
+      // One record past the budget tells Page that the answer is cut.
+      if (kept_bytes > d.opt.max_answer_bytes && out.size() > 1) return out;
     }
     scanned += recs->size();
     if (recs->size() < q.limit) break;  // the matches are exhausted
-    window = window > max_scan / 2 ? max_scan : window * 2;
+    window = std::min(window * 2, kMaxWindow);
   }
   return out;
 }

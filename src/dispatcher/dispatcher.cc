@@ -105,7 +105,8 @@ Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notificati
     : opt(o), store(s), notifier(n) {
   gates.Append(std::make_unique<security::ChannelBinding>(o.credentials, o.admin_originator,
                                                           o.free_ae_ids));
-  gates.Append(std::make_unique<security::OriginatorCheck>(o.admin_originator));
+  gates.Append(std::make_unique<security::OriginatorCheck>(
+      o.admin_originator, o.free_ae_ids ? nullptr : o.credentials));
   // Admission (storm protection) and trust (registry, black/greylists) gates plug in here.
   if (o.tokens) chain.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
   chain.Append(std::make_unique<ForwardingStep>(dynamic_grants));
@@ -127,7 +128,9 @@ void Dispatcher::Stop() {
 
 Status Dispatcher::Reset() {
   const std::string cb_ri = options_.self.cse_id.substr(1);
-  Status s = impl_->store.SubmitAndWait([cb_ri](storage::WriteTxn& txn) -> Status {
+  Status s = impl_->store.SubmitAndWait([cb_ri, quotas = &impl_->writer_quotas](
+                                            storage::WriteTxn& txn) -> Status {
+    quotas->Clear();  // on the writer thread, where the counts live
     auto removed = txn.DeleteSubtree(cb_ri);
     return removed ? Status::Ok() : removed.error();
   });
@@ -600,6 +603,17 @@ class TrackingTxn final : public storage::WriteTxn {
   }
   Status Update(const ResourceRecord& rec) override {
     parents_.Forget(rec.ri);
+    if (quotas_.enabled()) {
+      // What an update adds counts like what a create adds (a flexContainer grown to the body
+      // limit, attribute by attribute).
+      auto old = inner_.Get(rec.ri);
+      if (!old) return old.error();
+      if (*old) {
+        Status q = quotas_.Resized(inner_, rec.path, (*old)->body.size(), rec.body.size(),
+                                   quota_changes);
+        if (!q.ok()) return q;
+      }
+    }
     Status s = inner_.Update(rec);
     if (s.ok()) paths.push_back(rec.path);
     return s;
@@ -815,6 +829,12 @@ void Dispatcher::Impl::Create(std::shared_ptr<RequestPrimitive> req, Completion 
             }
           }
           if (!bind_credential.empty()) {
+            // Bound or reserved meanwhile (an enrolment, the operator): not free any more.
+            if (std::string holder = credentials->BoundTo(res->ri());
+                !holder.empty() && holder != bind_credential) {
+              return Status(Rsc::kOriginatorNotAuthenticated,
+                            "originator does not match the authenticated credential");
+            }
             auto c = credentials->BindInWrite(txn, bind_credential, res->ri(), now);
             if (!c) return c.error();
             *bound = std::move(*c);

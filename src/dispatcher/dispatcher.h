@@ -52,7 +52,8 @@ struct DispatcherOptions {
   // that claims one is refused). AE registrations over a channel bind the AE-ID here.
   std::shared_ptr<security::CredentialRegistry> credentials;
   // A credential bound to nothing may register under any free AE-ID it names (opt-in); off:
-  // only under one the CSE assigns ("C"/"S"), then bound to it.
+  // only under one the CSE assigns ("C"/"S"), then bound to it — and an AE-ID a credential
+  // holds or reserves is usable only through that credential (not over a plain channel).
   bool free_ae_ids = false;
   // Requests waiting for request-unreachable AEs, fetched through <pollingChannel>/pcu; null:
   // polling channels cannot be polled.

@@ -143,6 +143,12 @@ struct Dispatcher::Impl {
   notification::Notifier& notifier;
   ResourceCache cache{100000};
   WriterParents writer_parents;
+  // Non-blocking requests accepted per originator whose <request> is not written yet (the
+  // quota counts them with the stored ones). Only non-blocking requests take this lock.
+  struct RequestsInFlight {
+    std::mutex mu;
+    std::unordered_map<std::string, size_t> by_originator;  // guarded by mu
+  } requests_in_flight;
   // Per-AE quotas, kept on the storage writer thread (ae_quotas.h).
   AeQuotas writer_quotas{opt.self.cse_name,
                          {opt.max_resources_per_ae, opt.max_bytes_per_ae,

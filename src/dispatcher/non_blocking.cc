@@ -144,13 +144,28 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
     q.limit = opt.max_requests_per_originator;
     auto kept = store.Discover(q);
     if (!kept) return fail(kept.error());
-    if (kept->size() >= opt.max_requests_per_originator) {
+    // Requests accepted but not yet committed are not in the store: they count too, so that
+    // concurrent requests cannot all pass the same count.
+    std::lock_guard lock(requests_in_flight.mu);
+    size_t& in_flight = requests_in_flight.by_originator[req->fr];
+    if (kept->size() + in_flight >= opt.max_requests_per_originator) {
+      if (in_flight == 0) requests_in_flight.by_originator.erase(req->fr);
       return fail({Rsc::kNotAcceptable,
                    "too many non-blocking requests of this originator are kept (at most " +
                        std::to_string(opt.max_requests_per_originator) +
                        "): delete results already read, or wait for them to expire"});
     }
+    ++in_flight;
   }
+  // Runs once the <request> is written (or failed to be): it is in the store from then on.
+  auto written = [this, fr = req->fr, counted = req->fr != opt.admin_originator] {
+    if (!counted) return;
+    std::lock_guard lock(requests_in_flight.mu);
+    auto it = requests_in_flight.by_originator.find(fr);
+    if (it != requests_in_flight.by_originator.end() && --it->second == 0) {
+      requests_in_flight.by_originator.erase(it);
+    }
+  };
   const TimePoint now = Now();
   auto res = std::make_shared<Resource>();
   const std::string ri = resources::NewResourceId("req");
@@ -183,7 +198,8 @@ void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, 
         fx.events.push_back(Event{Event::Kind::kCreateChild, cb_ri, cse_name, rec, {}});
         return Status::Ok();
       },
-      [this, req, ri, synch, done = std::move(done)](Status s) {
+      [this, req, ri, synch, written, done = std::move(done)](Status s) {
+        written();
         if (!s.ok()) return done(ErrorResponse(*req, s));
         bj::object uri;
         uri["m2m:uri"] = ri;

@@ -103,6 +103,16 @@ bool DestinationPolicy::Permits(const uint8_t* address, size_t size) const {
   } else {
     return false;
   }
+  if (!Decide(a)) return false;
+  // IPv6 addresses that carry an IPv4 one — NAT64 (64:ff9b::/96, RFC 6052) and 6to4
+  // (2002::/16, RFC 3056) — reach that IPv4 address: it must be permitted too.
+  static constexpr uint8_t kNat64[12] = {0x00, 0x64, 0xff, 0x9b};
+  if (std::memcmp(a.data(), kNat64, 12) == 0) return Decide(Mapped(a.data() + 12));
+  if (a[0] == 0x20 && a[1] == 0x02) return Decide(Mapped(a.data() + 2));
+  return true;
+}
+
+bool DestinationPolicy::Decide(const std::array<uint8_t, 16>& a) const {
   for (const auto& n : allow_) {
     if (Contains(n, a)) return true;
   }

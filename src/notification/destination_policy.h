@@ -9,7 +9,8 @@
 //   2. it lies in a `deny` network              → refused;
 //   3. otherwise permitted if `allow` is empty, refused if not (an allow list is exhaustive).
 // Networks are CIDR blocks ("10.0.0.0/8", "fd00::/8") or single addresses; IPv4-mapped IPv6
-// addresses are checked as IPv4. kDefaultDeny names what no notification has reason to reach:
+// addresses are checked as IPv4, and NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses also
+// by the IPv4 address they carry. DefaultDeny() names what no notification has reason to reach:
 // the unspecified, link-local (and with it the 169.254.169.254 metadata service), multicast and
 // broadcast ranges. Loopback and private ranges are permitted unless denied — an operator's
 // application servers live there.
@@ -51,6 +52,7 @@ class DestinationPolicy {
   };
   static std::optional<Network> ParseNetwork(std::string_view text);
   static bool Contains(const Network& n, const std::array<uint8_t, 16>& a);
+  bool Decide(const std::array<uint8_t, 16>& a) const;
 
   std::vector<Network> allow_;
   std::vector<Network> deny_;

@@ -17,8 +17,12 @@ namespace trustcse::json {
 namespace bj = boost::json;
 
 // Parses text as one JSON value. 4000 with a safe message on any syntax error, on nesting deeper
-// than 64 levels, or on trailing garbage.
+// than 64 levels, or on trailing garbage. For text this CSE wrote itself (stored records).
 Result<bj::value> Parse(std::string_view text);
+// The same for what clients send (request content, enrolment bodies): also 4000 for an object
+// with two members of one name, which parsers read differently (RFC 8259 §4). A second, non-
+// allocating pass over the text: keep it off the paths that re-read stored records.
+Result<bj::value> ParseUntrusted(std::string_view text);
 std::string Serialize(const bj::value& v);
 std::string Serialize(const bj::object& o);
 

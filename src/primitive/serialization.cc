@@ -6,7 +6,7 @@
 namespace trustcse {
 
 Result<boost::json::value> DecodeContent(std::string_view bytes, Serialization s) {
-  return s == Serialization::kCbor ? cbor::Decode(bytes) : json::Parse(bytes);
+  return s == Serialization::kCbor ? cbor::Decode(bytes) : json::ParseUntrusted(bytes);
 }
 
 std::string EncodeContent(std::string_view json_text, Serialization s) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -68,14 +69,19 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
 
 // Raises the soft descriptor limit to the hard one (each connection is a descriptor; systemd's
 // soft default is 1024) and returns the soft limit in force.
-rlim_t RaiseDescriptorLimit() {
+// `select_bound`: libmosquitto's loop waits with select(), which cannot watch a descriptor at
+// or above FD_SETSIZE — a broker reconnect that got one would end the MQTT loop. While MQTT is
+// on, the limit stays at FD_SETSIZE (and HTTP connections are capped below it).
+rlim_t RaiseDescriptorLimit(bool select_bound) {
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
-  if (rl.rlim_cur < rl.rlim_max) {
+  const rlim_t target = select_bound ? std::min<rlim_t>(rl.rlim_max, FD_SETSIZE) : rl.rlim_max;
+  if (rl.rlim_cur != target) {
     rlimit want = rl;
-    want.rlim_cur = rl.rlim_max;
+    want.rlim_cur = target;
     if (::setrlimit(RLIMIT_NOFILE, &want) == 0) {
-      spdlog::info("trustcse: descriptor limit raised from {} to {}", rl.rlim_cur, want.rlim_cur);
+      spdlog::info("trustcse: descriptor limit set from {} to {}{}", rl.rlim_cur, want.rlim_cur,
+                   select_bound ? " (FD_SETSIZE: the MQTT client's loop uses select)" : "");
       rl = want;
     }
   }
@@ -87,7 +93,7 @@ rlim_t RaiseDescriptorLimit() {
 // socket need descriptors too), so that accepting never runs out of them.
 std::shared_ptr<http::ConnectionLimiter> MakeConnectionLimiter(const Config& c) {
   constexpr rlim_t kDescriptorReserve = 64;
-  const rlim_t nofile = RaiseDescriptorLimit();
+  const rlim_t nofile = RaiseDescriptorLimit(c.mqtt_enabled);
   size_t cap = static_cast<size_t>(c.http_max_connections);
   const size_t room = nofile > 2 * kDescriptorReserve ? nofile - kDescriptorReserve : nofile / 2;
   if (cap > room) {

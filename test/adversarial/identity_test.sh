@@ -51,6 +51,7 @@ TOML
 }
 cse() { "$bin" "$@" --config cfg.toml; }
 start() {
+  : >out  # emptied here: the child truncates it only after the loop below may have read it
   "$bin" serve --config cfg.toml >out 2>log &
   pid=$!
   for _ in $(seq 100); do [ "$(grep -c '^listening' out 2>/dev/null)" -ge 4 ] && break; sleep 0.1; done
@@ -155,6 +156,16 @@ expect squat-reserved-id 4106 "$got"
 got=$(tls free@trustcse.test "$kf" "$(post Cchosen /cse-in 2 "$(ae chosen)")")
 expect unbound-claims-an-id-without-opt-in 4106 "$got"
 grep -q 'register with originator C' last.out && pass || fail "the refusal does not say what to do: $(tail -1 last.out)"
+# Over the plain listener, no credential at all: a reserved ID cannot be squatted, and an ID a
+# credential holds cannot be used.
+plain() {  # plain METHOD PATH ORIGIN [TY BODY] — prints the RSC
+  local args=(-s -D - -o /dev/null -X "$1" -H "X-M2M-Origin: $3" -H 'X-M2M-RI: p' -H 'X-M2M-RVI: 3')
+  [ $# -gt 3 ] && args+=(-H "Content-Type: application/json;ty=$4" -d "$5")
+  curl "${args[@]}" "http://127.0.0.1:$http$2" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-m2m-rsc" {print $2; exit}'
+}
+expect plain-squat-reserved-id 4106 "$(plain POST /cse-in Cvictim 2 "$(ae plainsquat)")"
+expect plain-acts-as-bound-id 4106 "$(plain GET /cse-in/ca Ca)"
+expect plain-free-id-still-works 2001 "$(plain POST /cse-in Cplainfree 2 "$(ae plainfree)")"
 # The real device enrols with its token and registers under its ID.
 code=$(curl -s --cacert ca.pem -o victim.json -w '%{http_code}' -X POST \
        -H 'Content-Type: application/json' --data-binary "{\"token\":\"$token\"}" \
@@ -202,5 +213,11 @@ must cse credential add --psk-identity free2@trustcse.test --psk "$kg" >/dev/nul
 expect opt-in-squat-reserved-after-restart 4106 "$(tls free2@trustcse.test "$kg" "$(post Cvictim2 /cse-in 2 "$(ae squat2)")")"
 expect opt-in-squat-bound 4106 "$(tls free2@trustcse.test "$kg" "$(post Ca /cse-in 2 "$(ae squat3)")")"
 expect opt-in-free-id 2001 "$(tls free2@trustcse.test "$kg" "$(post Cmine /cse-in 2 "$(ae mine)")")"
+# A token created while the server runs reserves its ID at once.
+token3=$(cse enrol-token create --id Clive 2>/dev/null)
+[ -n "$token3" ] && pass || fail "no token from the running server"
+kh=404142434445464748494a4b4c4d4e4f404142434445464748494a4b4c4d4e4f
+must cse credential add --psk-identity free3@trustcse.test --psk "$kh" >/dev/null
+expect opt-in-squat-live-token 4106 "$(tls free3@trustcse.test "$kh" "$(post Clive /cse-in 2 "$(ae live)")")"
 stop
 finish identity

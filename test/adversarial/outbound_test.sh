@@ -35,20 +35,21 @@ s = http.server.HTTPServer((sys.argv[1], 0), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 PY
-sink() {
+sink() {  # not in a subshell: the trap must know the pid
   python3 sink.py "$1" "$2" >"$2.port" 2>/dev/null &
   sinks+=($!)
   for _ in $(seq 50); do [ -s "$2.port" ] && break; sleep 0.1; done
   : >"$2.log"
-  cat "$2.port"
 }
-one=$(sink 127.0.0.1 one)
-two=$(sink 127.0.0.2 two)
-three=$(sink 127.0.0.3 three)
+sink 127.0.0.1 one
+sink 127.0.0.2 two
+sink 127.0.0.3 three
+one=$(cat one.port) two=$(cat two.port) three=$(cat three.port)
 
 start() {  # start CONFIG-LINES — a server with plain HTTP and this [notification] section
   printf '[storage]\ndb = "%s/db-%s"\n[notification]\ntimeout_ms = 2000\nattempts = 1\n%s\n' \
     "$dir" "$RANDOM" "$1" >cfg.toml
+  : >out  # emptied here: the child truncates it only after the loop below may have read it
   "$bin" serve --config cfg.toml --dev --http-port 0 >out 2>log &
   pid=$!
   for _ in $(seq 100); do grep -q '^listening http ' out 2>/dev/null && break; sleep 0.1; done
@@ -66,8 +67,13 @@ subscribe() {  # subscribe NAME URL — prints the RSC of a subscription with nu
   curl -s -D - -o /dev/null -X POST -H 'X-M2M-Origin: Cout' -H "X-M2M-RI: $1" \
     -H 'X-M2M-RVI: 3' -H 'Content-Type: application/json;ty=23' \
     -d "{\"m2m:sub\":{\"rn\":\"$1\",\"nu\":[\"$2\"],\"enc\":{\"net\":[3]}}}" \
-    "http://127.0.0.1:$port/cse-in/out/c" | tr -d '\r' |
-    awk -F': ' 'tolower($1)=="x-m2m-rsc" {print $2; exit}'
+    "http://127.0.0.1:$port/cse-in/out/c" >"$1.h"
+  local rsc
+  rsc=$(tr -d '\r' <"$1.h" | awk -F': ' 'tolower($1)=="x-m2m-rsc" {print $2; exit}')
+  # No answer at all: show why (the server's state and its log) with the failure.
+  [ -n "$rsc" ] || { kill -0 "$pid" 2>/dev/null || echo "server $pid is gone" >&2
+                     cat "$1.h" >&2; tail -5 log >&2; }
+  echo "$rsc"
 }
 
 # --- the default deny list, plus one loopback address ---------------------------------------

@@ -145,6 +145,13 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
                                    "(Block1)"),
                 &too_large);
   }
+  // RFC 7252 §5.4.5: a repeated critical option is an unrecognized one: 4.02 Bad Option —
+  // before any block is kept, so that no transfer starts on such a request.
+  const CoapOverride bad_option{4, 2, {}};
+  if (auto n = RepeatedCriticalOption(parts.options)) {
+    return fail(Status::BadRequest("option " + std::to_string(*n) + " is not repeatable"),
+                &bad_option);
+  }
   std::string body;
   std::optional<std::pair<Status, CoapOverride>> refusal;
   if (self->TakeBlock(s, req, parts, body, refusal, pdu)) {
@@ -153,11 +160,7 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
   }
   if (!body.empty()) parts.payload = body;
   auto prim = ToPrimitive(parts, &serialization);
-  if (!prim) {
-    // RFC 7252 §5.4.5: a repeated critical option is an unrecognized one: 4.02 Bad Option.
-    const CoapOverride bad_option{4, 2, {}};
-    return fail(prim.error(), RepeatedCriticalOption(parts.options) ? &bad_option : nullptr);
-  }
+  if (!prim) return fail(prim.error());
   prim->channel = std::move(channel);
   self->Dispatch(r, s, req, query, pdu, std::move(*prim), std::move(token), serialization);
 }

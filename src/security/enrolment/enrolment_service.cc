@@ -195,7 +195,7 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
   if (req.channel_binding.size() != kExportedBytes) {
     return fail(Status(Rsc::kSecurityAssociationRequired, "enrolment requires TLS"), "not TLS");
   }
-  auto body = json::Parse(req.body);
+  auto body = json::ParseUntrusted(req.body);
   if (!body || !body->is_object()) {
     return fail(Status::BadRequest("the body must be a JSON object"), "malformed body");
   }

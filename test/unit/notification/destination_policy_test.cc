@@ -20,6 +20,9 @@ TEST(DestinationPolicy, TheDefaultDenyListKeepsMetadataAndLinkLocalOut) {
   EXPECT_FALSE(p.Permits("fe80::1"));
   EXPECT_FALSE(p.Permits("fd00:ec2::254"));
   EXPECT_FALSE(p.Permits("::ffff:169.254.169.254")) << "IPv4-mapped is checked as IPv4";
+  EXPECT_FALSE(p.Permits("64:ff9b::a9fe:a9fe")) << "NAT64 of 169.254.169.254";
+  EXPECT_FALSE(p.Permits("2002:a9fe:a9fe::1")) << "6to4 of 169.254.169.254";
+  EXPECT_TRUE(p.Permits("64:ff9b::a00:1")) << "NAT64 of 10.0.0.1";
   EXPECT_FALSE(p.Permits("0.0.0.0"));
   EXPECT_FALSE(p.Permits("::"));
   EXPECT_FALSE(p.Permits("239.1.2.3"));
