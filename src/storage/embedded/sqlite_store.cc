@@ -126,7 +126,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT count(*), coalesce(sum(cs), 0) FROM resources WHERE pi = ?1",
     "SELECT count(*), coalesce(sum(cs), 0) FROM resources WHERE pi = ?1 AND ty = ?2",
     "SELECT count(*), coalesce(sum(n), 0), coalesce(sum(ty = 23), 0) FROM (SELECT ty, "
-    "length(body) AS n FROM resources WHERE path >= ?1 AND path < ?2 LIMIT ?3)",
+    "length(CAST(body AS BLOB)) AS n FROM resources WHERE path >= ?1 AND path < ?2 LIMIT ?3)",
     // "+path" keeps the planner off the path index (a scan of every resource in path order)
     // and on resources_expiry; the few expired rows are then sorted.
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE et <> '' AND et < ?1 ORDER BY +path LIMIT ?2",
