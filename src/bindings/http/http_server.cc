@@ -222,14 +222,30 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(16 * 1024);
-    if (requests_ == 0 || buffer_.size() > 0) return ReadHeader();
+    if (buffer_.size() > 0) return ParseBuffered();
+    if (requests_ == 0) return ReadHeader();
     lowest().expires_after(options_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->OnReadError(ec);
                               self->buffer_.commit(n);
-                              self->ReadHeader();
+                              self->ParseBuffered();
                             });
+  }
+
+  // What one read brought is usually a whole small request: its header is parsed here, without
+  // another asynchronous read and its timer; the rest (more header, a body) is read as usual.
+  void ParseBuffered() {
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_header_done()) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) return OnReadError(ec);
+      if (used == 0) break;
+    }
+    if (!parser_->is_header_done()) return ReadHeader();
+    OnHeader({}, 0);
   }
 
   void ReadHeader() {
