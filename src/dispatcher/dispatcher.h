@@ -68,7 +68,7 @@ struct DispatcherOptions {
   size_t max_results = 1000;
   // The same in bytes of the listed records (their representations): an answer ends, partial,
   // before it would exceed this (but holds at least one record).
-  size_t max_answer_bytes = size_t{8} << 20;
+  size_t max_answer_bytes = size_t{2} << 20;
   // Most <request> resources (non-blocking requests, kept until they expire) one originator may
   // have at a time; beyond, a non-blocking request is refused with 5207 (the admin is exempt).
   size_t max_requests_per_originator = 100;

@@ -110,7 +110,7 @@ struct Config {
   bool upper_tester = false;
   // [limits] — what one request or one originator may cost (issue 11)
   int max_results = 1000;                 // results of one discovery / listing (then partial)
-  int64_t max_answer_bytes = 8 << 20;     // the same in bytes of the listed representations
+  int64_t max_answer_bytes = 2 << 20;     // the same in bytes of the listed representations
   int max_requests_per_originator = 100;  // <request>s (non-blocking) kept per originator
   int64_t max_resources_per_ae = 1000000;        // resources below one AE (0 = no limit)
   int64_t max_bytes_per_ae = int64_t{1} << 30;   // bytes of their representations

@@ -131,4 +131,48 @@ nb=$(for i in $(seq 12); do echo 'get Csmall /cse-in/small?rt=1'; done | m2m | c
      awk '{printf "%s:%s ", $2, $1}')
 expect non-blocking "1001:10 5207:2 " "$nb"
 expect admin-exempt 1001 "$(echo 'get CAdmin /cse-in?rt=1' | m2m | cut -d' ' -f1)"
+
+# --- answers nobody reads (item 4), on the default limits ------------------------------------
+# 20 connections ask for every instance of a container (rcn=4, 2,000 instances of 5 kB: 10 MB
+# unbounded) and never read. Before the caps the server grew by ~300 MB; now each answer is at
+# most max_answer_bytes (2 MiB) and the growth stays far below 150 MB.
+kill "$pid"; wait "$pid" 2>/dev/null
+: >out
+"$bin" serve --dev --http-port 0 --db "$dir/db2" >out 2>log2 &
+pid=$!
+for _ in $(seq 100); do grep -q '^listening http ' out 2>/dev/null && break; sleep 0.1; done
+port=$(awk '/^listening http / {print $3}' out)
+growth=$(python3 - "$port" "$pid" <<'PY'
+import http.client, json, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def rss():
+    for l in open('/proc/%d/status' % pid):
+        if l.startswith('VmRSS:'): return int(l.split()[1]) // 1024
+c = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+def req(m, p, ty=None, body=None):
+    h = {'X-M2M-Origin': 'Cmem', 'X-M2M-RI': '1', 'X-M2M-RVI': '3'}
+    if ty: h['Content-Type'] = 'application/json;ty=%d' % ty
+    c.request(m, p, body=body, headers=h); r = c.getresponse(); r.read()
+req('POST', '/cse-in', 2, json.dumps({'m2m:ae': {'rn': 'mem', 'api': 'Nm', 'rr': True, 'srv': ['3']}}))
+req('POST', '/cse-in/mem', 3, json.dumps({'m2m:cnt': {'rn': 'c', 'mni': 100000, 'mbs': 100000000}}))
+con = 'x' * 5000
+for i in range(2000):
+    req('POST', '/cse-in/mem/c', 4, json.dumps({'m2m:cin': {'con': con}}))
+c.close()
+time.sleep(1)
+before = rss()
+socks = []
+for i in range(20):
+    s = socket.create_connection(('127.0.0.1', port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(b'GET /cse-in/mem/c?rcn=4 HTTP/1.1\r\nHost: x\r\nX-M2M-Origin: Cmem\r\n'
+              b'X-M2M-RI: m\r\nX-M2M-RVI: 3\r\n\r\n')
+    socks.append(s)
+time.sleep(4)
+print(rss() - before)
+for s in socks: s.close()
+PY
+)
+[ -n "$growth" ] && [ "$growth" -lt 150 ] && pass || fail "20 unread answers grew the server by ${growth:-?} MB"
+echo "memory growth with 20 unread answers: ${growth:-?} MB"
 finish quota
