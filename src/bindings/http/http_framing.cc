@@ -1,26 +1,9 @@
 #include "bindings/http/http_framing.h"
 
-#include <cctype>
+#include "primitive/text.h"
 
 namespace trustcse::http {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 HeaderRefusal Refusal(Rsc rsc, std::string_view dbg) {
   return {rsc, R"({"m2m:dbg":")" + std::string(dbg) + "\"}"};
@@ -40,7 +23,7 @@ std::optional<HeaderRefusal> ScreenRequestHeader(std::span<const HeaderField> fi
       std::string_view v = f.value;
       while (!v.empty()) {
         size_t comma = v.find(',');
-        std::string_view coding = Trim(v.substr(0, comma));
+        std::string_view coding = TrimSpace(v.substr(0, comma));
         v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
         if (coding.empty()) continue;  // empty list elements are allowed (RFC 9110 §5.6.1)
         ++codings;

@@ -10,23 +10,6 @@
 namespace trustcse::http {
 namespace {
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 struct MediaType {
   bool json = false;
   bool cbor = false;
@@ -37,16 +20,16 @@ struct MediaType {
 MediaType ParseContentType(std::string_view ct) {
   MediaType m;
   auto semi = ct.find(';');
-  std::string_view type = Trim(ct.substr(0, semi));
+  std::string_view type = TrimSpace(ct.substr(0, semi));
   m.json = IEquals(type, "application/json") || IEquals(type, "application/vnd.onem2m-res+json");
   m.cbor = IEquals(type, "application/cbor") || IEquals(type, "application/vnd.onem2m-res+cbor");
   while (semi != std::string_view::npos) {
     auto next = ct.find(';', semi + 1);
-    std::string_view param = Trim(ct.substr(semi + 1, next - semi - 1));
+    std::string_view param = TrimSpace(ct.substr(semi + 1, next - semi - 1));
     auto eq = param.find('=');
-    if (eq != std::string_view::npos && IEquals(Trim(param.substr(0, eq)), "ty")) {
+    if (eq != std::string_view::npos && IEquals(TrimSpace(param.substr(0, eq)), "ty")) {
       int ty = 0;
-      if (ParseNumber(Trim(param.substr(eq + 1)), &ty) && ty > 0) {
+      if (ParseNumber(TrimSpace(param.substr(eq + 1)), &ty) && ty > 0) {
         m.ty = ty;
       } else {
         m.bad_ty = true;
@@ -221,8 +204,8 @@ std::optional<Serialization> ResponseSerialization(std::string_view accept,
   size_t start = 0;
   while (start <= accept.size()) {
     auto comma = accept.find(',', start);
-    std::string_view item = Trim(accept.substr(start, comma - start));
-    if (auto s = Named(Trim(item.substr(0, item.find(';'))))) return s;
+    std::string_view item = TrimSpace(accept.substr(start, comma - start));
+    if (auto s = Named(TrimSpace(item.substr(0, item.find(';'))))) return s;
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
