@@ -28,6 +28,7 @@ trap '[[ -n $PID ]] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"'
 run() {
   local dir port out
   dir=$(mktemp -d "$TMP/run.XXXX")
+  : >"$dir/out"
   "$1" serve --dev --http-port 0 --db "$dir/db" >"$dir/out" 2>"$dir/log" &
   PID=$!
   for _ in $(seq 100); do grep -q '^listening http ' "$dir/out" && break; sleep 0.1; done
