@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+# Includes follow the layer order of src/layers.txt (also a ctest test, with a planted one).
+python3 scripts/check_layers.py
 jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTCSE_BUILD_TESTS=ON \
       -DTRUSTCSE_BUILD_BENCH=ON >/dev/null

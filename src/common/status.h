@@ -69,7 +69,7 @@ constexpr bool IsSuccess(Rsc rsc) { return static_cast<uint16_t>(rsc) < 4000; }
 // Parses a numeric code; unknown or malformed values give kInternalServerError.
 Rsc RscFromInt(int value);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK (2000)
   Status(Rsc code, std::string message) : code_(code), message_(std::move(message)) {}

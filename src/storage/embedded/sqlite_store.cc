@@ -255,7 +255,7 @@ class SqliteStore::Connection {
     sqlite3_stmt* s = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     if (rc != SQLITE_OK) {
-      LogError(db_, rc, "prepare");
+      (void)LogError(db_, rc, "prepare");  // logged; the caller gets nullptr
       sqlite3_finalize(s);
       return nullptr;
     }
@@ -943,7 +943,7 @@ Status InitDatabase(Connection& c, bool synchronous_full) {
   if (!s.ok()) return s;
   s = c.Exec(kSchema);
   if (s.ok()) return c.Exec("COMMIT");
-  c.Exec("ROLLBACK");
+  (void)c.Exec("ROLLBACK");  // best effort: the schema error is what the caller needs
   return s;
 }
 
@@ -1137,7 +1137,7 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
     }
   }
   if (failed) {
-    if (sqlite3_get_autocommit(c.db()) == 0) RunStmt(c, kRollback);
+    if (sqlite3_get_autocommit(c.db()) == 0) (void)RunStmt(c, kRollback);  // best effort
     for (Status& s : results) s = StorageError();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
