@@ -44,7 +44,7 @@ storage::DiscoveryQuery ToQuery(const FilterCriteria& fc, const std::string& roo
 constexpr size_t kMaxWindow = 4096;
 
 Result<std::vector<ResourceRecord>> FilterAndPage(
-    Dispatcher::Impl& d, const RequestPrimitive& req, storage::DiscoveryQuery q, uint32_t access,
+    Dispatcher::Impl& d, InFlight& req, storage::DiscoveryQuery q, uint32_t access,
     size_t offset, size_t limit) {
   const bool admin = req.fr == d.opt.admin_originator;
   if (admin) {
@@ -113,7 +113,7 @@ Result<std::vector<ResourceRecord>> FilterAndPage(
 namespace {
 
 // Reads one page of at most d.opt.max_results records, one more to learn whether the cap cut it.
-Result<Dispatcher::Impl::Listing> Page(Dispatcher::Impl& d, const RequestPrimitive& req,
+Result<Dispatcher::Impl::Listing> Page(Dispatcher::Impl& d, InFlight& req,
                                        storage::DiscoveryQuery q, uint32_t access,
                                        const FilterCriteria* fc) {
   const size_t offset = fc && fc->ofst ? *fc->ofst - 1 : 0;
@@ -156,13 +156,13 @@ ResponsePrimitive ListingReply(const RequestPrimitive& req, const Dispatcher::Im
   return rsp;
 }
 
-Result<Dispatcher::Impl::Listing> Dispatcher::Impl::Discover(const RequestPrimitive& req,
+Result<Dispatcher::Impl::Listing> Dispatcher::Impl::Discover(InFlight& req,
                                                              const Target& target) {
   return Page(*this, req, ToQuery(*req.fc, target.resource().path), security::kDiscover,
               req.fc ? &*req.fc : nullptr);
 }
 
-Result<Dispatcher::Impl::Listing> Dispatcher::Impl::ListChildren(const RequestPrimitive& req,
+Result<Dispatcher::Impl::Listing> Dispatcher::Impl::ListChildren(InFlight& req,
                                                                  const Resource& parent) {
   storage::DiscoveryQuery q;
   if (req.fc) {

@@ -2,10 +2,18 @@
 // RequestPrimitive and gets exactly one ResponsePrimitive back through a completion callback.
 //
 // Path of a request (docs/ARCHITECTURE.md):
-//   receiver checks (rvi, rqet, fr, rt)  → address resolution (CSE-relative / SP-relative /
-//   absolute, structured / unstructured, virtual la/ol/fopt) → security chain (authn gates,
-//   authz decides; default deny) → operation (create / retrieve / update / delete / notify /
-//   discovery) → storage write via the writer's group commit → response → notifications.
+//   receiver checks (rvi, rqet, fr, rt) → gates (authentication, admission, trust: before any
+//   lookup) → address resolution (CSE-relative / SP-relative / absolute, structured /
+//   unstructured, virtual la/ol/fopt) → authorization chain (tokens, dynamic grants, ACPs,
+//   dynamic authorization; default deny; may wait) → operation (one file each: create.cc,
+//   retrieve.cc, update.cc, delete.cc, notify.cc, fan_out.cc) → storage write via the writer's
+//   group commit → response → notifications. Observers see each request at entry and completion
+//   through the event stream.
+//
+// The security chains are not the dispatcher's: server/ assembles them from the configuration
+// (with the services below, which read the dispatcher's caches) and installs them before the
+// first request. A dispatcher without installed chains passes every gate and denies every
+// access (default deny).
 //
 // Threading: Handle() is called on I/O threads, concurrently. Reads complete on the calling
 // thread; writes complete on the storage writer thread after the write is durable, so `done`
@@ -20,9 +28,12 @@
 #include <thread>
 #include <vector>
 
+#include "events/event_stream.h"
 #include "notification/notifier.h"
 #include "primitive/request.h"
-#include "security/authz/token.h"
+#include "security/authz/acp_evaluator.h"
+#include "security/authz/dynamic_authorization.h"
+#include "security/authz/dynamic_grants.h"
 #include "security/chain.h"
 #include "security/credentials/credential_registry.h"
 #include "storage/store.h"
@@ -46,15 +57,11 @@ struct DispatcherOptions {
   // consultations of that role; anyone else's is an ordinary NOTIFY. This CSE's own
   // consultations of its role never pass a binding (they are answered in process).
   std::vector<std::string> das_consultants;
-  // Verifies access tokens (dynamic authorization); nullptr = tokens are not accepted.
-  std::shared_ptr<const security::TokenVerifier> tokens;
-  // Credentials that secure channels authenticate; nullptr = no secure channels (a request
-  // that claims one is refused). AE registrations over a channel bind the AE-ID here.
+  // Credentials that secure channels authenticate; AE registrations over a channel bind the
+  // AE-ID here (the gates, assembled in server/, decide who may claim what).
   std::shared_ptr<security::CredentialRegistry> credentials;
-  // A credential bound to nothing may register under any free AE-ID it names (opt-in); off:
-  // only under one the CSE assigns ("C"/"S"), then bound to it — and an AE-ID a credential
-  // holds or reserves is usable only through that credential (not over a plain channel).
-  bool free_ae_ids = false;
+  // Where request observers and the chains' decisions go (null: nowhere).
+  std::shared_ptr<events::EventStream> events;
   // Requests waiting for request-unreachable AEs, fetched through <pollingChannel>/pcu; null:
   // polling channels cannot be polled.
   std::shared_ptr<notification::PollingChannels> polling;
@@ -80,6 +87,25 @@ struct DispatcherOptions {
 
 using Completion = std::function<void(ResponsePrimitive)>;
 
+// The security chains the dispatcher runs: the gates once per request before anything is looked
+// up (authentication, admission, trust; no default denial), the authorization chain for every
+// access (deciding steps; default deny).
+struct SecurityChains {
+  security::SecurityChain gates;
+  security::SecurityChain authorization;
+  SecurityChains() { gates.SetDefaultDeny(false); }
+};
+
+// What the dispatcher offers the steps of its chains, for server/ to assemble them with. The
+// references stay valid for the dispatcher's lifetime; all are thread-safe.
+struct AuthorizationServices {
+  security::AcpSource& acps;                      // compiled ACPs from the resource cache
+  const security::GroupMembership& groups;        // <group> and <role> membership
+  const security::OriginatorDirectory& directory; // registered AEs
+  std::shared_ptr<security::DynamicGrants> grants;      // what DAS servers granted
+  std::shared_ptr<security::Consultant> consultant;     // asks the DAS servers daci names
+};
+
 class Dispatcher {
  public:
   Dispatcher(DispatcherOptions options, storage::Store& store,
@@ -90,6 +116,11 @@ class Dispatcher {
 
   // Creates the CSEBase if the store has none. Start-up only.
   Status Bootstrap();
+
+  // For assembling the chains (server/security_chains.h). Start-up only.
+  AuthorizationServices authorization_services();
+  // Installs the chains; before the first Handle (not safe concurrently with requests).
+  void InstallSecurityChains(SecurityChains chains);
 
   // Handles one request; see the class comment for threading.
   void Handle(RequestPrimitive req, Completion done);

@@ -57,8 +57,12 @@ int OperationOf(uint32_t access) {
 
 }  // namespace
 
-bool Dispatcher::Impl::GrantFromAnswer(const RequestPrimitive& req, const bj::value& answer,
-                                       std::optional<int64_t> lifetime) {
+namespace {
+
+// What a DAS answer (m2m:seci sit 2) grants, for at most `lifetime` seconds; nothing if it grants
+// nothing usable.
+std::optional<security::DynamicGrant> GrantFromAnswer(const bj::value& answer,
+                                                      std::optional<int64_t> lifetime) {
   const TimePoint now = Now();
   const bj::value* gp = nullptr;
   std::optional<TimePoint> xts;
@@ -72,71 +76,88 @@ bool Dispatcher::Impl::GrantFromAnswer(const RequestPrimitive& req, const bj::va
       if (auto x = json::GetString(dai->get_object(), "xts")) xts = ParseTimestamp(*x);
     }
   }
-  if (gp == nullptr) return false;
+  if (gp == nullptr) return std::nullopt;
   auto privileges = security::CompiledPrivileges::Compile(gp);
-  if (!privileges || privileges->rule_count() == 0) return false;
+  if (!privileges || privileges->rule_count() == 0) return std::nullopt;
   TimePoint until = xts.value_or(now + std::chrono::seconds(60));
   if (lifetime) until = std::min(until, now + std::chrono::seconds(*lifetime));
-  if (until <= now) return false;
-  dynamic_grants->Grant(req.fr, req.denied.subject_path,
-                        std::make_shared<const security::CompiledPrivileges>(std::move(*privileges)),
-                        until);
-  return true;
+  if (until <= now) return std::nullopt;
+  return security::DynamicGrant{
+      std::make_shared<const security::CompiledPrivileges>(std::move(*privileges)), until};
 }
 
-void Dispatcher::Impl::ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
-                                                   std::function<void(bool)> done) {
-  struct Server {
-    std::string url;
-    std::optional<int64_t> lifetime;
-  };
-  auto servers = std::make_shared<std::vector<Server>>();
-  for (const auto& id : req->denied.daci) {
-    auto dac = LoadId(id);
-    if (!dac || !*dac || (*dac)->ty() != rty::kDynamicAuthorizationConsultation) continue;
-    if (!json::GetBool((*dac)->attrs, "dae").value_or(false)) continue;
-    auto dal = json::GetInt((*dac)->attrs, "dal");
-    if (const auto* dap = (*dac)->attrs.if_contains("dap"); dap && dap->is_array()) {
-      for (const auto& u : dap->get_array()) {
-        if (u.is_string()) servers->push_back({std::string(u.get_string()), dal});
+// The dynamic authorization step's consultant: reads the <dynamicAuthorizationConsultation>
+// resources a subject names and asks their servers one after another until one grants. This
+// CSE's own DAS role is asked in process: a consultation that travelled through a binding would
+// need a channel that authenticates this CSE to itself.
+class DasConsultant final : public security::Consultant {
+ public:
+  explicit DasConsultant(Dispatcher::Impl& d) : d_(d) {}
+
+  void Consult(security::Consultation c,
+               std::function<void(std::optional<security::DynamicGrant>)> done) override {
+    struct Server {
+      std::string url;
+      std::optional<int64_t> lifetime;
+    };
+    auto servers = std::make_shared<std::vector<Server>>();
+    for (const auto& id : c.daci) {
+      auto dac = d_.LoadId(id);
+      if (!dac || !*dac || (*dac)->ty() != rty::kDynamicAuthorizationConsultation) continue;
+      if (!json::GetBool((*dac)->attrs, "dae").value_or(false)) continue;
+      auto dal = json::GetInt((*dac)->attrs, "dal");
+      if (const auto* dap = (*dac)->attrs.if_contains("dap"); dap && dap->is_array()) {
+        for (const auto& u : dap->get_array()) {
+          if (u.is_string()) servers->push_back({std::string(u.get_string()), dal});
+        }
       }
     }
+    if (servers->empty()) return done(std::nullopt);
+    bj::object dreq;
+    dreq["or"] = c.originator;
+    dreq["trt"] = c.subject_ty;
+    dreq["op"] = OperationOf(c.access);
+    dreq["rid"] = c.subject_ri;
+    std::string body = json::Serialize(
+        bj::object{{"m2m:seci", bj::object{{"sit", 1}, {"dreq", dreq}}}});
+    // The function refers to itself weakly; whoever runs it or waits for an answer to continue
+    // it holds it.
+    using Ask = std::function<void(size_t)>;
+    auto ask = std::make_shared<Ask>();
+    *ask = [d = &d_, servers, body, dreq, done, weak = std::weak_ptr<Ask>(ask)](size_t i) {
+      if (i >= servers->size()) return done(std::nullopt);
+      auto self = weak.lock();
+      const Server& server = (*servers)[i];
+      if (d->IsOwnDas(server.url)) {
+        auto dres = d->DasDecision(dreq);
+        bj::value answer = bj::object{
+            {"m2m:seci",
+             bj::object{{"sit", 2}, {"dres", dres ? std::move(*dres) : bj::object()}}}};
+        if (auto g = GrantFromAnswer(answer, server.lifetime)) return done(std::move(g));
+        return (*self)(i + 1);
+      }
+      d->notifier.Consult(server.url, body, [servers, done, self, i](Status s,
+                                                                     std::string answer) {
+        if (s.ok()) {
+          auto v = json::Parse(answer);
+          if (v) {
+            if (auto g = GrantFromAnswer(*v, (*servers)[i].lifetime)) return done(std::move(g));
+          }
+        }
+        (*self)(i + 1);
+      });
+    };
+    (*ask)(0);
   }
-  if (servers->empty()) return done(false);
-  bj::object dreq;
-  dreq["or"] = req->fr;
-  dreq["trt"] = req->denied.subject_ty;
-  dreq["op"] = OperationOf(req->denied.access);
-  dreq["rid"] = req->denied.subject_ri;
-  std::string body = json::Serialize(
-      bj::object{{"m2m:seci", bj::object{{"sit", 1}, {"dreq", dreq}}}});
-  // Ask the servers one after another until one grants. This CSE's own DAS role is asked in
-  // process: a consultation that travelled through a binding would need a channel that
-  // authenticates this CSE to itself. The function refers to itself weakly; whoever runs it or
-  // waits for an answer to continue it holds it.
-  using Ask = std::function<void(size_t)>;
-  auto ask = std::make_shared<Ask>();
-  *ask = [this, req, servers, body, dreq, done, weak = std::weak_ptr<Ask>(ask)](size_t i) {
-    if (i >= servers->size()) return done(false);
-    auto self = weak.lock();
-    const Server& server = (*servers)[i];
-    if (IsOwnDas(server.url)) {
-      auto dres = DasDecision(dreq);
-      bj::value answer = bj::object{
-          {"m2m:seci", bj::object{{"sit", 2}, {"dres", dres ? std::move(*dres) : bj::object()}}}};
-      if (GrantFromAnswer(*req, answer, server.lifetime)) return done(true);
-      return (*self)(i + 1);
-    }
-    notifier.Consult(server.url, body, [this, req, servers, done, self, i](Status s,
-                                                                           std::string answer) {
-      if (s.ok()) {
-        auto v = json::Parse(answer);
-        if (v && GrantFromAnswer(*req, *v, (*servers)[i].lifetime)) return done(true);
-      }
-      (*self)(i + 1);
-    });
-  };
-  (*ask)(0);
+
+ private:
+  Dispatcher::Impl& d_;
+};
+
+}  // namespace
+
+std::shared_ptr<security::Consultant> Dispatcher::Impl::MakeConsultant(Impl& d) {
+  return std::make_shared<DasConsultant>(d);
 }
 
 Result<bj::object> Dispatcher::Impl::DasDecision(const bj::object& dreq) {

@@ -1,5 +1,8 @@
-// Internal to dispatcher/: the implementation object shared by dispatcher.cc (operations),
-// address.cc (resolution and lookups) and discovery.cc (filtered listings).
+// Internal to dispatcher/: the implementation object shared by the files of the dispatcher —
+// dispatcher.cc (entry: receiver checks, gates, observers), authorize.cc (the authorization
+// chain's context), one file per operation (create.cc, retrieve.cc, update.cc, delete.cc,
+// notify.cc, fan_out.cc), commit.cc (writes), address.cc (resolution and lookups), discovery.cc
+// (filtered listings), dynamic_authorization.cc (consultations and the own DAS role).
 #pragma once
 
 #include <atomic>
@@ -18,10 +21,38 @@
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_grants.h"
+#include "security/timer_queue.h"
 
 namespace trustcse::dispatcher {
 
 namespace bj = boost::json;
+
+// A request while the dispatcher runs it: the primitive, and what the dispatcher learnt about it
+// once — the request's security facts (built at entry, before any lookup) and the context of the
+// access being authorized, which lives here so that it stays valid while a step is pending.
+// Owned through RequestRef by whatever continues the request.
+struct InFlight : RequestPrimitive {
+  explicit InFlight(RequestPrimitive r) : RequestPrimitive(std::move(r)) {}
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+  std::optional<security::IpAddress> source;  // the peer address, parsed once
+  security::SecurityContext facts;  // request-level: originator, channel, time, gates' obligations
+  // The originator's AE (registered? reported location?), looked up on the first access check.
+  bool originator_known = false;
+  bool originator_registered = false;
+  std::optional<security::GeoPoint> location;
+  // The access being authorized: its context and what it points to.
+  security::SecurityContext access;
+  std::shared_ptr<const resources::Resource> subject;
+  std::string owner_ae;
+};
+using RequestRef = std::shared_ptr<InFlight>;
+
+// What an access check asks for.
+struct AccessSpec {
+  uint32_t access = 0;  // one security::AccessOp bit
+  bool acpi_change = false;
+  int create_ty = 0;
+};
 
 struct Target {
   // kPollingChannelUri: <pollingChannel>/pcu (the pollingChannel is the resource).
@@ -116,6 +147,16 @@ class CachedGroupMembership final : public security::GroupMembership {
   Dispatcher::Impl& d_;
 };
 
+// Registered AEs for the gates, asked only when a gate needs to know.
+class CachedDirectory final : public security::OriginatorDirectory {
+ public:
+  explicit CachedDirectory(Dispatcher::Impl& d) : d_(d) {}
+  bool IsRegistered(std::string_view originator) const override;
+
+ private:
+  Dispatcher::Impl& d_;
+};
+
 // One background thread running tasks in order: the operations of non-blocking requests run
 // here, off the I/O threads and off the storage writer. Stop() drops what has not started.
 class TaskQueue {
@@ -155,13 +196,16 @@ struct Dispatcher::Impl {
                           opt.max_subscriptions_per_ae}};
   CachedAcpSource acps{*this};
   CachedGroupMembership groups{*this};
+  CachedDirectory directory{*this};
   std::shared_ptr<security::DynamicGrants> dynamic_grants =
       std::make_shared<security::DynamicGrants>();
-  // The security chain in two parts: the gates every request passes once, in Handle, before
-  // its target is even resolved (authentication; admission and trust plug in there), and the
-  // deciding steps each access is authorized by (tokens, dynamic grants, ACPs).
-  security::SecurityChain gates;
-  security::SecurityChain chain;
+  std::shared_ptr<security::Consultant> consultant;  // dynamic_authorization.cc
+  // The chains server/ installed (dispatcher.h): gates once per request in Handle, before its
+  // target is even resolved; the authorization chain for every access.
+  SecurityChains chains;
+  // Requests a throttle obligation delays wait here (made on first use).
+  std::once_flag delays_once;
+  std::unique_ptr<security::TimerQueue> delays;
   TaskQueue background{"tc-nonblock"};
   // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
   std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
@@ -179,16 +223,10 @@ struct Dispatcher::Impl {
 
   // dispatcher.cc
   void Handle(RequestPrimitive req, Completion done);
+  // After the gates: non-blocking or blocking, delayed by a throttle obligation.
+  void Admitted(RequestRef req, Completion done);
   // Runs the operation of a request that passed the receiver checks.
-  void Dispatch(std::shared_ptr<RequestPrimitive> req, Completion done);
-  // Asks the dynamic authorization servers named by req->denied; `granted` says whether one
-  // granted something (then recorded in dynamic_grants).
-  void ConsultDynamicAuthorization(std::shared_ptr<RequestPrimitive> req,
-                                   std::function<void(bool granted)> done);
-  // Records what a DAS answer (m2m:seci sit 2) grants req.fr on req.denied's subject, for at
-  // most `lifetime` seconds; false if it grants nothing usable.
-  bool GrantFromAnswer(const RequestPrimitive& req, const bj::value& answer,
-                       std::optional<int64_t> lifetime);
+  void Dispatch(RequestRef req, Completion done);
   // The built-in dynamic authorization server role: the dres for one dreq (4000 if malformed),
   // and the answer to one m2m:seci consultation NOTIFY.
   Result<bj::object> DasDecision(const bj::object& dreq);
@@ -196,17 +234,46 @@ struct Dispatcher::Impl {
   // True if `url` designates this CSE's own CSEBase through one of its points of access while
   // the DAS role is on: such consultations are answered in process.
   bool IsOwnDas(std::string_view url) const;
-  void Create(std::shared_ptr<RequestPrimitive> req, Completion done);
-  void Retrieve(std::shared_ptr<RequestPrimitive> req, Completion done);
-  void Update(std::shared_ptr<RequestPrimitive> req, Completion done);
-  void Delete(std::shared_ptr<RequestPrimitive> req, Completion done);
-  void Notify(std::shared_ptr<RequestPrimitive> req, Completion done);
-  void FanOut(std::shared_ptr<RequestPrimitive> req, Target target, Completion done);
-  // Authorizes `access` on `target` for the request's originator, choosing the subject whose
-  // policies apply (the parent for types without acpi).
-  Status Authorize(const RequestPrimitive& req, const resources::Resource& target,
-                   uint32_t access, bool acpi_change = false, bool listing = false,
-                   int create_ty = 0);
+  void Create(RequestRef req, Completion done);
+  // The rest of a CREATE once the chain allowed it (create.cc).
+  void CreateAuthorized(RequestRef req, std::shared_ptr<const resources::Resource> parent,
+                        const resources::ResourceType* type, const std::string& key,
+                        bj::object* content, Completion done);
+  void Retrieve(RequestRef req, Completion done);
+  void RetrieveInstance(RequestRef req, const Target& target, Completion done);  // la, ol
+  void RetrieveResource(RequestRef req, const Target& target, Completion done);
+  void Update(RequestRef req, Completion done);
+  void UpdateAuthorized(RequestRef req, const Target& target, bj::object* changes,
+                        Completion done);
+  void Delete(RequestRef req, Completion done);
+  void DeleteAuthorized(RequestRef req, const std::shared_ptr<const resources::Resource>& victim,
+                        Completion done);
+  void Notify(RequestRef req, Completion done);
+  void NotifyAuthorized(RequestRef req, const Target& target, Completion done);
+  void FanOut(RequestRef req, Target target, Completion done);
+  void FanOutAuthorized(RequestRef req, const Target& target, Completion done);
+
+  // authorize.cc
+  // Authorizes an access to `target` for the request's originator through the authorization
+  // chain, choosing the subject whose policies apply (the parent for types without acpi), and
+  // calls `then(Status)` — at once when no step waits (no allocation), else when the waiting
+  // step answers. One access at a time per request (the context lives in the request).
+  template <class Then>
+  void Authorize(const RequestRef& req, std::shared_ptr<const resources::Resource> target,
+                 AccessSpec spec, Then&& then) {
+    if (Status s = PrepareAccess(*req, std::move(target), spec); !s.ok()) {
+      return then(std::move(s));
+    }
+    chains.authorization.Run(req->access, [req, then = std::forward<Then>(then)](
+                                              security::ChainOutcome out) mutable {
+      then(std::move(out.status));
+    });
+  }
+  // Fills req.access for one access (Authorize's synchronous part).
+  Status PrepareAccess(InFlight& req, std::shared_ptr<const resources::Resource> target,
+                       const AccessSpec& spec);
+  // Looks the originator's AE up once per request (registered, reported location).
+  void LearnOriginator(InFlight& req);
   // The m2m:seci of a dynamic authorization consultation (sit 1) for the built-in DAS role, or
   // null when the request is not one: the role is off, the originator is not one of
   // opt.das_consultants, or the content is no sit 1 m2m:seci.
@@ -214,8 +281,13 @@ struct Dispatcher::Impl {
   // True for types whose access is decided by their parent's policies (no acpi of their own:
   // contentInstance, timeSeriesInstance, …).
   static bool GovernedByParent(int ty);
-  // Same, for filtering listings (the originator already passed the chain for the request).
-  bool Permits(const RequestPrimitive& req, const resources::Resource& target, uint32_t access);
+  // Same, without waiting and without events, for filtering listings and checks inside an
+  // operation (the originator already passed the chain for the request itself).
+  // `listing` false: a check that is not a listing's filter (its denial is an event).
+  bool Permits(InFlight& req, const resources::Resource& target, uint32_t access,
+               bool listing = true);
+  // The consultant of the dynamic authorization step (dynamic_authorization.cc).
+  static std::shared_ptr<security::Consultant> MakeConsultant(Impl& d);
   // Submits a write; on durable success feeds the effects to caches and the notifier before
   // calling `done`.
   void Commit(std::function<Status(storage::WriteTxn&, resources::WriteEffects&)> fn,
@@ -224,15 +296,15 @@ struct Dispatcher::Impl {
                       std::function<void(Result<storage::ResourceRecord>)> done);
 
   // polling.cc: RETRIEVE (long poll) and NOTIFY (an answer) of <pollingChannel>/pcu.
-  void PollChannel(std::shared_ptr<RequestPrimitive> req, const Target& target, Completion done);
-  void AnswerThroughChannel(std::shared_ptr<RequestPrimitive> req, const Target& target,
+  void PollChannel(RequestRef req, const Target& target, Completion done);
+  void AnswerThroughChannel(RequestRef req, const Target& target,
                             Completion done);
 
   // non_blocking.cc
   // Accepts a nonBlockingRequestSynch/Asynch request: records a <request> resource, answers
   // 1001/1002 with its ID, runs the operation in the background, records the result in the
   // <request> and, for Asynch, sends it to the response targets.
-  void HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, Completion done);
+  void HandleNonBlocking(RequestRef req, Completion done);
   // Start-up: requests still pending were interrupted by a stop; they are marked failed.
   Status FailInterruptedRequests();
 
@@ -245,9 +317,9 @@ struct Dispatcher::Impl {
     bool incomplete = false;
     size_t next_offset = 0;
   };
-  Result<Listing> Discover(const RequestPrimitive& req, const Target& target);
+  Result<Listing> Discover(InFlight& req, const Target& target);
   // Children (or, with fc, the matching descendants up to fc.lvl) the originator may retrieve.
-  Result<Listing> ListChildren(const RequestPrimitive& req, const resources::Resource& parent);
+  Result<Listing> ListChildren(InFlight& req, const resources::Resource& parent);
 };
 
 // A response to `req` with `rsc` and serialized content `pc`.
@@ -258,5 +330,12 @@ ResponsePrimitive ListingReply(const RequestPrimitive& req, const Dispatcher::Im
 
 // {"<tag>": body} built from a stored record without re-parsing where possible.
 std::string RecordRepresentation(const storage::ResourceRecord& rec);
+std::string SerializeRepresentation(const resources::Resource& res);
+// The single "m2m:xxx" member of a request's content (4000 otherwise).
+Result<std::pair<std::string, bj::object*>> SingleMember(bj::value& pc);
+// The content of a CREATE/UPDATE/DELETE response for rcn (a string concatenation for rcn=1: this
+// runs on the storage writer thread).
+std::string ResultFor(ResultContent rcn, const resources::Resource& res,
+                      const storage::ResourceRecord& rec);
 
 }  // namespace trustcse::dispatcher

@@ -122,7 +122,7 @@ void TaskQueue::Run() {
   }
 }
 
-void Dispatcher::Impl::HandleNonBlocking(std::shared_ptr<RequestPrimitive> req, Completion done) {
+void Dispatcher::Impl::HandleNonBlocking(RequestRef req, Completion done) {
   auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
   const bool synch = req->rt == ResponseType::kNonBlockingSynch;
   if (synch && !req->rtu.empty()) {

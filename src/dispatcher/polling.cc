@@ -20,7 +20,7 @@ Status CheckOwner(const RequestPrimitive& req, const resources::Resource& pch) {
 
 }  // namespace
 
-void Dispatcher::Impl::PollChannel(std::shared_ptr<RequestPrimitive> req, const Target& target,
+void Dispatcher::Impl::PollChannel(RequestRef req, const Target& target,
                                    Completion done) {
   const resources::Resource& pch = target.resource();
   if (auto s = CheckOwner(*req, pch); !s.ok()) return done(ErrorResponse(*req, s));
@@ -41,7 +41,7 @@ void Dispatcher::Impl::PollChannel(std::shared_ptr<RequestPrimitive> req, const 
                     });
 }
 
-void Dispatcher::Impl::AnswerThroughChannel(std::shared_ptr<RequestPrimitive> req,
+void Dispatcher::Impl::AnswerThroughChannel(RequestRef req,
                                             const Target& target, Completion done) {
   const resources::Resource& pch = target.resource();
   if (auto s = CheckOwner(*req, pch); !s.ok()) return done(ErrorResponse(*req, s));

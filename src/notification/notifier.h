@@ -24,7 +24,8 @@
 
 #include "common/status.h"
 #include "common/time.h"
-#include "notification/destination_policy.h"
+#include "egress/client.h"
+#include "egress/destination_policy.h"
 #include "primitive/address.h"
 #include "resources/resource.h"
 #include "storage/store.h"
@@ -59,12 +60,18 @@ class Sender {
   virtual void Stop() = 0;
 };
 
+// The Sender for http:// and https:// targets: an adapter over an outbound client
+// (egress/client.h, egress/http/http_client.h), which owns connections, TLS, deadlines and Via.
 struct HttpSenderOptions {
   std::string originator;  // X-M2M-Origin of notifications: the CSE-ID
-  int timeout_ms = 3000;
-  // Which networks requests may go to (notification/destination_policy.h); a target whose
+  int timeout_ms = 3000;   // per request; a notification's own deadline may shorten it
+  // Which networks requests may go to (egress/destination_policy.h); a target whose
   // addresses are all refused fails with 5103 without a connection attempt.
-  DestinationPolicy destinations;
+  egress::DestinationPolicy destinations;
+  // The client to send through (its own destination policy and TLS settings apply). Null: an
+  // HTTP/HTTPS client is made from the fields above, with the system's trust anchors and no
+  // client certificate. The sender's Stop stops the client.
+  std::shared_ptr<egress::Client> client;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
 // Sends to mqtt:// and mqtts:// targets through `mqtt`, to "pch:" targets (polling channels)

@@ -64,6 +64,9 @@ struct ChannelIdentity {
   // For certificates: the AE-IDs / CSE-IDs that subjectAltName certifies (originator form);
   // for kBroker: the originator of the request topic.
   std::vector<std::string> certified_ids;
+  // True for a TLS/DTLS channel, authenticated or not (a secure channel without a credential
+  // gets 4107 from the gates: a security association is required).
+  bool secure = false;
   bool authenticated() const { return method != Method::kNone; }
 };
 const char* ChannelMethodName(ChannelIdentity::Method m);
@@ -100,19 +103,8 @@ struct RequestPrimitive {
   std::string peer_address;          // remote IP address, textual
   std::string via;                   // HTTP Via: the intermediaries it came through (loops)
   std::shared_ptr<const ChannelIdentity> channel;  // null: not a secure channel
-
-  // Set by the dispatcher, never by a binding: a denial that dynamic authorization may revisit
-  // (the denied subject links <dynamicAuthorizationConsultation> resources). Mutable because it
-  // is noted while the request is otherwise read-only.
-  struct DeniedAccess {
-    std::vector<std::string> daci;
-    std::string subject_path;
-    std::string subject_ri;
-    int subject_ty = 0;
-    uint32_t access = 0;
-    bool consulted = false;
-  };
-  mutable DeniedAccess denied;
+  std::string binding;               // "http", "https", "coap", "coaps", "mqtt" ("" in process)
+  size_t content_size = 0;           // bytes of content as received (for observers)
 };
 
 struct ResponsePrimitive {

@@ -88,8 +88,8 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
-                                 "security", "storage", "notification", "polling", "expiration",
-                                 "authz", "limits", "log"},
+                                 "security", "storage", "notification", "egress", "polling",
+                                 "expiration", "authz", "limits", "log"},
                          "");
       !s.ok()) {
     return s;
@@ -242,6 +242,16 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "allow_networks", c.notification_allow_networks, "notification")
     TRUSTCSE_READ(*t, "deny_networks", c.notification_deny_networks, "notification")
   }
+  if (auto* t = root["egress"].as_table()) {
+    if (auto s = CheckKeys(*t, {"ca_files", "cert_file", "key_file"}, "egress"); !s.ok()) return s;
+    if (t->contains("ca_files")) {
+      std::vector<std::string> files;
+      TRUSTCSE_READ(*t, "ca_files", files, "egress")
+      c.egress_ca_files = std::move(files);
+    }
+    TRUSTCSE_READ(*t, "cert_file", c.egress_cert_file, "egress")
+    TRUSTCSE_READ(*t, "key_file", c.egress_key_file, "egress")
+  }
   if (auto* t = root["limits"].as_table()) {
     if (auto s = CheckKeys(*t,
                            {"max_results", "max_answer_bytes", "max_requests_per_originator",
@@ -291,7 +301,7 @@ Status ValidateConfig(const Config& c) {
   if (c.cse_type < 1 || c.cse_type > 3) return bad("cse.type must be 1, 2 or 3");
   if (c.max_results < 1) return bad("limits.max_results must be at least 1");
   if (c.max_answer_bytes < 1024) return bad("limits.max_answer_bytes must be at least 1024");
-  if (auto p = notification::DestinationPolicy::Parse(c.notification_allow_networks,
+  if (auto p = egress::DestinationPolicy::Parse(c.notification_allow_networks,
                                                       c.notification_deny_networks);
       !p) {
     return bad("notification: " + p.error().message());
@@ -347,6 +357,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return bad("tls.cert_file and tls.key_file go together");
+  }
+  if (c.egress_cert_file.empty() != c.egress_key_file.empty()) {
+    return bad("egress.cert_file and egress.key_file go together");
   }
 
   return Status::Ok();

@@ -2,11 +2,12 @@
 // then overridden by command-line flags. Start-up only; may report errors, never throws.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
-#include "notification/destination_policy.h"
+#include "egress/destination_policy.h"
 
 namespace trustcse::server {
 
@@ -96,11 +97,19 @@ struct Config {
   int notification_attempts = 5;
   // Networks (CIDR) requests to clients' targets may go to (notifications, verifications,
   // forwarding, consultations): allow wins, then deny; a non-empty allow list is exhaustive.
-  // The deny default is notification::DestinationPolicy::DefaultDeny() (link-local, metadata,
+  // The deny default is egress::DestinationPolicy::DefaultDeny() (link-local, metadata,
   // multicast, unspecified); setting it replaces that list.
   std::vector<std::string> notification_allow_networks;
   std::vector<std::string> notification_deny_networks =
-      notification::DestinationPolicy::DefaultDeny();
+      egress::DestinationPolicy::DefaultDeny();
+  // [egress] — TLS of the requests this CSE sends to https:// targets (egress/http/http_client.h)
+  // Trust anchors for the targets' certificates (PEM files of CA certificates). Unset: the
+  // system's trust store plus the built-in CA's certificate, if the CSE runs one.
+  std::optional<std::vector<std::string>> egress_ca_files;
+  // The client certificate chain and key (PEM) presented when a target asks (mutual TLS).
+  // "" = tls.cert_file / tls.key_file if those are set, else none.
+  std::string egress_cert_file;
+  std::string egress_key_file;
   // [polling] — requests for request-unreachable AEs, fetched through their <pollingChannel>
   int polling_long_poll_ms = 30000;       // a poll without rqet waits this long for a request
   int polling_request_timeout_ms = 30000; // a queued request waits this long to be answered

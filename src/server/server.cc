@@ -16,11 +16,14 @@
 #include "bindings/http/http_server.h"
 #include "bindings/mqtt/mqtt_binding.h"
 #include "dispatcher/dispatcher.h"
+#include "egress/http/http_client.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
-#include "server/upper_tester.h"
+#include "events/event_stream.h"
 #include "security/well_known_endpoints.h"
+#include "server/security_chains.h"
 #include "server/security_services.h"
+#include "server/upper_tester.h"
 #include "storage/store.h"
 #include "tls/server_context.h"
 
@@ -45,14 +48,20 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 // The server certificate and key: the configured files, or the built-in CA's certificate.
+// A private key file that group or others may read is refused (`name` says which setting).
+Status CheckKeyFileMode(const std::string& path, const std::string& name) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return Status::BadRequest(name + " " + path +
+                              " must not be accessible by group or others (chmod 600)");
+  }
+  return Status::Ok();
+}
+
 Result<security::ServerCertificate> ServerCredentials(const Config& c,
                                                       security::CertificateAuthority& ca) {
   if (!c.tls_cert_file.empty()) {
-    struct stat st{};
-    if (::stat(c.tls_key_file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-      return Err(Status::BadRequest("tls.key_file " + c.tls_key_file +
-                                    " must not be accessible by group or others (chmod 600)"));
-    }
+    if (auto s = CheckKeyFileMode(c.tls_key_file, "tls.key_file"); !s.ok()) return Err(s);
     auto chain = ReadFile(c.tls_cert_file);
     if (!chain) return Err(chain.error());
     auto key = ReadFile(c.tls_key_file);
@@ -65,6 +74,36 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
         "set tls.cert_file and tls.key_file"));
   }
   return ca.ServerCertificateFor(c.tls_server_names);
+}
+
+// The outbound client. Trust anchors: [egress] ca_files, else the system's store and the
+// built-in CA's certificate (if initialized). Client certificate for mutual TLS: [egress]
+// cert_file/key_file, else [tls] cert_file/key_file, else none.
+Result<std::shared_ptr<egress::Client>> MakeEgressClient(const Config& c,
+                                                         const security::CertificateAuthority& ca,
+                                                         egress::DestinationPolicy destinations) {
+  egress::HttpClientOptions o;
+  o.self_id = c.cse_id;
+  o.default_timeout = std::chrono::milliseconds(c.notification_timeout_ms);
+  o.destinations = std::move(destinations);
+  if (c.egress_ca_files) {
+    o.tls.ca_files = *c.egress_ca_files;
+    o.tls.system_store = false;
+  } else if (ca.initialized()) {
+    o.tls.ca_pems.push_back(ca.certificate_pem());
+  }
+  const bool own = !c.egress_cert_file.empty();
+  o.tls.cert_file = own ? c.egress_cert_file : c.tls_cert_file;
+  o.tls.key_file = own ? c.egress_key_file : c.tls_key_file;
+  if (!o.tls.key_file.empty()) {
+    if (auto s = CheckKeyFileMode(o.tls.key_file, own ? "egress.key_file" : "tls.key_file");
+        !s.ok()) {
+      return Err(s);
+    }
+  }
+  auto client = egress::MakeHttpClient(std::move(o));
+  if (!client) return Err(Status::BadRequest("config: [egress] " + client.error().message()));
+  return std::shared_ptr<egress::Client>(std::move(*client));
 }
 
 // Raises the soft descriptor limit to the hard one (each connection is a descriptor; systemd's
@@ -129,6 +168,8 @@ Status ListenFailed(const Status& s, std::string_view setting) {
 
 struct Server::Impl {
   Config config;
+  // Security, audit and analytics events; today's log lines are its first sink.
+  std::shared_ptr<events::EventStream> events;
   std::unique_ptr<InstanceLock> lock;
   std::unique_ptr<storage::Store> store;
   SecurityServices security;
@@ -160,6 +201,9 @@ Status Server::Start() {
     return Status::BadRequest(
         "no listener: enable [tls] or [coap] (plain [http] only for development: serve --dev)");
   }
+  m.events = std::make_shared<events::EventStream>();
+  m.events->Subscribe(std::make_shared<events::LogSink>(),
+                      events::Subscription{events::kSecurityKinds, 4096, false, "log"});
   auto lock = InstanceLock::Acquire(c.db_path);
   if (!lock) return lock.error();
   m.lock = std::move(*lock);
@@ -178,12 +222,14 @@ Status Server::Start() {
   notification::HttpSenderOptions hso;
   hso.originator = c.cse_id;
   hso.timeout_ms = c.notification_timeout_ms;
-  auto destinations = notification::DestinationPolicy::Parse(c.notification_allow_networks,
-                                                             c.notification_deny_networks);
+  auto destinations = egress::DestinationPolicy::Parse(c.notification_allow_networks,
+                                                       c.notification_deny_networks);
   if (!destinations) {
     return Status::BadRequest("config: [notification] " + destinations.error().message());
   }
-  hso.destinations = std::move(*destinations);
+  auto egress_client = MakeEgressClient(c, *m.security.ca, std::move(*destinations));
+  if (!egress_client) return egress_client.error();
+  hso.client = std::move(*egress_client);
   std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
   std::unique_ptr<notification::Sender> mqtt_sender;
   m.polling = std::make_shared<notification::PollingChannels>(notification::PollingChannels::Options{
@@ -289,6 +335,7 @@ Status Server::Start() {
       ho.address = l.address;
       ho.port = static_cast<uint16_t>(l.port);
       ApplyHttpBounds(c, limiter, ho);
+      ho.events = m.events;
       ho.tls = std::move(*ctx);
       ho.services = m.endpoints.get();
       auto server = std::make_unique<http::HttpServer>(std::move(ho));
@@ -354,20 +401,27 @@ Status Server::Start() {
   dopt.max_resources_per_ae = static_cast<uint64_t>(c.max_resources_per_ae);
   dopt.max_bytes_per_ae = static_cast<uint64_t>(c.max_bytes_per_ae);
   dopt.max_subscriptions_per_ae = static_cast<uint64_t>(c.max_subscriptions_per_ae);
+  ChainOptions chain_options;
   if (!c.token_key_file.empty()) {
     auto key = security::ReadTokenKey(c.token_key_file);
     if (!key) return key.error();
-    dopt.tokens = std::make_shared<const security::TokenVerifier>(std::move(*key), c.cse_id);
+    chain_options.tokens =
+        std::make_shared<const security::TokenVerifier>(std::move(*key), c.cse_id);
   }
   dopt.admin_originator = c.admin_originator;
   dopt.cse_type = c.cse_type;
   dopt.credentials = m.security.credentials;
-  dopt.free_ae_ids = c.ae_id_registration == "any-free";
+  dopt.events = m.events;
+  chain_options.admin_originator = c.admin_originator;
+  chain_options.credentials = m.security.credentials;
+  chain_options.free_ae_ids = c.ae_id_registration == "any-free";
   dopt.polling = m.polling;
   dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
   // The CSEBase advertises where it is reachable (the bound ports, also when port 0 was asked).
   dopt.poa = poa;
   m.dispatcher = std::make_unique<dispatcher::Dispatcher>(dopt, *m.store, *m.notifier);
+  m.dispatcher->InstallSecurityChains(
+      AssembleChains(chain_options, m.dispatcher->authorization_services()));
   if (auto s = m.dispatcher->Bootstrap(); !s.ok()) return s;
   if (m.upper_tester) m.upper_tester->Attach(m.dispatcher.get());
   if (auto s = m.notifier->Start(); !s.ok()) return s;
@@ -414,6 +468,7 @@ void Server::Stop() {
   }
   if (m.dispatcher) m.dispatcher->Stop();
   if (m.notifier) m.notifier->Stop();
+  if (m.events) m.events->Stop();  // what is queued is still written
   if (m.store) m.store->Close();
   m.admin.reset();
   m.http.reset();

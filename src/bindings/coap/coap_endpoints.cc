@@ -38,6 +38,7 @@ std::shared_ptr<const ChannelIdentity> CoapServer::Impl::ChannelOf(coap_session_
   SessionState& st = sessions[s];
   if (st.channel) return st.channel;
   auto id = std::make_shared<ChannelIdentity>();
+  id->secure = true;
   const coap_bin_const_t* psk = coap_session_get_psk_identity(s);
   if (psk != nullptr && psk->length > 0) {
     id->method = ChannelIdentity::Method::kPsk;

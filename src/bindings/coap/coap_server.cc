@@ -125,17 +125,9 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
     self->Respond(r, s, req, query, pdu, rsp, Operation::kRetrieve, serialization, how);
   };
   std::shared_ptr<const ChannelIdentity> channel;
-  if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
-    SessionState& st = self->sessions[s];
-    channel = self->ChannelOf(s);
-    if (st.revoked) {
-      return fail(Status(Rsc::kOriginatorNotAuthenticated, "credential is not valid"));
-    }
-    if (!channel->authenticated()) {
-      return fail(Status(Rsc::kSecurityAssociationRequired,
-                         "a security association is required: authenticate with a credential"));
-    }
-  }
+  // DTLS: the gates decide on the channel (4107 without a credential, 4106 for a revoked or
+  // unknown one), as for every binding.
+  if (coap_session_get_proto(s) == COAP_PROTO_DTLS) channel = self->ChannelOf(s);
   for (const CoapOption& o : parts.options) {
     if (o.number != kOversizeMarker) continue;
     // option_filter.cc's coap_pdu_parse: the datagram exceeded what libcoap takes in one PDU.
@@ -161,6 +153,8 @@ void CoapServer::Impl::OnRequest(coap_resource_t* r, coap_session_t* s, const co
   if (!body.empty()) parts.payload = body;
   auto prim = ToPrimitive(parts, &serialization);
   if (!prim) return fail(prim.error());
+  prim->binding = channel ? "coaps" : "coap";
+  prim->content_size = parts.payload.size();
   prim->channel = std::move(channel);
   self->Dispatch(r, s, req, query, pdu, std::move(*prim), std::move(token), serialization);
 }

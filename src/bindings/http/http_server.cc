@@ -202,9 +202,21 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void OnHandshake(beast::error_code ec) {
     if (ec) {
       spdlog::debug("tls: handshake with {} failed: {}", peer_, ec.message());
+      if (events::EventStream* ev = options_.events.get();
+          ev && ev->Wants(events::Kind::kHandshakeFailure)) {
+        events::Event e;
+        e.kind = events::Kind::kHandshakeFailure;
+        e.time = Now();
+        e.source = "tls";
+        e.binding = "https";
+        e.peer = peer_;
+        e.reason = ec.message();
+        ev->Publish(std::move(e));
+      }
       return;
     }
     auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(native()));
+    id->secure = true;
     if (!id->authenticated() && (options_.tls->client_auth() & tls::kAuthNone) == 0) {
       return Close();
     }
@@ -311,14 +323,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
         (target == "/__ut__" || target == "/__ut__/")) {
       return Service(req, options_.upper_tester);
     }
-    if (kTls && !channel_->authenticated()) {
-      serialization_ = Serialization::kJson;
-      ResponsePrimitive rsp;
-      rsp.rsc = Rsc::kSecurityAssociationRequired;
-      rsp.rqi = std::string(Field(req, "X-M2M-RI"));
-      rsp.pc = R"({"m2m:dbg":"a security association is required: authenticate with a credential"})";
-      return Send(rsp);
-    }
+    // A TLS channel without a credential reaches the gates, which answer 4107 (a chain
+    // decision, with its event), like every other refusal of who is asking.
     HttpRequestParts parts;
     parts.method = req.method_string();
     parts.target = target;
@@ -349,6 +355,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       return Send(rsp);
     }
     prim->channel = channel_;
+    prim->binding = kTls ? "https" : "http";
+    prim->content_size = req.body().size();
     server_.dispatcher->Handle(std::move(*prim), [self = this->shared_from_this()](ResponsePrimitive rsp) {
       // Writes complete on the storage writer thread: hop back onto this connection's strand.
       net::dispatch(self->stream_.get_executor(),

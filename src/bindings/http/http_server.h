@@ -57,6 +57,8 @@
 namespace trustcse::http {
 
 struct HttpServerOptions {
+  // Where TLS handshake failures are published (null: only the debug log).
+  std::shared_ptr<events::EventStream> events;
   std::string address = "127.0.0.1";
   uint16_t port = 8080;  // 0 = pick a free port (see port())
   int threads = 2;

@@ -109,6 +109,8 @@ void MqttBinding::Impl::HandleRequest(const Topic& topic, std::string_view paylo
     ResponsePrimitive rsp = ErrorResponse(RequestPrimitive{}, prim.error());
     return Publish(reply_to, EncodeResponse(rsp, topic.serialization));
   }
+  prim->binding = "mqtt";
+  prim->content_size = payload.size();
   if (opt.broker_authenticates) {
     auto ch = std::make_shared<ChannelIdentity>();
     ch->method = ChannelIdentity::Method::kBroker;

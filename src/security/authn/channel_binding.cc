@@ -16,6 +16,14 @@ Decision NotAuthenticated(std::string reason) {
 
 Decision ChannelBinding::Check(const SecurityContext& ctx) const {
   const ChannelIdentity* ch = ctx.request ? ctx.request->channel.get() : nullptr;
+  if (ch != nullptr && ch->secure && !ch->authenticated()) {
+    // TLS or DTLS without a credential (the handshake let it in for enrolment and the CA's
+    // certificate): the resource tree needs a security association.
+    return Decision::Deny(Status(Rsc::kSecurityAssociationRequired,
+                                 "a security association is required: authenticate with a "
+                                 "credential"),
+                          "secure channel without a credential");
+  }
   if (ch == nullptr || !ch->authenticated()) return Decision::Defer();
   if (ch->method == ChannelIdentity::Method::kBroker) {
     // The broker's ACL let the client publish under this originator only; registrations too.

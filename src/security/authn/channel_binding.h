@@ -1,6 +1,7 @@
 // ChannelBinding: the authentication gate for requests that arrive over a secure channel
 // (TLS/DTLS), binding the originator a request claims to the credential the channel
 // authenticated (SEC-2; TS-0004 §7.3.2.1, TS-0003 §7.2.1). For each request:
+//  - a secure channel that authenticated no credential (admitted for enrolment)    → 4107;
 //  - the credential must be known and active (not revoked, not expired)        → else 4106;
 //  - a bootstrap credential may only enrol, never reach the resource tree       → else 4107;
 //  - the originator (fr) must be one the credential is bound to, or one its certificate
@@ -14,7 +15,8 @@
 // Over MQTT (method broker) the broker authenticated the client and its topic ACL vouches for
 // the topic's originator: the request's fr must be that originator, registrations included.
 // Requests without an authenticated channel are deferred to OriginatorCheck. Every denial is a
-// security event (the chain reports it). Thread-safe; reads the registry per request.
+// security event (the chain reports it). Thread-safe; reads the registry per request, and makes
+// no other lookup (it runs first, before anything costs one).
 #pragma once
 
 #include <memory>

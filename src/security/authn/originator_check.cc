@@ -20,7 +20,7 @@ Decision OriginatorCheck::Check(const SecurityContext& ctx) const {
                                  "a CSE originator needs a security association"),
                           "CSE-ID originator without a security association");
   }
-  if ((fr.starts_with('C') || fr.starts_with('S')) && !ctx.originator_registered) {
+  if ((fr.starts_with('C') || fr.starts_with('S')) && !ctx.IsOriginatorRegistered()) {
     return Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "originator is not registered"),
                           "AE-ID originator of an unregistered AE");
   }

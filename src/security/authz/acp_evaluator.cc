@@ -1,5 +1,7 @@
 #include "security/authz/acp_evaluator.h"
 
+#include "security/authz/access_request.h"
+
 #include <boost/json/value.hpp>
 
 #include "primitive/json_util.h"
@@ -36,9 +38,9 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
   const resources::Resource& subject = *ctx.subject;
   const int ty = subject.ty();
 
-  auto deny = [&](std::string why) {
-    return Decision::Deny(Status::NoPrivilege("access denied"), std::move(why));
-  };
+  // Nothing grants: defer with the reason, so that dynamic authorization may still grant; the
+  // chain's default denial (4103) reports the reason when nothing does.
+  auto deny = [&](std::string why) { return Decision::Defer(std::move(why)); };
 
   const AccessRequest req = ToAccessRequest(ctx);
   DenyReason why = DenyReason::kNoRules;

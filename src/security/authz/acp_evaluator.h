@@ -10,8 +10,9 @@
 //  - subject without acpi: the default policy — its creator and the AE owning its subtree have
 //    every privilege; for the CSEBase, any registered AE may retrieve it;
 //  - the admin originator is allowed everything.
-// A denial's reason names the rule set and the check that failed (DenyReason); it goes to the
-// security event log, never to the client.
+// When nothing grants, the step defers with a reason naming the rule set and the check that
+// failed (DenyReason), so that dynamic authorization (after it) may still grant; the chain's
+// default denial (4103) reports that reason to the event stream, never to the client.
 // ACPs come through an AcpSource (the dispatcher's cache of compiled ACPs).
 // Thread-safe: immutable after construction.
 #pragma once

@@ -33,31 +33,9 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "security/context_types.h"
 
 namespace trustcse::security {
-
-// An IPv4 or IPv6 address in network byte order (IPv4 as ::ffff:a.b.c.d).
-struct IpAddress {
-  std::array<uint8_t, 16> bytes{};
-  bool v4 = false;
-  static std::optional<IpAddress> Parse(std::string_view text);
-};
-
-struct GeoPoint {
-  double lat = 0;  // degrees
-  double lon = 0;
-};
-
-// Group membership for group IDs in acor, answered by the dispatcher from its resource cache.
-class GroupMembership {
- public:
-  virtual ~GroupMembership() = default;
-  virtual bool IsMember(std::string_view group_id, std::string_view originator) const = 0;
-  // True if `originator` currently holds the role `role_id` (a valid <role> names it holder).
-  virtual bool HoldsRole(std::string_view role_id, std::string_view originator) const {
-    return false;
-  }
-};
 
 // The facts of one access decision. Non-owning views; nothing here allocates.
 struct AccessRequest {

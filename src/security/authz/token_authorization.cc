@@ -1,5 +1,7 @@
 #include "security/authz/token_authorization.h"
 
+#include "security/authz/access_request.h"
+
 #include "storage/query.h"
 
 namespace trustcse::security {

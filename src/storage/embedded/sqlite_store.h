@@ -52,7 +52,7 @@ class SqliteStore final : public Store {
   // Number of write transactions committed since Open (one per group commit).
   uint64_t commit_count() const { return commit_count_.load(std::memory_order_relaxed); }
 
-  // One SQLite connection with its cached prepared statements; defined in the .cc file.
+  // One SQLite connection with its cached prepared statements; defined in sqlite_internal.h.
   class Connection;
 
  private:

@@ -9,6 +9,7 @@
 
 #include "dispatcher/dispatcher.h"
 #include "primitive/json_util.h"
+#include "server/security_chains.h"
 
 namespace trustcse::dispatcher {
 namespace {
@@ -31,6 +32,9 @@ class AuthorizationMatrix : public ::testing::Test {
     DispatcherOptions o;
     o.self = self_;
     dispatcher_ = new Dispatcher(o, *store_, *notifier_);
+    // The chains as the server assembles them (server/security_chains.h).
+    dispatcher_->InstallSecurityChains(
+        server::AssembleChains({}, dispatcher_->authorization_services()));
     ASSERT_TRUE(dispatcher_->Bootstrap().ok());
     ASSERT_TRUE(notifier_->Start().ok());
     // owner: Cowner; reader: Creader (granted retrieve+discover through "acp"); writer: Cwriter

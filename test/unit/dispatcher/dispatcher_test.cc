@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "primitive/json_util.h"
+#include "server/security_chains.h"
 
 namespace trustcse::dispatcher {
 namespace {
@@ -39,6 +40,9 @@ class DispatcherTest : public ::testing::Test {
     DispatcherOptions o;
     o.self = self_;
     dispatcher_ = std::make_unique<Dispatcher>(o, *store_, *notifier_);
+    // The chains as the server assembles them (server/security_chains.h).
+    dispatcher_->InstallSecurityChains(
+        server::AssembleChains({}, dispatcher_->authorization_services()));
     ASSERT_TRUE(dispatcher_->Bootstrap().ok());
     ASSERT_TRUE(notifier_->Start().ok());
   }

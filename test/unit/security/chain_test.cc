@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "events/event_stream.h"
 #include "security/authn/originator_check.h"
 #include "security/authz/acp_evaluator.h"
 
@@ -120,19 +121,20 @@ TEST_F(SecurityChainTest, EvaluatesTheSameWhenDenialsAreNotLogged) {
   SecurityContext ctx;
   ctx.originator = "Cae1";
   ctx.access = kDiscover;
-  EXPECT_EQ(chain_.Evaluate(ctx, /*log_denial=*/false).code(), Rsc::kOriginatorNotAuthenticated);
+  ctx.listing = true;
+  EXPECT_EQ(chain_.Evaluate(ctx).code(), Rsc::kOriginatorNotAuthenticated);
   SecurityChain defer_only;
   defer_only.Append(std::make_unique<ScriptedStep>("acp", true, Decision::Defer(), &log_));
-  EXPECT_EQ(defer_only.Evaluate(ctx, /*log_denial=*/false).code(),
-            Rsc::kOriginatorHasNoPrivilege);
-  EXPECT_TRUE(SecurityChain().Evaluate(ctx, false).code() == Rsc::kOriginatorHasNoPrivilege);
+  EXPECT_EQ(defer_only.Evaluate(ctx).code(), Rsc::kOriginatorHasNoPrivilege);
+  EXPECT_TRUE(SecurityChain().Evaluate(ctx).code() == Rsc::kOriginatorHasNoPrivilege);
 }
 
-class RecordingSink final : public SecurityEventSink {
+// Collects what the stream delivers; Drain() stops the stream, so every event published before
+// has been consumed when it returns.
+class RecordingSink final : public events::Sink {
  public:
-  void Record(const SecurityEvent& e) override {
-    events.push_back({std::string(e.step), std::string(e.originator), std::string(e.operation),
-                      std::string(e.reason), e.status});
+  void Consume(const events::Event& e) override {
+    events.push_back({e.source, e.originator, e.operation, e.reason, static_cast<Rsc>(e.status)});
   }
   struct Copy {
     std::string step, originator, operation, reason;
@@ -141,31 +143,43 @@ class RecordingSink final : public SecurityEventSink {
   std::vector<Copy> events;
 };
 
+struct Recorder {
+  std::shared_ptr<events::EventStream> stream = std::make_shared<events::EventStream>();
+  std::shared_ptr<RecordingSink> sink = std::make_shared<RecordingSink>();
+  Recorder() { stream->Subscribe(sink, {events::kSecurityKinds, 100, false, "test"}); }
+  const std::vector<RecordingSink::Copy>& Drain() {
+    stream->Stop();
+    return sink->events;
+  }
+};
+
 TEST_F(SecurityChainTest, EveryDenialIsOneSecurityEvent) {
-  auto sink = std::make_shared<RecordingSink>();
-  chain_.SetEventSink(sink);
+  Recorder rec;
+  chain_.SetEventStream(rec.stream);
   Gate("authn", Decision::Deny(Status(Rsc::kOriginatorNotAuthenticated, "no"), "unknown AE"));
   EXPECT_EQ(Evaluate().code(), Rsc::kOriginatorNotAuthenticated);
-  ASSERT_EQ(sink->events.size(), 1u);
-  EXPECT_EQ(sink->events[0].step, "authn");
-  EXPECT_EQ(sink->events[0].originator, "Cae1");
-  EXPECT_EQ(sink->events[0].operation, "retrieve");
-  EXPECT_EQ(sink->events[0].reason, "unknown AE");
-  EXPECT_EQ(sink->events[0].status, Rsc::kOriginatorNotAuthenticated);
+  const auto& events = rec.Drain();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].step, "authn");
+  EXPECT_EQ(events[0].originator, "Cae1");
+  EXPECT_EQ(events[0].operation, "retrieve");
+  EXPECT_EQ(events[0].reason, "unknown AE");
+  EXPECT_EQ(events[0].status, Rsc::kOriginatorNotAuthenticated);
 }
 
 TEST_F(SecurityChainTest, DefaultDenyIsReportedAndQuietEvaluationsAreNot) {
-  auto sink = std::make_shared<RecordingSink>();
-  chain_.SetEventSink(sink);
+  Recorder rec;
+  chain_.SetEventStream(rec.stream);
   Gate("authn", Decision::Allow());
   EXPECT_EQ(Evaluate().code(), Rsc::kOriginatorHasNoPrivilege);
-  ASSERT_EQ(sink->events.size(), 1u);
-  EXPECT_EQ(sink->events[0].step, "default");
   SecurityContext ctx;
   ctx.originator = "Cae1";
   ctx.access = kDiscover;
-  EXPECT_FALSE(chain_.Evaluate(ctx, /*log_denial=*/false).ok());
-  EXPECT_EQ(sink->events.size(), 1u);  // listing filters are not security events
+  ctx.listing = true;
+  EXPECT_FALSE(chain_.Evaluate(ctx).ok());
+  const auto& events = rec.Drain();
+  ASSERT_EQ(events.size(), 1u);  // listing filters are not security events
+  EXPECT_EQ(events[0].step, "default");
 }
 
 TEST(AccessOpName, NamesEachOperation) {

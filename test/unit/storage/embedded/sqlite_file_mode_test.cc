@@ -59,10 +59,11 @@ class SqliteFileMode : public ::testing::Test {
 TEST_F(SqliteFileMode, NewDatabaseFilesAreOwnerOnly) { OpenAndWrite(); }
 
 TEST_F(SqliteFileMode, WiderFilesLeftBehindAreNarrowed) {
-  { std::ofstream(db_ + "-wal"); }
-  ::chmod((db_ + "-wal").c_str(), 0644);
-  { std::ofstream(db_); }
-  ::chmod(db_.c_str(), 0644);
+  // Named streams: `std::ofstream(db_);` would declare a stream called db_, creating nothing.
+  { std::ofstream wal(db_ + "-wal"); }
+  ASSERT_EQ(::chmod((db_ + "-wal").c_str(), 0644), 0);
+  { std::ofstream db(db_); }
+  ASSERT_EQ(::chmod(db_.c_str(), 0644), 0);
   OpenAndWrite();
 }
 

@@ -1,4 +1,4 @@
-#include "notification/destination_policy.h"
+#include "egress/destination_policy.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <optional>
 
-namespace trustcse::notification {
+namespace trustcse::egress {
 
 namespace {
 
@@ -128,4 +128,4 @@ bool DestinationPolicy::Permits(std::string_view address) const {
   return a && Permits(a->data(), 16);
 }
 
-}  // namespace trustcse::notification
+}  // namespace trustcse::egress

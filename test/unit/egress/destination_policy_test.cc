@@ -1,10 +1,10 @@
 // Which networks the CSE sends requests to (issue 11, item 12): allow wins, then deny; an allow
 // list is exhaustive; the default deny list covers link-local, metadata, multicast, unspecified.
-#include "notification/destination_policy.h"
+#include "egress/destination_policy.h"
 
 #include <gtest/gtest.h>
 
-namespace trustcse::notification {
+namespace trustcse::egress {
 namespace {
 
 DestinationPolicy Policy(std::vector<std::string> allow, std::vector<std::string> deny) {
@@ -65,4 +65,4 @@ TEST(DestinationPolicy, ItRefusesWhatIsNotANetwork) {
 }
 
 }  // namespace
-}  // namespace trustcse::notification
+}  // namespace trustcse::egress

@@ -29,7 +29,7 @@
 
 #include "common/status.h"
 
-namespace trustcse::notification {
+namespace trustcse::egress {
 
 class DestinationPolicy {
  public:
@@ -58,4 +58,4 @@ class DestinationPolicy {
   std::vector<Network> deny_;
 };
 
-}  // namespace trustcse::notification
+}  // namespace trustcse::egress

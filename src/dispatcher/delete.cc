@@ -1,0 +1,66 @@
+// DELETE: a resource and its subtree, or the latest/oldest instance of a container.
+#include "dispatcher/internal.h"
+
+namespace trustcse::dispatcher {
+
+namespace bj = boost::json;
+using resources::Event;
+using resources::HookContext;
+using resources::Resource;
+using resources::ResourceType;
+using resources::WriteEffects;
+using storage::ResourceRecord;
+namespace rty = resources::ty;
+
+void Dispatcher::Impl::Delete(RequestRef req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  auto rcn = req->rcn.value_or(ResultContent::kNothing);
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+    return fail(Status::BadRequest("resultContent not valid for DELETE"));
+  }
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt == Target::Virtual::kPollingChannelUri) {
+    return fail(Status::NotAllowed("the pollingChannelURI cannot be deleted"));
+  }
+  std::shared_ptr<const Resource> victim;
+  if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
+    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
+                                                                : rty::kContentInstance;
+    auto kids = store.Children(target->resource().ri(), instance_ty,
+                               target->virt == Target::Virtual::kLatest
+                                   ? storage::ChildOrder::kNewestFirst
+                                   : storage::ChildOrder::kOldestFirst,
+                               1);
+    if (!kids) return fail(kids.error());
+    if (kids->empty()) return fail(Status::NotFound("the container has no instances"));
+    auto res = Resource::FromRecord(kids->front());
+    if (!res) return fail(res.error());
+    victim = std::make_shared<const Resource>(std::move(*res));
+  } else {
+    victim = target->ptr;
+  }
+  const ResourceType* type = resources::FindType(victim->ty());
+  if (!type) return fail(Status::Internal("unknown stored resource type"));
+  if (auto s = type->CheckDeletable(); !s.ok()) return fail(s);
+  Authorize(req, victim, AccessSpec{security::kDelete},
+            [this, req, victim, done = std::move(done)](Status s) mutable {
+              if (!s.ok()) return done(ErrorResponse(*req, s));
+              DeleteAuthorized(std::move(req), victim, std::move(done));
+            });
+}
+
+void Dispatcher::Impl::DeleteAuthorized(RequestRef req,
+                                        const std::shared_ptr<const Resource>& victim,
+                                        Completion done) {
+  auto rcn = req->rcn.value_or(ResultContent::kNothing);
+  DeleteResource(std::string(victim->ri()), req->fr, req->rvi,
+                 [req, rcn, done = std::move(done)](Result<ResourceRecord> r) {
+                   if (!r) return done(ErrorResponse(*req, r.error()));
+                   done(Reply(*req, Rsc::kDeleted,
+                              rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
+                 });
+}
+
+}  // namespace trustcse::dispatcher

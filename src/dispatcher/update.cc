@@ -1,0 +1,119 @@
+// UPDATE: validation of the changes, authorization (pvs for acpi changes), the write.
+#include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
+#include "primitive/json_util.h"
+
+namespace trustcse::dispatcher {
+
+namespace bj = boost::json;
+using resources::Event;
+using resources::HookContext;
+using resources::Resource;
+using resources::ResourceType;
+using resources::WriteEffects;
+using storage::ResourceRecord;
+namespace rty = resources::ty;
+
+void Dispatcher::Impl::Update(RequestRef req, Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  if (req->ty != 0) return fail(Status::BadRequest("resource type is not permitted on UPDATE"));
+  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+    return fail(Status::BadRequest("resultContent not valid for UPDATE"));
+  }
+  auto target = Resolve(req->to);
+  if (!target) return fail(target.error());
+  if (target->virt == Target::Virtual::kFanOut) return FanOut(req, std::move(*target), done);
+  if (target->virt != Target::Virtual::kNone) {
+    return fail(Status::NotAllowed("a virtual resource cannot be updated"));
+  }
+  const Resource& current = target->resource();
+  const ResourceType* type = resources::FindType(current.ty());
+  if (!type) return fail(Status::Internal("unknown stored resource type"));
+  if (auto s = type->CheckUpdatable(); !s.ok()) return fail(s);
+  auto member = SingleMember(req->pc);
+  if (!member) return fail(member.error());
+  auto& [key, content] = *member;
+  std::string_view expected_tag =
+      type->tag().empty() ? json::GetString(current.attrs, "__tag").value_or("") : type->tag();
+  if (key != expected_tag) return fail(Status::BadRequest("content does not match the resource"));
+  if (auto s = resources::ValidateContent(*content, type->PoliciesFor(key),
+                                          resources::ContentOp::kUpdate,
+                                          type->validate_options());
+      !s.ok()) {
+    return fail(s);
+  }
+  const bool acpi_change = content->contains("acpi");
+  if (acpi_change && content->size() > 1) {
+    return fail(Status::BadRequest("an update of acpi must not change other attributes"));
+  }
+  auto ptr = target->ptr;
+  Authorize(req, std::move(ptr), AccessSpec{security::kUpdate, acpi_change},
+            [this, req, target = std::move(*target), content,
+             done = std::move(done)](Status s) mutable {
+              if (!s.ok()) return done(ErrorResponse(*req, s));
+              UpdateAuthorized(std::move(req), target, content, std::move(done));
+            });
+}
+
+void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj::object* content,
+                                        Completion done) {
+  auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
+  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
+  const Resource& current = target.resource();
+  const ResourceType* type = resources::FindType(current.ty());
+  const bool acpi_change = content->contains("acpi");
+  TimePoint now = Now();
+  if (auto et = json::GetString(*content, "et")) {
+    if (*ParseTimestamp(*et) <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+  }
+  if (acpi_change && content->at("acpi").is_array()) {
+    for (const auto& id : content->at("acpi").get_array()) {
+      if (!acps.FindAcp(id.get_string())) {
+        return fail(Status::BadRequest("acpi names an ACP that does not exist"));
+      }
+    }
+  }
+  auto changes = std::make_shared<bj::object>(std::move(*content));
+  auto result = std::make_shared<Resource>();
+  auto result_rec = std::make_shared<ResourceRecord>();
+  std::string ri(current.ri());
+  Commit(
+      [req, changes, type, now, ri, result, result_rec, self = &opt.self](storage::WriteTxn& txn,
+                                                                WriteEffects& fx) -> Status {
+        auto rec = txn.Get(ri);
+        if (!rec) return rec.error();
+        if (!*rec) return Status::NotFound("resource does not exist");
+        auto res = Resource::FromRecord(**rec);
+        if (!res) return res.error();
+        std::vector<std::string> modified;
+        for (const auto& [k, v] : *changes) {
+          modified.emplace_back(k);
+          if (v.is_null()) {
+            res->attrs.erase(k);
+          } else {
+            res->attrs[k] = v;
+          }
+        }
+        res->attrs["lt"] = FormatTimestamp(now);
+        if (type->has_state_tag()) res->attrs["st"] = res->st() + 1;
+        HookContext ctx{req->fr, req->rvi, now, self};
+        if (auto s = type->ValidateUpdate(ctx, *changes, *res); !s.ok()) return s;
+        if (const TypeServices* ts = FindTypeServices(res->ty()); ts && ts->validate) {
+          if (auto s = ts->validate(*res); !s.ok()) return s;
+        }
+        if (auto s = type->OnUpdate(txn, ctx, *res, fx); !s.ok()) return s;
+        auto updated = res->ToRecord();
+        if (auto s = txn.Update(updated); !s.ok()) return s;
+        fx.events.push_back(Event{Event::Kind::kUpdate, ri, res->path, updated, std::move(modified)});
+        *result_rec = std::move(updated);
+        *result = std::move(*res);
+        return Status::Ok();
+      },
+      [req, result, result_rec, rcn, done](Status s) {
+        if (!s.ok()) return done(ErrorResponse(*req, s));
+        done(Reply(*req, Rsc::kUpdated, ResultFor(rcn, *result, *result_rec)));
+      });
+}
+
+}  // namespace trustcse::dispatcher

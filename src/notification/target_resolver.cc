@@ -1,0 +1,191 @@
+#include "notification/target_resolver.h"
+
+#include <cctype>
+#include <chrono>
+
+#include "notification/attribute_lists.h"
+#include "primitive/json_util.h"
+#include "primitive/schedule_entry.h"
+
+namespace trustcse::notification {
+
+using resources::Resource;
+using storage::ResourceRecord;
+
+bool StartsWithNoCase(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string SafeUrl(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "<resource>";
+  auto authority_start = scheme_end + 3;
+  auto authority_end = url.find_first_of("/?#", authority_start);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  auto authority = url.substr(authority_start, authority_end - authority_start);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  auto path_end = url.find_first_of("?#", authority_end);
+  if (path_end == std::string_view::npos) path_end = url.size();
+  std::string out(url.substr(0, authority_start));
+  out.append(authority).append(url.substr(authority_end, path_end - authority_end));
+  return out;
+}
+
+std::string StripContentTypeParam(std::string_view url) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos) return std::string(url);
+  auto frag = url.find('#', q);
+  std::string_view query =
+      url.substr(q + 1, frag == std::string_view::npos ? std::string_view::npos : frag - q - 1);
+  std::string kept;
+  size_t start = 0;
+  while (start <= query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    auto param = query.substr(start, amp - start);
+    if (!param.empty() && !param.starts_with("ct=")) {
+      if (!kept.empty()) kept.push_back('&');
+      kept.append(param);
+    }
+    start = amp + 1;
+  }
+  std::string out(url.substr(0, q));
+  if (!kept.empty()) out.append("?").append(kept);
+  if (frag != std::string_view::npos) out.append(url.substr(frag));
+  return out;
+}
+
+std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback,
+                                    NodeWake* wake) const {
+  // https targets pass through unchanged; the HTTP sender fails them (with a log line) until it
+  // has TLS client support.
+  if (StartsWithNoCase(nu, "http://") || StartsWithNoCase(nu, "https://")) {
+    return StripContentTypeParam(nu);
+  }
+  if (nu.find("://") != std::string::npos) return {};  // mqtt://, coap://, …: not supported
+
+  auto addr = ParseAddress(nu, self_);
+  if (!addr) return {};
+  Result<std::optional<ResourceRecord>> rec = std::optional<ResourceRecord>();
+  switch (addr->kind) {
+    case LocalAddress::Kind::kStructured:
+      rec = store_.GetByPath(addr->path);
+      break;
+    case LocalAddress::Kind::kUnstructured:
+      rec = store_.Get(addr->ri);
+      if (rec && *rec && !addr->path.empty()) {
+        rec = store_.GetByPath((*rec)->path + "/" + addr->path);
+      }
+      break;
+    case LocalAddress::Kind::kRemote:
+      return {};  // another CSE's resource: would need its remoteCSE registration
+  }
+  if (rec && *rec) return PoaOf(**rec, fallback, wake);
+
+  // An AE's resource ID is its AE-ID-Stem on this CSE, so a nu that matched nothing by ID
+  // names nothing here.
+  return {};
+}
+
+std::string TargetResolver::PoaOf(const ResourceRecord& rec, std::string* fallback,
+                                  NodeWake* wake) const {
+  // AEs and (remote) CSEs are reachable through their points of access; other resources are not
+  // notification targets.
+  if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
+  auto res = Resource::FromRecord(rec);
+  return res ? PoaOf(*res, fallback, wake) : std::string();
+}
+
+std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback,
+                                  NodeWake* wake) const {
+  if (res.ty() != resources::ty::kAe && res.ty() != 16 /* remoteCSE */) return {};
+  const std::string ri(res.ri());
+  const std::string channel = "pch:" + ri;
+  std::optional<bool> polls;  // has a <pollingChannel>: one storage read, when first needed
+  auto has_channel = [&] {
+    if (!polls) polls = HasPollingChannel(ri);
+    return *polls;
+  };
+  // Not request-reachable: through its polling channel, if it has one.
+  if (const auto* rr = res.attrs.if_contains("rr");
+      rr && rr->is_bool() && !rr->get_bool() && has_channel()) {
+    return channel;
+  }
+  // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
+  std::string target, mqtt;
+  for (const std::string& poa : StringList(res.attrs, "poa")) {
+    if (StartsWithNoCase(poa, "http://")) {
+      target = StripContentTypeParam(poa);
+      break;
+    }
+    if (mqtt.empty() && (StartsWithNoCase(poa, "mqtt://") || StartsWithNoCase(poa, "mqtts://"))) {
+      mqtt = StripContentTypeParam(poa) + "#" + ri;
+    }
+  }
+  if (target.empty()) target = std::move(mqtt);
+  // Reachable in principle; its polling channel, if any, is the way when the poa is not.
+  if (target.empty()) return has_channel() ? channel : std::string();
+  const bool fall_back = fallback != nullptr && has_channel();
+  if (fall_back) *fallback = channel;
+  // Asleep by its node's schedule: through its channel if it polls, else when it wakes.
+  if (wake != nullptr) {
+    if (auto w = WakeOf(res)) {
+      if (fall_back) {
+        fallback->clear();
+        return channel;
+      }
+      *wake = w;
+    }
+  }
+  return target;
+}
+
+bool TargetResolver::HasPollingChannel(const std::string& ae_ri) const {
+  if (!polling_) return false;
+  auto pch =
+      store_.Children(ae_ri, resources::ty::kPollingChannel, storage::ChildOrder::kOldestFirst, 1);
+  return pch && !pch->empty();
+}
+
+NodeWake TargetResolver::WakeOf(const Resource& ae) const {
+  auto nl = json::GetString(ae.attrs, "nl");
+  if (!nl || nl->empty()) return std::nullopt;
+  auto addr = ParseAddress(*nl, self_);
+  if (!addr) return std::nullopt;
+  Result<std::optional<ResourceRecord>> node = std::optional<ResourceRecord>();
+  if (addr->kind == LocalAddress::Kind::kUnstructured && addr->path.empty()) {
+    node = store_.Get(addr->ri);
+  } else if (addr->kind == LocalAddress::Kind::kStructured) {
+    node = store_.GetByPath(addr->path);
+  }
+  if (!node || !*node || (*node)->ty != resources::ty::kNode) return std::nullopt;
+  auto schedules =
+      store_.Children((*node)->ri, resources::ty::kSchedule, storage::ChildOrder::kOldestFirst, 16);
+  if (!schedules || schedules->empty()) return std::nullopt;
+  const TimePoint now = Now();
+  constexpr auto kHorizon = std::chrono::hours{24 * 7};
+  std::optional<TimePoint> earliest;
+  for (const ResourceRecord& rec : *schedules) {
+    auto sch = Resource::FromRecord(rec);
+    if (!sch) continue;
+    const auto* se = sch->attrs.if_contains("se");
+    if (se == nullptr || !se->is_object()) continue;
+    for (const std::string& text : StringList(se->get_object(), "sce")) {
+      auto e = ScheduleEntry::Parse(text);
+      if (!e) continue;
+      if (e->Matches(now)) return std::nullopt;
+      if (auto next = e->NextMatch(now, kHorizon); next && (!earliest || *next < *earliest)) {
+        earliest = next;
+      }
+    }
+  }
+  return earliest;
+}
+
+}  // namespace trustcse::notification

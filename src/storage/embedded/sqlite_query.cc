@@ -1,0 +1,154 @@
+// The SQL translation of storage/query.h: a DiscoveryQuery becomes one SELECT over `resources`
+// (and `labels` for label criteria), whose results equal Matches() in query.cc.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/embedded/sqlite_internal.h"
+
+namespace trustcse::storage::sqlite {
+namespace {
+
+// Builds the one SELECT that answers a DiscoveryQuery. Values are always bound, never spliced
+// into the text, so the text depends only on the query's shape and caches well.
+class DiscoverSql {
+ public:
+  explicit DiscoverSql(const DiscoveryQuery& q) {
+    sql_ = "SELECT " TRUSTCSE_COLUMNS " FROM resources r WHERE ";
+    // Scope: the subtree as a path range, and the depth limit. Always AND'ed.
+    if (q.root_path.empty()) {
+      sql_ += "r.path <> ''";
+    } else {
+      sql_ += "r.path >= ? AND r.path < ?";
+      Text(q.root_path + "/");
+      Text(q.root_path + "0");  // '0' follows '/' in byte order
+    }
+    if (q.max_level > 0) {
+      // A record's level below the root is its '/' count minus the root's '/' count, and the
+      // empty root counts -1 '/' (its children have none). Hence the bound below.
+      sql_ += " AND length(r.path) - length(replace(r.path, '/', '')) <= ?";
+      Int(static_cast<int64_t>(PathDepth(q.root_path)) + q.max_level - 1);
+    }
+
+    std::vector<std::string> conds;
+    if (!q.types.empty()) {
+      conds.push_back("r.ty IN (" + Placeholders(q.types.size()) + ")");
+      for (int ty : q.types) Int(ty);
+    }
+    if (!q.labels.empty()) {
+      if (q.combine == Combine::kAnd) {
+        // Drive the query from the labels index: (lbl, path) narrows to the few labelled
+        // resources of the subtree instead of probing every resource of it.
+        std::string range = q.root_path.empty() ? "" : " AND l.path >= ? AND l.path < ?";
+        conds.push_back("r.path IN (SELECT l.path FROM labels l WHERE l.lbl IN (" +
+                        Placeholders(q.labels.size()) + ")" + range + ")");
+        for (const std::string& l : q.labels) Text(l);
+        if (!q.root_path.empty()) {
+          Text(q.root_path + "/");
+          Text(q.root_path + "0");
+        }
+      } else {
+        conds.push_back("EXISTS (SELECT 1 FROM labels l WHERE l.path = r.path AND l.lbl IN (" +
+                        Placeholders(q.labels.size()) + "))");
+        for (const std::string& l : q.labels) Text(l);
+      }
+    }
+    if (!q.names.empty()) {
+      conds.push_back("r.rn IN (" + Placeholders(q.names.size()) + ")");
+      for (const std::string& n : q.names) Text(n);
+    }
+    if (!q.content_types.empty()) {
+      conds.push_back("r.cty IN (" + Placeholders(q.content_types.size()) + ")");
+      for (const std::string& t : q.content_types) Text(t);
+    }
+    TextCond(conds, "r.ct < ?", q.created_before);
+    TextCond(conds, "r.ct > ?", q.created_after);
+    TextCond(conds, "r.lt >= ?", q.modified_since);
+    TextCond(conds, "r.lt < ?", q.unmodified_since);
+    // An empty et never expires (see Matches).
+    TextCond(conds, "(r.et <> '' AND r.et < ?)", q.expire_before);
+    TextCond(conds, "(r.et = '' OR r.et > ?)", q.expire_after);
+    // Stored integers are signed 64-bit; a bound above INT64_MAX decides the comparison alone.
+    IntCond(conds, "r.st < ?", q.state_tag_smaller, "1");
+    IntCond(conds, "r.st > ?", q.state_tag_bigger, "0");
+    IntCond(conds, "r.cs >= ?", q.size_above, "0");
+    IntCond(conds, "r.cs < ?", q.size_below, "1");
+
+    if (!conds.empty()) {
+      const char* op = q.combine == Combine::kAnd ? " AND " : " OR ";
+      sql_ += " AND (";
+      for (size_t i = 0; i < conds.size(); ++i) {
+        if (i > 0) sql_ += op;
+        sql_ += conds[i];
+      }
+      sql_ += ")";
+    }
+    sql_ += " ORDER BY r.path LIMIT ? OFFSET ?";
+    Int(SqlLimit(q.limit));
+    Int(q.offset > static_cast<size_t>(std::numeric_limits<int64_t>::max())
+            ? std::numeric_limits<int64_t>::max()
+            : static_cast<int64_t>(q.offset));
+  }
+
+  const std::string& sql() const { return sql_; }
+
+  void Bind(Use& u) const {
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const Param& p = params_[i];
+      if (p.is_text) {
+        u.Text(static_cast<int>(i + 1), p.text);
+      } else {
+        u.Int(static_cast<int>(i + 1), p.num);
+      }
+    }
+  }
+
+ private:
+  struct Param {
+    bool is_text;
+    std::string text;
+    int64_t num;
+  };
+
+  static std::string Placeholders(size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
+    return s;
+  }
+  void Text(std::string v) { params_.push_back({true, std::move(v), 0}); }
+  void Int(int64_t v) { params_.push_back({false, {}, v}); }
+  void TextCond(std::vector<std::string>& conds, const char* cond,
+                const std::optional<std::string>& v) {
+    if (!v) return;
+    conds.emplace_back(cond);
+    Text(*v);
+  }
+  void IntCond(std::vector<std::string>& conds, const char* cond, const std::optional<uint64_t>& v,
+               const char* if_huge) {
+    if (!v) return;
+    if (*v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      conds.emplace_back(if_huge);
+      return;
+    }
+    conds.emplace_back(cond);
+    Int(static_cast<int64_t>(*v));
+  }
+
+  std::string sql_;
+  std::vector<Param> params_;
+};
+
+}  // namespace
+
+Result<std::vector<ResourceRecord>> DiscoverOn(Connection& c, const DiscoveryQuery& q) {
+  DiscoverSql built(q);  // outlives the Use: the bound strings live in it
+  Use u(c, c.PreparedQuery(built.sql()));
+  if (!u.ok()) return Err(StorageError());
+  built.Bind(u);
+  return CollectRecords(c, u, "discover");
+}
+
+}  // namespace trustcse::storage::sqlite
