@@ -132,7 +132,8 @@ void AdminServer::Loop() {
         if (!args || !args->is_object()) {
           out = Err(Status::BadRequest("the body must be a JSON object"));
         } else {
-          out = ops_->Run(target.substr(kPrefix.size()), args->get_object());
+          out = ops_->Run(target.substr(kPrefix.size()), args->get_object(),
+                          "uid:" + std::to_string(peer.uid));
         }
       }
       if (out) {

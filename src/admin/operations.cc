@@ -73,7 +73,20 @@ bj::object CredentialView(const security::Credential& c) {
   return o;
 }
 
-Result<bj::object> Operations::Run(std::string_view op, const bj::object& a) {
+Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
+                                   std::string_view actor) {
+  auto out = Dispatch(op, a);
+  if (credentials_) {
+    std::string target = Str(a, "id");
+    if (target.empty()) target = Str(a, "serial");
+    events::Emit(credentials_->events(), events::Kind::kAdminOperation, "admin", actor, target, op,
+                 out ? "" : out.error().message(),
+                 static_cast<int>(out ? Rsc::kOk : out.error().code()));
+  }
+  return out;
+}
+
+Result<bj::object> Operations::Dispatch(std::string_view op, const bj::object& a) {
   if (op == "ca.init") return CaInit(a);
   if (op == "ca.cert") {
     if (Status s = NeedCa(ca_); !s.ok() || !ca_->initialized()) {

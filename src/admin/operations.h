@@ -43,9 +43,13 @@ class Operations {
       : credentials_(std::move(credentials)), ca_(std::move(ca)),
         enrolment_(std::move(enrolment)) {}
 
-  Result<boost::json::object> Run(std::string_view op, const boost::json::object& args);
+  // Runs `op` for `actor` (who asked: "cli", "uid:1000"); every operation, with its outcome, is
+  // published as an admin event (never its secrets: the event names the op and its target ID).
+  Result<boost::json::object> Run(std::string_view op, const boost::json::object& args,
+                                  std::string_view actor = "cli");
 
  private:
+  Result<boost::json::object> Dispatch(std::string_view op, const boost::json::object& args);
   Result<boost::json::object> CaInit(const boost::json::object& a);
   Result<boost::json::object> CaIssue(const boost::json::object& a);
   Result<boost::json::object> CaRenew(const boost::json::object& a);

@@ -2,6 +2,7 @@
 #include <mutex>
 
 #include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
 #include "primitive/json_util.h"
 
 namespace trustcse::dispatcher {
@@ -257,8 +258,7 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
     if (last == "la" || last == "ol") {
       auto parent = LoadPath(std::string_view(path).substr(0, last_slash));
       if (!parent) return Err(parent.error());
-      if (*parent && ((*parent)->ty() == resources::ty::kContainer ||
-                      (*parent)->ty() == resources::ty::kTimeSeries)) {
+      if (*parent && InstanceTypeOf((*parent)->ty()) != 0) {
         return Target{std::move(*parent),
                       last == "la" ? Target::Virtual::kLatest : Target::Virtual::kOldest,
                       {}};

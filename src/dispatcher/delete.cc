@@ -1,5 +1,6 @@
 // DELETE: a resource and its subtree, or the latest/oldest instance of a container.
 #include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
 
 namespace trustcse::dispatcher {
 
@@ -26,8 +27,7 @@ void Dispatcher::Impl::Delete(RequestRef req, Completion done) {
   }
   std::shared_ptr<const Resource> victim;
   if (target->virt == Target::Virtual::kLatest || target->virt == Target::Virtual::kOldest) {
-    int instance_ty = target->resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
-                                                                : rty::kContentInstance;
+    const int instance_ty = InstanceTypeOf(target->resource().ty());
     auto kids = store.Children(target->resource().ri(), instance_ty,
                                target->virt == Target::Virtual::kLatest
                                    ? storage::ChildOrder::kNewestFirst

@@ -127,7 +127,7 @@ events::Event Observed(events::Kind kind, const InFlight& req, const ResponsePri
   e.source = "dispatcher";
   e.originator = req.fr;
   e.target = req.to;
-  e.operation = OperationName(req.op);
+  e.operation = security::AccessOpName(AccessOf(req.op));  // as in the chain's access events
   e.binding = req.binding;
   e.peer = req.peer_address;
   e.request_id = req.rqi;

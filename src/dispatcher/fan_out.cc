@@ -25,12 +25,7 @@ void Dispatcher::Impl::FanOut(RequestRef req, Target target,
     with_macp->attrs["acpi"] = *macp;
     gate = std::move(with_macp);
   }
-  uint32_t access = req->op == Operation::kCreate     ? security::kCreate
-                    : req->op == Operation::kRetrieve ? security::kRetrieve
-                    : req->op == Operation::kUpdate   ? security::kUpdate
-                    : req->op == Operation::kDelete   ? security::kDelete
-                                                      : security::kNotify;
-  Authorize(req, std::move(gate), AccessSpec{access},
+  Authorize(req, std::move(gate), AccessSpec{AccessOf(req->op)},
             [this, req, target = std::move(target), done = std::move(done)](Status s) mutable {
               if (!s.ok()) return done(ErrorResponse(*req, s));
               FanOutAuthorized(std::move(req), target, std::move(done));

@@ -322,6 +322,18 @@ struct Dispatcher::Impl {
   Result<Listing> ListChildren(InFlight& req, const resources::Resource& parent);
 };
 
+// The access bit (security::AccessOp) an operation asks for.
+inline uint32_t AccessOf(Operation op) {
+  switch (op) {
+    case Operation::kCreate: return security::kCreate;
+    case Operation::kRetrieve: return security::kRetrieve;
+    case Operation::kUpdate: return security::kUpdate;
+    case Operation::kDelete: return security::kDelete;
+    case Operation::kNotify: return security::kNotify;
+  }
+  return 0;
+}
+
 // A response to `req` with `rsc` and serialized content `pc`.
 ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc = {});
 // The same for a listing: partial content (cnst, cnot) when the listing was cut.

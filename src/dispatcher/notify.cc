@@ -1,6 +1,7 @@
 // NOTIFY: to this CSE's resources, forwarded to AEs, answers through polling channels, and
 // consultations of the built-in DAS role.
 #include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
 #include "primitive/json_util.h"
 
 namespace trustcse::dispatcher {
@@ -42,7 +43,8 @@ void Dispatcher::Impl::Notify(RequestRef req, Completion done) {
 }
 
 void Dispatcher::Impl::NotifyAuthorized(RequestRef req, const Target& target, Completion done) {
-  if (target.resource().ty() == rty::kAe) {
+  if (const TypeServices* ts = FindTypeServices(target.resource().ty());
+      ts && ts->forwards_notify) {
     if (ViaNames(req->via, ViaPseudonym(opt.self.cse_id))) {
       // Sent by this CSE: the AE's point of access leads back here.
       return done(ErrorResponse(

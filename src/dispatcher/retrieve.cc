@@ -1,5 +1,6 @@
 // RETRIEVE: a resource, a partial retrieve, child listings, la/ol, discovery (fu=1).
 #include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
 #include "primitive/json_util.h"
 
 namespace trustcse::dispatcher {
@@ -66,8 +67,7 @@ void Dispatcher::Impl::RetrieveInstance(RequestRef req, const Target& target, Co
     }
   }
   uint64_t gen = cache.generation();
-  int instance_ty = target.resource().ty() == rty::kTimeSeries ? rty::kTimeSeriesInstance
-                                                              : rty::kContentInstance;
+  const int instance_ty = InstanceTypeOf(target.resource().ty());
   auto kids = store.Children(target.resource().ri(), instance_ty,
                              latest ? storage::ChildOrder::kNewestFirst
                                     : storage::ChildOrder::kOldestFirst,

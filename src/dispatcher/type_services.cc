@@ -12,9 +12,11 @@ Status CompileAcp(const resources::Resource& res) {
   return c ? Status::Ok() : c.error();
 }
 
-constexpr TypeServices kAe{&AssignAeRegistration, nullptr, nullptr};
+constexpr TypeServices kAe{&AssignAeRegistration, nullptr, nullptr, 0, true};
 constexpr TypeServices kAcp{nullptr, &CompileAcp, nullptr};
 constexpr TypeServices kSubscription{nullptr, nullptr, &VerifySubscriptionTargets};
+constexpr TypeServices kContainer{nullptr, nullptr, nullptr, resources::ty::kContentInstance};
+constexpr TypeServices kTimeSeries{nullptr, nullptr, nullptr, resources::ty::kTimeSeriesInstance};
 
 }  // namespace
 
@@ -23,6 +25,8 @@ const TypeServices* FindTypeServices(int ty) {
     case resources::ty::kAe: return &kAe;
     case resources::ty::kAcp: return &kAcp;
     case resources::ty::kSubscription: return &kSubscription;
+    case resources::ty::kContainer: return &kContainer;
+    case resources::ty::kTimeSeries: return &kTimeSeries;
   }
   return nullptr;
 }

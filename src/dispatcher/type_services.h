@@ -1,8 +1,9 @@
-// What a CREATE of some resource types needs from the dispatcher's services beyond the type's
-// own lifecycle hooks (resources/, which cannot reach the credential registry, the notifier or
-// the security layer's compilers): AE registration (the AE-ID and its credential binding),
-// accessControlPolicy (its rules must compile), subscription (its notification targets must
-// accept verification first). The operations look the entry up by ty and never switch on types.
+// What some resource types need from the dispatcher's services beyond the type's own lifecycle
+// hooks (resources/, which cannot reach the credential registry, the notifier or the security
+// layer's compilers): AE registration (the AE-ID and its credential binding), accessControlPolicy
+// (its rules must compile), subscription (its notification targets must accept verification
+// first), containers and timeSeries (the instances behind la/ol), AEs (a NOTIFY to one is
+// forwarded to it). The operations look the entry up by ty and never switch on types.
 // The table is constant; the functions are called on request threads.
 #pragma once
 
@@ -31,10 +32,21 @@ struct TypeServices {
   void (*admit)(Dispatcher::Impl& d, const RequestRef& req,
                 const std::shared_ptr<resources::Resource>& res, std::function<void()> submit,
                 Completion done) = nullptr;
+  // The type of the instances la/ol address (0: none).
+  int instance_ty = 0;
+  // A NOTIFY to a resource of this type is sent on to the entity it stands for.
+  bool forwards_notify = false;
 };
+
 
 // The services of type `ty`, or nullptr when it needs none.
 const TypeServices* FindTypeServices(int ty);
+
+// The instance type behind la/ol of a resource of type `ty` (0: none).
+inline int InstanceTypeOf(int ty) {
+  const TypeServices* s = FindTypeServices(ty);
+  return s ? s->instance_ty : 0;
+}
 
 // registration.cc
 Status AssignAeRegistration(Dispatcher::Impl& d, InFlight& req, resources::Resource& res,

@@ -137,6 +137,23 @@ void EventStream::Stop() {
   }
 }
 
+void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_view originator,
+          std::string_view target, std::string_view operation, std::string_view reason,
+          int status, std::string_view peer) {
+  if (stream == nullptr || !stream->Wants(kind)) return;
+  Event e;
+  e.kind = kind;
+  e.time = Now();
+  e.source = std::string(source);
+  e.originator = std::string(originator);
+  e.target = std::string(target);
+  e.operation = std::string(operation);
+  e.reason = std::string(reason);
+  e.status = status;
+  e.peer = std::string(peer);
+  stream->Publish(std::move(e));
+}
+
 void LogSink::Consume(const Event& e) {
   switch (e.kind) {
     case Kind::kAccessDenied:
@@ -144,7 +161,7 @@ void LogSink::Consume(const Event& e) {
                    e.source, e.originator, e.target, e.operation, e.status, e.reason);
       return;
     case Kind::kHandshakeFailure:
-      spdlog::warn("security: handshake failed binding={} peer={} reason={}", e.binding, e.peer,
+      spdlog::warn("security: handshake failed source={} peer={} reason={}", e.source, e.peer,
                    e.reason);
       return;
     case Kind::kRequestStarted:
@@ -154,9 +171,9 @@ void LogSink::Consume(const Event& e) {
                     e.latency.count());
       return;
     default:
-      spdlog::info("security: {} source={} originator={} target={} op={} rsc={} reason={}",
+      spdlog::info("event: {} source={} originator={} target={} op={} rsc={} peer={} reason={}",
                    KindName(e.kind), e.source, e.originator, e.target, e.operation, e.status,
-                   e.reason);
+                   e.peer, e.reason);
   }
 }
 

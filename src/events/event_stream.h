@@ -132,6 +132,13 @@ class EventStream {
   mutable std::atomic<bool> stopping_{false};
 };
 
+// Publishes one event of `kind` to `stream` if some sink wants it: nothing is built otherwise
+// (a null stream is allowed). For producers off the request path (CA, credentials, enrolment,
+// admin) and for rare events on it (handshake failures).
+void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_view originator,
+          std::string_view target, std::string_view operation, std::string_view reason = {},
+          int status = 0, std::string_view peer = {});
+
 // Writes each event as one structured log line (warnings for denials and failures, info for the
 // rest): today's log lines as one sink of the stream.
 class LogSink final : public Sink {

@@ -63,8 +63,7 @@ std::string StripContentTypeParam(std::string_view url) {
 
 std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback,
                                     NodeWake* wake) const {
-  // https targets pass through unchanged; the HTTP sender fails them (with a log line) until it
-  // has TLS client support.
+  // http and https targets are used as given (egress verifies https certificates).
   if (StartsWithNoCase(nu, "http://") || StartsWithNoCase(nu, "https://")) {
     return StripContentTypeParam(nu);
   }
@@ -117,10 +116,11 @@ std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback,
       rr && rr->is_bool() && !rr->get_bool() && has_channel()) {
     return channel;
   }
-  // HTTP first; an MQTT point of access when there is none (the AE-ID receives the NOTIFY).
+  // HTTP(S) first, in the poa's order; an MQTT point of access when there is none (the AE-ID
+  // receives the NOTIFY).
   std::string target, mqtt;
   for (const std::string& poa : StringList(res.attrs, "poa")) {
-    if (StartsWithNoCase(poa, "http://")) {
+    if (StartsWithNoCase(poa, "http://") || StartsWithNoCase(poa, "https://")) {
       target = StripContentTypeParam(poa);
       break;
     }

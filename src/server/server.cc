@@ -213,6 +213,8 @@ Status Server::Start() {
   auto sec = OpenSecurityServices(c, *m.store);
   if (!sec) return sec.error();
   m.security = std::move(*sec);
+  // Credentials, the CA, enrolment and the admin operations publish through the registry.
+  m.security.credentials->SetEventStream(m.events);
   m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, m.security.enrolment);
 
   CseIdentity self{c.cse_id, c.cse_name, c.sp_id};

@@ -168,5 +168,14 @@ sreq revoked-psk handshake-fails "-tls1_3 $pskargs" "$(get Cpsk /cse-in/cpsk)"
 # Denials are logged as security events, without secrets.
 grep -q "step=authn.channel originator=Cpsk" log && pass || fail "no security event for 4106"
 grep -qi "$psk" log && fail "the PSK appears in the log" || pass
+# The event stream's log sink: handshake failures with the peer, the operator's operations,
+# revocations and CA operations are events too (issue 12).
+grep -q "security: handshake failed source=tls peer=127.0.0.1" log && pass ||
+  fail "no event for a failed handshake"
+grep -q "event: admin source=admin originator=uid:[0-9]* target=dev-psk@trustcse.test op=credential.revoke rsc=2000" log &&
+  pass || fail "no event for the admin operation"
+grep -q "event: credential.revoked source=credentials .*target=dev-psk@trustcse.test" log &&
+  pass || fail "no event for the revocation"
+grep -q "event: ca source=ca .*op=revoke" log && pass || fail "no event for the CA revocation"
 
 finish tls_test

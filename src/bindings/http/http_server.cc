@@ -202,17 +202,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void OnHandshake(beast::error_code ec) {
     if (ec) {
       spdlog::debug("tls: handshake with {} failed: {}", peer_, ec.message());
-      if (events::EventStream* ev = options_.events.get();
-          ev && ev->Wants(events::Kind::kHandshakeFailure)) {
-        events::Event e;
-        e.kind = events::Kind::kHandshakeFailure;
-        e.time = Now();
-        e.source = "tls";
-        e.binding = "https";
-        e.peer = peer_;
-        e.reason = ec.message();
-        ev->Publish(std::move(e));
-      }
+      events::Emit(options_.events.get(), events::Kind::kHandshakeFailure, "tls", "", "",
+                   "handshake", ec.message(), 0, peer_);
       return;
     }
     auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(native()));
@@ -222,6 +213,9 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     }
     channel_ = std::move(id);
     if (channel_->authenticated()) {
+      events::Emit(options_.events.get(), events::Kind::kCredentialUsed, "tls",
+                   channel_->credential_id, "", "handshake", ChannelMethodName(channel_->method),
+                   0, peer_);
       server_.Track(channel_->credential_id, this->weak_from_this());
       tracked_ = true;
     }

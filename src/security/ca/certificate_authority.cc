@@ -335,6 +335,7 @@ Status CertificateAuthority::Init(const std::string& common_name, std::chrono::h
   if (!s.ok()) return s;
   state_ = std::move(st);
   spdlog::info("ca: initialized \"{}\"", common_name);
+  events::Emit(registry_->events(), events::Kind::kCaOperation, "ca", "", common_name, "init");
   return RegenerateCrlLocked();
 }
 
@@ -396,6 +397,8 @@ Result<IssuedCertificate> CertificateAuthority::Commit(PendingCertificate p) {
   if (!s.ok()) return Err(s);
   registry_->Apply(std::move(p.credential));
   spdlog::info("ca: issued certificate {} for {}", p.issued.serial, fmt::join(p.issued.ids, ","));
+  events::Emit(registry_->events(), events::Kind::kCaOperation, "ca",
+               fmt::format("{}", fmt::join(p.issued.ids, ",")), p.issued.serial, "issue");
   return std::move(p.issued);
 }
 
@@ -457,8 +460,10 @@ Status CertificateAuthority::Revoke(const std::string& serial, std::string reaso
   auto issued = store_.GetObject(kIssuedKind, serial);
   if (!issued) return issued.error();
   if (!*issued) return Status::NotFound("no certificate with this serial");
-  auto r = registry_->Revoke("x509:" + serial, std::move(reason));
+  auto r = registry_->Revoke("x509:" + serial, reason);
   if (!r) return r.error();
+  events::Emit(registry_->events(), events::Kind::kCaOperation, "ca", "", serial, "revoke",
+               reason);
   std::lock_guard lock(mu_);
   return RegenerateCrlLocked();
 }

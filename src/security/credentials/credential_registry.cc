@@ -242,12 +242,23 @@ void CredentialRegistry::Apply(Credential c, bool notify) {
   const bool revoked = !c.revoked.empty();
   std::string id = c.id;
   std::vector<RevocationListener> listeners;
+  bool is_new = false, newly_revoked = false;
+  std::string ids, reason = c.reason;
+  for (const auto& i : c.ids) ids.append(ids.empty() ? "" : ",").append(i);
   {
     std::unique_lock lock(mu_);
     auto old = by_id_.find(id);
-    const bool newly_revoked = revoked && (old == by_id_.end() || old->second->revoked.empty());
+    is_new = old == by_id_.end();
+    newly_revoked = revoked && (is_new || old->second->revoked.empty());
     IndexLocked(std::make_shared<const Credential>(std::move(c)));
     if (newly_revoked && notify) listeners = listeners_;
+  }
+  if (is_new && !revoked) {
+    events::Emit(events_.get(), events::Kind::kCredentialIssued, "credentials", ids, id, "issue");
+  }
+  if (newly_revoked) {
+    events::Emit(events_.get(), events::Kind::kCredentialRevoked, "credentials", ids, id,
+                 "revoke", reason);
   }
   for (const auto& l : listeners) l(id);
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "events/event_stream.h"
 #include "common/time.h"
 #include "security/crypto/crypto.h"
 #include "security/keystore/key_store.h"
@@ -113,12 +114,18 @@ class CredentialRegistry {
 
   using RevocationListener = std::function<void(const std::string& credential_id)>;
   void AddRevocationListener(RevocationListener listener);
+  // Where issued (first applied) and revoked credentials are published — and, through
+  // events(), what the CA, enrolment and the admin operations built on this registry do.
+  // Start-up only.
+  void SetEventStream(std::shared_ptr<events::EventStream> events) { events_ = std::move(events); }
+  events::EventStream* events() const { return events_.get(); }
 
  private:
   void IndexLocked(std::shared_ptr<const Credential> c);
 
   storage::Store& store_;
   std::shared_ptr<const KeyStore> keys_;
+  std::shared_ptr<events::EventStream> events_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Credential>> by_id_;  // guarded by mu_
   std::unordered_multimap<std::string, std::string> owner_;  // originator -> credentials (active)

@@ -173,6 +173,10 @@ Result<EnrolmentToken> EnrolmentService::CreateToken(std::vector<std::string> id
   if (!t.ids.empty()) registry_->Reserve(TokenHolder(t.id), t.ids, now + ttl);
   spdlog::info("enrolment: token {}… created for [{}], expires {}", t.id.substr(0, 12),
                fmt::join(t.ids, ","), t.expires);
+  // The token itself is a secret: the event names its first characters only, like the log.
+  events::Emit(registry_->events(), events::Kind::kEnrolment, "enrolment",
+               fmt::format("{}", fmt::join(t.ids, ",")), t.id.substr(0, 12) + "…",
+               "token");
   return t;
 }
 
@@ -189,6 +193,8 @@ Result<std::vector<EnrolmentToken>> EnrolmentService::ListTokens() {
 void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResponse)> done) {
   auto fail = [&](const Status& s, const std::string& why) {
     spdlog::warn("enrolment: refused from {}: {}", req.peer_address, why);
+    events::Emit(registry_->events(), events::Kind::kEnrolment, "enrolment", "", "", "refuse",
+                 why, static_cast<int>(s.code()), req.peer_address);
     done(ServiceResponse::Error(s));
   };
   if (req.method != "POST") return fail(Status::NotAllowed("enrolment is a POST"), "not a POST");
@@ -347,6 +353,9 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
         if (e->mode == Mode::kToken) registry_->Release(TokenHolder(e->token_id));
         spdlog::info("enrolment: credential {} issued by {} for [{}]", e->issued.id,
                      ModeName(e->mode), fmt::join(e->ids, ","));
+        events::Emit(registry_->events(), events::Kind::kEnrolment, "enrolment",
+                     fmt::format("{}", fmt::join(e->ids, ",")), e->issued.id, "enrol",
+                     ModeName(e->mode));
         bj::array ids;
         for (const auto& i : e->ids) ids.emplace_back(i);
         bj::object out{{"credential", e->issued.id},

@@ -28,6 +28,17 @@ class RecordingSender : public notification::Sender {
   std::vector<notification::Notification> sent;
 };
 
+// Keeps every event the stream delivers.
+class EventLog : public events::Sink {
+ public:
+  void Consume(const events::Event& e) override {
+    std::lock_guard lock(mu);
+    seen.push_back(e);
+  }
+  std::mutex mu;
+  std::vector<events::Event> seen;
+};
+
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -39,6 +50,8 @@ class DispatcherTest : public ::testing::Test {
     notifier_ = std::make_unique<notification::Notifier>(no, *store_, std::move(sender));
     DispatcherOptions o;
     o.self = self_;
+    events_->Subscribe(event_log_, {events::kAllKinds, 10000, true, "test"});
+    o.events = events_;
     dispatcher_ = std::make_unique<Dispatcher>(o, *store_, *notifier_);
     // The chains as the server assembles them (server/security_chains.h).
     dispatcher_->InstallSecurityChains(
@@ -68,6 +81,8 @@ class DispatcherTest : public ::testing::Test {
   }
 
   CseIdentity self_{"/id-in", "cse-in", "//trustcse.local"};
+  std::shared_ptr<events::EventStream> events_ = std::make_shared<events::EventStream>();
+  std::shared_ptr<EventLog> event_log_ = std::make_shared<EventLog>();
   std::unique_ptr<storage::Store> store_;
   RecordingSender* sender_ = nullptr;
   std::unique_ptr<notification::Notifier> notifier_;
@@ -174,6 +189,49 @@ TEST_F(DispatcherTest, ReaperDeletesExpiredResources) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/tmp", "CAdmin").rsc, Rsc::kNotFound);
+}
+
+}  // namespace
+}  // namespace trustcse::dispatcher
+
+namespace trustcse::dispatcher {
+namespace {
+
+TEST_F(DispatcherTest, ObserversSeeEveryRequestAndEveryDecision) {
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in", "Cone", 2,
+                 R"({"m2m:ae":{"rn":"one","api":"Nx","rr":true,"srv":["3"]}})").rsc,
+            Rsc::kCreated);
+  ASSERT_EQ(Call(Operation::kCreate, "cse-in", "Ctwo", 2,
+                 R"({"m2m:ae":{"rn":"two","api":"Nx","rr":true,"srv":["3"]}})").rsc,
+            Rsc::kCreated);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/one", "Ctwo").rsc, Rsc::kOriginatorHasNoPrivilege);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/one", "Cnobody").rsc,
+            Rsc::kOriginatorNotAuthenticated);
+  events_->Stop();  // drains
+  std::vector<events::Event> started, completed, denied;
+  for (const auto& e : event_log_->seen) {
+    if (e.kind == events::Kind::kRequestStarted) started.push_back(e);
+    if (e.kind == events::Kind::kRequestCompleted) completed.push_back(e);
+    if (e.kind == events::Kind::kAccessDenied) denied.push_back(e);
+  }
+  ASSERT_EQ(started.size(), 4u);
+  ASSERT_EQ(completed.size(), 4u);
+  EXPECT_EQ(completed[0].status, 2001);
+  EXPECT_EQ(completed[0].operation, "create");
+  ASSERT_NE(completed[0].content, nullptr);  // this sink asked for contents
+  EXPECT_NE(completed[0].content->find("m2m:ae"), std::string::npos);
+  EXPECT_EQ(completed[2].status, 4103);
+  EXPECT_EQ(completed[2].originator, "Ctwo");
+  EXPECT_EQ(completed[2].target, "cse-in/one");
+  EXPECT_GT(completed[2].latency.count(), 0);
+  EXPECT_EQ(completed[3].status, 4106);
+  // Each denial once, with the step that decided and its reason.
+  ASSERT_EQ(denied.size(), 2u);
+  EXPECT_EQ(denied[0].source, "authz.acp");
+  EXPECT_EQ(denied[0].originator, "Ctwo");
+  EXPECT_FALSE(denied[0].reason.empty());
+  EXPECT_EQ(denied[1].source, "authn.originator");
+  EXPECT_EQ(denied[1].status, 4106);
 }
 
 }  // namespace

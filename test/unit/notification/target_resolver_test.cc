@@ -94,6 +94,11 @@ TEST_F(TargetResolverTest, AeResolvesToItsFirstHttpPoaByIdOrPath) {
   EXPECT_EQ(Resolver().Resolve("cse-in/app1"), "http://h:1/a");
 }
 
+TEST_F(TargetResolverTest, AnHttpsPoaIsAsGoodAsAnHttpOne) {
+  AddAe({{"poa", bj::array{"mqtt://broker:1883", "https://h:1/a", "http://h:2/b"}}});
+  EXPECT_EQ(Resolver().Resolve("ae1"), "https://h:1/a");
+}
+
 TEST_F(TargetResolverTest, MqttPoaIsAddressedToTheAe) {
   AddAe({{"poa", bj::array{"coap://h", "MQTT://broker:1883"}}});
   EXPECT_EQ(Resolver().Resolve("ae1"), "MQTT://broker:1883#ae1");
