@@ -6,10 +6,6 @@
 
 namespace trustcse::dispatcher {
 
-namespace bj = boost::json;
-using resources::Resource;
-using resources::ResourceType;
-namespace rty = resources::ty;
 
 namespace {
 

@@ -9,9 +9,6 @@
 
 namespace trustcse::dispatcher {
 
-namespace bj = boost::json;
-using resources::Resource;
-namespace rty = resources::ty;
 
 Dispatcher::Impl::Impl(const DispatcherOptions& o, storage::Store& s, notification::Notifier& n)
     : opt(o), store(s), notifier(n), consultant(MakeConsultant(*this)) {}

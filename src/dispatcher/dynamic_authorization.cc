@@ -9,9 +9,6 @@
 
 namespace trustcse::dispatcher {
 
-namespace bj = boost::json;
-using resources::Resource;
-namespace rty = resources::ty;
 
 const bj::object* Dispatcher::Impl::ConsultationOf(const RequestPrimitive& req) const {
   if (!opt.das_role || req.op != Operation::kNotify || !req.pc.is_object()) return nullptr;

@@ -5,14 +5,6 @@
 
 namespace trustcse::dispatcher {
 
-namespace bj = boost::json;
-using resources::Event;
-using resources::HookContext;
-using resources::Resource;
-using resources::ResourceType;
-using resources::WriteEffects;
-using storage::ResourceRecord;
-namespace rty = resources::ty;
 
 void Dispatcher::Impl::FanOut(RequestRef req, Target target,
                               Completion done) {

@@ -26,6 +26,14 @@
 namespace trustcse::dispatcher {
 
 namespace bj = boost::json;
+// The names every file of the dispatcher uses.
+using resources::Event;
+using resources::HookContext;
+using resources::Resource;
+using resources::ResourceType;
+using resources::WriteEffects;
+using storage::ResourceRecord;
+namespace rty = resources::ty;
 
 // A request while the dispatcher runs it: the primitive, and what the dispatcher learnt about it
 // once — the request's security facts (built at entry, before any lookup) and the context of the

@@ -6,14 +6,6 @@
 
 namespace trustcse::dispatcher {
 
-namespace bj = boost::json;
-using resources::Event;
-using resources::HookContext;
-using resources::Resource;
-using resources::ResourceType;
-using resources::WriteEffects;
-using storage::ResourceRecord;
-namespace rty = resources::ty;
 
 void Dispatcher::Impl::Notify(RequestRef req, Completion done) {
   // A NOTIFY addressed to this CSE's resources is accepted after the NOTIFY privilege check; one
