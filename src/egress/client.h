@@ -2,8 +2,9 @@
 // subscription verifications, requests forwarded to an AE, dynamic authorization consultations,
 // and later CSE-to-CSE retargeting. The interface names no protocol: a request is a oneM2M
 // primitive's parameters and a target URL; each implementation maps them onto its binding
-// (http/https today, `egress/http/`; mqtt:// and coap:// clients are later implementations of
-// this same interface, see egress/README.md). Tests substitute their own implementation.
+// (http/https `egress/http/`, coap/coaps `egress/coap/`, mqtt/mqtts an adapter in
+// bindings/mqtt; `egress/routing_client.h` picks one by scheme, see egress/README.md). Tests
+// substitute their own implementation.
 //
 // Every implementation, whatever its protocol:
 //   - refuses a request whose `via` already names this CSE (a loop: the target leads back here)
@@ -40,7 +41,7 @@ namespace trustcse::egress {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct OutboundRequest {
-  std::string target;                // the URL: http:// or https:// for the HTTP client
+  std::string target;                // the URL: http(s)://, coap(s)://, mqtt(s)://…#receiver
   Operation op = Operation::kNotify;  // primitive/request.h
   std::string originator;            // fr: X-M2M-Origin
   std::string rqi;                   // X-M2M-RI

@@ -85,7 +85,7 @@ void Notifier::Impl::SendDeletionNotice(const ResourceRecord& rec) {
   }
   Delivery d;
   d.n = Notification{std::move(target), DeletionNoticeBody(options.self, rec.ri),
-                     resources::NewResourceId("ntf")};
+                     resources::NewResourceId("ntf"), {}, {}};
   d.sub_ri = rec.ri;
   Attempt(std::move(d));
 }
@@ -137,7 +137,7 @@ void Notifier::Impl::Deliver(DeliverJob& job) {
     spdlog::info("notifier: {}: target cannot be resolved", job.context);
     return;
   }
-  d.n = Notification{std::move(target), std::move(job.body), resources::NewResourceId("ntf")};
+  d.n = Notification{std::move(target), std::move(job.body), resources::NewResourceId("ntf"), {}, {}};
   d.sub_ri = std::move(job.context);
   AttemptWhenAwake(std::move(d), wake);
 }

@@ -92,7 +92,7 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
                      c.rec->ri);
         continue;
       }
-      d.n = Notification{std::move(target), *body, resources::NewResourceId("ntf")};
+      d.n = Notification{std::move(target), *body, resources::NewResourceId("ntf"), {}, {}};
       d.sub_ri = c.rec->ri;
       d.counts_exc = counts_exc;
       AttemptWhenAwake(std::move(d), wake);
@@ -133,7 +133,7 @@ void Notifier::Forward(const Resource& ae, const std::string& originator, std::s
 void Notifier::Consult(const std::string& url, std::string body,
                        std::function<void(Status, std::string)> done) {
   static std::atomic<uint64_t> counter{0};
-  Notification n{url, std::move(body), "dac" + std::to_string(++counter)};
+  Notification n{url, std::move(body), "dac" + std::to_string(++counter), {}, {}};
   impl_->sender->Request(n, std::move(done));
 }
 
@@ -240,7 +240,7 @@ void Notifier::Verify(const resources::Resource& sub, const std::string& target,
     }
   }
   Notification n{std::move(url), VerificationRequestBody(impl_->options.self, sub.ri(), creator),
-                 resources::NewResourceId("vrq")};
+                 resources::NewResourceId("vrq"), {}, {}};
   const std::string safe = SafeUrl(n.target);
   // No retries: the CREATE that waits for this must answer promptly.
   impl_->RequestOrFallBack(

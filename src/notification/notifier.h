@@ -41,7 +41,9 @@ struct Notification {
   std::string rqi;
   std::string originator;  // X-M2M-Origin (fr); empty: this CSE
   // When the answer is no longer of use (a forwarded request's expiration): senders give up
-  // then (4008) if that is before their own timeout. Unset: their own timeout.
+  // then, if that is before their own timeout, with 5103 like any target that did not answer
+  // (the notifier's polling-channel fallback relies on it; the dispatcher answers 4008 when the
+  // request's own rqet has passed). Unset: their own timeout.
   std::optional<TimePoint> deadline;
 };
 
@@ -126,8 +128,8 @@ class Notifier {
   // false) and has one, else to its point of access, and to its polling channel when that point
   // of access cannot be reached. `done` (from any thread) gets the AE's answer — its status and
   // content (a serialized primitive content, possibly empty) — or 5103 when the AE cannot be
-  // reached, 4008 when it does not answer in time (its own timeout, or `deadline`, the
-  // request's expiration, if sooner). Not retried: the originator waits.
+  // reached or does not answer in time (its own timeout, or `deadline`, the request's
+  // expiration, if sooner; the dispatcher then answers 4008). Not retried: the originator waits.
   void Forward(const resources::Resource& ae, const std::string& originator, std::string body,
                std::optional<TimePoint> deadline, std::function<void(Status, std::string pc)> done);
   // Posts `body` to an http:// URL and hands back the answer (from any thread).

@@ -20,6 +20,16 @@ bool StartsWithNoCase(std::string_view s, std::string_view lower_prefix) {
   return true;
 }
 
+namespace {
+
+// The targets the egress router sends to by URL (egress/routing_client.h), besides mqtt://.
+bool IsEgressUrl(std::string_view url) {
+  return StartsWithNoCase(url, "http://") || StartsWithNoCase(url, "https://") ||
+         StartsWithNoCase(url, "coap://") || StartsWithNoCase(url, "coaps://");
+}
+
+}  // namespace
+
 std::string SafeUrl(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return "<resource>";
@@ -63,11 +73,10 @@ std::string StripContentTypeParam(std::string_view url) {
 
 std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback,
                                     NodeWake* wake) const {
-  // http and https targets are used as given (egress verifies https certificates).
-  if (StartsWithNoCase(nu, "http://") || StartsWithNoCase(nu, "https://")) {
-    return StripContentTypeParam(nu);
-  }
-  if (nu.find("://") != std::string::npos) return {};  // mqtt://, coap://, …: not supported
+  // http, https, coap and coaps targets are used as given (egress routes them by scheme and
+  // verifies https/coaps certificates).
+  if (IsEgressUrl(nu)) return StripContentTypeParam(nu);
+  if (nu.find("://") != std::string::npos) return {};  // mqtt:// (an AE's poa only), …
 
   auto addr = ParseAddress(nu, self_);
   if (!addr) return {};
@@ -116,11 +125,11 @@ std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback,
       rr && rr->is_bool() && !rr->get_bool() && has_channel()) {
     return channel;
   }
-  // HTTP(S) first, in the poa's order; an MQTT point of access when there is none (the AE-ID
-  // receives the NOTIFY).
+  // HTTP(S) or CoAP(S) first, in the poa's order; an MQTT point of access when there is none
+  // (the AE-ID receives the NOTIFY).
   std::string target, mqtt;
   for (const std::string& poa : StringList(res.attrs, "poa")) {
-    if (StartsWithNoCase(poa, "http://") || StartsWithNoCase(poa, "https://")) {
+    if (IsEgressUrl(poa)) {
       target = StripContentTypeParam(poa);
       break;
     }

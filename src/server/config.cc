@@ -243,7 +243,13 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "deny_networks", c.notification_deny_networks, "notification")
   }
   if (auto* t = root["egress"].as_table()) {
-    if (auto s = CheckKeys(*t, {"ca_files", "cert_file", "key_file"}, "egress"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t,
+                           {"ca_files", "cert_file", "key_file", "coap_psk_identity",
+                            "coap_psk_key_file"},
+                           "egress");
+        !s.ok()) {
+      return s;
+    }
     if (t->contains("ca_files")) {
       std::vector<std::string> files;
       TRUSTCSE_READ(*t, "ca_files", files, "egress")
@@ -251,6 +257,8 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     }
     TRUSTCSE_READ(*t, "cert_file", c.egress_cert_file, "egress")
     TRUSTCSE_READ(*t, "key_file", c.egress_key_file, "egress")
+    TRUSTCSE_READ(*t, "coap_psk_identity", c.egress_coap_psk_identity, "egress")
+    TRUSTCSE_READ(*t, "coap_psk_key_file", c.egress_coap_psk_key_file, "egress")
   }
   if (auto* t = root["limits"].as_table()) {
     if (auto s = CheckKeys(*t,
@@ -360,6 +368,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.egress_cert_file.empty() != c.egress_key_file.empty()) {
     return bad("egress.cert_file and egress.key_file go together");
+  }
+  if (c.egress_coap_psk_identity.empty() != c.egress_coap_psk_key_file.empty()) {
+    return bad("egress.coap_psk_identity and egress.coap_psk_key_file go together");
   }
 
   return Status::Ok();

@@ -110,6 +110,11 @@ struct Config {
   // "" = tls.cert_file / tls.key_file if those are set, else none.
   std::string egress_cert_file;
   std::string egress_key_file;
+  // coaps:// targets (egress/coap/coap_client.h): with an identity and a key file (the key in
+  // hex, chmod 600) every DTLS session uses that pre-shared key; otherwise certificates, with
+  // the trust anchors and client certificate above.
+  std::string egress_coap_psk_identity;
+  std::string egress_coap_psk_key_file;
   // [polling] — requests for request-unreachable AEs, fetched through their <pollingChannel>
   int polling_long_poll_ms = 30000;       // a poll without rqet waits this long for a request
   int polling_request_timeout_ms = 30000; // a queued request waits this long to be answered

@@ -5,6 +5,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -16,7 +17,11 @@
 #include "bindings/http/http_server.h"
 #include "bindings/mqtt/mqtt_binding.h"
 #include "dispatcher/dispatcher.h"
+#include "bindings/mqtt/mqtt_client_adapter.h"
+#include "egress/coap/coap_client.h"
 #include "egress/http/http_client.h"
+#include "egress/routing_client.h"
+#include "security/crypto/crypto.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
 #include "events/event_stream.h"
@@ -76,12 +81,14 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
   return ca.ServerCertificateFor(c.tls_server_names);
 }
 
-// The outbound client. Trust anchors: [egress] ca_files, else the system's store and the
-// built-in CA's certificate (if initialized). Client certificate for mutual TLS: [egress]
-// cert_file/key_file, else [tls] cert_file/key_file, else none.
-Result<std::shared_ptr<egress::Client>> MakeEgressClient(const Config& c,
-                                                         const security::CertificateAuthority& ca,
-                                                         egress::DestinationPolicy destinations) {
+// The outbound clients the egress router picks from (MQTT joins when the binding is up). Trust
+// anchors: [egress] ca_files, else the system's store (HTTPS only) and the built-in CA's
+// certificate (if initialized). Client certificate for mutual TLS and DTLS: [egress]
+// cert_file/key_file, else [tls] cert_file/key_file, else none. coaps:// with a pre-shared key:
+// [egress] coap_psk_identity and coap_psk_key_file (hex).
+Result<egress::RoutedClients> MakeEgressClients(const Config& c,
+                                                const security::CertificateAuthority& ca,
+                                                egress::DestinationPolicy destinations) {
   egress::HttpClientOptions o;
   o.self_id = c.cse_id;
   o.default_timeout = std::chrono::milliseconds(c.notification_timeout_ms);
@@ -101,9 +108,34 @@ Result<std::shared_ptr<egress::Client>> MakeEgressClient(const Config& c,
       return Err(s);
     }
   }
+  egress::CoapClientOptions co;
+  co.self_id = o.self_id;
+  co.default_timeout = o.default_timeout;
+  co.destinations = o.destinations;
+  co.tls = o.tls;
+  if (!c.egress_coap_psk_key_file.empty()) {
+    if (auto s = CheckKeyFileMode(c.egress_coap_psk_key_file, "egress.coap_psk_key_file");
+        !s.ok()) {
+      return Err(s);
+    }
+    auto hex = ReadFile(c.egress_coap_psk_key_file);
+    if (!hex) return Err(hex.error());
+    while (!hex->empty() && std::isspace(static_cast<unsigned char>(hex->back()))) hex->pop_back();
+    auto key = security::crypto::FromHex(*hex);
+    if (!key || key->empty()) {
+      return Err(Status::BadRequest("config: egress.coap_psk_key_file must hold the key in hex"));
+    }
+    co.psk_identity = c.egress_coap_psk_identity;
+    co.psk_key = std::move(*key);
+  }
   auto client = egress::MakeHttpClient(std::move(o));
   if (!client) return Err(Status::BadRequest("config: [egress] " + client.error().message()));
-  return std::shared_ptr<egress::Client>(std::move(*client));
+  auto coap = egress::MakeCoapClient(std::move(co));
+  if (!coap) return Err(Status::BadRequest("config: [egress] " + coap.error().message()));
+  egress::RoutedClients out;
+  out.http = std::move(*client);
+  out.coap = std::move(*coap);
+  return out;
 }
 
 // Raises the soft descriptor limit to the hard one (each connection is a descriptor; systemd's
@@ -229,10 +261,8 @@ Status Server::Start() {
   if (!destinations) {
     return Status::BadRequest("config: [notification] " + destinations.error().message());
   }
-  auto egress_client = MakeEgressClient(c, *m.security.ca, std::move(*destinations));
-  if (!egress_client) return egress_client.error();
-  hso.client = std::move(*egress_client);
-  std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
+  auto egress_clients = MakeEgressClients(c, *m.security.ca, std::move(*destinations));
+  if (!egress_clients) return egress_clients.error();
   std::unique_ptr<notification::Sender> mqtt_sender;
   m.polling = std::make_shared<notification::PollingChannels>(notification::PollingChannels::Options{
       static_cast<size_t>(c.polling_max_queued),
@@ -260,8 +290,14 @@ Status Server::Start() {
     mo.notification_timeout_ms = c.notification_timeout_ms;
     m.mqtt = std::make_unique<mqtt::MqttBinding>(std::move(mo));
     if (auto s = m.mqtt->Connect(); !s.ok()) return s;
-    mqtt_sender = m.mqtt->MakeSender();
+    egress_clients->mqtt =
+        mqtt::MakeMqttClient(*m.mqtt, std::chrono::milliseconds(c.notification_timeout_ms));
   }
+  // One outbound path: the router picks HTTP(S), CoAP(S) or MQTT by the target's scheme, for
+  // notifications to mqtt:// points of access too (a second sender over the same router).
+  hso.client = egress::MakeRoutingClient(std::move(*egress_clients));
+  std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
+  if (m.mqtt) mqtt_sender = notification::MakeHttpSender(hso);
   sender = notification::MakeRoutingSender(
       std::move(sender), std::move(mqtt_sender),
       notification::MakePollingSender(m.polling, c.cse_id));

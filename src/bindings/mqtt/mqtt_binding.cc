@@ -29,10 +29,12 @@ struct MqttBinding::Impl : std::enable_shared_from_this<Impl> {
   void Publish(const std::string& topic, const std::string& payload);
   void Subscribe();
   void TimeoutLoop();
+  void Request(RequestPrimitive req, const std::string& receiver, SteadyClock::time_point deadline,
+               MqttBinding::Answer done);
 
-  // A NOTIFY the CSE sent, waiting for its answer.
+  // A request the CSE sent, waiting for its answer.
   struct Pending {
-    std::function<void(Status)> done;
+    MqttBinding::Answer done;
     SteadyClock::time_point deadline;
   };
 
@@ -128,7 +130,7 @@ void MqttBinding::Impl::HandleRequest(const Topic& topic, std::string_view paylo
 void MqttBinding::Impl::HandleResponse(const Topic& topic, std::string_view payload) {
   auto rsp = DecodeResponse(payload, topic.serialization);
   if (!rsp) return;
-  std::function<void(Status)> done;
+  MqttBinding::Answer done;
   {
     std::lock_guard lock(mu);
     auto it = pending.find(rsp->rqi);
@@ -136,8 +138,24 @@ void MqttBinding::Impl::HandleResponse(const Topic& topic, std::string_view payl
     done = std::move(it->second.done);
     pending.erase(it);
   }
-  done(IsSuccess(rsp->rsc) ? Status::Ok()
-                           : Status(rsp->rsc, "the notification target answered an error"));
+  done(Status::Ok(), std::move(*rsp));
+}
+
+void MqttBinding::Impl::Request(RequestPrimitive req, const std::string& receiver,
+                                SteadyClock::time_point deadline, MqttBinding::Answer done) {
+  if (!is_connected) return done(Status(Rsc::kTargetNotReachable, "no MQTT broker connection"), {});
+  Topic t{true, me, TopicId(receiver), Serialization::kJson};
+  const std::string rqi = req.rqi;
+  {
+    std::unique_lock lock(mu);
+    if (stopping) {
+      lock.unlock();
+      return done(Status(Rsc::kTargetNotReachable, "stopping"), {});
+    }
+    pending[rqi] = {std::move(done), deadline};
+  }
+  cv.notify_all();
+  Publish(TopicFor(t, opt.prefix), EncodeRequest(req, Serialization::kJson));
 }
 
 void MqttBinding::Impl::TimeoutLoop() {
@@ -145,7 +163,7 @@ void MqttBinding::Impl::TimeoutLoop() {
   while (!stopping) {
     auto now = SteadyClock::now();
     auto next = now + std::chrono::seconds(1);
-    std::vector<std::function<void(Status)>> expired;
+    std::vector<MqttBinding::Answer> expired;
     for (auto it = pending.begin(); it != pending.end();) {
       if (it->second.deadline <= now) {
         expired.push_back(std::move(it->second.done));
@@ -157,7 +175,7 @@ void MqttBinding::Impl::TimeoutLoop() {
     }
     if (!expired.empty()) {
       lock.unlock();
-      for (auto& d : expired) d(Status(Rsc::kTargetNotReachable, "no answer from the target"));
+      for (auto& d : expired) d(Status(Rsc::kRequestTimeout, "no answer from the target"), {});
       lock.lock();
       continue;
     }
@@ -191,15 +209,15 @@ class MqttSender final : public notification::Sender {
     req.rqi = n.rqi;
     req.rvi = "3";
     req.pc = std::move(*pc);
-    Topic t{true, self->me, TopicId(receiver), Serialization::kJson};
-    {
-      std::lock_guard lock(self->mu);
-      self->pending[n.rqi] = {std::move(done),
-                              SteadyClock::now() +
-                                  std::chrono::milliseconds(self->opt.notification_timeout_ms)};
-    }
-    self->cv.notify_all();
-    self->Publish(TopicFor(t, self->opt.prefix), EncodeRequest(req, Serialization::kJson));
+    // The notifier reads every transport failure, a timeout included, as 5103.
+    self->Request(std::move(req), receiver,
+                  SteadyClock::now() + std::chrono::milliseconds(self->opt.notification_timeout_ms),
+                  [done = std::move(done)](Status s, ResponsePrimitive rsp) {
+                    if (!s.ok()) return done(Status(Rsc::kTargetNotReachable, s.message()));
+                    done(IsSuccess(rsp.rsc)
+                             ? Status::Ok()
+                             : Status(rsp.rsc, "the notification target answered an error"));
+                  });
   }
   void Stop() override {}
 
@@ -268,6 +286,18 @@ std::unique_ptr<notification::Sender> MqttBinding::MakeSender() {
   return std::make_unique<MqttSender>(impl_);
 }
 
+MqttBinding::RequestFn MqttBinding::MakeRequester() {
+  std::weak_ptr<Impl> weak = impl_;
+  return [weak](RequestPrimitive req, const std::string& receiver,
+                SteadyClock::time_point deadline, Answer done) {
+    auto self = weak.lock();
+    if (!self) return done(Status(Rsc::kTargetNotReachable, "no MQTT binding"), {});
+    self->Request(std::move(req), receiver, deadline, std::move(done));
+  };
+}
+
+const std::string& MqttBinding::cse_id() const { return impl_->opt.cse_id; }
+
 bool MqttBinding::connected() const { return impl_->is_connected; }
 
 void MqttBinding::Stop() {
@@ -287,7 +317,7 @@ void MqttBinding::Stop() {
     std::lock_guard lock(m.mu);
     left.swap(m.pending);
   }
-  for (auto& [rqi, p] : left) p.done(Status(Rsc::kTargetNotReachable, "stopping"));
+  for (auto& [rqi, p] : left) p.done(Status(Rsc::kTargetNotReachable, "stopping"), {});
   mosquitto_destroy(m.mosq);
   m.mosq = nullptr;
 }

@@ -16,6 +16,8 @@
 // from the storage writer — publishing is thread-safe. libmosquitto stays out of this header.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,6 +56,19 @@ class MqttBinding {
   void Serve(dispatcher::Dispatcher& dispatcher);
   // Delivers NOTIFY requests to "mqtt://…#<receiver>" targets. Valid while this object lives.
   std::unique_ptr<notification::Sender> MakeSender();
+
+  // Any request primitive to `receiver` (an AE-ID or CSE-ID): published on
+  // "/oneM2M/req/<this CSE>/<receiver>/json", its answer taken from the response topic (matched
+  // by rqi). `done` is called once, on libmosquitto's thread or the timeout thread: OK with the
+  // response primitive, 4008 when `deadline` passes first, 5103 without a broker connection or
+  // when stopping. The function stays callable after this object is gone (then 5103). The
+  // notification sender and the egress adapter (mqtt_client_adapter.h) both send through it.
+  using Answer = std::function<void(Status, ResponsePrimitive)>;
+  using RequestFn = std::function<void(RequestPrimitive request, const std::string& receiver,
+                                       std::chrono::steady_clock::time_point deadline,
+                                       Answer done)>;
+  RequestFn MakeRequester();
+  const std::string& cse_id() const;
   bool connected() const;
   void Stop();
 

@@ -178,6 +178,8 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
 std::string EncodeRequest(const RequestPrimitive& req, Serialization s) {
   bj::object o{{"op", static_cast<int>(req.op)}, {"to", req.to}, {"fr", req.fr},
                {"rqi", req.rqi}, {"rvi", req.rvi.empty() ? "3" : req.rvi}};
+  if (req.ty > 0) o["ty"] = req.ty;
+  if (req.rqet) o["rqet"] = FormatTimestamp(*req.rqet);
   if (!req.pc.is_null()) o["pc"] = req.pc;
   return EncodeContent(bj::value(std::move(o)), s);
 }

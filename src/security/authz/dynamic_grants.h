@@ -29,7 +29,8 @@ class DynamicGrants final : public SecurityStep {
   bool deciding() const override { return true; }
   Decision Check(const SecurityContext& ctx) const override;
 
-  // Records that `originator` holds `privileges` on the subtree at `subject_path` until `until`.
+  // Records that `originator` holds `privileges` on the resource at `subject_path` (that resource
+  // only — instances governed by it are checked against it as their subject) until `until`.
   void Grant(const std::string& originator, const std::string& subject_path,
              std::shared_ptr<const CompiledPrivileges> privileges, TimePoint until);
   // Forgets every grant.

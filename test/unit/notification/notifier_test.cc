@@ -489,7 +489,7 @@ TEST_F(NotifierTest, ResolveTargetFallsBackToAnMqttPoaAddressedToTheAe) {
                                {"pi", "id-in"},
                                {"rn", "ae2"},
                                {"aei", "Cae2"},
-                               {"poa", bj::array{"coap://h", "mqtt://broker:1883/site"}}}));
+                               {"poa", bj::array{"ws://h", "mqtt://broker:1883/site"}}}));
   StartNotifier();
   EXPECT_EQ(notifier_->ResolveTarget("Cae2"), "mqtt://broker:1883/site#Cae2");
 }

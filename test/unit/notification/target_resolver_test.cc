@@ -78,8 +78,10 @@ class TargetResolverTest : public ::testing::Test {
 TEST_F(TargetResolverTest, UrlsPassThroughAndOtherSchemesDoNot) {
   EXPECT_EQ(Resolver().Resolve("http://h/n?ct=json"), "http://h/n");
   EXPECT_EQ(Resolver().Resolve("https://h/n"), "https://h/n");
-  EXPECT_EQ(Resolver().Resolve("coap://h/n"), "");
+  EXPECT_EQ(Resolver().Resolve("coap://h/n?ct=json"), "coap://h/n");
+  EXPECT_EQ(Resolver().Resolve("coaps://h:5684/n"), "coaps://h:5684/n");
   EXPECT_EQ(Resolver().Resolve("mqtt://h"), "");
+  EXPECT_EQ(Resolver().Resolve("ws://h/n"), "");
 }
 
 TEST_F(TargetResolverTest, UnknownAndNonAeResourcesNameNothing) {
@@ -99,8 +101,13 @@ TEST_F(TargetResolverTest, AnHttpsPoaIsAsGoodAsAnHttpOne) {
   EXPECT_EQ(Resolver().Resolve("ae1"), "https://h:1/a");
 }
 
+TEST_F(TargetResolverTest, ACoapPoaIsTakenInOrderLikeHttp) {
+  AddAe({{"poa", bj::array{"mqtt://broker:1883", "coaps://h:5684/a", "http://h:2/b"}}});
+  EXPECT_EQ(Resolver().Resolve("ae1"), "coaps://h:5684/a");
+}
+
 TEST_F(TargetResolverTest, MqttPoaIsAddressedToTheAe) {
-  AddAe({{"poa", bj::array{"coap://h", "MQTT://broker:1883"}}});
+  AddAe({{"poa", bj::array{"ws://h", "MQTT://broker:1883"}}});
   EXPECT_EQ(Resolver().Resolve("ae1"), "MQTT://broker:1883#ae1");
 }
 
