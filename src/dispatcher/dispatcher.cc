@@ -151,6 +151,7 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
                            ev->WantsContent(events::Kind::kRequestStarted)));
     }
     if (ev->Wants(events::Kind::kRequestCompleted)) {
+      req->received = std::chrono::steady_clock::now();
       done = [ev, req, done = std::move(done)](ResponsePrimitive rsp) {
         ev->Publish(Observed(events::Kind::kRequestCompleted, *req, &rsp,
                              ev->WantsContent(events::Kind::kRequestCompleted)));

@@ -40,8 +40,9 @@ namespace rty = resources::ty;
 // access being authorized, which lives here so that it stays valid while a step is pending.
 // Owned through RequestRef by whatever continues the request.
 struct InFlight : RequestPrimitive {
-  explicit InFlight(RequestPrimitive r) : RequestPrimitive(std::move(r)) {}
-  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+  explicit InFlight(RequestPrimitive&& r) : RequestPrimitive(std::move(r)) {}
+  // When it arrived: set only when an observer will want its latency.
+  std::chrono::steady_clock::time_point received{};
   std::optional<security::IpAddress> source;  // the peer address, parsed once
   security::SecurityContext facts;  // request-level: originator, channel, time, gates' obligations
   // The originator's AE (registered? reported location?), looked up on the first access check.

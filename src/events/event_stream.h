@@ -56,9 +56,10 @@ using KindMask = uint32_t;
 constexpr KindMask Bit(Kind k) { return KindMask{1} << static_cast<unsigned>(k); }
 constexpr KindMask kAllKinds = (KindMask{1} << static_cast<unsigned>(Kind::kCount)) - 1;
 constexpr KindMask kSecurityKinds =
-    Bit(Kind::kAccessDenied) | Bit(Kind::kAccessAudited) | Bit(Kind::kAdmission) | Bit(Kind::kTrust) |
-    Bit(Kind::kCredentialIssued) | Bit(Kind::kCredentialRevoked) | Bit(Kind::kEnrolment) |
-    Bit(Kind::kCaOperation) | Bit(Kind::kAdminOperation) | Bit(Kind::kHandshakeFailure);
+    Bit(Kind::kAccessDenied) | Bit(Kind::kAccessAudited) | Bit(Kind::kAdmission) |
+    Bit(Kind::kTrust) | Bit(Kind::kCredentialIssued) | Bit(Kind::kCredentialRevoked) |
+    Bit(Kind::kCredentialUsed) | Bit(Kind::kEnrolment) | Bit(Kind::kCaOperation) |
+    Bit(Kind::kAdminOperation) | Bit(Kind::kHandshakeFailure);
 
 // One event, owned (it outlives the request that caused it). Fields a kind does not use are
 // empty. Never holds secrets: reasons name rules and checks, not keys or passwords.

@@ -132,8 +132,14 @@ void Continue(std::shared_ptr<State> st, const SecurityContext& ctx, Progress p,
 // decision in `pending` (and p.index at that step) when a step must be waited for.
 bool Loop(const State& st, const SecurityContext& ctx, Progress& p, bool wait, ChainOutcome& out,
           Decision& pending) {
-  while (p.index < st.steps.size()) {
+  const size_t n = st.steps.size();
+  while (p.index < n) {
     Decision d = st.steps[p.index]->Check(ctx);
+    // The common answers first: a plain defer, a gate's plain allow.
+    if (d.verdict == Verdict::kDefer && d.reason.empty() && !d.obligations.any()) {
+      ++p.index;
+      continue;
+    }
     if (d.verdict == Verdict::kPending && wait) {
       pending = std::move(d);
       return false;
@@ -153,22 +159,22 @@ void Suspend(std::shared_ptr<State> st, const SecurityContext& ctx, Progress p, 
   run->progress = std::move(p);
   run->done = std::move(done);
   Resume resume = Resume::Make(run);
-  auto timeout = pending.on_timeout
-                     ? *pending.on_timeout
+  PendingWork& pw = *pending.pending;
+  auto timeout = pw.on_timeout
+                     ? pw.on_timeout->Clone()
                      : Decision::Deny(Status(Rsc::kRequestTimeout,
                                              "a security check did not answer in time"),
                                       std::string(st->steps[run->progress.index]->name()) +
                                           " did not answer in time");
-  auto deadline = std::chrono::steady_clock::now() + pending.timeout;
-  bool armed = st->Timers().At(deadline, [resume, timeout]() mutable {
-    resume(std::move(timeout));
-  });
+  auto deadline = std::chrono::steady_clock::now() + pw.timeout;
+  auto late = std::make_shared<Decision>(std::move(timeout));
+  bool armed = st->Timers().At(deadline, [resume, late]() { resume(late->Clone()); });
   if (!armed) {
     // Too many checks waiting: answer now as the time limit would.
     return resume(Decision::Deny(Status(Rsc::kRequestTimeout, "too many security checks waiting"),
                                  "timer queue full"));
   }
-  pending.work(resume);
+  pw.work(resume);
 }
 
 void Continue(std::shared_ptr<State> st, const SecurityContext& ctx, Progress p,

@@ -136,28 +136,37 @@ class Resume {
   std::shared_ptr<Run> run_;
 };
 
+// What a pending step hands the chain: the work that answers later, its time limit, and the
+// answer then (null: deny 4008).
+struct PendingWork {
+  std::function<void(Resume)> work;
+  std::chrono::milliseconds timeout{0};
+  std::shared_ptr<const Decision> on_timeout;
+};
+
 struct Decision {
   Verdict verdict = Verdict::kDefer;
   Status status;       // the client-visible status of a denial
   std::string reason;  // for the event stream only
   Obligations obligations;
-  // Pending only: starts the work that answers later, its time limit and the answer then.
-  std::function<void(Resume)> work;
-  std::chrono::milliseconds timeout{0};
-  std::shared_ptr<const Decision> on_timeout;  // null: deny 4008
+  std::shared_ptr<PendingWork> pending;  // kPending only (kept out of line: answers stay small)
 
-  static Decision Allow() { return {Verdict::kAllow, {}, {}, {}, {}, {}, {}}; }
-  static Decision Defer() { return {Verdict::kDefer, {}, {}, {}, {}, {}, {}}; }
+  static Decision Allow() { return {Verdict::kAllow, {}, {}, {}, {}}; }
+  static Decision Defer() { return {Verdict::kDefer, {}, {}, {}, {}}; }
   static Decision Defer(std::string reason) {
-    return {Verdict::kDefer, {}, std::move(reason), {}, {}, {}, {}};
+    return {Verdict::kDefer, {}, std::move(reason), {}, {}};
   }
   static Decision Deny(Status s, std::string reason) {
-    return {Verdict::kDeny, std::move(s), std::move(reason), {}, {}, {}, {}};
+    return {Verdict::kDeny, std::move(s), std::move(reason), {}, {}};
   }
   static Decision Later(std::function<void(Resume)> work, std::chrono::milliseconds timeout,
                         std::shared_ptr<const Decision> on_timeout = nullptr) {
-    return {Verdict::kPending, {}, {}, {}, std::move(work), timeout, std::move(on_timeout)};
+    return {Verdict::kPending, {}, {}, {},
+            std::make_shared<PendingWork>(PendingWork{std::move(work), timeout,
+                                                      std::move(on_timeout)})};
   }
+  // A copy of an answer that is not pending (scripted and timeout answers).
+  Decision Clone() const { return {verdict, status, reason, obligations, {}}; }
   Decision&& With(Obligations o) && {
     obligations.Merge(o);
     return std::move(*this);

@@ -387,6 +387,7 @@ Status Server::Start() {
   }
   if (c.coap_enabled) {
     coap::CoapServerOptions co;
+    co.events = m.events;
     co.address = c.coap_address;
     co.plain = c.coap_plain;
     co.port = static_cast<uint16_t>(c.coap_port);

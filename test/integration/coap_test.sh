@@ -136,5 +136,8 @@ cse credential revoke meter@trustcse.local >/dev/null || fail "revoke"
 c revoked-psk no-answer coap-client-openssl "${O[@]}" "${PSK[@]}" -m get -O 279,Cmeter -O 283,40 \
   "$S/cse-in/meter"
 grep -q "step=authn.channel originator=Cplain" log && pass || fail "no security event for 4106"
+# DTLS sessions in the event stream (issue 12): a credential's use, with the peer.
+grep -q "event: credential.used source=dtls originator=meter@trustcse.local .*peer=127.0.0.1" log &&
+  pass || fail "no event for the DTLS credential's use"
 
 finish coap_test

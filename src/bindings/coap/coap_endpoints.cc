@@ -99,14 +99,29 @@ int CoapServer::Impl::OnCertificate(const char*, const uint8_t* der, size_t len,
 }
 
 int CoapServer::Impl::OnEvent(coap_session_t* s, coap_event_t event) {
-  if (event != COAP_EVENT_SERVER_SESSION_DEL && event != COAP_EVENT_DTLS_CLOSED) return 0;
+  if (event != COAP_EVENT_SERVER_SESSION_DEL && event != COAP_EVENT_DTLS_CLOSED &&
+      event != COAP_EVENT_DTLS_ERROR && event != COAP_EVENT_DTLS_CONNECTED) {
+    return 0;
+  }
   Impl* self = nullptr;
   {
     std::lock_guard lock(g_servers_mu);
     auto it = g_servers.find(coap_session_get_context(s));
     if (it != g_servers.end()) self = it->second;
   }
-  if (self) {
+  if (self && event == COAP_EVENT_DTLS_ERROR) {
+    events::Emit(self->opt.events.get(), events::Kind::kHandshakeFailure, "dtls", "", "",
+                 "handshake", "DTLS handshake failed", 0, detail::PeerAddress(s));
+  }
+  if (self && event == COAP_EVENT_DTLS_CONNECTED) {
+    if (auto ch = self->ChannelOf(s); ch && ch->authenticated()) {
+      events::Emit(self->opt.events.get(), events::Kind::kCredentialUsed, "dtls",
+                   ch->credential_id, "", "handshake", ChannelMethodName(ch->method), 0,
+                   detail::PeerAddress(s));
+    }
+    return 0;
+  }
+  if (self && event != COAP_EVENT_DTLS_ERROR) {
     self->sessions.erase(s);
     if (event == COAP_EVENT_SERVER_SESSION_DEL) self->block1.DropSession(s);
   }

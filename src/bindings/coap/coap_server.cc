@@ -28,16 +28,6 @@ std::string Token(const coap_pdu_t* pdu) {
   return std::string(reinterpret_cast<const char*>(t.s), t.length);
 }
 
-std::string PeerAddress(coap_session_t* s) {
-  const coap_address_t* a = coap_session_get_addr_remote(s);
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (a->addr.sa.sa_family == AF_INET) {
-    inet_ntop(AF_INET, &a->addr.sin.sin_addr, buf, sizeof buf);
-  } else if (a->addr.sa.sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, buf, sizeof buf);
-  }
-  return buf;
-}
 
 void FreeLarge(coap_session_t*, void* data) { delete static_cast<std::string*>(data); }
 
@@ -59,6 +49,23 @@ std::string TransferKey(const std::vector<CoapOption>& options) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string PeerAddress(coap_session_t* s) {
+  const coap_address_t* a = coap_session_get_addr_remote(s);
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (a->addr.sa.sa_family == AF_INET) {
+    inet_ntop(AF_INET, &a->addr.sin.sin_addr, buf, sizeof buf);
+  } else if (a->addr.sa.sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
+}  // namespace detail
+
+using detail::PeerAddress;
 
 void CoapServer::Impl::Respond(coap_resource_t* r, coap_session_t* s, const coap_pdu_t* req,
                                const coap_string_t* query, coap_pdu_t* pdu,

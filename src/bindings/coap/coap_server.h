@@ -49,6 +49,8 @@ struct CoapServerOptions {
   int log_lines_per_second = 5;             // libcoap's own log lines (the rest are counted)
   std::shared_ptr<const security::CredentialRegistry> registry;
   std::shared_ptr<security::CertificateAuthority> ca;  // may be null
+  // Where DTLS handshake failures and credential uses are published (null: nowhere).
+  std::shared_ptr<events::EventStream> events;
 };
 
 class CoapServer {

@@ -27,6 +27,9 @@ namespace trustcse::coap {
 
 namespace detail {
 
+// The remote address of a session, textual ("" if neither IPv4 nor IPv6).
+std::string PeerAddress(coap_session_t* s);
+
 // What the loop thread knows of one DTLS session.
 struct SessionState {
   std::shared_ptr<const ChannelIdentity> channel;  // set when the handshake is understood
