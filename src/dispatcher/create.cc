@@ -28,7 +28,8 @@ void Dispatcher::Impl::Create(RequestRef req, Completion done) {
   }
   auto member = SingleMember(req->pc);
   if (!member) return fail(member.error());
-  auto& [key, content] = *member;
+  std::string key = std::move(member->first);
+  bj::object* content = member->second;
   if (resources::FindTypeByTag(key) != type) {
     return fail(Status::BadRequest("content does not match the resource type"));
   }

@@ -25,7 +25,8 @@ void Dispatcher::Impl::Update(RequestRef req, Completion done) {
   if (auto s = type->CheckUpdatable(); !s.ok()) return fail(s);
   auto member = SingleMember(req->pc);
   if (!member) return fail(member.error());
-  auto& [key, content] = *member;
+  std::string key = std::move(member->first);
+  bj::object* content = member->second;
   std::string_view expected_tag =
       type->tag().empty() ? json::GetString(current.attrs, "__tag").value_or("") : type->tag();
   if (key != expected_tag) return fail(Status::BadRequest("content does not match the resource"));
