@@ -60,22 +60,6 @@ std::optional<uint16_t> RepeatedCriticalOption(const std::vector<CoapOption>& op
   return *twice;
 }
 
-std::string EncodeUint(uint64_t v) {
-  std::string out;
-  while (v > 0) {
-    out.insert(out.begin(), static_cast<char>(v & 0xff));
-    v >>= 8;
-  }
-  return out;
-}
-
-std::optional<uint64_t> DecodeUint(std::string_view bytes) {
-  if (bytes.size() > 8) return std::nullopt;
-  uint64_t v = 0;
-  for (unsigned char c : bytes) v = v << 8 | c;
-  return v;
-}
-
 Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* response) {
   *response = Serialization::kJson;
   RequestPrimitive req;

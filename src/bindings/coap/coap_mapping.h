@@ -20,55 +20,21 @@
 #include <vector>
 
 #include "common/status.h"
+#include "egress/coap/coap_options.h"
+#include "egress/coap/coap_wire.h"
 #include "primitive/request.h"
 #include "primitive/serialization.h"
 
 namespace trustcse::coap {
 
 // Option numbers (RFC 7252 §5.10, TS-0008 Table 6.2.2.4.0-1).
-enum OptionNumber : uint16_t {
-  kLocationPath = 8,
-  kUriPath = 11,
-  kContentFormat = 12,
-  kUriQuery = 15,
-  kAccept = 17,
-  kOt = 259,
-  kRturi = 263,
-  kTy = 267,
-  kRvi = 271,
-  kAsri = 275,
-  kFr = 279,
-  kRqi = 283,
-  kRqet = 291,
-  kRset = 295,
-  kOet = 299,
-  kEc = 303,
-  kRsc = 307,
-  kGid = 311,
-  kCto = 319,
-  kCts = 323,
-  kAti = 327,
-  kVsi = 331,
-  kGtm = 335,
-  kAus = 339,
-};
-// A private option number (never on the wire) that marks a trustcse context's known options;
-// see option_filter.cc.
-inline constexpr uint16_t kKnownOptionsMarker = 65000;
-// The oneM2M options a server must know (they are critical: unknown ones get 4.02).
-inline constexpr uint16_t kOneM2MOptions[] = {kOt,  kRturi, kTy,  kRvi, kAsri, kFr,  kRqi,
-                                              kRqet, kRset, kOet, kEc,  kRsc,  kGid, kCto,
-                                              kCts, kAti,  kVsi, kGtm, kAus};
-
-// Content formats (RFC 7252 §12.3, TS-0008 §6.2.2.2).
-enum ContentFormat : uint16_t {
-  kFormatJson = 50,
-  kFormatCbor = 60,
-  kFormatResJson = 10001,
-  kFormatNtfyJson = 10003,
-  kFormatResCbor = 10010,
-  kFormatNtfyCbor = 10011,
-};
+// The option numbers, the oneM2M options a server must know (all critical: unknown ones get
+// 4.02), the known-options marker and the content formats (RFC 7252 §5.10, §12.3; TS-0008
+// Table 6.2.2.4.0-1, §6.2.2.2): one definition, shared with the outbound CoAP client.
+using enum egress::coap::Option;
+using enum egress::coap::ContentFormat;
+using egress::coap::kKnownOptionsMarker;
+using egress::coap::kOneM2MOptions;
 
 struct CoapOption {
   uint16_t number;
@@ -110,7 +76,7 @@ CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
 // TS-0008 Table 6.2.4-1; `op` matters for 2000 (2.05, or 2.04 for NOTIFY).
 std::pair<uint8_t, uint8_t> CoapCodeFor(Rsc rsc, Operation op);
 // CoAP uint option values: big-endian, shortest form (RFC 7252 §3.2).
-std::string EncodeUint(uint64_t v);
-std::optional<uint64_t> DecodeUint(std::string_view bytes);
+using egress::coap::DecodeUint;
+using egress::coap::EncodeUint;
 
 }  // namespace trustcse::coap

@@ -1,18 +1,16 @@
 // Teaches libcoap 4.3 the oneM2M CoAP options on the outbound client's context.
 //
-// A CoAP client must drop a response that carries a critical option it does not know (RFC 7252
-// §5.4.1), and every oneM2M response option (oneM2M-RSC 307, -RQI 283, -RVI 271, …) is
-// critical. libcoap checks them against the options registered on the context, and its filter
-// holds only two numbers above 255. The CoAP server binding solves the same problem with an
-// override of coap_option_filter_get (bindings/coap/option_filter.cc): libcoap calls it through
-// its PLT, and the executable's definition, exported, is the one bound; it answers "known" for
-// a oneM2M option on a filter that carries kKnownOptionsMarker. The client registers the same
-// marker, so that override serves it too.
-//
-// This is the same override, defined weak: a program without the server binding (the egress
-// unit tests, any tool that only sends) gets it from here, and in trustcse the binding's
-// strong definition wins at link time, with identical behaviour. CMakeLists.txt exports the
-// symbol from every executable that links trustcse_egress.
+// A CoAP server must refuse a request that carries a critical option it does not know (4.02),
+// and a client must drop a response that carries one (RFC 7252 §5.4.1); every oneM2M option is
+// critical (TS-0008 defines nineteen from 259 to 339). libcoap checks them against the options
+// registered on the context, and its filter holds only two numbers above 255
+// (COAP_OPT_FILTER_LONG, a compile-time constant). So every trustcse context — the server
+// binding's and this client's — registers the private kKnownOptionsMarker, and this definition
+// of coap_option_filter_get, which libcoap calls through its PLT (the executable's definition,
+// exported with --export-dynamic-symbol, is the one bound: see CMakeLists.txt), answers "known"
+// for a oneM2M option on a filter that carries the marker. Every other question goes to
+// libcoap's own implementation. The one definition for the whole process; the CoAP binding's
+// test/integration/coap_test.sh fails at once if a libcoap update changes this.
 #include <coap3/coap.h>
 #include <dlfcn.h>
 
@@ -31,8 +29,7 @@ bool IsOneM2MOption(coap_option_num_t n) {
 
 }  // namespace
 
-extern "C" __attribute__((weak)) int coap_option_filter_get(coap_opt_filter_t* filter,
-                                                            coap_option_num_t number) {
+extern "C" int coap_option_filter_get(coap_opt_filter_t* filter, coap_option_num_t number) {
   static FilterGet real = reinterpret_cast<FilterGet>(dlsym(RTLD_NEXT, "coap_option_filter_get"));
   if (real == nullptr) return -1;
   if (IsOneM2MOption(number) &&
