@@ -418,11 +418,11 @@ Status Server::Start() {
       poa.push_back("coaps://" + c.coap_address + ":" + std::to_string(p));
     }
   }
-  // A revoked credential loses its live connections and sessions at once.
+  // A revoked credential loses its live HTTPS connections at once (its DTLS sessions are refused
+  // by the gates at their next request).
   m.security.credentials->AddRevocationListener([&m](const std::string& id) {
     std::lock_guard g(m.tls_mu);
     for (auto& s : m.https) s->CloseSessionsOf(id);
-    if (m.coap) m.coap->CloseSessionsOf(id);
   });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
   if (m.mqtt) {

@@ -261,17 +261,9 @@ void CoapServer::Impl::Drain() {
   uint64_t n;
   [[maybe_unused]] auto r = ::read(event_fd, &n, sizeof n);
   std::vector<Completed> batch;
-  std::vector<std::string> drop;
   {
     std::lock_guard lock(mu);
     batch.swap(completed);
-    drop.swap(revoked);
-  }
-  for (const auto& id : drop) {
-    for (auto& [s, st] : sessions) {
-      if (st.channel && st.channel->credential_id == id) st.revoked = true;
-      if (st.certificate_ok && st.certificate.credential_id == id) st.revoked = true;
-    }
   }
   for (Completed& c : batch) {
     coap_bin_const_t tok{c.token.size(), reinterpret_cast<const uint8_t*>(c.token.data())};
@@ -374,15 +366,6 @@ std::vector<uint16_t> CoapServer::dtls_ports() const {
     if (e->client_auth != 0) out.push_back(e->port);
   }
   return out;
-}
-
-void CoapServer::CloseSessionsOf(const std::string& credential_id) {
-  if (impl_->event_fd < 0) return;
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->revoked.push_back(credential_id);
-  }
-  impl_->Wake();
 }
 
 void CoapServer::Stop() {

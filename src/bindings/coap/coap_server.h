@@ -11,7 +11,8 @@
 // (CoAP async). Block-wise responses (Block2) are left to libcoap; request bodies (Block1) are
 // reassembled by block1_reassembly.h, bounded per body, per peer and in total, and expire.
 // Requests too large for a datagram get 4.13 (datagram.h), repeated critical options 4.02.
-// CloseSessionsOf() drops the DTLS sessions of a revoked credential.
+// A revoked credential's DTLS session is refused at its next request by the gates (the
+// registry says revoked: 4106), and no new handshake with it succeeds.
 // libcoap stays out of this header.
 #pragma once
 
@@ -66,8 +67,6 @@ class CoapServer {
   void Serve(dispatcher::Dispatcher& dispatcher);
   uint16_t port() const;
   std::vector<uint16_t> dtls_ports() const;  // in the order of options.dtls
-  // Drops the DTLS sessions of `credential_id` (their next datagram starts a new handshake).
-  void CloseSessionsOf(const std::string& credential_id);
   void Stop();
 
   struct Impl;

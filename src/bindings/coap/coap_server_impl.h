@@ -37,7 +37,6 @@ struct SessionState {
   bool certificate_ok = false;
   security::crypto::Secret psk;  // the key handed to libcoap, kept alive
   coap_bin_const_t psk_view{0, nullptr};
-  bool revoked = false;  // CloseSessionsOf: refuse from now on
 };
 
 // A response that completed on another thread, waiting to be sent by the loop.
@@ -132,7 +131,6 @@ struct CoapServer::Impl {
   std::chrono::steady_clock::time_point last_expiry;               // loop thread
   std::mutex mu;
   std::vector<Completed> completed;  // guarded by mu
-  std::vector<std::string> revoked;  // guarded by mu: credentials whose sessions to refuse
 };
 
 // libcoap's event handler takes no argument: contexts map to their servers.
