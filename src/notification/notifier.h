@@ -76,10 +76,10 @@ struct HttpSenderOptions {
   std::shared_ptr<egress::Client> client;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
-// Sends to mqtt:// and mqtts:// targets through `mqtt`, to "pch:" targets (polling channels)
-// through `polling`, to everything else through `http`. A null sender fails its targets.
-std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
-                                          std::unique_ptr<Sender> mqtt,
+// Sends to "pch:" targets (polling channels) through `polling`, to everything else through
+// `egress` (the sender over the outbound client, which picks HTTP(S), CoAP(S) or MQTT by the
+// target's scheme). A null sender fails its targets.
+std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> egress,
                                           std::unique_ptr<Sender> polling = nullptr);
 
 struct NotifierOptions {

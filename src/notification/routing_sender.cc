@@ -7,13 +7,14 @@
 #include "notification/target_resolver.h"
 
 namespace trustcse::notification {
+
 namespace {
 
 class RoutingSender final : public Sender {
  public:
-  RoutingSender(std::unique_ptr<Sender> http, std::unique_ptr<Sender> mqtt,
-                std::unique_ptr<Sender> polling)
-      : http_(std::move(http)), mqtt_(std::move(mqtt)), polling_(std::move(polling)) {}
+  RoutingSender(std::unique_ptr<Sender> egress, std::unique_ptr<Sender> polling)
+      : egress_(std::move(egress)), polling_(std::move(polling)) {}
+
   void Send(const Notification& n, std::function<void(Status)> done) override {
     Sender* s = Pick(n);
     if (s == nullptr) return done(Status(Rsc::kTargetNotReachable, "no route to the target"));
@@ -25,30 +26,24 @@ class RoutingSender final : public Sender {
     s->Request(n, std::move(done));
   }
   void Stop() override {
-    for (Sender* s : {http_.get(), mqtt_.get(), polling_.get()}) {
+    for (Sender* s : {egress_.get(), polling_.get()}) {
       if (s) s->Stop();
     }
   }
 
  private:
   Sender* Pick(const Notification& n) {
-    if (StartsWithNoCase(n.target, "mqtt://") || StartsWithNoCase(n.target, "mqtts://")) {
-      return mqtt_.get();
-    }
-    if (StartsWithNoCase(n.target, "pch:")) return polling_.get();
-    return http_.get();
+    return StartsWithNoCase(n.target, "pch:") ? polling_.get() : egress_.get();
   }
-  std::unique_ptr<Sender> http_;
-  std::unique_ptr<Sender> mqtt_;
+  std::unique_ptr<Sender> egress_;
   std::unique_ptr<Sender> polling_;
 };
 
 }  // namespace
 
-std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> http,
-                                          std::unique_ptr<Sender> mqtt,
+std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> egress,
                                           std::unique_ptr<Sender> polling) {
-  return std::make_unique<RoutingSender>(std::move(http), std::move(mqtt), std::move(polling));
+  return std::make_unique<RoutingSender>(std::move(egress), std::move(polling));
 }
 
 }  // namespace trustcse::notification

@@ -263,7 +263,6 @@ Status Server::Start() {
   }
   auto egress_clients = MakeEgressClients(c, *m.security.ca, std::move(*destinations));
   if (!egress_clients) return egress_clients.error();
-  std::unique_ptr<notification::Sender> mqtt_sender;
   m.polling = std::make_shared<notification::PollingChannels>(notification::PollingChannels::Options{
       static_cast<size_t>(c.polling_max_queued),
       std::chrono::milliseconds(c.polling_request_timeout_ms)});
@@ -287,20 +286,15 @@ Status Server::Start() {
     mo.prefix = c.mqtt_prefix;
     mo.cse_id = c.cse_id;
     mo.broker_authenticates = c.mqtt_broker_authenticates;
-    mo.notification_timeout_ms = c.notification_timeout_ms;
     m.mqtt = std::make_unique<mqtt::MqttBinding>(std::move(mo));
     if (auto s = m.mqtt->Connect(); !s.ok()) return s;
     egress_clients->mqtt =
         mqtt::MakeMqttClient(*m.mqtt, std::chrono::milliseconds(c.notification_timeout_ms));
   }
-  // One outbound path: the router picks HTTP(S), CoAP(S) or MQTT by the target's scheme, for
-  // notifications to mqtt:// points of access too (a second sender over the same router).
+  // One outbound path: the router picks HTTP(S), CoAP(S) or MQTT by the target's scheme.
   hso.client = egress::MakeRoutingClient(std::move(*egress_clients));
-  std::unique_ptr<notification::Sender> sender = notification::MakeHttpSender(hso);
-  if (m.mqtt) mqtt_sender = notification::MakeHttpSender(hso);
-  sender = notification::MakeRoutingSender(
-      std::move(sender), std::move(mqtt_sender),
-      notification::MakePollingSender(m.polling, c.cse_id));
+  auto sender = notification::MakeRoutingSender(
+      notification::MakeHttpSender(hso), notification::MakePollingSender(m.polling, c.cse_id));
   m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;

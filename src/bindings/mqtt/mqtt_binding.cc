@@ -183,50 +183,6 @@ void MqttBinding::Impl::TimeoutLoop() {
   }
 }
 
-namespace {
-
-// NOTIFY requests to MQTT targets "mqtt://host:port[/prefix]#<receiver>".
-class MqttSender final : public notification::Sender {
- public:
-  explicit MqttSender(std::weak_ptr<MqttBinding::Impl> impl) : impl_(std::move(impl)) {}
-
-  void Send(const notification::Notification& n, std::function<void(Status)> done) override {
-    auto self = impl_.lock();
-    if (!self || !self->is_connected) {
-      return done(Status(Rsc::kTargetNotReachable, "no MQTT broker connection"));
-    }
-    auto hash = n.target.rfind('#');
-    if (hash == std::string::npos || hash + 1 == n.target.size()) {
-      return done(Status(Rsc::kTargetNotReachable, "MQTT target without a receiver"));
-    }
-    std::string receiver = n.target.substr(hash + 1);
-    auto pc = json::Parse(n.body);
-    if (!pc) return done(pc.error());
-    RequestPrimitive req;
-    req.op = Operation::kNotify;
-    req.to = receiver;
-    req.fr = n.originator.empty() ? self->opt.cse_id : n.originator;
-    req.rqi = n.rqi;
-    req.rvi = "3";
-    req.pc = std::move(*pc);
-    // The notifier reads every transport failure, a timeout included, as 5103.
-    self->Request(std::move(req), receiver,
-                  SteadyClock::now() + std::chrono::milliseconds(self->opt.notification_timeout_ms),
-                  [done = std::move(done)](Status s, ResponsePrimitive rsp) {
-                    if (!s.ok()) return done(Status(Rsc::kTargetNotReachable, s.message()));
-                    done(IsSuccess(rsp.rsc)
-                             ? Status::Ok()
-                             : Status(rsp.rsc, "the notification target answered an error"));
-                  });
-  }
-  void Stop() override {}
-
- private:
-  std::weak_ptr<MqttBinding::Impl> impl_;
-};
-
-}  // namespace
-
 MqttBinding::MqttBinding(MqttOptions options)
     : impl_(std::make_shared<Impl>(std::move(options))) {}
 
@@ -280,10 +236,6 @@ Status MqttBinding::Connect() {
 void MqttBinding::Serve(dispatcher::Dispatcher& dispatcher) {
   impl_->dispatcher = &dispatcher;
   if (impl_->is_connected) impl_->Subscribe();  // otherwise OnConnect subscribes
-}
-
-std::unique_ptr<notification::Sender> MqttBinding::MakeSender() {
-  return std::make_unique<MqttSender>(impl_);
 }
 
 MqttBinding::RequestFn MqttBinding::MakeRequester() {

@@ -23,7 +23,6 @@
 
 #include "common/status.h"
 #include "dispatcher/dispatcher.h"
-#include "notification/notifier.h"
 
 namespace trustcse::mqtt {
 
@@ -40,7 +39,6 @@ struct MqttOptions {
   std::string cse_id = "/id-in";
   bool broker_authenticates = true;
   int keepalive_s = 60;
-  int notification_timeout_ms = 3000;
 };
 
 class MqttBinding {
@@ -54,9 +52,6 @@ class MqttBinding {
   Status Connect();
   // Starts taking requests; `dispatcher` must outlive Stop().
   void Serve(dispatcher::Dispatcher& dispatcher);
-  // Delivers NOTIFY requests to "mqtt://…#<receiver>" targets. Valid while this object lives.
-  std::unique_ptr<notification::Sender> MakeSender();
-
   // Any request primitive to `receiver` (an AE-ID or CSE-ID): published on
   // "/oneM2M/req/<this CSE>/<receiver>/json", its answer taken from the response topic (matched
   // by rqi). `done` is called once, on libmosquitto's thread or the timeout thread: OK with the
