@@ -28,6 +28,7 @@
 #include "security/well_known_endpoints.h"
 #include "server/security_chains.h"
 #include "server/security_services.h"
+#include "server/server_impl.h"
 #include "server/upper_tester.h"
 #include "storage/store.h"
 #include "tls/server_context.h"
@@ -198,26 +199,6 @@ Status ListenFailed(const Status& s, std::string_view setting) {
 
 }  // namespace
 
-struct Server::Impl {
-  Config config;
-  // Security, audit and analytics events; today's log lines are its first sink.
-  std::shared_ptr<events::EventStream> events;
-  std::unique_ptr<InstanceLock> lock;
-  std::unique_ptr<storage::Store> store;
-  SecurityServices security;
-  std::unique_ptr<security::WellKnownEndpoints> endpoints;
-  std::unique_ptr<notification::Notifier> notifier;
-  std::shared_ptr<notification::PollingChannels> polling;
-  std::unique_ptr<UpperTester> upper_tester;
-  std::unique_ptr<dispatcher::Dispatcher> dispatcher;
-  std::unique_ptr<http::HttpServer> http;
-  std::unique_ptr<admin::AdminServer> admin;
-  // HTTPS listeners; the revocation listener reaches them under the mutex.
-  std::mutex tls_mu;
-  std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
-  std::unique_ptr<coap::CoapServer> coap;
-  std::unique_ptr<mqtt::MqttBinding> mqtt;
-};
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
