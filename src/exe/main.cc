@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -26,6 +27,7 @@
 #include "security/authz/token.h"
 #include "server/security_services.h"
 #include "server/server.h"
+#include "trustcse_version.h"
 
 // jemalloc (linked when present): memory freed after a burst — large answers, many connections —
 // goes back to the system within about a second, by a background thread even while the process
@@ -109,11 +111,30 @@ std::string Field(const bj::object& o, std::string_view k) {
   return std::string(trustcse::json::GetString(o, k).value_or(""));
 }
 
+// The first word on the command line that names no command where one is required (before the
+// first option), if any: `trustcse nosuch`, `trustcse ca nosuch --help`.
+std::optional<std::string> UnknownCommand(CLI::App& app, int argc, char** argv) {
+  CLI::App* current = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.empty() || word.front() == '-') break;
+    if (current->get_subcommands([](CLI::App*) { return true; }).empty()) break;
+    CLI::App* next = nullptr;
+    try {
+      next = current->get_subcommand(std::string(word));
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (next == nullptr) return std::string(word);
+    current = next;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"trustcse: a oneM2M CSE with built-in IoT security services"};
-  app.set_version_flag("--version", "trustcse 0.1.0");
+  app.set_version_flag("--version", "trustcse " TRUSTCSE_VERSION " (" TRUSTCSE_COMMIT ")");
   app.require_subcommand(1);
 
   // Options every subcommand that touches an instance shares.
@@ -155,7 +176,7 @@ int main(int argc, char** argv) {
                   "do not fsync commits (loses acknowledged writes on power loss; benchmarks only)");
 
   // The certificate authority.
-  auto* ca = app.add_subcommand("ca", "the built-in certificate authority (OP-7)");
+  auto* ca = app.add_subcommand("ca", "the built-in certificate authority");
   ca->require_subcommand(1);
   std::string cn, csr_file, out_file, key_out, serial, reason, not_before;
   std::vector<std::string> ids;
@@ -194,7 +215,7 @@ int main(int argc, char** argv) {
   ca_crl->add_option("--out", out_file, "write it here");
 
   // Credentials.
-  auto* cred = app.add_subcommand("credential", "device and application credentials (SEC-1/2/3)");
+  auto* cred = app.add_subcommand("credential", "device and application credentials");
   cred->require_subcommand(1);
   std::string cred_id, psk_hex, pinned_file, note;
   bool bootstrap = false;
@@ -219,7 +240,7 @@ int main(int argc, char** argv) {
   cred_revoke->add_option("--reason", reason, "why");
 
   // Enrolment tokens.
-  auto* etok = app.add_subcommand("enrol-token", "one-time enrolment tokens (SEC-3)");
+  auto* etok = app.add_subcommand("enrol-token", "one-time enrolment tokens");
   etok->require_subcommand(1);
   int ttl_seconds = 24 * 3600;
   auto* etok_create = etok->add_subcommand("create", "create a token and print it (once)");
@@ -246,7 +267,18 @@ int main(int argc, char** argv) {
   issue->add_option("--ttl", ttl, "lifetime in seconds")->check(CLI::Range(1, 86400));
   issue->add_option("--audience", audience, "CSE-ID of the CSE that accepts it");
   token->require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  // An unknown command is an error even with --help (CLI11 would print the parent's help and
+  // succeed). Exit codes: 2 for usage and configuration errors, 1 for run-time failures.
+  if (auto unknown = UnknownCommand(app, argc, argv)) {
+    std::cerr << "trustcse: unknown command '" << *unknown << "'; run `trustcse --help` for the "
+              << "list of commands\n";
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (issue->parsed()) {
     auto key = trustcse::security::ReadTokenKey(key_file);

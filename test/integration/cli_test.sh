@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The command line as users meet it: --version names the version and the commit built, help
+# texts carry no internal requirement tags, and an unknown command is an error (exit 2, one
+# line saying what to do), also with --help.
+#   cli_test.sh TRUSTCSE_BIN
+bin=$1
+. "$(dirname "$0")/lib.sh"
+start_test cli
+
+out=$("$bin" --version 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^trustcse [0-9]+\.[0-9]+\.[0-9]+ \([0-9a-f+a-z]+\)$'; then pass
+else fail "--version: rc=$rc out=$out"; fi
+
+for cmd in "" serve ca "ca issue" credential "credential add" enrol-token token "token issue"; do
+  # shellcheck disable=SC2086
+  out=$("$bin" $cmd --help 2>&1); rc=$?
+  if [ $rc -eq 0 ] && ! echo "$out" | grep -Eq '\((OP|SEC)-[0-9]'; then pass
+  else fail "help of '$cmd' (rc=$rc) shows a requirement tag: $(echo "$out" | grep -E '\((OP|SEC)-')"; fi
+done
+
+for cmd in "nosuch" "nosuch --help" "ca nosuch" "ca nosuch --help" "credential nosuch --help"; do
+  # shellcheck disable=SC2086
+  out=$("$bin" $cmd 2>&1); rc=$?
+  if [ $rc -eq 2 ] && echo "$out" | grep -q "unknown command 'nosuch'"; then pass
+  else fail "'$cmd': rc=$rc out=$(echo "$out" | head -2)"; fi
+done
+
+# A usage error (a missing required option) is exit 2 as well, not CLI11's internal codes.
+"$bin" ca revoke >/dev/null 2>&1; rc=$?
+if [ $rc -eq 2 ]; then pass; else fail "ca revoke without --serial: rc=$rc (want 2)"; fi
+
+finish cli_test
