@@ -111,20 +111,25 @@ std::string Field(const bj::object& o, std::string_view k) {
   return std::string(trustcse::json::GetString(o, k).value_or(""));
 }
 
-// The first word on the command line that names no command where one is required (before the
-// first option), if any: `trustcse nosuch`, `trustcse ca nosuch --help`.
-std::optional<std::string> UnknownCommand(CLI::App& app, int argc, char** argv) {
+// Where a command is required (before the first option) and the word given names none: the
+// word and the command it was given to ("trustcse", "trustcse ca"), if so.
+struct UnknownWord {
+  std::string word;
+  std::string parent;
+};
+std::optional<UnknownWord> UnknownCommand(CLI::App& app, int argc, char** argv) {
   CLI::App* current = &app;
+  std::string parent = "trustcse";
   for (int i = 1; i < argc; ++i) {
-    std::string_view word = argv[i];
-    if (word.empty() || word.front() == '-') break;
-    if (current->get_subcommands([](CLI::App*) { return true; }).empty()) break;
+    std::string word = argv[i];
+    if (word.empty() || word.front() == '-' || current->get_require_subcommand_min() == 0) break;
     CLI::App* next = nullptr;
     try {
-      next = current->get_subcommand(std::string(word));
-    } catch (const CLI::OptionNotFound&) {
+      next = current->get_subcommand(word);
+    } catch (const CLI::OptionNotFound&) {  // CLI11 2.3 has no non-throwing lookup
+      return UnknownWord{std::move(word), std::move(parent)};
     }
-    if (next == nullptr) return std::string(word);
+    parent += " " + word;
     current = next;
   }
   return std::nullopt;
@@ -270,8 +275,8 @@ int main(int argc, char** argv) {
   // An unknown command is an error even with --help (CLI11 would print the parent's help and
   // succeed). Exit codes: 2 for usage and configuration errors, 1 for run-time failures.
   if (auto unknown = UnknownCommand(app, argc, argv)) {
-    std::cerr << "trustcse: unknown command '" << *unknown << "'; run `trustcse --help` for the "
-              << "list of commands\n";
+    std::cerr << "trustcse: unknown command '" << unknown->word << "'; run `" << unknown->parent
+              << " --help` for the list of commands\n";
     return 2;
   }
   try {

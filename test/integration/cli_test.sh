@@ -8,7 +8,7 @@ bin=$1
 start_test cli
 
 out=$("$bin" --version 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^trustcse [0-9]+\.[0-9]+\.[0-9]+ \([0-9a-f+a-z]+\)$'; then pass
+if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^trustcse [0-9]+\.[0-9]+\.[0-9]+ \([0-9a-z+]+\)$'; then pass
 else fail "--version: rc=$rc out=$out"; fi
 
 for cmd in "" serve ca "ca issue" credential "credential add" enrol-token token "token issue"; do
@@ -18,10 +18,13 @@ for cmd in "" serve ca "ca issue" credential "credential add" enrol-token token 
   else fail "help of '$cmd' (rc=$rc) shows a requirement tag: $(echo "$out" | grep -E '\((OP|SEC)-')"; fi
 done
 
-for cmd in "nosuch" "nosuch --help" "ca nosuch" "ca nosuch --help" "credential nosuch --help"; do
+# Each form with the command whose help the message points to.
+for case in "nosuch|trustcse" "nosuch --help|trustcse" "ca nosuch|trustcse ca" \
+            "ca nosuch --help|trustcse ca" "credential nosuch --help|trustcse credential"; do
+  cmd=${case%|*} parent=${case#*|}
   # shellcheck disable=SC2086
   out=$("$bin" $cmd 2>&1); rc=$?
-  if [ $rc -eq 2 ] && echo "$out" | grep -q "unknown command 'nosuch'"; then pass
+  if [ $rc -eq 2 ] && [ "$out" = "trustcse: unknown command 'nosuch'; run \`$parent --help\` for the list of commands" ]; then pass
   else fail "'$cmd': rc=$rc out=$(echo "$out" | head -2)"; fi
 done
 
