@@ -5,9 +5,12 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
       libsqlite3-dev libssl-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
-      libtomlplusplus-dev libjemalloc-dev libcbor-dev libcoap3-dev libmosquitto-dev)
+      libtomlplusplus-dev libjemalloc-dev libcbor-dev libcoap3-dev libmosquitto-dev
+      libsystemd-dev prometheus-cpp-dev
+      # the clients README.md's examples use, and the broker of its MQTT recipe
+      curl openssl libcoap3-bin mosquitto mosquitto-clients)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev curl openssl python3 libcoap3-bin mosquitto mosquitto-clients clang libclang-rt-14-dev sqlite3)
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 clang libclang-rt-14-dev sqlite3 systemd python3-prometheus-client)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

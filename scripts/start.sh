@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds trustcse (Release) and starts the CSE on
-# http://127.0.0.1:8080 (development) and https://127.0.0.1:8443 with the embedded SQLite store
-# under ./var/ (config: trustcse.toml).
+# Installs what is needed, builds trustcse (Release) and the CoAP client shim, then starts the
+# CSE as scripts/serve.sh does: https://127.0.0.1:8443, enrolment on :8444, CoAP over DTLS on
+# :5684/:5685 and, for trying things out, plain HTTP on :8080 and CoAP on :5683 (--dev), with
+# the embedded SQLite store under ./var/ (config: trustcse.toml). Arguments go to `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTCSE_BUILD_TESTS=OFF \
       -DTRUSTCSE_BUILD_BENCH=OFF >/dev/null
-cmake --build build --target trustcse
-mkdir -p var
-# First start: the built-in CA, which issues the HTTPS server certificate (var/ca.pem is the
-# trust anchor for clients: curl --cacert var/ca.pem https://localhost:8443/…).
-if [ ! -f var/ca.pem ]; then
-  build/src/trustcse ca init --config trustcse.toml --out var/ca.pem
-fi
-# --dev adds plain HTTP on 127.0.0.1:8080 for trying things out; HTTPS listens on 8443.
-exec build/src/trustcse serve --config trustcse.toml --dev "$@"
+cmake --build build --target trustcse onem2m_coap_client_shim
+exec scripts/serve.sh "$@"

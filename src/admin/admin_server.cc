@@ -123,8 +123,14 @@ void AdminServer::Loop() {
       Status s = Status::BadRequest("malformed admin request");
       res.result(HttpStatusFor(s.code()));
       res.body() = ErrorBody(s);
+    } else if (const auto& req = parser.get();
+               req.method() == bhttp::verb::get || req.method() == bhttp::verb::head) {
+      std::string_view target = req.target();
+      PlainAnswer a = get_ ? get_(target.substr(0, target.find('?'))) : PlainAnswer{};
+      res.result(static_cast<bhttp::status>(a.status));
+      res.set(bhttp::field::content_type, a.content_type);
+      if (req.method() == bhttp::verb::get) res.body() = std::move(a.body);
     } else {
-      const auto& req = parser.get();
       std::string_view target = req.target();
       Result<bj::object> out = Err(Status::NotFound("no such admin endpoint"));
       if (req.method() == bhttp::verb::post && target.starts_with(kPrefix)) {

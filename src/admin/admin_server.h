@@ -3,6 +3,8 @@
 //
 //   POST /v1/<operation>   body: the operation's JSON arguments
 //   → 200 {"result": {...}}   or   <HTTP status of the rsc> {"rsc": <code>, "m2m:dbg": "..."}
+//   GET /healthz, /readyz, /metrics   → what the GET handler answers (server/monitoring.h:
+//                                       liveness, readiness, Prometheus metrics), if one is set
 //
 // Access control is the Linux convention for local control sockets (docker, containerd): the
 // socket is created mode 0600 in the instance's directory, and each connection's peer
@@ -12,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,9 +24,21 @@
 
 namespace trustcse::admin {
 
+// An answer to a GET (monitoring endpoints): HTTP status, content type, body.
+struct PlainAnswer {
+  int status = 404;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body = "not found\n";
+};
+// Answers GET `path` (without the query); called on the admin thread.
+using GetHandler = std::function<PlainAnswer(std::string_view path)>;
+
 class AdminServer {
  public:
   AdminServer(std::string socket_path, std::shared_ptr<Operations> operations);
+  // Before Start: the GET routes (none without a handler) and the operations, for wiring.
+  void SetGetHandler(GetHandler handler) { get_ = std::move(handler); }
+  Operations& operations() { return *ops_; }
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
@@ -37,6 +52,7 @@ class AdminServer {
 
   std::string path_;
   std::shared_ptr<Operations> ops_;
+  GetHandler get_;
   int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;

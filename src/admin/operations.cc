@@ -75,6 +75,11 @@ bj::object CredentialView(const security::Credential& c) {
 
 Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
                                    std::string_view actor) {
+  if (op == "status") {
+    // Read-only and polled: not an operator action worth an event.
+    if (!status_) return Err(Status::NotFound("status needs a running server"));
+    return status_();
+  }
   auto out = Dispatch(op, a);
   if (credentials_) {
     std::string target = Str(a, "id");

@@ -17,12 +17,16 @@
 //   credential.revoke  {id, reason?}                         → {credential}
 //   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
 //   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
+//   status             {}                                    → the running server's summary
+//                      (version, uptime, listeners, store, connections, requests, denials;
+//                      server/monitoring.h); 4004 in process, where no server runs
 //
 // Errors are Statuses with oneM2M codes (4000 bad arguments, 4004 unknown, 4105 exists).
 // Secrets appear only in the results that create them (a generated PSK or key), never in logs.
 // Thread-safe as the services it uses.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -47,6 +51,10 @@ class Operations {
   // published as an admin event (never its secrets: the event names the op and its target ID).
   Result<boost::json::object> Run(std::string_view op, const boost::json::object& args,
                                   std::string_view actor = "cli");
+  // What "status" answers: set by the running server before its admin API starts.
+  void SetStatusProvider(std::function<boost::json::object()> provider) {
+    status_ = std::move(provider);
+  }
 
  private:
   Result<boost::json::object> Dispatch(std::string_view op, const boost::json::object& args);
@@ -61,6 +69,7 @@ class Operations {
   std::shared_ptr<security::CredentialRegistry> credentials_;
   std::shared_ptr<security::CertificateAuthority> ca_;
   std::shared_ptr<security::EnrolmentService> enrolment_;
+  std::function<boost::json::object()> status_;
 };
 
 // A credential as the admin API shows it (no secret).

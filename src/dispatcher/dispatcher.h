@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "events/event_stream.h"
+#include "events/request_metrics.h"
 #include "notification/notifier.h"
 #include "primitive/request.h"
 #include "security/authz/acp_evaluator.h"
@@ -62,6 +63,9 @@ struct DispatcherOptions {
   std::shared_ptr<security::CredentialRegistry> credentials;
   // Where request observers and the chains' decisions go (null: nowhere).
   std::shared_ptr<events::EventStream> events;
+  // Counts every request a binding handed in, once, when its response is finished (binding,
+  // operation, ty, rsc, latency; relaxed atomics, no lock). Null: not counted.
+  std::shared_ptr<events::RequestMetrics> metrics;
   // Requests waiting for request-unreachable AEs, fetched through <pollingChannel>/pcu; null:
   // polling channels cannot be polled.
   std::shared_ptr<notification::PollingChannels> polling;

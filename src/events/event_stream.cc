@@ -157,13 +157,31 @@ void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_v
 void LogSink::Consume(const Event& e) {
   switch (e.kind) {
     case Kind::kAccessDenied:
-      spdlog::warn("security: deny step={} originator={} target={} op={} rsc={} reason={}",
-                   e.source, e.originator, e.target, e.operation, e.status, e.reason);
+      spdlog::warn("security: deny step={} originator={} target={} op={} rsc={} peer={} reason={}",
+                   e.source, e.originator, e.target, e.operation, e.status,
+                   e.peer.empty() ? "-" : e.peer, e.reason);
       return;
-    case Kind::kHandshakeFailure:
+    case Kind::kHandshakeFailure: {
+      const int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+      if (second != window_second_) {
+        window_second_ = second;
+        lines_in_window_ = 0;
+      }
+      if (++lines_in_window_ > handshake_lines_per_second_) {
+        ++suppressed_;
+        return;
+      }
+      if (suppressed_ > 0) {
+        spdlog::warn("security: {} handshake failure lines suppressed (more than {} a second)",
+                     suppressed_, handshake_lines_per_second_);
+        suppressed_ = 0;
+      }
       spdlog::warn("security: handshake failed source={} peer={} reason={}", e.source, e.peer,
                    e.reason);
       return;
+    }
     case Kind::kRequestStarted:
     case Kind::kRequestCompleted:
       spdlog::debug("request: {} {} op={} to={} fr={} rqi={} rsc={} {}us", KindName(e.kind),

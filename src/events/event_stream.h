@@ -141,10 +141,21 @@ void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_v
           int status = 0, std::string_view peer = {});
 
 // Writes each event as one structured log line (warnings for denials and failures, info for the
-// rest): today's log lines as one sink of the stream.
+// rest; every denial and handshake failure names the peer's address): today's log lines as one
+// sink of the stream. Handshake failures are limited to `handshake_lines_per_second` lines (a
+// scan or a misconfigured fleet would flood the log); the lines left out are counted and
+// reported in the next line that is written.
 class LogSink final : public Sink {
  public:
+  explicit LogSink(int handshake_lines_per_second = 10)
+      : handshake_lines_per_second_(handshake_lines_per_second) {}
   void Consume(const Event& event) override;
+
+ private:
+  int handshake_lines_per_second_;
+  int64_t window_second_ = 0;  // the sink's thread only
+  int lines_in_window_ = 0;
+  uint64_t suppressed_ = 0;
 };
 
 }  // namespace trustcse::events

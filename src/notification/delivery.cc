@@ -147,9 +147,10 @@ void Notifier::Impl::Attempt(Delivery d) {
   Notification n = d.n;
   // The callback may run on the sender's thread, or right here inside Send; it only touches the
   // inbox, under its own lock, never the worker's state.
-  sender->Send(n, [inbox = inbox, d = std::move(d), max = options.max_attempts,
-                   first = options.first_retry_ms](Status s) mutable {
+  sender->Send(n, [inbox = inbox, counters = counters, d = std::move(d),
+                   max = options.max_attempts, first = options.first_retry_ms](Status s) mutable {
     if (s.ok()) {
+      counters->sent.fetch_add(1, std::memory_order_relaxed);
       if (d.counts_exc) inbox->Push(ExcJob{d.sub_ri});
       return;
     }
@@ -163,11 +164,13 @@ void Notifier::Impl::Attempt(Delivery d) {
       return;
     }
     if (d.attempts >= max) {
+      counters->failed.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("notifier: giving up on a notification of {} to {} after {} attempts: {}",
                    d.sub_ri, SafeUrl(d.n.target), d.attempts, s.message());
       return;
     }
     // first, 2*first, 4*first, …; the shift is capped so it cannot overflow.
+    counters->retried.fetch_add(1, std::memory_order_relaxed);
     const int64_t delay = static_cast<int64_t>(first) << std::min(d.attempts - 1, 20);
     spdlog::debug("notifier: notification of {} to {} failed ({}), retry in {} ms", d.sub_ri,
                   SafeUrl(d.n.target), s.message(), delay);
@@ -182,6 +185,7 @@ void Notifier::Impl::AttemptWhenAwake(Delivery d, const NodeWake& wake) {
         "notifier: notification of {}: the target's node is not reachable within a "
         "week by its schedule; dropped",
         d.sub_ri);
+    counters->failed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   const auto delay = std::max<TimePoint::duration>(**wake - Now(), {});

@@ -142,6 +142,8 @@ Notifier::Notifier(NotifierOptions options, storage::Store& store, std::unique_p
 
 Notifier::~Notifier() { Stop(); }
 
+const DeliveryCounters& Notifier::delivery_counters() const { return *impl_->counters; }
+
 Status Notifier::Start() {
   std::lock_guard lock(impl_->lifecycle_mu);
   if (impl_->stopped) return Status::Internal("notifier is stopped");

@@ -16,6 +16,8 @@
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -91,9 +93,17 @@ struct NotifierOptions {
   std::shared_ptr<PollingChannels> polling;
 };
 
+// What the notifier's deliveries came to, for monitoring (relaxed counters; any thread).
+struct DeliveryCounters {
+  std::atomic<uint64_t> sent{0};     // notifications the target accepted
+  std::atomic<uint64_t> failed{0};   // given up after the last attempt, or dropped unsendable
+  std::atomic<uint64_t> retried{0};  // attempts scheduled again after a failure
+};
+
 class Notifier {
  public:
   Notifier(NotifierOptions options, storage::Store& store, std::unique_ptr<Sender> sender);
+  const DeliveryCounters& delivery_counters() const;
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;

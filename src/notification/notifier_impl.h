@@ -113,6 +113,8 @@ struct Notifier::Impl {
   storage::Store& store;
   std::unique_ptr<Sender> sender;
   std::shared_ptr<Inbox> inbox;
+  // Shared with the senders' callbacks, which may outlive a stopped worker.
+  std::shared_ptr<DeliveryCounters> counters = std::make_shared<DeliveryCounters>();
   const TargetResolver targets;
 
   std::mutex lifecycle_mu;  // started/stopped and the worker handle

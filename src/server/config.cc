@@ -1,8 +1,17 @@
 #include "server/config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+
+#include "security/keystore/key_store.h"
 
 namespace trustcse::server {
 namespace {
@@ -78,18 +87,92 @@ Status ReadTables(const toml::table& t, const std::string& where,
   return Status::Ok();
 }
 
+Status LoadConfigTable(const std::string& path, Config& c);
+
+// The configuration file's text; 4000 naming the file and the reason (missing, a directory,
+// unreadable).
+Result<std::string> ReadConfigText(const std::string& path) {
+  auto cannot = [&](const std::string& why) {
+    return Err(Status::BadRequest("cannot read the configuration file " + path + ": " + why));
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(std::strerror(errno));
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool dir = S_ISDIR(st.st_mode);
+    ::close(fd);
+    return cannot(dir ? "it is a directory, not a file" : "not a regular file");
+  }
+  std::string text;
+  std::array<char, 8192> buf;
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      return cannot(std::strerror(e));
+    }
+    text.append(buf.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+// A relative path of the file, made relative to the file's directory `base` ("" = the current
+// directory: unchanged).
+void ResolveRelative(const std::filesystem::path& base, std::string& p) {
+  if (p.empty() || base.empty() || p == ":memory:") return;
+  std::filesystem::path fp(p);
+  if (fp.is_absolute()) return;
+  p = (base / fp).lexically_normal().string();
+}
+
+// Every path key of the configuration (add new ones here).
+void ResolvePaths(const std::filesystem::path& base, Config& c) {
+  for (std::string* p :
+       {&c.db_path, &c.admin_socket, &c.master_key_file, &c.tls_cert_file, &c.tls_key_file,
+        &c.mqtt_password_file, &c.mqtt_ca_file, &c.mqtt_cert_file, &c.mqtt_key_file,
+        &c.egress_cert_file, &c.egress_key_file, &c.egress_coap_psk_key_file,
+        &c.token_key_file}) {
+    ResolveRelative(base, *p);
+  }
+  if (c.egress_ca_files) {
+    for (auto& f : *c.egress_ca_files) ResolveRelative(base, f);
+  }
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config& c) {
+  Status loaded = LoadConfigTable(path, c);
+  if (loaded.ok()) {
+    ResolvePaths(std::filesystem::path(path).parent_path(), c);
+    return loaded;
+  }
+  std::string_view m = loaded.message();
+  if (!m.starts_with("config: ")) return loaded;  // names the file already
+  m.remove_prefix(8);
+  return Status(loaded.code(), "configuration file " + path + ": " + std::string(m));
+}
+
+namespace {
+
+Status LoadConfigTable(const std::string& path, Config& c) {
+  auto text = ReadConfigText(path);
+  if (!text) return text.error();
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
-    return Status::BadRequest("config: " + std::string(e.description()) + " in " + path);
+    return Status::BadRequest("configuration file " + path + " line " +
+                              std::to_string(e.source().begin.line) + ": " +
+                              std::string(e.description()));
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
                                  "security", "storage", "notification", "egress", "polling",
-                                 "expiration", "authz", "limits", "log"},
+                                 "expiration", "authz", "limits", "log", "monitoring"},
                          "");
       !s.ok()) {
     return s;
@@ -290,11 +373,50 @@ Status LoadConfigFile(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "das_consultants", c.das_consultants, "authz")
   }
   if (auto* t = root["log"].as_table()) {
-    if (auto s = CheckKeys(*t, {"level"}, "log"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t, {"level", "access", "format"}, "log"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "level", c.log_level, "log")
+    TRUSTCSE_READ(*t, "access", c.log_access, "log")
+    TRUSTCSE_READ(*t, "format", c.log_format, "log")
+  }
+  if (auto* t = root["monitoring"].as_table()) {
+    if (auto s = CheckKeys(*t, {"address", "port"}, "monitoring"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "address", c.monitoring_address, "monitoring")
+    TRUSTCSE_READ(*t, "port", c.monitoring_port, "monitoring")
   }
 #undef TRUSTCSE_READ
   return Status::Ok();
+}
+
+}  // namespace
+
+Status OffsetPorts(Config& c, int offset) {
+  auto shift = [offset](int& port, const char* what) -> Status {
+    if (port == 0) return Status::Ok();
+    if (port + offset > 65535) {
+      return Status::BadRequest(std::string("--port-offset: ") + what + " " +
+                                std::to_string(port) + " + " + std::to_string(offset) +
+                                " is beyond 65535");
+    }
+    port += offset;
+    return Status::Ok();
+  };
+  if (auto s = shift(c.http_port, "[http] port"); !s.ok()) return s;
+  if (c.tls_enabled && c.tls_listeners.empty()) c.tls_listeners.emplace_back();  // the default one
+  for (auto& l : c.tls_listeners) {
+    if (auto s = shift(l.port, "[[tls.listener]] port"); !s.ok()) return s;
+  }
+  if (auto s = shift(c.coap_port, "[coap] port"); !s.ok()) return s;
+  for (auto& l : c.coap_listeners) {
+    if (auto s = shift(l.port, "[[coap.listener]] port"); !s.ok()) return s;
+  }
+  return shift(c.monitoring_port, "[monitoring] port");
+}
+
+bool IsLogLevel(std::string_view l) {
+  for (std::string_view k : {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}) {
+    if (l == k) return true;
+  }
+  return false;
 }
 
 Status ValidateConfig(const Config& c) {
@@ -336,6 +458,10 @@ Status ValidateConfig(const Config& c) {
     return bad("http timeouts (handshake, header, body, idle) must be positive");
   }
   if (c.db_path.empty()) return bad("storage.db must be set");
+  if (!IsLogLevel(c.log_level)) {
+    return bad("log.level \"" + c.log_level +
+               "\" is not a log level: use trace, debug, info, warn, error, critical or off");
+  }
   if (c.coap_port < 0 || c.coap_port > 65535) return bad("coap.port out of range");
   if (c.coap_block1_total_bytes < 1 || c.coap_block1_peer_bytes < 1 ||
       c.coap_block1_expiry_ms < 1 || c.coap_log_lines_per_second < 1) {
@@ -349,6 +475,12 @@ Status ValidateConfig(const Config& c) {
     return bad("polling values must be positive");
   }
   if (c.mqtt_port < 1 || c.mqtt_port > 65535) return bad("mqtt.port out of range");
+  if (c.monitoring_port < 0 || c.monitoring_port > 65535) {
+    return bad("monitoring.port out of range (0 = off)");
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return bad("log.format must be \"text\" or \"json\"");
+  }
   if (!c.mqtt_prefix.empty() && (c.mqtt_prefix[0] != '/' || c.mqtt_prefix.back() == '/')) {
     return bad("mqtt.prefix must start with / and not end with one");
   }
@@ -383,6 +515,34 @@ std::string BesideDatabase(const Config& c, const std::string& name) {
 
 std::string AdminSocketPath(const Config& c) {
   return c.admin_socket.empty() ? BesideDatabase(c, "admin.sock") : c.admin_socket;
+}
+
+std::string MasterKeyPath(const Config& c) {
+  return c.master_key_file.empty() ? BesideDatabase(c, "master.key") : c.master_key_file;
+}
+
+Status CheckMasterKey(const Config& c) {
+  security::MasterKeyOptions mo;  // reads only: create_file_if_missing stays false
+  if (const char* env = std::getenv(mo.env_var.c_str()); env != nullptr && *env != '\0') {
+    auto keys = security::OpenSoftwareKeyStore(mo);
+    return keys ? Status::Ok() : Status::BadRequest(keys.error().message());
+  }
+  mo.env_var.clear();
+  mo.file = MasterKeyPath(c);
+  struct stat st{};
+  if (::stat(mo.file.c_str(), &st) != 0) {
+    if (errno == ENOENT && c.create_master_key) return Status::Ok();  // created at start
+    if (errno == ENOENT) {
+      return Status::BadRequest(
+          "no master key: " + mo.file + " does not exist and [security] create_master_key is "
+          "false: restore the key file, set TRUSTCSE_MASTER_KEY, or set create_master_key = true "
+          "for a new instance");
+    }
+    return Status::BadRequest("cannot read the master key file " + mo.file + ": " +
+                              std::strerror(errno));
+  }
+  auto keys = security::OpenSoftwareKeyStore(mo);
+  return keys ? Status::Ok() : Status::BadRequest(keys.error().message());
 }
 
 }  // namespace trustcse::server

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -139,13 +140,43 @@ struct Config {
   std::vector<std::string> das_consultants;
   // [log]
   std::string log_level = "info";
+  bool log_access = false;           // one line per answered request (logger "access")
+  std::string log_format = "text";   // "text" or "json" (one JSON object per line)
+  // [monitoring] — GET /healthz /readyz /metrics on a plain-HTTP TCP listener of its own
+  // (server/monitoring.h); 0 = off (they are always on the admin socket).
+  std::string monitoring_address = "127.0.0.1";
+  int monitoring_port = 0;
 };
 
+// Where the configuration is when `--config` is not given: the file named by the environment
+// variable TRUSTCSE_CONFIG, else the system configuration (dist/trustcse.toml installs there).
+inline constexpr const char* kConfigEnvVar = "TRUSTCSE_CONFIG";
+inline constexpr const char* kSystemConfigFile = "/etc/trustcse/trustcse.toml";
+
 // Reads `path` into `config` (keys absent from the file keep their current values). Unknown
-// sections or keys are errors, so typos do not silently fall back to defaults.
+// sections or keys are errors, so typos do not silently fall back to defaults. Relative paths
+// are relative to the file's directory, not to the current directory: every path key the file
+// sets, and the default storage.db (./var/trustcse.db) when the file sets none, so that one file
+// always means one instance wherever the command runs. Errors (4000) name the file and, for a
+// TOML syntax error, the line: a missing or unreadable file, a directory, malformed TOML, an
+// unknown key, a value of the wrong type.
 Status LoadConfigFile(const std::string& path, Config& config);
-// Checks values (CSE-ID form, ports, names).
+// Checks values (CSE-ID form, ports, names, log level); 4000 naming the key.
 Status ValidateConfig(const Config& config);
+// Adds `offset` to every port this server listens on (HTTP, TLS and CoAP listeners, the
+// monitoring listener) that is not 0 ("any free port"); the broker's port is not ours and stays.
+// 4000 naming the setting if a port would pass 65535. For several instances on one host
+// (serve --port-offset).
+Status OffsetPorts(Config& config, int offset);
+// The log levels [log] level and --log-level accept (spdlog's names).
+bool IsLogLevel(std::string_view level);
+// The master key's file (configured, or master.key beside the database).
+std::string MasterKeyPath(const Config& config);
+// Whether the configured master key can be used, without creating anything: TRUSTCSE_MASTER_KEY
+// if set, else the key file, must hold a 256-bit key (and the file be mode 0600); a missing file
+// is fine only with create_master_key (it is created at start). 4000 naming the variable or
+// the file otherwise — a configuration error, reported before anything is opened.
+Status CheckMasterKey(const Config& config);
 // A path beside the database file ("<db dir>/<name>"), for files an instance keeps with its data.
 std::string BesideDatabase(const Config& config, const std::string& name);
 // The admin socket's path (configured, or admin.sock beside the database).

@@ -29,6 +29,7 @@
 #include "server/security_chains.h"
 #include "server/security_services.h"
 #include "server/server_impl.h"
+#include "server/startup_checks.h"
 #include "server/upper_tester.h"
 #include "storage/store.h"
 #include "tls/server_context.h"
@@ -64,6 +65,8 @@ Status CheckKeyFileMode(const std::string& path, const std::string& name) {
   return Status::Ok();
 }
 
+}  // namespace
+
 Result<security::ServerCertificate> ServerCredentials(const Config& c,
                                                       security::CertificateAuthority& ca) {
   if (!c.tls_cert_file.empty()) {
@@ -81,6 +84,8 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
   }
   return ca.ServerCertificateFor(c.tls_server_names);
 }
+
+namespace {
 
 // The outbound clients the egress router picks from (MQTT joins when the binding is up). Trust
 // anchors: [egress] ca_files, else the system's store (HTTPS only) and the built-in CA's
@@ -177,6 +182,20 @@ std::shared_ptr<http::ConnectionLimiter> MakeConnectionLimiter(const Config& c) 
       cap, static_cast<size_t>(c.http_max_connections_per_source));
 }
 
+}  // namespace
+
+Result<std::shared_ptr<tls::ServerContext>> MakeHttpsContext(
+    const std::vector<std::string>& client_auth, const security::ServerCertificate& creds,
+    const SecurityServices& security) {
+  auto auth = tls::ParseClientAuth(client_auth);
+  if (!auth) return tl::unexpected(auth.error());
+  tls::ServerContextOptions to;
+  to.cert_chain_pem = creds.chain_pem;
+  to.key_pem = security::crypto::Secret(std::string(creds.key_pem.view()));
+  to.client_auth = *auth;
+  return tls::ServerContext::Create(std::move(to), security.credentials, security.ca);
+}
+
 // The bounds of [http], the same for every listener.
 void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> limiter,
                      http::HttpServerOptions& ho) {
@@ -190,15 +209,6 @@ void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> l
   ho.max_requests_per_connection = static_cast<size_t>(c.http_max_requests_per_connection);
   ho.limiter = std::move(limiter);
 }
-
-// A listener that could not bind, with what the operator can do about it.
-Status ListenFailed(const Status& s, std::string_view setting) {
-  return Status(s.code(),
-                s.message() + ": stop the other process or set " + std::string(setting));
-}
-
-}  // namespace
-
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
@@ -215,13 +225,27 @@ Status Server::Start() {
         "no listener: enable [tls] or [coap] (plain [http] only for development: serve --dev)");
   }
   m.events = std::make_shared<events::EventStream>();
+  if (c.log_format == "json") UseJsonLogFormat();
   m.events->Subscribe(std::make_shared<events::LogSink>(),
                       events::Subscription{events::kSecurityKinds, 4096, false, "log"});
+  // The instance's directory, then the master key (beside the database by default), before
+  // anything is opened. Each failure names the file or port and the setting that moves it:
+  // 4000 for the configuration's fault (exit 2), other codes for the machine's (exit 1).
+  if (auto s = PrepareDatabaseDirectory(c.db_path); !s.ok()) return s;
+  if (auto s = CheckMasterKey(c); !s.ok()) return s;
   auto lock = InstanceLock::Acquire(c.db_path);
+  if (!lock && lock.error().code() == Rsc::kConflict) {
+    return Status(Rsc::kConflict, "another trustcse process holds the instance lock " +
+                                      c.db_path + ".lock: stop it, or give this server another "
+                                      "storage.db (--db)");
+  }
   if (!lock) return lock.error();
   m.lock = std::move(*lock);
   auto store = OpenStore(c);
-  if (!store) return store.error();
+  if (!store) {
+    return Status(store.error().code(),
+                  "cannot open the store " + c.db_path + ": " + store.error().message());
+  }
   m.store = std::move(*store);
   auto sec = OpenSecurityServices(c, *m.store);
   if (!sec) return sec.error();
@@ -311,7 +335,9 @@ Status Server::Start() {
       ho.upper_tester = m.upper_tester.get();
     }
     m.http = std::make_unique<http::HttpServer>(ho);
-    if (auto s = m.http->Listen(); !s.ok()) return ListenFailed(s, "[http] port (--http-port)");
+    if (auto s = m.http->Listen(); !s.ok()) {
+      return ListenFailed(s, "HTTP", "[http] port (--http-port)");
+    }
     spdlog::warn("trustcse: plain HTTP is enabled on {}:{} — no channel security; for "
                  "development only", c.http_address, m.http->port());
     if (m.upper_tester) {
@@ -331,18 +357,13 @@ Status Server::Start() {
     auto got = ServerCredentials(c, *m.security.ca);
     if (!got) return got.error();
     creds = std::move(*got);
+    m.server_chain_pem = creds->chain_pem;
   }
   if (c.tls_enabled) {
     std::vector<Config::TlsListener> listeners = c.tls_listeners;
     if (listeners.empty()) listeners.emplace_back();
     for (const auto& l : listeners) {
-      auto auth = tls::ParseClientAuth(l.client_auth);
-      if (!auth) return auth.error();
-      tls::ServerContextOptions to;
-      to.cert_chain_pem = creds->chain_pem;
-      to.key_pem = security::crypto::Secret(std::string(creds->key_pem.view()));
-      to.client_auth = *auth;
-      auto ctx = tls::ServerContext::Create(std::move(to), m.security.credentials, m.security.ca);
+      auto ctx = MakeHttpsContext(l.client_auth, *creds, m.security);
       if (!ctx) return ctx.error();
       http::HttpServerOptions ho;
       ho.address = l.address;
@@ -353,7 +374,7 @@ Status Server::Start() {
       ho.services = m.endpoints.get();
       auto server = std::make_unique<http::HttpServer>(std::move(ho));
       if (auto s = server->Listen(); !s.ok()) {
-        return ListenFailed(s, "[[tls.listener]] port (--tls-port)");
+        return ListenFailed(s, "HTTPS", "[[tls.listener]] port (--tls-port)");
       }
       poa.push_back("https://" + l.address + ":" + std::to_string(server->port()));
       std::lock_guard g(m.tls_mu);
@@ -383,6 +404,21 @@ Status Server::Start() {
     co.registry = m.security.credentials;
     co.ca = m.security.ca;
     m.coap = std::make_unique<coap::CoapServer>(std::move(co));
+    if (c.coap_plain) {
+      if (auto s = ProbeUdpPort(c.coap_address, c.coap_port, "[coap] port (--coap-port)");
+          !s.ok()) {
+        return s;
+      }
+    }
+    for (const auto& l : coap_listeners) {
+      const bool psk = l.client_auth == std::vector<std::string>{"psk"};
+      if (auto s = ProbeUdpPort(c.coap_address, l.port,
+                                psk ? "[[coap.listener]] port (--coaps-port)"
+                                    : "[[coap.listener]] port (--coaps-cert-port)");
+          !s.ok()) {
+        return s;
+      }
+    }
     if (auto s = m.coap->Listen(); !s.ok()) return s;
     if (m.coap->port() != 0) {
       spdlog::warn("trustcse: plain CoAP is enabled on {}:{} — no channel security; for "
@@ -426,6 +462,10 @@ Status Server::Start() {
   dopt.cse_type = c.cse_type;
   dopt.credentials = m.security.credentials;
   dopt.events = m.events;
+  m.monitoring = std::make_unique<Monitoring>(Monitoring::Sources{
+      &c, m.store.get(), m.notifier.get(), &m.http, &m.https, &m.tls_mu, &m.coap, &m.mqtt,
+      m.events});
+  dopt.metrics = m.monitoring->requests();
   chain_options.admin_originator = c.admin_originator;
   chain_options.credentials = m.security.credentials;
   chain_options.free_ae_ids = c.ae_id_registration == "any-free";
@@ -444,6 +484,8 @@ Status Server::Start() {
       AdminSocketPath(c),
       std::make_shared<admin::Operations>(m.security.credentials, m.security.ca,
                                           m.security.enrolment));
+  m.monitoring->AttachTo(*m.admin);
+  MakeSocketDirectory(AdminSocketPath(c));
   if (auto s = m.admin->Start(); !s.ok()) {
     return Status(s.code(), s.message() + ": stop the other server or set [admin] socket");
   }
@@ -451,6 +493,7 @@ Status Server::Start() {
   if (m.mqtt) m.mqtt->Serve(*m.dispatcher);
   if (m.http) m.http->Serve(*m.dispatcher);
   for (auto& s : m.https) s->Serve(*m.dispatcher);
+  if (auto s = m.monitoring->Start(); !s.ok()) return s;
   spdlog::info("trustcse: CSE {} ({}) serving {} with store {}", c.cse_id, c.cse_name,
                fmt::join(poa, " "), c.db_path);
   return Status::Ok();
@@ -472,6 +515,7 @@ void Server::Stop() {
   if (!impl_) return;
   Impl& m = *impl_;
   if (m.admin) m.admin->Stop();
+  m.monitoring.reset();  // before what it reads
   if (m.polling) m.polling->Stop();  // open long polls end (4008) before the bindings go
   if (m.mqtt) m.mqtt->Stop();
   if (m.coap) m.coap->Stop();

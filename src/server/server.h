@@ -22,7 +22,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Takes the instance lock, opens the store and the security services, bootstraps the
-  // CSEBase, starts the listeners.
+  // CSEBase, starts the listeners. Errors name what failed and where; 4000 means the
+  // configuration is at fault (`trustcse serve` exits 2), any other code a run-time failure
+  // such as a port in use or an unwritable directory (exit 1).
   Status Start();
   // The plain HTTP port actually bound (0 if plain HTTP is off).
   uint16_t http_port() const;
@@ -31,6 +33,15 @@ class Server {
   // The CoAP ports bound: plain UDP (0 if off), and the DTLS listeners in configured order.
   uint16_t coap_port() const;
   std::vector<uint16_t> coaps_ports() const;
+  // Applies a re-read configuration to the running server (SIGHUP) without dropping
+  // connections: the TLS server certificate and key (re-read from their files, or from the
+  // built-in CA) and each HTTPS listener's client authentication, for new handshakes; the log
+  // level; the HTTP bounds (timeouts, body limit, requests per connection, connection caps) for
+  // new connections. Credentials and the CRL need no reload: changes made through the admin
+  // socket are live at once. Every other changed setting is logged at warn as needing a
+  // restart and keeps its running value. An error (an invalid configuration, an unreadable
+  // certificate) changes nothing. Call after Start(), on the owner thread.
+  Status Reload(const Config& next);
   // Stops bindings first, then the reaper and notifier, then drains and closes the store.
   void Stop();
 

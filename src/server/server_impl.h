@@ -1,5 +1,6 @@
 // Server::Impl: what one trustcse process owns, for the files of server/ that wire parts of it
-// (server.cc: start-up and shutdown). Internal to server/; not included elsewhere.
+// (server.cc: start-up and shutdown; reload.cc: SIGHUP). Internal to server/; not included
+// elsewhere.
 #pragma once
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "notification/polling_channels.h"
 #include "security/well_known_endpoints.h"
 #include "server/config.h"
+#include "server/monitoring.h"
 #include "server/security_services.h"
 #include "server/server.h"
 #include "server/upper_tester.h"
@@ -42,6 +44,22 @@ struct Server::Impl {
   std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
   std::unique_ptr<coap::CoapServer> coap;
   std::unique_ptr<mqtt::MqttBinding> mqtt;
+  // /healthz /readyz /metrics and `trustcse status` (server/monitoring.h); reads the members above.
+  std::unique_ptr<Monitoring> monitoring;
+  // The server certificate loaded at start-up: the DTLS listeners present it until a restart.
+  std::string server_chain_pem;
 };
+
+// Shared by start-up (server.cc) and reload (reload.cc): the server certificate and key (the
+// configured files, or the built-in CA's); the [http] bounds every listener gets.
+Result<security::ServerCertificate> ServerCredentials(const Config& c,
+                                                      security::CertificateAuthority& ca);
+void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> limiter,
+                     http::HttpServerOptions& ho);
+// The TLS context of an HTTPS listener: the server's certificate and key, the listener's client
+// authentication (names as in [[tls.listener]] client_auth; 4000 for an unknown one).
+Result<std::shared_ptr<tls::ServerContext>> MakeHttpsContext(
+    const std::vector<std::string>& client_auth, const security::ServerCertificate& creds,
+    const SecurityServices& security);
 
 }  // namespace trustcse::server

@@ -19,6 +19,7 @@
 // Errors: storage failures surface as Status 5000 with a generic message; details go to the log.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/histogram.h"
 #include "common/status.h"
 #include "storage/query.h"
 #include "storage/record.h"
@@ -108,6 +110,25 @@ class Store : public ReadView {
   Status SubmitAndWait(WriteFn fn);
   // Stops the writer after finishing what was submitted. Idempotent.
   virtual void Close() = 0;
+
+  // What the writer has done, for monitoring; backends without a writer thread answer zeros.
+  // Cheap (a short lock for the queue's length); any thread.
+  struct BatchHistogram : FixedHistogram<10> {
+    BatchHistogram() : FixedHistogram({1, 2, 4, 8, 16, 32, 64, 128, 256, 512}) {}
+  };
+  struct WriterStats {
+    size_t queue_depth = 0;        // WriteFns submitted and not yet taken by the writer
+    uint64_t commits = 0;          // group commits that became durable
+    uint64_t failed_commits = 0;   // batches that failed as a whole (disk full, read-only, I/O)
+    bool last_commit_ok = true;    // the latest batch committed
+    LatencyHistogram::Snapshot commit_latency;  // µs from BEGIN to a durable COMMIT, per batch
+    BatchHistogram::Snapshot batch_size;        // WriteFns per group commit
+  };
+  virtual WriterStats writer_stats() const { return {}; }
+  // Readiness: a write transaction that changes nothing, through the writer, within `timeout`.
+  // OK if the writer answered and its latest commit succeeded; 5000 otherwise (stuck, closed,
+  // or the database no longer writable).
+  Status Probe(std::chrono::milliseconds timeout);
 };
 
 struct SqliteOptions {

@@ -38,7 +38,19 @@ struct HandshakeState {
   std::string psk_identity;  // offered and known; used only if the handshake chose the PSK
   std::string pinned_id;
   bool ticket_used = false;  // resumed from a session ticket (its identity is in the ticket)
+  std::string failure;       // why a callback refused (FailureReason), first one wins
 };
+
+void Refuse(HandshakeState& st, std::string why) {
+  if (st.failure.empty()) st.failure = std::move(why);
+}
+
+// A client-chosen identity as a log can show it: printable ASCII, at most 64 characters.
+std::string Printable(std::string_view id) {
+  std::string out;
+  for (char c : id.substr(0, 64)) out += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
+  return out;
+}
 
 int g_state_index = -1;
 std::once_flag g_state_once;
@@ -175,17 +187,31 @@ struct ServerContext::Callbacks {
         std::string id = PinnedId(leaf);
         auto cred = self->registry_->Find(id);
         if (!cred || cred->kind != security::CredentialKind::kPinnedKey || !cred->Active(Now())) {
-          spdlog::warn("tls: refused a self-signed client certificate whose key is not pinned");
+          Refuse(st, "key not pinned (a self-signed client certificate whose key is not an "
+                     "active pinned key)");
           return 0;
         }
         st.pinned_id = std::move(id);
       }
       return 1;
     }
-    if (!preverify_ok || (self->client_auth_ & kAuthCertificate) == 0) return 0;
+    if (!preverify_ok || (self->client_auth_ & kAuthCertificate) == 0) {
+      const int err = X509_STORE_CTX_get_error(x);
+      if ((self->client_auth_ & kAuthCertificate) == 0) {
+        Refuse(State(ssl), "foreign certificate (this listener accepts no CA certificates)");
+      } else if (err == X509_V_ERR_CERT_REVOKED) {
+        Refuse(State(ssl), "revoked or inactive certificate (in the CRL)");
+      } else {
+        Refuse(State(ssl), std::string("foreign certificate (") +
+                               X509_verify_cert_error_string(err) + ")");
+      }
+      return 0;
+    }
     if (X509_STORE_CTX_get_error_depth(x) == 0) {
-      auto cred = self->registry_->Find("x509:" + SerialHex(X509_STORE_CTX_get_current_cert(x)));
+      std::string id = "x509:" + SerialHex(X509_STORE_CTX_get_current_cert(x));
+      auto cred = self->registry_->Find(id);
       if (!cred || !cred->Active(Now())) {
+        Refuse(State(ssl), "revoked or inactive certificate " + id);
         X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REVOKED);
         return 0;
       }
@@ -222,7 +248,10 @@ struct ServerContext::Callbacks {
                             unsigned int max_len) {
     if (identity == nullptr) return 0;
     auto key = Self(ssl)->registry_->Psk(identity, Now());
-    if (!key || key->size() > max_len) return 0;
+    if (!key || key->size() > max_len) {
+      Refuse(State(ssl), "unknown PSK identity \"" + Printable(identity) + "\" (or inactive)");
+      return 0;
+    }
     std::memcpy(psk, key->view().data(), key->size());
     State(ssl).psk_identity = identity;
     return static_cast<unsigned int>(key->size());
@@ -233,7 +262,11 @@ struct ServerContext::Callbacks {
     *sess = nullptr;
     std::string id(reinterpret_cast<const char*>(identity), len);
     auto key = Self(ssl)->registry_->Psk(id, Now());
-    if (!key) return 1;  // unknown identity: continue without a PSK (and fail if nothing else)
+    if (!key) {
+      // Unknown identity: continue without a PSK (and fail if nothing else).
+      Refuse(State(ssl), "unknown PSK identity \"" + Printable(id) + "\" (or inactive)");
+      return 1;
+    }
     const SSL_CIPHER* cipher = SSL_CIPHER_find(ssl, kTls13Aes128GcmSha256);
     SSL_SESSION* s = SSL_SESSION_new();
     if (cipher == nullptr || s == nullptr ||
@@ -383,6 +416,16 @@ Result<std::shared_ptr<ServerContext>> ServerContext::Create(
 
 ServerContext::~ServerContext() { SSL_CTX_free(ctx_); }
 
+bool ServerContext::AdoptTicketKeys(const ServerContext& previous) {
+  if (previous.client_auth_ != client_auth_) return false;
+  unsigned char keys[80];  // key name, HMAC secret, AES key (OpenSSL's layout)
+  bool ok = SSL_CTX_get_tlsext_ticket_keys(previous.ctx_, keys, sizeof keys) == 1 &&
+            SSL_CTX_set_tlsext_ticket_keys(ctx_, keys, sizeof keys) == 1;
+  OPENSSL_cleanse(keys, sizeof keys);
+  ERR_clear_error();
+  return ok;
+}
+
 ChannelIdentity ServerContext::FreshIdentity(ssl_st* ssl) const {
   ChannelIdentity id;
   const HandshakeState* st = FindState(ssl);
@@ -423,6 +466,17 @@ CertificateFacts InspectCertificate(std::string_view der, const security::Certif
   CertificateFacts facts = FactsOf(cert, ca);
   X509_free(cert);
   return facts;
+}
+
+std::string ServerContext::FailureReason(ssl_st* ssl, std::string_view fallback) {
+  if (ssl == nullptr) return std::string(fallback);
+  auto* st = static_cast<HandshakeState*>(SSL_get_ex_data(ssl, StateIndex()));
+  if (st != nullptr && !st->failure.empty()) return st->failure;
+  if (st != nullptr && !st->psk_identity.empty()) {
+    // The identity was known, and the handshake failed after it: the keys differ.
+    return "bad key for PSK identity \"" + Printable(st->psk_identity) + "\"";
+  }
+  return "protocol error: " + std::string(fallback);
 }
 
 ChannelIdentity ServerContext::PeerIdentity(ssl_st* ssl) const {

@@ -16,6 +16,8 @@
 //  - none: clients without a credential may connect (the binding then admits them to the
 //    enrolment and CRL endpoints only).
 //
+// Reload: a listener swaps in a new context for new handshakes (the server certificate, the
+// client authentication); connections keep the context they were accepted with.
 // Thread-safety: immutable after Create; callbacks run concurrently on the I/O threads.
 // OpenSSL types stay out of this header (ssl_ctx_st / ssl_st are OpenSSL's SSL_CTX / SSL).
 #pragma once
@@ -60,12 +62,23 @@ class ServerContext {
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
+  // A reload's replacement context: takes over `previous`'s session ticket keys, so that clients
+  // resume across the swap (each ticket is still checked against the registry on use). Only
+  // when both authenticate clients the same way; call before the context is in use. False if
+  // nothing was taken over.
+  bool AdoptTicketKeys(const ServerContext& previous);
+
   // The SSL_CTX, owned by this object.
   ssl_ctx_st* native() const { return ctx_; }
   unsigned client_auth() const { return client_auth_; }
 
   // What the peer of a completed handshake on `ssl` authenticated as; Method::kNone if nothing.
   ChannelIdentity PeerIdentity(ssl_st* ssl) const;
+  // Why the handshake on `ssl` failed, for logs and metrics: a phrase that starts with
+  // "unknown PSK identity", "bad key for PSK identity", "revoked or inactive certificate",
+  // "foreign certificate" or "key not pinned" when a credential check refused, else
+  // "protocol error: <fallback>" (the transport's error). Never a key.
+  static std::string FailureReason(ssl_st* ssl, std::string_view fallback);
   // Keying material exported from the session (RFC 5705 / RFC 8446 §7.5).
   static Result<std::string> ExportKeyingMaterial(ssl_st* ssl, std::string_view label, size_t n);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command line as users meet it: --version names the version and the commit built, help
 # texts carry no internal requirement tags, and an unknown command is an error (exit 2, one
-# line saying what to do), also with --help.
+# line saying what to do), also with --help; a usage error is one line.
 #   cli_test.sh TRUSTCSE_BIN
 bin=$1
 . "$(dirname "$0")/lib.sh"
@@ -31,5 +31,12 @@ done
 # A usage error (a missing required option) is exit 2 as well, not CLI11's internal codes.
 "$bin" ca revoke >/dev/null 2>&1; rc=$?
 if [ $rc -eq 2 ]; then pass; else fail "ca revoke without --serial: rc=$rc (want 2)"; fi
+
+# Usage errors are one line naming the help to read; --config's help names the default.
+out=$("$bin" credential list --bogus 2>&1); rc=$?
+if [ $rc -eq 2 ] && [ "$out" = "trustcse: The following argument was not expected: --bogus; run \`trustcse credential list --help\`" ]; then pass
+else fail "unknown flag: rc=$rc out=$out"; fi
+"$bin" serve --help 2>&1 | grep -q 'default: \$TRUSTCSE_CONFIG, else /etc/trustcse/trustcse.toml' && pass ||
+  fail "serve --help does not name the default configuration"
 
 finish cli_test

@@ -5,7 +5,7 @@
 # built-in CA and a pinned key, bound to the originator like TLS; refusals: a wrong DTLS key, an
 # originator that does not match the DTLS identity, malformed oneM2M options, malformed CBOR.
 # coap-client runs with the shim that makes it accept oneM2M's critical response options
-# (test/integration/coap_client_shim). Usage: coap_test.sh path/to/trustcse path/to/shim.so
+# (tools/coap_client_shim). Usage: coap_test.sh path/to/trustcse path/to/shim.so
 set -uo pipefail
 bin=${1:?usage: coap_test.sh path/to/trustcse path/to/shim.so}
 shim=${2:?usage: coap_test.sh path/to/trustcse path/to/shim.so}

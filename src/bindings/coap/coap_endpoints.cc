@@ -60,7 +60,11 @@ const coap_bin_const_t* CoapServer::Impl::OnPsk(coap_bin_const_t* identity, coap
   std::string id(reinterpret_cast<const char*>(identity->s), identity->length);
   auto key = self->opt.registry->Psk(id, Now());
   if (!key) {
-    spdlog::warn("coap: DTLS handshake with unknown or inactive PSK identity");
+    std::string shown;
+    for (char c : std::string_view(id).substr(0, 64)) {
+      shown += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
+    }
+    self->sessions[s].failure = "unknown PSK identity \"" + shown + "\" (or inactive)";
     return nullptr;
   }
   SessionState& st = self->sessions[s];
@@ -88,8 +92,10 @@ int CoapServer::Impl::OnCertificate(const char*, const uint8_t* der, size_t len,
          cred->kind == security::CredentialKind::kCertificate && cred->Active(Now());
   }
   if (!ok) {
-    spdlog::warn("coap: refused a DTLS client certificate ({})",
-                 facts.self_signed ? "self-signed key not pinned" : "not an active CA credential");
+    self->sessions[s].failure =
+        facts.self_signed ? "key not pinned (a self-signed client certificate)"
+        : !validated      ? "foreign certificate (not issued by this CSE's CA)"
+                          : "revoked or inactive certificate " + facts.credential_id;
     return 0;
   }
   SessionState& st = self->sessions[s];
@@ -110,8 +116,15 @@ int CoapServer::Impl::OnEvent(coap_session_t* s, coap_event_t event) {
     if (it != g_servers.end()) self = it->second;
   }
   if (self && event == COAP_EVENT_DTLS_ERROR) {
+    // Logged (at warn, with the peer, rate-limited) and counted by the event stream's sinks.
+    std::string reason = "protocol error: DTLS handshake failed";
+    if (auto it = self->sessions.find(s); it != self->sessions.end() && !it->second.failure.empty()) {
+      reason = it->second.failure;
+    } else if (it != self->sessions.end() && !it->second.psk.empty()) {
+      reason = "bad key for PSK identity (the DTLS handshake failed after it)";
+    }
     events::Emit(self->opt.events.get(), events::Kind::kHandshakeFailure, "dtls", "", "",
-                 "handshake", "DTLS handshake failed", 0, detail::PeerAddress(s));
+                 "handshake", reason, 0, detail::PeerAddress(s));
   }
   if (self && event == COAP_EVENT_DTLS_CONNECTED) {
     if (auto ch = self->ChannelOf(s); ch && ch->authenticated()) {

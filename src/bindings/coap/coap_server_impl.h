@@ -37,6 +37,7 @@ struct SessionState {
   bool certificate_ok = false;
   security::crypto::Secret psk;  // the key handed to libcoap, kept alive
   coap_bin_const_t psk_view{0, nullptr};
+  std::string failure;  // why a credential callback refused the handshake (logged at its end)
 };
 
 // A response that completed on another thread, waiting to be sent by the loop.

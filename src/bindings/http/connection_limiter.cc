@@ -30,6 +30,22 @@ bool ConnectionLimiter::AtCapacity() const {
   return total_ >= max_total_;
 }
 
+size_t ConnectionLimiter::max_total() const {
+  std::lock_guard lock(mu_);
+  return max_total_;
+}
+
+size_t ConnectionLimiter::max_per_source() const {
+  std::lock_guard lock(mu_);
+  return max_per_source_;
+}
+
+void ConnectionLimiter::SetCaps(size_t max_total, size_t max_per_source) {
+  std::lock_guard lock(mu_);
+  max_total_ = max_total;
+  max_per_source_ = max_per_source;
+}
+
 size_t ConnectionLimiter::active() const {
   std::lock_guard lock(mu_);
   return total_;

@@ -3,6 +3,8 @@
 // caps count all of them together). A listener asks Admit() for each accepted connection and
 // gives the place back with Release() when the connection closes; at the total cap it stops
 // accepting, beyond a source's cap it closes the connection at once (http_server.h).
+// The caps may be changed while connections are live (a reload): connections above a lowered cap
+// stay open; new ones wait until the count is below it.
 // Thread-safe: connections close on any I/O thread. Memory: one entry per source address with
 // a live connection, so at most the total cap.
 #pragma once
@@ -29,13 +31,14 @@ class ConnectionLimiter {
   void Release(const std::string& source);
   bool AtCapacity() const;
   size_t active() const;
-  size_t max_total() const { return max_total_; }
-  size_t max_per_source() const { return max_per_source_; }
+  size_t max_total() const;
+  size_t max_per_source() const;
+  void SetCaps(size_t max_total, size_t max_per_source);
 
  private:
-  const size_t max_total_;
-  const size_t max_per_source_;
   mutable std::mutex mu_;
+  size_t max_total_;                                    // guarded by mu_
+  size_t max_per_source_;                               // guarded by mu_
   size_t total_ = 0;                                    // guarded by mu_
   std::unordered_map<std::string, size_t> per_source_;  // guarded by mu_; no zero counts
 };

@@ -96,6 +96,15 @@ class HttpServer {
   bool tls() const;
   // Closes every live connection whose channel authenticated `credential_id`. Thread-safe.
   void CloseSessionsOf(const std::string& credential_id);
+  // A reload: connections accepted from now on use `next`'s body limit, time bounds, requests per
+  // connection and TLS context (a TLS listener only; null keeps the current one). Established
+  // connections keep what they were accepted with — their TLS context stays alive until the
+  // last of them closes. The address, port, threads, limiter and endpoints cannot change on a
+  // live listener and are taken from the current options. Thread-safe.
+  void Reconfigure(const HttpServerOptions& next);
+  // The TLS context new connections get (null: plain HTTP) and the connection limiter.
+  std::shared_ptr<tls::ServerContext> tls_context() const;
+  std::shared_ptr<ConnectionLimiter> limiter() const;
   // Stops accepting, closes connections and joins the threads. Idempotent.
   void Stop();
 

@@ -86,7 +86,12 @@ class MqttClientAdapter final : public egress::Client {
 
 std::unique_ptr<egress::Client> MakeMqttClient(MqttBinding& binding,
                                                std::chrono::milliseconds default_timeout) {
-  return std::make_unique<MqttClientAdapter>(binding.MakeRequester(), binding.cse_id(),
+  return MakeMqttClient(binding.MakeRequester(), binding.cse_id(), default_timeout);
+}
+
+std::unique_ptr<egress::Client> MakeMqttClient(MqttBinding::RequestFn request, std::string cse_id,
+                                               std::chrono::milliseconds default_timeout) {
+  return std::make_unique<MqttClientAdapter>(std::move(request), std::move(cse_id),
                                              default_timeout);
 }
 

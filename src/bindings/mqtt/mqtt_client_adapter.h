@@ -35,5 +35,9 @@ namespace trustcse::mqtt {
 
 std::unique_ptr<egress::Client> MakeMqttClient(MqttBinding& binding,
                                                std::chrono::milliseconds default_timeout);
+// The same over any requester with the binding's contract (the binding's, or a test's); `cse_id`
+// is this CSE's ID (the default originator and the Via pseudonym).
+std::unique_ptr<egress::Client> MakeMqttClient(MqttBinding::RequestFn request, std::string cse_id,
+                                               std::chrono::milliseconds default_timeout);
 
 }  // namespace trustcse::mqtt

@@ -51,6 +51,7 @@ class SqliteStore final : public Store {
 
   // Number of write transactions committed since Open (one per group commit).
   uint64_t commit_count() const { return commit_count_.load(std::memory_order_relaxed); }
+  WriterStats writer_stats() const override;
 
   // One SQLite connection with its cached prepared statements; defined in sqlite_internal.h.
   class Connection;
@@ -77,11 +78,15 @@ class SqliteStore final : public Store {
   // Writer state. write_conn_ is used only by the writer thread once it has started.
   std::unique_ptr<Connection> write_conn_;
   std::thread writer_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_
   bool closed_ = false;        // guarded by mu_; no Submit is accepted after Close
   std::atomic<uint64_t> commit_count_{0};
+  std::atomic<uint64_t> failed_commits_{0};
+  std::atomic<bool> last_commit_ok_{true};
+  LatencyHistogram commit_latency_;  // recorded by the writer thread
+  BatchHistogram batch_size_;
 
   // Checkpointer state.
   std::unique_ptr<Connection> checkpoint_conn_;

@@ -95,7 +95,22 @@ void SqliteStore::CheckpointLoop() {
   checkpoint_conn_.reset();
 }
 
+Store::WriterStats SqliteStore::writer_stats() const {
+  WriterStats w;
+  {
+    std::lock_guard lock(mu_);
+    w.queue_depth = queue_.size();
+  }
+  w.commits = commit_count_.load(std::memory_order_relaxed);
+  w.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  w.last_commit_ok = last_commit_ok_.load(std::memory_order_relaxed);
+  w.commit_latency = commit_latency_.Read();
+  w.batch_size = batch_size_.Read();
+  return w;
+}
+
 void SqliteStore::RunBatch(std::vector<Pending>& batch) {
+  const auto started = std::chrono::steady_clock::now();
   Connection& c = *write_conn_;
   std::vector<Status> results(batch.size());
   DeferredUpdates deferred;
@@ -147,6 +162,16 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
     } else {
       failed = true;
     }
+  }
+  last_commit_ok_.store(!failed, std::memory_order_relaxed);
+  if (!failed) {
+    batch_size_.Record(batch.size());
+    commit_latency_.Record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                              started)
+            .count()));
+  } else {
+    failed_commits_.fetch_add(1, std::memory_order_relaxed);
   }
   if (failed) {
     if (sqlite3_get_autocommit(c.db()) == 0) (void)RunStmt(c, sqlite::kRollback);  // best effort

@@ -526,6 +526,41 @@ TEST_F(TlsServerContext, ResumesACertificateSessionWithItsIdentityUntilRevoked) 
   ExpectServerRefuses(after);
 }
 
+// A reload's new context takes over the ticket keys: a session of the old one resumes on it.
+TEST_F(TlsServerContext, AReplacementContextResumesTheSessionsOfThePreviousOne) {
+  auto issued = IssueClient({"Cdev2"});
+  auto old_ctx = Server(kAuthCertificate);
+  ASSERT_NE(old_ctx, nullptr);
+  ClientCtx client = CertClient(issued.certificate_pem, issued.key_pem);
+  Session ticket;
+  {
+    Loopback first(*old_ctx, client.get());
+    ASSERT_TRUE(first.Handshake());
+    ticket = first.session();
+    ASSERT_NE(ticket, nullptr);
+  }
+  auto unrelated = Server(kAuthCertificate);
+  ASSERT_NE(unrelated, nullptr);
+  {
+    Loopback resumed(*unrelated, client.get(), ticket.get());
+    ASSERT_TRUE(resumed.Handshake());
+    EXPECT_EQ(SSL_session_reused(resumed.server()), 0);  // its own keys: a full handshake
+  }
+  auto replacement = Server(kAuthCertificate);
+  ASSERT_NE(replacement, nullptr);
+  EXPECT_TRUE(replacement->AdoptTicketKeys(*old_ctx));
+  {
+    Loopback resumed(*replacement, client.get(), ticket.get());
+    ASSERT_TRUE(resumed.Handshake());
+    EXPECT_EQ(SSL_session_reused(resumed.server()), 1);
+    EXPECT_EQ(resumed.identity().credential_id, "x509:" + issued.serial);
+  }
+  // A listener whose client authentication changed starts afresh.
+  auto other_auth = Server(kAuthCertificate | kAuthPsk);
+  ASSERT_NE(other_auth, nullptr);
+  EXPECT_FALSE(other_auth->AdoptTicketKeys(*old_ctx));
+}
+
 // --- handshakes: pinned keys ---
 
 TEST_F(TlsServerContext, AuthenticatesAPinnedPublicKey) {

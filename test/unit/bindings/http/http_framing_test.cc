@@ -86,5 +86,23 @@ TEST(ConnectionLimiter, CapsTotalAndPerSourceAndGivesPlacesBack) {
   EXPECT_EQ(l.active(), 3u);
 }
 
+TEST(ConnectionLimiter, NewCapsApplyToNewConnectionsOnly) {
+  ConnectionLimiter l(3, 3);
+  using A = ConnectionLimiter::Admission;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(l.Admit("a"), A::kAdmitted);
+  l.SetCaps(2, 1);  // a reload lowers the caps: the three stay, new ones wait
+  EXPECT_EQ(l.max_total(), 2u);
+  EXPECT_EQ(l.max_per_source(), 1u);
+  EXPECT_EQ(l.active(), 3u);
+  EXPECT_EQ(l.Admit("b"), A::kAtCapacity);
+  l.Release("a");
+  l.Release("a");
+  EXPECT_EQ(l.Admit("b"), A::kAdmitted);
+  EXPECT_EQ(l.Admit("c"), A::kAtCapacity);
+  l.SetCaps(10, 1);
+  EXPECT_EQ(l.Admit("b"), A::kSourceAtCapacity);
+  EXPECT_EQ(l.Admit("c"), A::kAdmitted);
+}
+
 }  // namespace
 }  // namespace trustcse::http

@@ -1,4 +1,4 @@
-// LD_PRELOAD shim that makes libcoap's coap-client a oneM2M CoAP client for the tests.
+// LD_PRELOAD shim that makes libcoap's coap-client a oneM2M CoAP client (README examples, tests).
 //
 // RFC 7252 §5.4.1: a client rejects a response carrying a critical option it does not know, and
 // every oneM2M response option (oneM2M-RSC 307, -RQI 283, -RVI 271) is critical. libcoap 4.3

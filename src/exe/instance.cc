@@ -1,0 +1,115 @@
+#include "exe/instance.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "admin/admin_server.h"
+#include "admin/operations.h"
+#include "server/security_services.h"
+
+namespace trustcse::exe {
+
+void PrintError(std::string_view message) { std::cerr << "trustcse: " << message << "\n"; }
+
+void PrintConfigError(const Status& s, const std::string& config_file) {
+  std::string_view m = s.message();
+  if (!m.starts_with("config: ")) return PrintError(m);  // names its flag
+  m.remove_prefix(8);
+  PrintError("configuration " +
+             (config_file.empty() ? std::string("(defaults and flags)") : config_file) + ": " +
+             std::string(m));
+}
+
+void AddInstanceOptions(CLI::App* cmd, InstanceFlags& f) {
+  cmd->add_option("--config", f.config_file,
+                  "TOML configuration file (default: $TRUSTCSE_CONFIG, else "
+                  "/etc/trustcse/trustcse.toml)");
+  cmd->add_option("--db", f.db, "SQLite database file");
+  cmd->add_option("--master-key-file", f.master_key_file,
+                  "master key file of the key store (TRUSTCSE_MASTER_KEY wins)");
+}
+
+std::string ConfigFileFor(const InstanceFlags& f, bool* is_default) {
+  if (is_default) *is_default = false;
+  if (!f.config_file.empty()) return f.config_file;
+  if (const char* env = std::getenv(server::kConfigEnvVar); env != nullptr && *env != '\0') {
+    return env;
+  }
+  if (!f.db.empty()) return "";
+  if (is_default) *is_default = true;
+  return server::kSystemConfigFile;
+}
+
+Status LoadInstanceConfig(const InstanceFlags& f, server::Config& c) {
+  bool is_default = false;
+  const std::string file = ConfigFileFor(f, &is_default);
+  if (!file.empty()) {
+    std::error_code ec;
+    if (is_default && !std::filesystem::exists(file, ec)) {
+      return Status::BadRequest("no configuration: " + file +
+                                " does not exist; give --config FILE (or set " +
+                                server::kConfigEnvVar + "), or --db PATH for an instance "
+                                "described by flags alone");
+    }
+    if (auto s = server::LoadConfigFile(file, c); !s.ok()) return s;
+  }
+  if (!f.db.empty()) c.db_path = f.db;
+  if (!f.master_key_file.empty()) c.master_key_file = f.master_key_file;
+  return Status::Ok();
+}
+
+int RunOperation(const server::Config& c, const std::string& config_file, std::string_view op,
+                 const boost::json::object& args, boost::json::object& result) {
+  const std::string config_flag = config_file.empty() ? "--config FILE" : "--config " + config_file;
+  auto failed = [&](const Status& s) {
+    PrintError(std::string(op) + ": " + s.message() + " (" +
+               std::to_string(static_cast<int>(s.code())) + ")");
+    return kExitRuntime;
+  };
+  std::error_code ec;
+  if (op != "ca.init" && !std::filesystem::exists(c.db_path, ec)) {
+    // Never a fresh, empty second instance that no server reads.
+    PrintError("no trustcse instance at " + c.db_path + ": start it once with `trustcse serve " +
+               config_flag + "` (or `trustcse ca init " + config_flag + "`), or check --config");
+    return kExitRuntime;
+  }
+  auto lock = server::InstanceLock::Acquire(c.db_path);
+  if (!lock) {
+    if (lock.error().code() != Rsc::kConflict) return failed(lock.error());
+    const std::string socket = server::AdminSocketPath(c);
+    auto out = admin::CallAdmin(socket, op, args);
+    if (!out && out.error().code() == Rsc::kTargetNotReachable) {
+      PrintError("a trustcse server holds the instance lock " + c.db_path +
+                 ".lock but does not answer on the admin socket " + socket +
+                 "; nothing was changed: give the server's own configuration (" + config_flag +
+                 ") so that [admin] socket matches, or retry once it has started");
+      return kExitRuntime;
+    }
+    if (!out) return failed(out.error());
+    result = std::move(*out);
+    return kExitOk;
+  }
+  if (auto s = server::CheckMasterKey(c); !s.ok()) {
+    PrintError(s.message());
+    return kExitUsage;
+  }
+  auto store = server::OpenStore(c);
+  if (!store) {
+    PrintError("cannot open the store " + c.db_path + ": " + store.error().message());
+    return kExitRuntime;
+  }
+  auto sec = server::OpenSecurityServices(c, **store);
+  if (!sec) {
+    (*store)->Close();
+    return failed(sec.error());
+  }
+  admin::Operations ops(sec->credentials, sec->ca, sec->enrolment);
+  auto out = ops.Run(op, args);
+  (*store)->Close();
+  if (!out) return failed(out.error());
+  result = std::move(*out);
+  return kExitOk;
+}
+
+}  // namespace trustcse::exe

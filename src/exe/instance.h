@@ -1,0 +1,62 @@
+// The instance a `trustcse` command acts on: which configuration file it reads, the configuration
+// that results (file, then --db and --master-key-file), and how an operator operation reaches
+// the instance — the running server's admin socket, or the store itself while no server runs.
+//
+// Exit codes of every command (src/exe/README.md): 0 success; 2 a usage or configuration error
+// (unknown command or flag, bad value, missing/unreadable/malformed configuration, unknown log
+// level, missing or malformed master key); 1 a run-time failure (a port or socket in use, the
+// database directory not writable, the store not opening, another process holding the
+// instance lock, no instance at the configured path, a server that does not answer). A
+// failure is one line on stderr, "trustcse: <what, where>: <why>[: <what to do>]".
+// Start-up only; not thread-safe.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <string_view>
+
+#include <boost/json.hpp>
+
+#include "common/status.h"
+#include "server/config.h"
+
+namespace trustcse::exe {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntime = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "trustcse: <message>" on stderr.
+void PrintError(std::string_view message);
+// A value the configuration check refused: "trustcse: configuration <file>: <what>".
+void PrintConfigError(const Status& s, const std::string& config_file);
+
+// --config, --db, --master-key-file, shared by the commands that touch an instance.
+struct InstanceFlags {
+  std::string config_file;
+  std::string db;
+  std::string master_key_file;
+};
+void AddInstanceOptions(CLI::App* cmd, InstanceFlags& flags);
+
+// The configuration file the flags select: --config; else $TRUSTCSE_CONFIG; else the system
+// configuration /etc/trustcse/trustcse.toml — unless --db names the instance on the command
+// line, which then runs on the built-in defaults and flags alone (development, tests). "" = no
+// file. `is_default` tells whether the system file was chosen implicitly.
+std::string ConfigFileFor(const InstanceFlags& flags, bool* is_default = nullptr);
+
+// The configuration file (relative paths in it relative to its directory), then --db and
+// --master-key-file (relative to the current directory). 4000 with a message naming the file
+// (and, for a missing default file, how to give another).
+Status LoadInstanceConfig(const InstanceFlags& flags, server::Config& config);
+
+// Runs the operator operation `op` on the instance of `config` and returns the exit code; on
+// failure the one line is printed. Through the admin socket when a server holds the instance
+// lock (refused, touching nothing, if that server does not answer there); otherwise on the
+// store in this process — which must exist, except for `ca.init`, the documented first step
+// that creates an instance (`config_file` is named in the hint).
+int RunOperation(const server::Config& config, const std::string& config_file, std::string_view op,
+                 const boost::json::object& args, boost::json::object& result);
+
+}  // namespace trustcse::exe
