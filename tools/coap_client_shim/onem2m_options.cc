@@ -5,8 +5,10 @@
 // can register only two options above 255 on a context, so coap-client drops standard oneM2M
 // responses. Loaded into coap-client, this answers "known" for the oneM2M option numbers when
 // libcoap looks them up in a context's (empty) known-option filter, and defers to libcoap for
-// everything else — the client-side twin of src/bindings/coap/option_filter.cc.
+// everything else — the client-side twin of src/bindings/coap/option_filter.cc. It also lets
+// coap-client use a PSK given in hex (ONEM2M_PSK_HEX=1, below).
 #include <dlfcn.h>
+#include <stdlib.h>
 
 #include <coap3/coap.h>
 
@@ -24,4 +26,43 @@ extern "C" int coap_option_filter_get(coap_opt_filter_t* filter, coap_option_num
     }
   }
   return real != nullptr ? real(filter, number) : -1;
+}
+
+// coap-client takes a PSK as text (`-k`), but trustcse generates binary keys and prints them in
+// hex. With ONEM2M_PSK_HEX=1 in the environment, the key coap-client passes is read as hex digits
+// (an even number of them; anything else is passed on unchanged).
+namespace {
+
+int HexValue(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+extern "C" coap_session_t* coap_new_client_session_psk2(coap_context_t* ctx,
+                                                       const coap_address_t* local_if,
+                                                       const coap_address_t* server,
+                                                       coap_proto_t proto,
+                                                       coap_dtls_cpsk_t* setup) {
+  using Fn = coap_session_t* (*)(coap_context_t*, const coap_address_t*, const coap_address_t*,
+                                 coap_proto_t, coap_dtls_cpsk_t*);
+  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "coap_new_client_session_psk2"));
+  static uint8_t decoded[64];  // lives as long as the process: libcoap keeps the pointer
+  const char* hex = getenv("ONEM2M_PSK_HEX");
+  if (setup != nullptr && hex != nullptr && hex[0] == '1') {
+    coap_bin_const_t& key = setup->psk_info.key;
+    bool ok = key.s != nullptr && key.length % 2 == 0 && key.length / 2 <= sizeof decoded;
+    for (size_t i = 0; ok && i < key.length; ++i) ok = HexValue(key.s[i]) >= 0;
+    if (ok) {
+      for (size_t i = 0; i < key.length / 2; ++i) {
+        decoded[i] = static_cast<uint8_t>(HexValue(key.s[2 * i]) << 4 | HexValue(key.s[2 * i + 1]));
+      }
+      key.length /= 2;
+      key.s = decoded;
+    }
+  }
+  return real != nullptr ? real(ctx, local_if, server, proto, setup) : nullptr;
 }
