@@ -19,9 +19,9 @@ cse=id-in  # the CSE's account: its CSE-ID in topic form ([cse] cse_id "/id-in")
 d=$PWD/var/mosquitto
 umask 077
 mkdir -p "$d"
-if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then
-  kill "$(cat "$d/pid")"
-  sleep 0.5
+if [ -f "$d/pid" ] && old=$(cat "$d/pid") && kill -0 "$old" 2>/dev/null; then
+  kill "$old"
+  for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 fi
 
 # A CA of the broker's own and a certificate for localhost / 127.0.0.1.
@@ -34,16 +34,17 @@ openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcrea
   -days 365 -extfile "$d/ext.cnf" -out "$d/broker.crt" 2>/dev/null
 cp "$d/ca.pem" var/broker-ca.pem
 
+# Passwords go into the (0600) file in clear and are hashed there (-U), never on a command line.
 pw() { openssl rand -hex 16; }
-: >"$d/passwd"
 csepw=$(pw)
-mosquitto_passwd -b "$d/passwd" "$cse" "$csepw"
+printf '%s:%s\n' "$cse" "$csepw" >"$d/passwd"
 printf '%s\n' "$csepw" >var/mqtt.pw
 for dev in "$@"; do
   p=$(pw)
-  mosquitto_passwd -b "$d/passwd" "$dev" "$p"
+  printf '%s:%s\n' "$dev" "$p" >>"$d/passwd"
   printf '%s %s\n' "$dev" "$p"
 done
+mosquitto_passwd -U "$d/passwd"
 
 cat >"$d/acl" <<ACL
 user $cse

@@ -112,9 +112,9 @@ void Dispatcher::InstallSecurityChains(SecurityChains chains) {
 
 namespace {
 
-// What the request counter needs when a response is finished. Taken from a per-thread recycling
-// list, and the completion's std::function holds only this pointer (inside its small buffer), so
-// counting adds no malloc and no lock to a request. Freed when the completion runs (exactly once).
+// What the request counter needs when a response is finished: from a per-thread recycling list
+// (no malloc for it), owned by the completion, so a completion that is dropped without being
+// called (at shutdown) frees it and the binding's completion with it.
 struct Metered {
   events::RequestMetrics* metrics;
   std::chrono::steady_clock::time_point t0;
@@ -129,16 +129,17 @@ struct Metered {
 void Dispatcher::Handle(RequestPrimitive req, Completion done) {
   if (events::RequestMetrics* m = options_.metrics.get()) {
     // Requests from bindings only (fan-out members and non-blocking runs enter Impl::Handle).
-    Metered* st = RecyclingAllocator<Metered>().allocate(1);
-    new (st) Metered{m, std::chrono::steady_clock::now(), static_cast<int>(req.op), req.ty,
-                     req.binding.size() <= 5 ? req.binding : std::string(), std::move(done)};
-    done = [st](ResponsePrimitive rsp) {
-      Completion next = std::move(st->done);
+    auto st = std::allocate_shared<Metered>(
+        RecyclingAllocator<Metered>(), Metered{m, std::chrono::steady_clock::now(),
+                                               static_cast<int>(req.op), req.ty,
+                                               req.binding.size() <= 5 ? req.binding
+                                                                       : std::string(),
+                                               std::move(done)});
+    done = [st = std::move(st)](ResponsePrimitive rsp) {
       st->metrics->Record(st->binding, st->op, st->ty, static_cast<int>(rsp.rsc),
                           std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - st->t0));
-      st->~Metered();
-      RecyclingAllocator<Metered>().deallocate(st, 1);
+      Completion next = std::move(st->done);
       next(std::move(rsp));
     };
   }

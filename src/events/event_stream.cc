@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/printable.h"
+
 namespace trustcse::events {
 
 std::string_view KindName(Kind k) {
@@ -158,8 +160,8 @@ void LogSink::Consume(const Event& e) {
   switch (e.kind) {
     case Kind::kAccessDenied:
       spdlog::warn("security: deny step={} originator={} target={} op={} rsc={} peer={} reason={}",
-                   e.source, e.originator, e.target, e.operation, e.status,
-                   e.peer.empty() ? "-" : e.peer, e.reason);
+                   e.source, Printable(e.originator), Printable(e.target), e.operation, e.status,
+                   e.peer.empty() ? "-" : e.peer, Printable(e.reason));
       return;
     case Kind::kHandshakeFailure: {
       const int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
@@ -179,19 +181,20 @@ void LogSink::Consume(const Event& e) {
         suppressed_ = 0;
       }
       spdlog::warn("security: handshake failed source={} peer={} reason={}", e.source, e.peer,
-                   e.reason);
+                   Printable(e.reason));
       return;
     }
     case Kind::kRequestStarted:
     case Kind::kRequestCompleted:
       spdlog::debug("request: {} {} op={} to={} fr={} rqi={} rsc={} {}us", KindName(e.kind),
-                    e.binding, e.operation, e.target, e.originator, e.request_id, e.status,
+                    e.binding, e.operation, Printable(e.target), Printable(e.originator),
+                    Printable(e.request_id), e.status,
                     e.latency.count());
       return;
     default:
       spdlog::info("event: {} source={} originator={} target={} op={} rsc={} peer={} reason={}",
-                   KindName(e.kind), e.source, e.originator, e.target, e.operation, e.status,
-                   e.peer, e.reason);
+                   KindName(e.kind), e.source, Printable(e.originator), Printable(e.target),
+                   e.operation, e.status, e.peer, Printable(e.reason));
   }
 }
 

@@ -11,7 +11,7 @@
 //   ty         the resource type the request names (a CREATE's ty; 0 when it names none),
 //              0 … kMaxTy-1, larger → "other"
 //   rsc        the response status code, one bucket per code of common/status.h, others → "other"
-// The table holds about 70 000 counters (half a megabyte), allocated once.
+// The table holds 87,840 counters (about 700 KB), allocated once.
 //
 // Thread-safety: Record and the readers may be called concurrently from any thread; a reader
 // sees each counter at some moment during its read (counters only grow).

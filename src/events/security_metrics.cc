@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "common/printable.h"
+
 namespace trustcse::events {
 
 std::string JsonEscape(std::string_view s) {
@@ -111,7 +113,8 @@ std::string AccessLogSink::Line(const Event& e) const {
   const auto us = e.latency.count();
   if (!json_) {
     return fmt::format("{} {} fr={} op={} to={} rsc={} {}.{:03}ms", e.peer.empty() ? "-" : e.peer,
-                       e.binding.empty() ? "-" : e.binding, e.originator, e.operation, e.target,
+                       e.binding.empty() ? "-" : e.binding, Printable(e.originator), e.operation,
+                       Printable(e.target),
                        e.status, us / 1000, us % 1000);
   }
   return fmt::format(

@@ -1,6 +1,7 @@
 #include "exe/operator_commands.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,13 +33,18 @@ bool Output(const std::string& path, const std::string& text, bool secret = fals
     std::cout << text;
     return true;
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
-  if (fd < 0) {
+  // A secret never lands in a file others can read: no following a planted symlink, and an
+  // existing file is narrowed to 0600 before anything is written to it.
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (secret ? O_NOFOLLOW : 0);
+  int fd = ::open(path.c_str(), flags, secret ? 0600 : 0644);
+  if (fd < 0 || (secret && ::fchmod(fd, 0600) != 0)) {
     PrintError("cannot write " + path + ": " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
     return false;
   }
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) PrintError("cannot write " + path + ": " + std::strerror(errno));
   return ok;
 }
 
@@ -145,7 +151,8 @@ class Commands final : public OperatorCommands {
         PrintError("token issue: give --privileges or --acop (1..63)");
         return kExitUsage;
       }
-      privileges = R"({"acr":[{"acor":[")" + holder + R"("],"acop":)" + std::to_string(acop) + "}]}";
+      privileges = json::Serialize(bj::object{
+          {"acr", bj::array{bj::object{{"acor", bj::array{bj::string(holder)}}, {"acop", acop}}}}});
     }
     security::TokenIssuer issuer(std::move(*key), audience);
     security::TokenRequest req{holder, {audience}, resources, privileges,
@@ -218,7 +225,12 @@ class Commands final : public OperatorCommands {
       if (expires_days > 0) args["expires_days"] = expires_days;
       if (!pinned_file.empty()) {
         args["kind"] = "pinned-key";
-        args["public_key"] = *ReadFile(pinned_file);
+        auto pem = ReadFile(pinned_file);
+        if (!pem) {
+          PrintError("credential add: cannot read the pinned key " + pinned_file);
+          return kExitUsage;
+        }
+        args["public_key"] = std::move(*pem);
       } else {
         if (cred_id.empty() || (psk_hex.empty() == !generate)) {
           PrintError("credential add: give --psk-identity with --psk HEX or --generate, or --pinned-key FILE");

@@ -150,32 +150,13 @@ void WarnRestartNeeded(const Config& r, const Config& n, bool certificate_change
   check("monitoring.port", r.monitoring_port, n.monitoring_port);
 }
 
-// The total connection cap, kept below the descriptor limit as at start-up (server.cc).
-size_t ConnectionCap(const Config& c) {
-  constexpr rlim_t kDescriptorReserve = 64;
-  rlimit rl{};
-  const rlim_t nofile = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
-  const size_t room = nofile > 2 * kDescriptorReserve ? nofile - kDescriptorReserve : nofile / 2;
-  const size_t cap = static_cast<size_t>(c.http_max_connections);
-  if (cap > room) {
-    spdlog::warn("trustcse: reload: http.max_connections {} lowered to {}: the descriptor limit "
-                 "is {}", cap, room, nofile);
-    return room;
-  }
-  return cap;
-}
-
 }  // namespace
 
 Status Server::Reload(const Config& next) {
   Impl& m = *impl_;
   if (!m.dispatcher) return Status::Internal("reload: the server is not running");
-  if (auto s = ValidateConfig(next); !s.ok()) return s;
+  if (auto s = ValidateConfig(next); !s.ok()) return s;  // log.level among them
   const auto level = spdlog::level::from_str(next.log_level);
-  if (level == spdlog::level::off && next.log_level != "off") {
-    return Status::BadRequest("config: log.level \"" + next.log_level +
-                              "\" is not trace, debug, info, warn, error, critical or off");
-  }
   const Config& running = m.config;
   // The HTTPS listeners that keep their address and port get new TLS contexts: everything is
   // prepared before anything is applied, so that an error leaves the running configuration.
@@ -196,7 +177,12 @@ Status Server::Reload(const Config& next) {
     const auto& names = (same_listeners ? now : was).at(i).client_auth;
     auto ctx = MakeHttpsContext(names, *creds, m.security);
     if (!ctx) return ctx.error();
-    if (auto previous = m.https[i]->tls_context()) (*ctx)->AdoptTicketKeys(*previous);
+    // Session tickets survive a reload, but not a change of the server's key or certificate
+    // (a rotation after a compromise must not keep the old sessions resumable).
+    if (auto previous = m.https[i]->tls_context();
+        previous && creds->chain_pem == m.server_chain_pem) {
+      (*ctx)->AdoptTicketKeys(*previous);
+    }
     contexts.push_back(std::move(*ctx));
   }
 
@@ -208,7 +194,9 @@ Status Server::Reload(const Config& next) {
   if (m.http) limiter = m.http->limiter();
   if (!m.https.empty()) limiter = m.https.front()->limiter();
   if (limiter) {
-    limiter->SetCaps(ConnectionCap(next),
+    rlimit rl{};
+    const uint64_t nofile = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    limiter->SetCaps(ConnectionCap(next, nofile),
                      static_cast<size_t>(next.http_max_connections_per_source));
   }
   http::HttpServerOptions bounds;
@@ -220,27 +208,29 @@ Status Server::Reload(const Config& next) {
       bounds.tls = contexts[i];
       m.https[i]->Reconfigure(bounds);
     }
+    // What was applied becomes the running configuration (under tls_mu: monitoring reads
+    // the listeners); the rest keeps its start-up value.
+    Config& c = m.config;
+    c.log_level = next.log_level;
+    c.tls_cert_file = next.tls_cert_file;
+    c.tls_key_file = next.tls_key_file;
+    c.tls_server_names = next.tls_server_names;
+    if (creds && !m.https.empty()) m.server_chain_pem = creds->chain_pem;
+    if (same_listeners) c.tls_listeners = next.tls_listeners;
+    c.http_body_limit = next.http_body_limit;
+    c.http_max_connections = next.http_max_connections;
+    c.http_max_connections_per_source = next.http_max_connections_per_source;
+    c.http_handshake_timeout_ms = next.http_handshake_timeout_ms;
+    c.http_header_timeout_ms = next.http_header_timeout_ms;
+    c.http_body_timeout_ms = next.http_body_timeout_ms;
+    c.http_idle_timeout_ms = next.http_idle_timeout_ms;
+    c.http_max_requests_per_connection = next.http_max_requests_per_connection;
   }
   if (!m.https.empty()) {
     spdlog::info("trustcse: reload: {} HTTPS listener(s): new handshakes use the server "
                  "certificate {}", m.https.size(),
                  next.tls_cert_file.empty() ? "of the built-in CA" : next.tls_cert_file);
   }
-  // What was applied becomes the running configuration; the rest keeps its start-up value.
-  Config& c = m.config;
-  c.log_level = next.log_level;
-  c.tls_cert_file = next.tls_cert_file;
-  c.tls_key_file = next.tls_key_file;
-  c.tls_server_names = next.tls_server_names;
-  if (same_listeners) c.tls_listeners = next.tls_listeners;
-  c.http_body_limit = next.http_body_limit;
-  c.http_max_connections = next.http_max_connections;
-  c.http_max_connections_per_source = next.http_max_connections_per_source;
-  c.http_handshake_timeout_ms = next.http_handshake_timeout_ms;
-  c.http_header_timeout_ms = next.http_header_timeout_ms;
-  c.http_body_timeout_ms = next.http_body_timeout_ms;
-  c.http_idle_timeout_ms = next.http_idle_timeout_ms;
-  c.http_max_requests_per_connection = next.http_max_requests_per_connection;
   return Status::Ok();
 }
 

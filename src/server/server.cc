@@ -165,21 +165,10 @@ rlim_t RaiseDescriptorLimit(bool select_bound) {
   return rl.rlim_cur;
 }
 
-// The connections of every HTTP listener together: the configured caps, the total kept
-// kDescriptorReserve below the descriptor limit (the store, CoAP, notifications and the admin
-// socket need descriptors too), so that accepting never runs out of them.
 std::shared_ptr<http::ConnectionLimiter> MakeConnectionLimiter(const Config& c) {
-  constexpr rlim_t kDescriptorReserve = 64;
-  const rlim_t nofile = RaiseDescriptorLimit(c.mqtt_enabled);
-  size_t cap = static_cast<size_t>(c.http_max_connections);
-  const size_t room = nofile > 2 * kDescriptorReserve ? nofile - kDescriptorReserve : nofile / 2;
-  if (cap > room) {
-    spdlog::warn("trustcse: http.max_connections {} lowered to {}: the descriptor limit is {} "
-                 "(raise it, e.g. LimitNOFILE= in the systemd unit)", cap, room, nofile);
-    cap = room;
-  }
   return std::make_shared<http::ConnectionLimiter>(
-      cap, static_cast<size_t>(c.http_max_connections_per_source));
+      ConnectionCap(c, RaiseDescriptorLimit(c.mqtt_enabled)),
+      static_cast<size_t>(c.http_max_connections_per_source));
 }
 
 }  // namespace
@@ -194,6 +183,19 @@ Result<std::shared_ptr<tls::ServerContext>> MakeHttpsContext(
   to.key_pem = security::crypto::Secret(std::string(creds.key_pem.view()));
   to.client_auth = *auth;
   return tls::ServerContext::Create(std::move(to), security.credentials, security.ca);
+}
+
+// The connections of every HTTP listener together: the configured cap, kept kDescriptorReserve
+// below the descriptor limit `nofile` (the store, CoAP, notifications and the admin socket need
+// descriptors too), so that accepting never runs out of them.
+size_t ConnectionCap(const Config& c, uint64_t nofile) {
+  constexpr uint64_t kDescriptorReserve = 64;
+  const size_t cap = static_cast<size_t>(c.http_max_connections);
+  const size_t room = nofile > 2 * kDescriptorReserve ? nofile - kDescriptorReserve : nofile / 2;
+  if (cap <= room) return cap;
+  spdlog::warn("trustcse: http.max_connections {} lowered to {}: the descriptor limit is {} "
+               "(raise it, e.g. LimitNOFILE= in the systemd unit)", cap, room, nofile);
+  return room;
 }
 
 // The bounds of [http], the same for every listener.
@@ -280,6 +282,7 @@ Status Server::Start() {
     if (const char* env = std::getenv("TRUSTCSE_MQTT_PASSWORD"); env != nullptr && *env) {
       mo.password = env;
     } else if (!c.mqtt_password_file.empty()) {
+      if (auto s = CheckKeyFileMode(c.mqtt_password_file, "mqtt.password_file"); !s.ok()) return s;
       auto pw = ReadFile(c.mqtt_password_file);
       if (!pw) return pw.error();
       while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();

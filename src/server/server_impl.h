@@ -54,6 +54,8 @@ struct Server::Impl {
 // configured files, or the built-in CA's); the [http] bounds every listener gets.
 Result<security::ServerCertificate> ServerCredentials(const Config& c,
                                                       security::CertificateAuthority& ca);
+// The total connection cap for the descriptor limit `nofile` (logs when it lowers the setting).
+size_t ConnectionCap(const Config& c, uint64_t nofile);
 void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> limiter,
                      http::HttpServerOptions& ho);
 // The TLS context of an HTTPS listener: the server's certificate and key, the listener's client

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/printable.h"
 #include "security/crypto/crypto.h"
 
 namespace trustcse::tls {
@@ -46,11 +47,7 @@ void Refuse(HandshakeState& st, std::string why) {
 }
 
 // A client-chosen identity as a log can show it: printable ASCII, at most 64 characters.
-std::string Printable(std::string_view id) {
-  std::string out;
-  for (char c : id.substr(0, 64)) out += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
-  return out;
-}
+std::string Printable(std::string_view id) { return trustcse::Printable(id, 64); }
 
 int g_state_index = -1;
 std::once_flag g_state_once;

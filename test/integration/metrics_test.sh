@@ -108,10 +108,14 @@ for _ in 1 2 3; do curl "${h[@]}" -H 'X-M2M-Origin: CAdmin' "$base/cse-in"; done
 curl "${h[@]}" -H 'X-M2M-Origin: Cmetrics' -H 'Content-Type: application/json;ty=2' \
   --data-binary '{"m2m:ae":{"rn":"metrics","api":"Nmetrics","rr":false,"srv":["3"]}}' "$base/cse-in"
 curl "${h[@]}" -H 'X-M2M-Origin: Cstranger' "$base/cse-in"
-sleep 0.5  # the denial counter is an event sink on its own thread
-scrape after || fail "second scrape"
-
 delta() { "$py" -c "print(int(float('$(value after "$@")') - float('$(value before "$@")')))"; }
+# The denial counter is an event sink on its own thread: scrape until it has counted.
+for _ in $(seq 50); do
+  scrape after || break
+  [ "$(delta trustcse_security_denials_total 'reason="not_authenticated",step="authn.originator"')" -ge 1 ] && break
+  sleep 0.1
+done
+[ -s after ] || fail "second scrape"
 d=$(delta trustcse_requests_total "$ok")
 if [ "$d" = 3 ]; then pass; else fail "retrieve 2000 counter moved by $d (want 3)"; fi
 d=$(delta trustcse_requests_total "$created")
@@ -144,8 +148,9 @@ else fail "resident memory is 0"; fi
 if grep -q "^trustcse_listener_up{listener=\"http\",port=\"$port\"} 1.0" after; then pass
 else fail "listener_up of http: $(grep listener_up after)"; fi
 
-# The access log: one JSON line per request, with the peer, and never the content.
-sleep 0.3
+# The access log: one JSON line per request, with the peer, and never the content (written by
+# a sink of its own: wait for it).
+for _ in $(seq 50); do grep -q '"fr":"Cmetrics"' log && break; sleep 0.1; done
 line=$(grep '"logger":"access"' log | grep '"fr":"Cmetrics"' | head -1)
 if echo "$line" | "$py" -c 'import json,sys; r=json.loads(sys.stdin.read())["request"]; assert r["peer"]=="127.0.0.1" and r["op"]=="create" and r["rsc"]==2001 and "duration_us" in r' 2>/dev/null; then pass
 else fail "access log line: $line"; fi
@@ -160,7 +165,7 @@ for why in 'unknown PSK identity' 'bad key for PSK identity' 'key not pinned'; d
 done
 # Revocations are logged at info, through the running server.
 must "$bin" credential revoke dev2 --config trustcse.toml --reason lost >/dev/null
-sleep 0.3
+for _ in $(seq 50); do grep -q 'credential.revoked' log && break; sleep 0.1; done
 if grep 'info' log | grep -q 'event: credential.revoked source=credentials .*target=dev2'; then pass
 else fail "revocation not logged: $(grep -i revok log)"; fi
 

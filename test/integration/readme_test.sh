@@ -105,7 +105,7 @@ curl() { command curl --fail-with-body "$@"; }
 openssl() {
   [ "${1:-}" = s_client ] || { command openssl "$@"; return; }
   local out rc status
-  out=$(command openssl "$@"); rc=$?
+  rc=0; out=$(command openssl "$@") || rc=$?
   printf '%s\n' "$out"
   [ $rc -eq 0 ] || return $rc
   status=$(printf '%s\n' "$out" | awk '/^HTTP\/1\.1 / {print $2; exit}')
@@ -113,7 +113,7 @@ openssl() {
 }
 coap_checked() {
   local out rc
-  out=$(command "$@"); rc=$?
+  rc=0; out=$(command "$@" 2>&1) || rc=$?  # coap-client reports error answers on stderr
   printf '%s\n' "$out"
   [ $rc -eq 0 ] || return $rc
   if printf '%s' "$out" | grep -qE '^[45]\.[0-9][0-9]'; then echo "readme_test: CoAP error answer" >&2; return 1; fi
@@ -122,7 +122,7 @@ coap-client-notls() { coap_checked coap-client-notls "$@"; }
 coap-client-openssl() { coap_checked coap-client-openssl "$@"; }
 mosquitto_sub() {
   local out rc rsc
-  out=$(command mosquitto_sub "$@"); rc=$?
+  rc=0; out=$(command mosquitto_sub "$@") || rc=$?
   printf '%s\n' "$out"
   [ $rc -eq 0 ] && [ -n "$out" ] || { echo "readme_test: mosquitto_sub received nothing (rc $rc)" >&2; return 1; }
   rsc=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("rsc", 0))' 2>/dev/null)

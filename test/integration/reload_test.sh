@@ -114,7 +114,7 @@ grep -q '\[debug\]' log && fail "debug lines at log level info" || pass
 
 # The long-lived connection: it answers once now and once for each line written to the fifo.
 mkfifo control
-probe dev.crt dev.key Cdev control >live &
+timeout 120 python3 probe.py "$port" dev.crt dev.key Cdev control >live &  # lives through both reloads
 live=$!
 exec 3<>control  # read-write: opening does not wait for the reader
 for _ in $(seq 100); do grep -q '^rsc' live && break; sleep 0.1; done

@@ -17,6 +17,8 @@ class Tokens : public ::testing::Test {
     char tmpl[] = "/tmp/trustcse-token-XXXXXX";
     dir_ = mkdtemp(tmpl);
     std::ofstream(dir_ + "/token.key") << std::string(48, 'z');
+    std::filesystem::permissions(dir_ + "/token.key", std::filesystem::perms::owner_read |
+                                                          std::filesystem::perms::owner_write);
     std::ofstream(dir_ + "/t.toml") << "[authz]\ntoken_key_file = \"" << dir_ << "/token.key\"\n";
     server_ = new TrustcseProcess({"--config", dir_ + "/t.toml"}, dir_);
     Client owner(server_->port(), "Ctowner");
@@ -79,6 +81,8 @@ TEST_F(Tokens, TokensThatMustNotWorkDoNot) {
   EXPECT_EQ(Get("/cse-in/towner/data", "Ctreader", elsewhere).rsc(), 4103);
   // Signed with another key.
   std::ofstream(dir_ + "/other.key") << std::string(48, 'q');
+  std::filesystem::permissions(dir_ + "/other.key", std::filesystem::perms::owner_read |
+                                                        std::filesystem::perms::owner_write);
   std::string forged = Issue("--holder Ctreader --resource cse-in/towner --acop 2", dir_ + "/other.key");
   ASSERT_FALSE(forged.empty());
   EXPECT_EQ(Get("/cse-in/towner/data", "Ctreader", forged).rsc(), 4103);

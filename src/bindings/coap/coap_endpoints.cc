@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bindings/coap/coap_server_impl.h"
+#include "common/printable.h"
 
 namespace trustcse::coap {
 
@@ -60,11 +61,8 @@ const coap_bin_const_t* CoapServer::Impl::OnPsk(coap_bin_const_t* identity, coap
   std::string id(reinterpret_cast<const char*>(identity->s), identity->length);
   auto key = self->opt.registry->Psk(id, Now());
   if (!key) {
-    std::string shown;
-    for (char c : std::string_view(id).substr(0, 64)) {
-      shown += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
-    }
-    self->sessions[s].failure = "unknown PSK identity \"" + shown + "\" (or inactive)";
+    self->sessions[s].failure =
+        "unknown PSK identity \"" + Printable(id, 64) + "\" (or inactive)";
     return nullptr;
   }
   SessionState& st = self->sessions[s];

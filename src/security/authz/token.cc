@@ -1,5 +1,7 @@
 #include "security/authz/token.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iterator>
 
@@ -114,6 +116,12 @@ Result<std::string> TokenIssuer::Issue(const TokenRequest& r, TimePoint now) con
 }
 
 Result<std::string> ReadTokenKey(const std::string& path) {
+  // Whoever reads this key can mint tokens: like every key file, owner-only.
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return Err(Status::BadRequest("the token key file " + path +
+                                  " must not be accessible by group or others (chmod 600)"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Err(Status::BadRequest("cannot read the token key file"));
   std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -62,7 +62,8 @@ class TokenIssuer {
   std::string issuer_;
 };
 
-// Reads a token key file (raw bytes, at least 32). Start-up only.
+// Reads a token key file (raw bytes, at least 32; the file owner-only, 4000 otherwise).
+// Start-up only.
 Result<std::string> ReadTokenKey(const std::string& path);
 
 }  // namespace trustcse::security

@@ -74,10 +74,16 @@ TEST(AccessLogSink, JsonLineHasTheRequestFactsAndNoContent) {
   EXPECT_EQ(v["rsc"].as_int64(), 2001);
   EXPECT_EQ(v["duration_us"].as_int64(), 1234);
   EXPECT_EQ(line.find("secret"), std::string::npos);
+  // The text line shows client-chosen fields printable only: a quote or a line break cannot
+  // end the line or forge another one.
   std::string text = AccessLogSink(false).Line(e);
-  EXPECT_NE(text.find("192.0.2.7 https fr=Cdev\"1 op=create to=/cse-in/dev rsc=2001 1.234ms"),
+  EXPECT_NE(text.find("192.0.2.7 https fr=Cdev?1 op=create to=/cse-in/dev rsc=2001 1.234ms"),
             std::string::npos)
       << text;
+  e.originator = "Cdev\nsecurity: deny step=forged";
+  text = AccessLogSink(false).Line(e);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_NE(text.find("fr=Cdev?security: deny step=forged"), std::string::npos) << text;
 }
 
 TEST(JsonEscape, EscapesQuotesBackslashesAndControls) {
