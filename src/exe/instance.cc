@@ -1,5 +1,9 @@
 #include "exe/instance.h"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -59,6 +63,39 @@ Status LoadInstanceConfig(const InstanceFlags& f, server::Config& c) {
   return Status::Ok();
 }
 
+namespace {
+
+std::string UserName(uid_t uid) {
+  if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) {
+    return pw->pw_name;
+  }
+  return "uid " + std::to_string(uid);
+}
+
+}  // namespace
+
+Status CheckRunsAsOwner(const std::string& db_path) {
+  const uid_t me = ::geteuid();
+  struct stat st{};
+  std::string owned;  // the path whose owner decides
+  if (::stat(db_path.c_str(), &st) == 0) {
+    if (st.st_uid == me) return Status::Ok();
+    owned = db_path;
+  } else {
+    std::string dir = std::filesystem::path(db_path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    // A new instance: only root could create files another user's server cannot open.
+    if (me != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return Status::Ok();
+    owned = dir;
+  }
+  const std::string owner = UserName(st.st_uid);
+  return Status::NoPrivilege(
+      owned + " belongs to " + owner + ", and this command runs as " + UserName(me) +
+      ": the files it would create there (lock, WAL) would be unreadable for a server running "
+      "as " + owner + "; nothing was changed: run it as " + owner + " (sudo -u " + owner +
+      " trustcse …)");
+}
+
 int RunOperation(const server::Config& c, const std::string& config_file, std::string_view op,
                  const boost::json::object& args, boost::json::object& result) {
   const std::string config_flag = config_file.empty() ? "--config FILE" : "--config " + config_file;
@@ -74,9 +111,18 @@ int RunOperation(const server::Config& c, const std::string& config_file, std::s
                config_flag + "` (or `trustcse ca init " + config_flag + "`), or check --config");
     return kExitRuntime;
   }
+  std::error_code lock_ec;
+  const bool lock_existed = std::filesystem::exists(c.db_path + ".lock", lock_ec);
   auto lock = server::InstanceLock::Acquire(c.db_path);
   if (!lock) {
-    if (lock.error().code() != Rsc::kConflict) return failed(lock.error());
+    if (lock.error().code() != Rsc::kConflict) {
+      // Most often another user's instance: say whose, rather than "permission denied".
+      if (auto s = CheckRunsAsOwner(c.db_path); !s.ok()) {
+        PrintError(s.message());
+        return kExitRuntime;
+      }
+      return failed(lock.error());
+    }
     const std::string socket = server::AdminSocketPath(c);
     auto out = admin::CallAdmin(socket, op, args);
     if (!out && out.error().code() == Rsc::kTargetNotReachable) {
@@ -89,6 +135,13 @@ int RunOperation(const server::Config& c, const std::string& config_file, std::s
     if (!out) return failed(out.error());
     result = std::move(*out);
     return kExitOk;
+  }
+  // No server: this process would open the store itself, which only its owner may do.
+  if (auto s = CheckRunsAsOwner(c.db_path); !s.ok()) {
+    lock->reset();
+    if (!lock_existed) std::filesystem::remove(c.db_path + ".lock", lock_ec);
+    PrintError(s.message());
+    return kExitRuntime;
   }
   if (auto s = server::CheckMasterKey(c); !s.ok()) {
     PrintError(s.message());

@@ -51,11 +51,20 @@ std::string ConfigFileFor(const InstanceFlags& flags, bool* is_default = nullptr
 // (and, for a missing default file, how to give another).
 Status LoadInstanceConfig(const InstanceFlags& flags, server::Config& config);
 
+// Whether this process may create files beside the database at `db_path` (its lock, WAL and
+// shared-memory files) without making them unreadable for the server: the effective user must
+// own the database file, or — before it exists — root may act only in a directory root owns.
+// Otherwise 4103 naming the owner and the command to run instead (`sudo -u <owner> …`).
+// Checked by every command that opens the store in its own process (serve, the offline
+// operator commands, key rotate, backup).
+Status CheckRunsAsOwner(const std::string& db_path);
+
 // Runs the operator operation `op` on the instance of `config` and returns the exit code; on
 // failure the one line is printed. Through the admin socket when a server holds the instance
 // lock (refused, touching nothing, if that server does not answer there); otherwise on the
-// store in this process — which must exist, except for `ca.init`, the documented first step
-// that creates an instance (`config_file` is named in the hint).
+// store in this process, by its owner only (CheckRunsAsOwner) — which must exist, except for
+// `ca.init`, the documented first step that creates an instance (`config_file` is named in the
+// hint).
 int RunOperation(const server::Config& config, const std::string& config_file, std::string_view op,
                  const boost::json::object& args, boost::json::object& result);
 

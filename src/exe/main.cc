@@ -4,6 +4,7 @@
 //   trustcse credential add|list|revoke …                  device and application credentials
 //   trustcse enrol-token create|list …                     one-time enrolment tokens
 //   trustcse token issue …                                 access tokens (dynamic authorization)
+//   trustcse status | key rotate | backup --out FILE       a running server; the master key; a copy
 // The ca and credential commands go to the running server's admin socket, or work on the
 // instance's store directly while no server runs on it (exe/instance.h; their definitions:
 // exe/operator_commands.h). Without --config: $TRUSTCSE_CONFIG, else /etc/trustcse/trustcse.toml.
@@ -21,8 +22,10 @@
 #include <iostream>
 #include <optional>
 
+#include "exe/backup_command.h"
 #include "exe/instance.h"
 #include "exe/operator_commands.h"
+#include "exe/key_command.h"
 #include "exe/status_command.h"
 #include "server/server.h"
 #include "trustcse_version.h"
@@ -168,6 +171,8 @@ int main(int argc, char** argv) {
   // ca, credential, enrol-token, token.
   auto operators = trustcse::exe::OperatorCommands::Add(app, instance);
   trustcse::exe::AddStatusCommand(app);
+  trustcse::exe::AddKeyCommand(app);
+  trustcse::exe::AddBackupCommand(app);
   // An unknown command is an error even with --help (CLI11 would print the parent's help and
   // succeed). Exit codes: 2 for usage and configuration errors, 1 for run-time failures.
   if (auto unknown = UnknownCommand(app, argc, argv)) {
@@ -258,6 +263,10 @@ int main(int argc, char** argv) {
       return trustcse::exe::kExitUsage;
     }
     spdlog::set_level(spdlog::level::from_str(config.log_level));
+    if (auto s = trustcse::exe::CheckRunsAsOwner(config.db_path); !s.ok()) {
+      trustcse::exe::PrintError("cannot start: " + s.message());
+      return trustcse::exe::kExitRuntime;
+    }
     auto reread = [&]() -> trustcse::Result<Config> {
       Config next;
       if (auto s = load_config(next); !s.ok()) return tl::unexpected(s);

@@ -523,6 +523,11 @@ std::string MasterKeyPath(const Config& c) {
 
 Status CheckMasterKey(const Config& c) {
   security::MasterKeyOptions mo;  // reads only: create_file_if_missing stays false
+  if (const std::string next = MasterKeyPath(c) + ".new"; ::access(next.c_str(), F_OK) == 0) {
+    return Status::BadRequest("a master key rotation is unfinished (" + next +
+                              " exists): run `trustcse key rotate` with this configuration "
+                              "again to finish it");
+  }
   if (const char* env = std::getenv(mo.env_var.c_str()); env != nullptr && *env != '\0') {
     auto keys = security::OpenSoftwareKeyStore(mo);
     return keys ? Status::Ok() : Status::BadRequest(keys.error().message());

@@ -174,7 +174,8 @@ bool IsLogLevel(std::string_view level);
 std::string MasterKeyPath(const Config& config);
 // Whether the configured master key can be used, without creating anything: TRUSTCSE_MASTER_KEY
 // if set, else the key file, must hold a 256-bit key (and the file be mode 0600); a missing file
-// is fine only with create_master_key (it is created at start). 4000 naming the variable or
+// is fine only with create_master_key (it is created at start); "<key file>.new" must not exist
+// (an unfinished `trustcse key rotate`). 4000 naming the variable or
 // the file otherwise — a configuration error, reported before anything is opened.
 Status CheckMasterKey(const Config& config);
 // A path beside the database file ("<db dir>/<name>"), for files an instance keeps with its data.

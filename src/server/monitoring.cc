@@ -132,8 +132,9 @@ Status Monitoring::Start() {
     listener_.reset();
     return Status(s.code(), s.message() + ": stop the other process or set [monitoring] port");
   }
+  listener_port_ = listener_->port();
   spdlog::info("trustcse: monitoring (GET /healthz /readyz /metrics) on http://{}:{}",
-               c.monitoring_address, listener_->port());
+               c.monitoring_address, listener_port_.load());
   return Status::Ok();
 }
 
@@ -142,7 +143,7 @@ void Monitoring::Stop() {
   if (listener_) listener_->Stop();
 }
 
-uint16_t Monitoring::port() const { return listener_ ? listener_->port() : 0; }
+uint16_t Monitoring::port() const { return listener_port_; }
 
 admin::PlainAnswer Monitoring::Get(std::string_view path) {
   if (path == "/healthz") {
@@ -190,7 +191,9 @@ std::vector<Monitoring::Listener> Monitoring::Listeners() const {
     const auto& mq = *src_.mqtt;
     out.push_back({"mqtt", c.mqtt_host, static_cast<uint16_t>(c.mqtt_port), mq && mq->connected()});
   }
-  if (listener_) out.push_back({"monitoring", c.monitoring_address, listener_->port(), true});
+  if (const uint16_t p = listener_port_; p != 0) {
+    out.push_back({"monitoring", c.monitoring_address, p, true});
+  }
   return out;
 }
 

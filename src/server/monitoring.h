@@ -16,9 +16,13 @@
 // scrape time. The security sinks (events::SecurityMetrics, the optional access log) run on
 // their own event-stream threads.
 //
-// Thread-safety: after construction, the handlers may be called from any thread (the admin
-// thread, the monitoring listener's thread) while the server runs. The sources must outlive
-// Stop(); the server stops monitoring before anything it reads.
+// Thread-safety: after construction, the handlers may be called from any thread, concurrently
+// (the admin thread, the monitoring listener's io thread for /healthz and its workers for
+// /readyz and /metrics) while the server runs: they read atomics, snapshots taken under the
+// sources' own locks, and the store's thread-safe Probe. Only the owner thread calls Start and
+// Stop; the others see the listener through its port, an atomic (the admin thread serves
+// before Start opens the listener). The sources must outlive Stop(); the server stops
+// monitoring before anything it reads.
 #pragma once
 
 #include <atomic>
@@ -100,7 +104,8 @@ class Monitoring {
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<MonitoringListener> listener_;
+  std::unique_ptr<MonitoringListener> listener_;  // the owner thread's only
+  std::atomic<uint16_t> listener_port_{0};        // 0 until the listener serves
 };
 
 // Process facts from /proc/self: resident and virtual memory in bytes, open descriptors.

@@ -305,6 +305,11 @@ std::string CertificateAuthority::certificate_pem() const {
   return state_ ? state_->cert_pem : std::string();
 }
 
+std::vector<SealedField> CertificateAuthority::SealedKeys() {
+  return {{kCaKind, "key", [](std::string_view) { return std::string(kCaKeyPurpose); }},
+          {kTlsKind, "key", [](std::string_view) { return std::string(kServerKeyPurpose); }}};
+}
+
 Status CertificateAuthority::Init(const std::string& common_name, std::chrono::hours validity) {
   std::lock_guard lock(mu_);
   if (state_) return Status::Conflict("the CA is already initialized");

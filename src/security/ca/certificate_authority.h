@@ -73,6 +73,9 @@ class CertificateAuthority {
                        CseIdentity self);
   ~CertificateAuthority();
 
+  // Where the CA's and the server's private keys are sealed in the store.
+  static std::vector<SealedField> SealedKeys();
+
   // Reads the CA from the store, if one was initialized. Start-up.
   Status Load();
   bool initialized() const;

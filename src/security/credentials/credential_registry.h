@@ -71,6 +71,9 @@ class CredentialRegistry {
 
   CredentialRegistry(storage::Store& store, std::shared_ptr<const KeyStore> keys);
 
+  // Where the PSKs are sealed in the store (member "secret" of kind "credential").
+  static SealedField SealedSecrets() { return {kObjectKind, "secret", &PskPurpose}; }
+
   // Reads every credential from the store. Start-up.
   Status Load();
 

@@ -28,6 +28,18 @@ class KeyStore {
   // 5000 "sealed secret does not open" for a wrong master key, a wrong purpose or a damaged value
   // (which of the three is not told apart beyond the master-key check value).
   virtual Result<crypto::Secret> Unseal(std::string_view sealed, std::string_view purpose) const = 0;
+  // Whether `sealed` names this store's master key (by its key check value, which reveals
+  // nothing about the key). Says nothing about whether the value is intact: Unseal tells that.
+  virtual bool SealedUnderThisKey(std::string_view sealed) const = 0;
+};
+
+// Where a sealed value lives in the store: member `member` of the JSON objects of kind `kind`,
+// sealed for purpose(id). Each owner of sealed values names its fields (CredentialRegistry,
+// CertificateAuthority), so that a master-key rotation (key_rotation.h) finds them all.
+struct SealedField {
+  std::string_view kind;
+  std::string_view member;
+  std::string (*purpose)(std::string_view id);
 };
 
 // Where the software store's 256-bit master key comes from. The environment variable wins over

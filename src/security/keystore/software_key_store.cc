@@ -147,6 +147,12 @@ class SoftwareKeyStore final : public KeyStore {
     return crypto::Secret(std::move(plain));
   }
 
+  bool SealedUnderThisKey(std::string_view sealed) const override {
+    return sealed.size() > kPrefix.size() + check_.size() && sealed.starts_with(kPrefix) &&
+           sealed.substr(kPrefix.size(), check_.size()) == check_ &&
+           sealed[kPrefix.size() + check_.size()] == '.';
+  }
+
  private:
   static const unsigned char* U(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());

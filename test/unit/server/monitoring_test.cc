@@ -7,6 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "server/monitoring_listener.h"
 
 namespace trustcse::server {
@@ -98,14 +104,24 @@ TEST(ProcessFacts, ReadsProc) {
   EXPECT_GT(p.open_fds, 0u);
 }
 
-// One raw HTTP exchange with the listener on 127.0.0.1:port.
-std::string Exchange(uint16_t port, const std::string& request) {
+// A connected TCP socket to 127.0.0.1:port (-1 if the connect failed).
+int Connect(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "connect failed";
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// One raw HTTP exchange with the listener on 127.0.0.1:port.
+std::string Exchange(uint16_t port, const std::string& request) {
+  int fd = Connect(port);
+  if (fd < 0) return "connect failed";
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string out;
   char buf[4096];
@@ -135,6 +151,135 @@ TEST(MonitoringListener, ServesTheThreeGetsAndNothingElse) {
                 .find("431"),
             std::string::npos);
   EXPECT_NE(Exchange(l.port(), "garbage\r\n\r\n").find("400"), std::string::npos);
+  l.Stop();
+}
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// True if the server closes `fd` (end of stream or a reset, discarding anything it sends)
+// within `timeout`; false if the connection is still open then.
+bool ClosedWithin(int fd, milliseconds timeout) {
+  const auto end = Clock::now() + timeout;
+  timeval tv{0, 50 * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[256];
+  while (Clock::now() < end) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;
+  }
+  return false;
+}
+
+milliseconds Since(Clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - t);
+}
+
+admin::PlainAnswer Echo(std::string_view path) {
+  return admin::PlainAnswer{200, "text/plain", std::string(path)};
+}
+
+const std::string kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+TEST(MonitoringListener, ASilentAndATricklingClientDelayNobody) {
+  MonitoringListener l("127.0.0.1", 0, Echo);
+  ASSERT_TRUE(l.Start().ok());
+  const auto opened = Clock::now();
+  int silent = Connect(l.port());
+  int trickle = Connect(l.port());
+  ASSERT_GE(silent, 0);
+  ASSERT_GE(trickle, 0);
+  // A header that never ends, one byte per 100 ms: each read is quick, the header is not.
+  std::atomic<bool> stop{false};
+  std::thread trickler([&] {
+    const std::string start = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    for (size_t i = 0; !stop; ++i) {
+      const char c = i < start.size() ? start[i] : 'a';
+      if (::send(trickle, &c, 1, MSG_NOSIGNAL) != 1) return;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  std::this_thread::sleep_for(milliseconds(300));  // both accepted, the trickle under way
+  for (int i = 0; i < 3; ++i) {
+    const auto t = Clock::now();
+    const std::string r = Exchange(l.port(), kHealthz);
+    EXPECT_NE(r.find("HTTP/1.1 200 OK"), std::string::npos) << r;
+    EXPECT_LT(Since(t), milliseconds(2000));
+  }
+  const auto t = Clock::now();
+  EXPECT_NE(Exchange(l.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").find("200 OK"),
+            std::string::npos);
+  EXPECT_LT(Since(t), milliseconds(2000));
+  // Both are closed at the header's deadline: the trickle does not extend it.
+  EXPECT_TRUE(ClosedWithin(silent, milliseconds(7000)));
+  EXPECT_TRUE(ClosedWithin(trickle, milliseconds(7000) - Since(opened)));
+  EXPECT_GE(Since(opened), milliseconds(MonitoringListener::kTimeoutMs - 500));
+  stop = true;
+  trickler.join();
+  ::close(silent);
+  ::close(trickle);
+  l.Stop();
+}
+
+TEST(MonitoringListener, ASlowReadinessAnswerDelaysNotLiveness) {
+  MonitoringListener l("127.0.0.1", 0, [](std::string_view path) {
+    if (path == "/readyz") std::this_thread::sleep_for(milliseconds(1500));
+    return Echo(path);
+  });
+  ASSERT_TRUE(l.Start().ok());
+  std::string ready;
+  std::thread slow([&] { ready = Exchange(l.port(), "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"); });
+  std::this_thread::sleep_for(milliseconds(100));
+  const auto t = Clock::now();
+  EXPECT_NE(Exchange(l.port(), kHealthz).find("200 OK"), std::string::npos);
+  EXPECT_LT(Since(t), milliseconds(1000));
+  slow.join();
+  EXPECT_NE(ready.find("\r\n\r\n/readyz"), std::string::npos) << ready;
+  l.Stop();
+}
+
+TEST(MonitoringListener, ClosesAnAnswerNotReadyByTheDeadlineUnanswered) {
+  MonitoringListener l("127.0.0.1", 0, [](std::string_view path) {
+    if (path == "/metrics") {
+      std::this_thread::sleep_for(milliseconds(MonitoringListener::kTimeoutMs + 700));
+    }
+    return Echo(path);
+  });
+  ASSERT_TRUE(l.Start().ok());
+  const auto t = Clock::now();
+  EXPECT_EQ(Exchange(l.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+  EXPECT_LT(Since(t), milliseconds(MonitoringListener::kTimeoutMs + 500));
+  EXPECT_NE(Exchange(l.port(), kHealthz).find("200 OK"), std::string::npos);
+  l.Stop();
+}
+
+TEST(MonitoringListener, ClosesConnectionsBeyondTheCapAndServesAgainOnceTheyClose) {
+  MonitoringListener l("127.0.0.1", 0, Echo);
+  ASSERT_TRUE(l.Start().ok());
+  std::vector<int> held;
+  for (size_t i = 0; i < MonitoringListener::kMaxConnections; ++i) {
+    held.push_back(Connect(l.port()));
+    ASSERT_GE(held.back(), 0);
+  }
+  // Accepted in order: every one beyond the cap is closed at once, well before any deadline.
+  int beyond = Connect(l.port());
+  ASSERT_GE(beyond, 0);
+  EXPECT_TRUE(ClosedWithin(beyond, milliseconds(2000)));
+  ::close(beyond);
+  EXPECT_EQ(Exchange(l.port(), kHealthz).find("200 OK"), std::string::npos);
+  EXPECT_FALSE(ClosedWithin(held.front(), milliseconds(50)));  // the ones within stay open
+  EXPECT_FALSE(ClosedWithin(held.back(), milliseconds(50)));
+  for (int fd : held) ::close(fd);
+  // The server sees the closes in its own time: a new client is served within a moment.
+  std::string r;
+  const auto t = Clock::now();
+  while (Since(t) < milliseconds(2000)) {
+    r = Exchange(l.port(), kHealthz);
+    if (r.find("200 OK") != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_NE(r.find("HTTP/1.1 200 OK"), std::string::npos) << r;
   l.Stop();
 }
 
