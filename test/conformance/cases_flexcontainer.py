@@ -1,0 +1,320 @@
+"""flexContainer (TS-0004 §7.4.37; TS-0001 §9.6.35; specialization [temperature] of TS-0023).
+
+Covers the <flexContainer> attribute tables (Tables 7.4.37.1-1/-2: containerDefinition M/NP,
+contentSize NP and set by the CSE to the size of the custom attributes, stateTag, creator,
+ontologyRef and nodeLink O/O, custom attributes O/O), the representation key of a
+specialization (its own short name, here cod:tempe), the schema checks of §7.4.37.2.1/§7.4.37.2.3
+(a specialization whose schema is not available: 4125 SPECIALIZATION_SCHEMA_NOT_FOUND; a
+representation that does not validate against the schema: 4000), stateTag and lastModifiedTime
+on UPDATE, the parents and children allowed (§7.4.37.1, Table 7.4.37.1-3), notifications of a
+subscribed flexContainer, and that a flexContainerInstance (ty 58) is never created by a client
+request.
+
+The [temperature] specialization of TS-0023 (cod:tempe, containerDefinition
+org.onem2m.common.moduleclass.temperature) is used: custom attributes curT0 (currentTemperature),
+tarTe (targetTemperature), unit, minVe, maxVe, steVe.
+"""
+from harness import case, expect, expect_rsc
+from onem2m import CIN, CNT, FCI, FCNT, SUB, TS
+
+KEY = "cod:tempe"
+CND = "org.onem2m.common.moduleclass.temperature"
+CUSTOM = {"curT0": 23.0, "unit": 1, "minVe": -100.0, "maxVe": 100.0, "steVe": 0.5}
+
+
+def setup(ctx):
+    aei, ae_path = ctx.register_ae()
+    ctx.state["ae"] = ae_path
+    ctx.state["aei"] = aei
+
+
+def _fc(ctx, extra=None, parent=None, key=KEY, with_cnd=True, custom=True):
+    rn = ctx.unique("fc")
+    body = {"rn": rn}
+    if with_cnd:
+        body["cnd"] = CND
+    if custom:
+        body.update(CUSTOM)
+    body.update(extra or {})
+    parent = parent or ctx.state["ae"]
+    return ctx.cse.create(parent, FCNT, {key: body}), f"{parent}/{rn}"
+
+
+def _new_fc(ctx, extra=None, parent=None):
+    r, path = _fc(ctx, extra, parent)
+    expect_rsc(r, 2001)
+    return r, path
+
+
+def _get(ctx, path):
+    return expect_rsc(ctx.cse.retrieve(path), 2000)
+
+
+@case("FCT-001", "TS-0004 §7.4.37.2.1, Table 7.4.37.1-2",
+      "a [temperature] flexContainer is created (2001, ty 28) and represented under its own key cod:tempe")
+def create_fc(ctx):
+    r, path = _fc(ctx)
+    expect_rsc(r, 2001)
+    expect(r.get(f"{KEY}/ty") == FCNT, "ty is 28", r)
+    got = _get(ctx, path)
+    expect(isinstance(got.get(KEY), dict), "the representation is keyed cod:tempe", got)
+    expect(got.get(f"{KEY}/cnd") == CND, "cnd is kept", got)
+    for a, v in CUSTOM.items():
+        expect(got.get(f"{KEY}/{a}") == v, f"custom attribute {a} is kept", got)
+
+
+@case("FCT-002", "TS-0004 Table 7.4.37.1-1, §7.4.37.2.1",
+      "a new flexContainer has stateTag 0 and a contentSize greater than 0 (its custom attributes)")
+def fc_state_and_size(ctx):
+    _, path = _new_fc(ctx)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/st") == 0, "st is 0", got)
+    cs = got.get(f"{KEY}/cs")
+    expect(isinstance(cs, int) and cs > 0, "cs is a positive size", got)
+
+
+@case("FCT-003", "TS-0004 Table 7.4.37.1-2, §7.3.3.3",
+      "a flexContainer without containerDefinition is refused with 4000")
+def fc_without_cnd(ctx):
+    r, path = _fc(ctx, with_cnd=False)
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-004", "TS-0004 Table 7.4.37.1-2, §7.3.3.4",
+      "containerDefinition cannot be updated (NP): 4000")
+def fc_update_cnd(ctx):
+    _, path = _new_fc(ctx)
+    expect_rsc(ctx.cse.update(path, {KEY: {"cnd": CND}}), 4000)
+
+
+@case("FCT-005", "TS-0004 Tables 7.4.37.1-1/-2, §7.3.3.3",
+      "contentSize and stateTag are not permitted in a CREATE (NP): 4000")
+def fc_np_create(ctx):
+    for extra in ({"cs": 10}, {"st": 0}):
+        r, path = _fc(ctx, extra)
+        expect(r.rsc == 4000, f"{extra}: 4000", r)
+        expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-006", "TS-0004 §7.4.37.2.3, Table 7.4.37.1-2",
+      "a custom attribute is updated; stateTag grows by one and lastModifiedTime advances")
+def fc_update_custom(ctx):
+    _, path = _new_fc(ctx)
+    before = _get(ctx, path)
+    r = expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 17.5}}), 2004)
+    expect(r.get(f"{KEY}/curT0") == 17.5, "curT0 is updated", r)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/curT0") == 17.5, "curT0 is stored", got)
+    expect(got.get(f"{KEY}/st") == before.get(f"{KEY}/st") + 1, "st grew by one", got)
+    expect(got.get(f"{KEY}/lt") > before.get(f"{KEY}/lt"), "lt advanced", got)
+    expect(got.get(f"{KEY}/minVe") == -100.0, "the other custom attributes are unchanged", got)
+
+
+@case("FCT-007", "TS-0004 §7.4.37.2.3",
+      "adding a custom attribute by an UPDATE increases contentSize")
+def fc_cs_grows(ctx):
+    _, path = _new_fc(ctx)
+    before = _get(ctx, path).get(f"{KEY}/cs")
+    expect_rsc(ctx.cse.update(path, {KEY: {"tarTe": 21.0}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/tarTe") == 21.0, "tarTe is added", got)
+    expect(got.get(f"{KEY}/cs") > before, "cs grew", got)
+
+
+@case("FCT-008", "TS-0004 §7.4.37.2.3, TS-0001 §10.1.4",
+      "an UPDATE setting a custom attribute to null removes it and contentSize shrinks")
+def fc_delete_custom(ctx):
+    _, path = _new_fc(ctx, {"tarTe": 21.0})
+    before = _get(ctx, path).get(f"{KEY}/cs")
+    expect_rsc(ctx.cse.update(path, {KEY: {"tarTe": None}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/tarTe") is None, "tarTe is gone", got)
+    expect(got.get(f"{KEY}/cs") < before, "cs shrank", got)
+
+
+@case("FCT-009", "TS-0004 §7.4.37.2.1",
+      "a specialization whose schema the CSE does not have is refused with 4125 SPECIALIZATION_SCHEMA_NOT_FOUND")
+def fc_unknown_specialization(ctx):
+    rn = ctx.unique("fc")
+    r = ctx.cse.create(ctx.state["ae"], FCNT, {"xyz:unknownSpec": {
+        "rn": rn, "cnd": "org.example.nonexistent.specialization.v0", "someAttr": "v"}})
+    expect_rsc(r, 4125)
+    expect_rsc(ctx.cse.retrieve(f"{ctx.state['ae']}/{rn}"), 4004)
+
+
+@case("FCT-010", "TS-0004 §7.4.37.2.1",
+      "a containerDefinition that does not name the specialization's schema is refused (4000, or 4125)")
+def fc_wrong_cnd(ctx):
+    r, path = _fc(ctx, {"cnd": "org.example.wrong"})
+    expect_rsc(r, 4000, 4125)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-011", "TS-0004 §7.4.37.2.1, §7.3.3.3",
+      "a custom attribute the specialization does not define is refused at creation (4000, or 4125)")
+def fc_undefined_custom_create(ctx):
+    r, path = _fc(ctx, {"notATemperatureAttr": "x"})
+    expect_rsc(r, 4000, 4125)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-012", "TS-0004 §7.4.37.2.3",
+      "a custom attribute the specialization does not define is refused in an UPDATE with 4000")
+def fc_undefined_custom_update(ctx):
+    _, path = _new_fc(ctx)
+    expect_rsc(ctx.cse.update(path, {KEY: {"notATemperatureAttr": "x"}}), 4000)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/notATemperatureAttr") is None, "nothing was stored", got)
+
+
+@case("FCT-013", "TS-0004 §7.4.37.2.3",
+      "a custom attribute of the wrong data type (a string for a float) is refused in an UPDATE with 4000")
+def fc_wrong_type_update(ctx):
+    _, path = _new_fc(ctx)
+    expect_rsc(ctx.cse.update(path, {KEY: {"tarTe": "warm"}}), 4000)
+
+
+@case("FCT-014", "TS-0004 Table 7.4.37.1-1, §7.3.3.3, §7.3.3.5",
+      "creator null at creation is set to the originator; a value for it is refused (4000)")
+def fc_creator(ctx):
+    r, path = _new_fc(ctx, {"cr": None})
+    expect(r.get(f"{KEY}/cr") == ctx.cse.admin, "cr is the originator", r)
+    r2, path2 = _fc(ctx, {"cr": "Csomeone"})
+    expect_rsc(r2, 4000)
+    expect_rsc(ctx.cse.retrieve(path2), 4004)
+
+
+@case("FCT-015", "TS-0004 Table 7.4.37.1-2", "ontologyRef and nodeLink are kept and may be updated")
+def fc_or_nl(ctx):
+    _, path = _new_fc(ctx, {"or": "http://example.com/ontology", "nl": f"{ctx.base}/someNode"})
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/or") == "http://example.com/ontology", "or is kept", got)
+    expect(got.get(f"{KEY}/nl") == f"{ctx.base}/someNode", "nl is kept", got)
+    r = expect_rsc(ctx.cse.update(path, {KEY: {"or": "http://example.com/o2"}}), 2004)
+    expect(r.get(f"{KEY}/or") == "http://example.com/o2", "or is updated", r)
+
+
+@case("FCT-016", "TS-0004 §7.3.3.3",
+      "a body whose key is not a flexContainer (m2m:cnt) with ty 28 is refused with 4000")
+def fc_key_mismatch(ctx):
+    rn = ctx.unique("fc")
+    r = ctx.cse.create(ctx.state["ae"], FCNT, {"m2m:cnt": {"rn": rn, "cnd": CND}})
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(f"{ctx.state['ae']}/{rn}"), 4004)
+
+
+@case("FCT-017", "TS-0004 §7.4.37.1", "a flexContainer can be created under the CSEBase")
+def fc_under_cse(ctx):
+    r, _ = _fc(ctx, parent=ctx.base)
+    expect_rsc(r, 2001)
+
+
+@case("FCT-018", "TS-0004 §7.4.37.1, Table 7.4.6.1-4", "a flexContainer can be created under a <container>")
+def fc_under_container(ctx):
+    rn = ctx.unique("cnt")
+    expect_rsc(ctx.cse.create(ctx.state["ae"], CNT, {"m2m:cnt": {"rn": rn}}), 2001)
+    r, _ = _fc(ctx, parent=f"{ctx.state['ae']}/{rn}")
+    expect_rsc(r, 2001)
+
+
+@case("FCT-019", "TS-0004 Table 7.4.37.1-3",
+      "a flexContainer, a <container> and a <timeSeries> can be created under a flexContainer")
+def fc_children(ctx):
+    _, path = _new_fc(ctx)
+    r, _ = _fc(ctx, parent=path)
+    expect(r.rsc == 2001, "child flexContainer: 2001", r)
+    r = ctx.cse.create(path, CNT, {"m2m:cnt": {"rn": ctx.unique("cnt")}})
+    expect(r.rsc == 2001, "child container: 2001", r)
+    r = ctx.cse.create(path, TS, {"m2m:ts": {"rn": ctx.unique("ts")}})
+    expect(r.rsc == 2001, "child timeSeries: 2001", r)
+
+
+@case("FCT-020", "TS-0004 Table 7.4.37.1-3, §7.3.3.3",
+      "a <contentInstance> under a flexContainer is refused with 4108")
+def fc_cin_refused(ctx):
+    _, path = _new_fc(ctx)
+    rn = ctx.unique("cin")
+    expect_rsc(ctx.cse.create(path, CIN, {"m2m:cin": {"rn": rn, "con": "x"}}), 4108)
+    expect_rsc(ctx.cse.retrieve(f"{path}/{rn}"), 4004)
+
+
+@case("FCT-021", "TS-0004 §7.4.37.1, Table 7.4.38.1-4, §7.3.3.3",
+      "a flexContainer under a <timeSeries> is refused with 4108")
+def fc_under_ts_refused(ctx):
+    rn = ctx.unique("ts")
+    expect_rsc(ctx.cse.create(ctx.state["ae"], TS, {"m2m:ts": {"rn": rn}}), 2001)
+    r, path = _fc(ctx, parent=f"{ctx.state['ae']}/{rn}")
+    expect_rsc(r, 4108)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-022", "TS-0004 Table 7.4.37.1-3, §7.5.1.2.2",
+      "a <subscription> on a flexContainer is notified of an update with the changed custom attribute")
+def fc_notification(ctx):
+    _, path = _new_fc(ctx)
+    sub_rn = ctx.unique("sub")
+    s = ctx.cse.create(path, SUB, {"m2m:sub": {"rn": sub_rn, "nu": [ctx.notifications.url],
+                                               "enc": {"net": [1]}}})
+    expect_rsc(s, 2001)
+    sub_ri = s.get("m2m:sub/ri")
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 30.5}}), 2004)
+
+    def mine(rec):
+        sgn = rec.body.get("m2m:sgn") if isinstance(rec.body, dict) else None
+        return (bool(sgn) and not sgn.get("vrq") and sgn.get("nev") is not None
+                and str(sgn.get("sur", "")).endswith((sub_ri, sub_rn)))
+    got = ctx.notifications.wait(1, 5.0, mine)
+    expect(got, "a notification arrives")
+    rep = got[0].body["m2m:sgn"]["nev"].get("rep") or {}
+    expect(rep.get(KEY, {}).get("curT0") == 30.5, f"it carries cod:tempe with curT0 30.5; got {rep}")
+
+
+@case("FCT-023", "TS-0004 §7.4.37.2.4, TS-0001 §10.1.5",
+      "deleting a flexContainer deletes its child resources")
+def fc_delete(ctx):
+    _, path = _new_fc(ctx)
+    _, child = _new_fc(ctx, parent=path)
+    expect_rsc(ctx.cse.delete(path), 2002)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+    expect_rsc(ctx.cse.retrieve(child), 4004)
+
+
+@case("FCT-024", "TS-0004 §7.3.3.6",
+      "a partial retrieve of a flexContainer returns the named custom attribute only")
+def fc_partial_retrieve(ctx):
+    _, path = _new_fc(ctx)
+    r = expect_rsc(ctx.cse.retrieve(path, query={"atrl": "curT0"}), 2000)
+    body = r.get(KEY)
+    expect(isinstance(body, dict) and set(body) == {"curT0"}, "only curT0 is returned", r)
+
+
+@case("FCT-025", "TS-0004 Table 6.3.4.2.1-1, §7.3.3.3",
+      "a flexContainerInstance (ty 58) is never created by a client CREATE")
+def fci_not_creatable(ctx):
+    _, path = _new_fc(ctx)
+    rn = ctx.unique("fci")
+    r = ctx.cse.create(path, FCI, {KEY: {"rn": rn, "curT0": 1.0}})
+    expect(r.rsc in (4005, 4000, 4108, 5001), "refused (4005, or 4000/4108/5001)", r)
+    expect_rsc(ctx.cse.retrieve(f"{path}/{rn}"), 4004)
+
+
+@case("FCT-026", "TS-0004 §7.4.37.2.1, §7.3.3.5",
+      "a flexContainer with only containerDefinition (no custom attribute) has contentSize 0")
+def fc_empty_size(ctx):
+    r, path = _fc(ctx, custom=False)
+    if r.rsc in (4000, 4125):  # the specialization may make a custom attribute mandatory
+        return
+    expect_rsc(r, 2001)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cs") == 0, "cs is 0", got)
+
+
+@case("FCT-027", "TS-0004 §7.4.37.2.3",
+      "an UPDATE of labels only increments the stateTag too")
+def fc_st_any_update(ctx):
+    _, path = _new_fc(ctx)
+    expect_rsc(ctx.cse.update(path, {KEY: {"lbl": ["tag"]}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/st") == 1, "st is 1", got)
+    expect(got.get(f"{KEY}/lbl") == ["tag"], "lbl is set", got)
