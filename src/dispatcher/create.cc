@@ -100,10 +100,13 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
   res->attrs["ct"] = ts;
   res->attrs["lt"] = ts;
   // expirationTime: in the future, and never beyond the parent's.
-  TimePoint et = now + opt.default_expiration;
+  // A later one than the CSE's maximum is cut back to it (TS-0004 §7.3.3.3).
+  const TimePoint latest = now + opt.default_expiration;
+  TimePoint et = latest;
   if (auto given = json::GetString(res->attrs, "et")) {
     et = *ParseTimestamp(*given);
     if (et <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+    et = std::min(et, latest);
   }
   if (auto pet = json::GetString(parent.attrs, "et")) {
     if (auto p = ParseTimestamp(*pet); p && *p < et) et = *p;

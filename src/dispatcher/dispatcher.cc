@@ -204,6 +204,23 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   // flexBlocking leaves the choice to the receiver: this one answers blocking.
   if (req->rt == ResponseType::kFlexBlocking) req->rt = ResponseType::kBlocking;
   if (req->rset && *req->rset < Now()) return fail({Rsc::kRequestTimeout, "result expired"});
+  // The result cannot expire before the request may still be acted on (TS-0004 Table 6.4.1-1),
+  // nor can an operation run after either (TS-0001 §8.1.2).
+  if (req->rqet && req->rset && *req->rset < *req->rqet) {
+    return fail(Status::BadRequest("resultExpirationTimestamp is earlier than the "
+                                   "requestExpirationTimestamp"));
+  }
+  if (req->oet) {
+    if ((req->rqet && *req->oet > *req->rqet) || (req->rset && *req->oet > *req->rset)) {
+      return fail(Status::BadRequest("operationExecutionTime is later than the request's or "
+                                     "result's expiration"));
+    }
+    if (*req->oet > Now() + opt.max_oet_delay) {
+      return fail(Status::BadRequest("operationExecutionTime is more than " +
+                                     std::to_string(opt.max_oet_delay.count()) +
+                                     " s ahead, the most this CSE holds a request"));
+    }
+  }
   if (req->rset) {
     // Result expiration: a result that can no longer be delivered in time is replaced by 4008
     // (the operation itself is not undone).
@@ -250,7 +267,20 @@ void Dispatcher::Impl::Admitted(RequestRef req, Completion done) {
                                            "too many throttled requests waiting: retry later")));
   }
   if (req->rt == ResponseType::kNonBlockingSynch || req->rt == ResponseType::kNonBlockingAsynch) {
+    // Acknowledged at once; its blocking run below waits for the oet.
     return HandleNonBlocking(std::move(req), std::move(done));
+  }
+  if (req->oet && *req->oet > Now()) {
+    // operationExecutionTime: the operation runs then, not before (TS-0001 §8.1.2).
+    std::call_once(delays_once, [this] { delays = std::make_unique<security::TimerQueue>(); });
+    auto when = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(*req->oet - Now());
+    req->oet.reset();
+    auto resumed = [this, req, done]() mutable { Admitted(std::move(req), std::move(done)); };
+    if (delays->At(when, std::move(resumed))) return;
+    return done(ErrorResponse(*req, Status(Rsc::kNotAcceptable,
+                                           "too many requests waiting for their execution "
+                                           "time: retry later")));
   }
   if (req->rt == ResponseType::kNoResponse) {
     // noResponse: the operation runs (durably, as always) but its result is not returned.

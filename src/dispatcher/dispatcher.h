@@ -46,8 +46,13 @@ struct DispatcherOptions {
   std::string admin_originator = "CAdmin";
   std::vector<std::string> poa;      // points of access advertised by the CSEBase
   int cse_type = 1;                  // 1 IN-CSE, 2 MN-CSE, 3 ASN-CSE
-  // Expiration given to resources created without et (clamped to the parent's et).
+  // Expiration given to resources created without et, and the latest et a request may set: a
+  // later one is cut back to now + this (TS-0004 §7.3.3.3; the upper tester reports it as the
+  // maximum expiration delta). Never beyond the parent's et either.
   std::chrono::seconds default_expiration{std::chrono::hours(24 * 365 * 5)};
+  // How far ahead an operationExecutionTime (oet) may lie: the request waits until then (a
+  // blocking one with its connection), so a later one is refused (4000) rather than held.
+  std::chrono::seconds max_oet_delay{std::chrono::hours(1)};
   // How long the <request> of a non-blocking request (and with it the result) is kept after the
   // request's own deadlines (rqet, rset) when it names no resultPersistence (rp).
   std::chrono::milliseconds request_lifetime{std::chrono::minutes(10)};
@@ -150,6 +155,8 @@ class Dispatcher {
                   std::chrono::milliseconds long_poll_timeout);
   std::chrono::milliseconds request_lifetime() const;
   std::chrono::milliseconds long_poll_timeout() const;
+  // The latest expirationTime a resource gets, from now (options().default_expiration).
+  std::chrono::seconds max_expiration() const { return options_.default_expiration; }
 
   struct Impl;  // dispatcher/internal.h; opaque outside dispatcher/
 

@@ -49,6 +49,9 @@ bj::object MetaInformation(const RequestPrimitive& req) {
   mi["rt"] = std::move(rt);
   if (req.rqet) mi["rqet"] = FormatTimestamp(*req.rqet);
   if (req.rset) mi["rset"] = FormatTimestamp(*req.rset);
+  if (req.oet) mi["oet"] = FormatTimestamp(*req.oet);
+  if (!req.ot.empty()) mi["ot"] = req.ot;
+  if (!req.vsi.empty()) mi["vsi"] = req.vsi;
   if (req.rp) mi["rp"] = FormatTimestamp(*req.rp);
   if (req.rcn) mi["rcn"] = static_cast<int>(*req.rcn);
   if (req.drt != 1) mi["drt"] = req.drt;

@@ -6,10 +6,7 @@ namespace trustcse::dispatcher {
 
 
 ResponsePrimitive Reply(const RequestPrimitive& req, Rsc rsc, std::string pc) {
-  ResponsePrimitive rsp;
-  rsp.rsc = rsc;
-  rsp.rqi = req.rqi;
-  rsp.rvi = req.rvi;
+  ResponsePrimitive rsp = ResponseTo(req, rsc);
   rsp.pc = std::move(pc);
   return rsp;
 }

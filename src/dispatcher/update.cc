@@ -57,8 +57,27 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
   const ResourceType* type = resources::FindType(current.ty());
   const bool acpi_change = content->contains("acpi");
   TimePoint now = Now();
-  if (auto et = json::GetString(*content, "et")) {
-    if (*ParseTimestamp(*et) <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+  if (const bj::value* given = content->if_contains("et")) {
+    // expirationTime has multiplicity 1: it can be changed, not removed (TS-0004 §7.3.3.7).
+    if (given->is_null()) return fail(Status::BadRequest("expirationTime cannot be removed"));
+    TimePoint et = *ParseTimestamp(given->get_string());
+    if (et <= now) return fail(Status::BadRequest("expirationTime is in the past"));
+    if (et > now + opt.default_expiration) {
+      et = now + opt.default_expiration;
+      (*content)["et"] = FormatTimestamp(et);
+    }
+    // No child may outlive the resource (TS-0004 §7.3.3.4): one that expires later refuses it.
+    storage::DiscoveryQuery q;
+    q.root_path = current.path;
+    q.max_level = 1;
+    q.expire_after = FormatTimestamp(et);
+    q.limit = 1;
+    auto later = store.Discover(q);
+    if (!later) return fail(later.error());
+    if (!later->empty()) {
+      return fail(Status::BadRequest("child resource " + later->front().rn +
+                                     " expires later than the new expirationTime"));
+    }
   }
   if (acpi_change && content->at("acpi").is_array()) {
     for (const auto& id : content->at("acpi").get_array()) {

@@ -33,11 +33,19 @@ bool IsSupportedRelease(std::string_view rvi) {
   return false;
 }
 
-ResponsePrimitive ErrorResponse(const RequestPrimitive& req, const Status& status) {
+ResponsePrimitive ResponseTo(const RequestPrimitive& req, Rsc rsc) {
   ResponsePrimitive rsp;
-  rsp.rsc = status.code();
+  rsp.rsc = rsc;
   rsp.rqi = req.rqi;
   rsp.rvi = req.rvi;
+  rsp.ot = FormatTimestamp(Now());
+  if (req.rset) rsp.rset = FormatTimestamp(*req.rset);
+  rsp.vsi = req.vsi;
+  return rsp;
+}
+
+ResponsePrimitive ErrorResponse(const RequestPrimitive& req, const Status& status) {
+  ResponsePrimitive rsp = ResponseTo(req, status.code());
   boost::json::object o;
   o["m2m:dbg"] = status.message();
   rsp.pc = boost::json::serialize(o);

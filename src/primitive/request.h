@@ -93,6 +93,9 @@ struct RequestPrimitive {
   bool rtu_given = false;
   std::optional<TimePoint> rqet;     // request expiration timestamp
   std::optional<TimePoint> rset;     // result expiration timestamp
+  std::optional<TimePoint> oet;      // operation execution time: the operation runs then
+  std::string ot;                    // originating timestamp, as received (kept in <request> mi)
+  std::string vsi;                   // vendor information, echoed in the response
   std::optional<TimePoint> rp;       // result persistence: keep a non-blocking result until
   int drt = 1;                       // 1 structured, 2 unstructured identifiers in results
   std::optional<FilterCriteria> fc;  // present when the request carried filter criteria
@@ -113,13 +116,20 @@ struct ResponsePrimitive {
   std::string rvi;
   std::string pc;                // serialized JSON content ("" = none)
   std::string content_location;  // resource ID of a created resource, for the binding's header
-  std::string ot;                // originating timestamp
+  std::string ot;                // originating timestamp: when the response was built
+  std::string rset;              // the request's result expiration timestamp, echoed
+  std::string vsi;               // the request's vendor information, echoed
   // Content status (cnst): 1 = partial — the receiver returned fewer results than matched
   // (its own limit), and cnot is the offset (ofst, 1-based) the rest starts at; 0 = not sent
   // (full content is the default).
   int cnst = 0;
   uint64_t cnot = 0;
 };
+
+// The response header every answer to `req` carries: rqi, rvi, and — TS-0001 §8.1.3, TS-0004
+// Table 7.2.1.2-1 — the originating timestamp (now), the echoed result expiration timestamp and
+// vendor information. Reply() and ErrorResponse() start from it.
+ResponsePrimitive ResponseTo(const RequestPrimitive& req, Rsc rsc);
 
 // Builds an error response carrying {"m2m:dbg": message}.
 ResponsePrimitive ErrorResponse(const RequestPrimitive& req, const Status& status);

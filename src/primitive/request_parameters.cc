@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -102,13 +103,15 @@ std::optional<TimePoint> ParseExpiration(std::string_view v) {
     if (!d) return std::nullopt;
     return Now() + *d;
   }
-  long long ms = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-  if (ec == std::errc() && p == v.data() + v.size() && ms >= 0) {
-    // Relative form: at most ten years ahead (larger values would overflow the clock).
-    constexpr long long kMaxMs = 10LL * 366 * 24 * 3600 * 1000;
-    if (ms > kMaxMs) return std::nullopt;
-    return Now() + std::chrono::milliseconds(ms);
+  // Relative form (xs:long milliseconds): negative is already past (the caller answers 4008),
+  // and a fraction is rounded — test systems send "1500.0".
+  double ms = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms, std::chars_format::fixed);
+  if (ec == std::errc() && p == v.data() + v.size() && std::isfinite(ms)) {
+    // At most ten years either way (larger values would overflow the clock).
+    constexpr double kMaxMs = 10.0 * 366 * 24 * 3600 * 1000;
+    if (std::fabs(ms) > kMaxMs) return std::nullopt;
+    return Now() + std::chrono::milliseconds(std::llround(ms));
   }
   return ParseTimestamp(v);
 }

@@ -27,8 +27,9 @@ class RequestParameters {
   bool has_fc_ = false;
 };
 
-// rqet / rset / rp: an absolute timestamp, or a relative duration — milliseconds, or an ISO 8601
-// duration of days to seconds ("PT2S") — of at most ten years.
+// rqet / rset / oet / rp: an absolute timestamp, or a relative duration — milliseconds
+// (negative: in the past; a fraction is rounded), or an ISO 8601 duration of days to seconds
+// ("PT2S") — of at most ten years.
 std::optional<TimePoint> ParseExpiration(std::string_view v);
 
 }  // namespace trustcse

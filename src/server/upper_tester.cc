@@ -46,12 +46,9 @@ std::optional<milliseconds> Seconds(const std::string& s) {
   return milliseconds(static_cast<int64_t>(std::llround(v * 1000)));
 }
 
-std::string FormatSeconds(milliseconds ms) {
-  std::string s = std::to_string(static_cast<double>(ms.count()) / 1000.0);
-  while (s.size() > 1 && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.push_back('0');
-  return s;
-}
+// Whole seconds, rounded up so that a sub-second interval does not read as 0: test systems
+// parse the answers as integers.
+std::string FormatSeconds(milliseconds ms) { return std::to_string((ms.count() + 999) / 1000); }
 
 }  // namespace
 
@@ -121,8 +118,8 @@ security::ServiceResponse UpperTester::Command(const std::string& cmd, const std
   if (cmd == "enableshortresourceexpiration") {
     auto s = Seconds(args);
     if (!s) return Refuse("seconds expected");
-    std::string previous =
-        FormatSeconds(reaper_interval_) + "," + FormatSeconds(h_.dispatcher->request_lifetime());
+    std::string previous = FormatSeconds(reaper_interval_) + "," +
+                           std::to_string(h_.dispatcher->max_expiration().count());
     reaper_interval_ = *s;
     h_.dispatcher->StartReaper(*s);
     h_.dispatcher->SetTimings(*s, h_.dispatcher->long_poll_timeout());

@@ -10,8 +10,9 @@
 //                                           ends polling channels (credentials stay)
 //   GetConfig <key>                         → the value (keys: see the .cc)
 //   enableShortResourceExpiration <s>       expiration checks every s seconds and non-blocking
-//                                           request records kept s seconds → the previous
-//                                           "<check interval s>,<record lifetime s>"
+//                                           request records kept s seconds → "<the previous
+//                                           check interval>,<the maximum expiration delta>",
+//                                           whole seconds (test systems parse integers)
 //   disableShortResourceExpiration          restores them
 //   enableShortRequestExpiration <s>        long polls and requests queued for polling AEs
 //                                           wait s seconds → the previous value (s)

@@ -82,7 +82,8 @@ TEST_F(UpperTester, ResetDeletesEverythingAndRenewsTheCseBase) {
 TEST_F(UpperTester, ShortResourceExpirationRemovesRecordsQuickly) {
   auto r = Ut(port(), "enableShortResourceExpiration 1");
   ASSERT_EQ(r.rsc(), 2000);
-  EXPECT_EQ(r.header("x-m2m-utrsp"), "1.0,600.0");  // previous check interval, record lifetime
+  // The previous check interval and the maximum expiration delta (5 years), whole seconds.
+  EXPECT_EQ(r.header("x-m2m-utrsp"), "1,157680000");
   EXPECT_EQ(Ut(port(), "enableShortResourceExpiration soon").rsc(), 4000);
   // A non-blocking request's record now lives about a second.
   Client admin(port(), "CAdmin");
@@ -96,14 +97,14 @@ TEST_F(UpperTester, ShortResourceExpirationRemovesRecordsQuickly) {
   }
   EXPECT_EQ(rsc, 4004);
   EXPECT_EQ(Ut(port(), "disableShortResourceExpiration").rsc(), 2000);
-  EXPECT_EQ(Ut(port(), "enableShortResourceExpiration 2").header("x-m2m-utrsp"), "1.0,600.0");
+  EXPECT_EQ(Ut(port(), "enableShortResourceExpiration 2").header("x-m2m-utrsp"), "1,157680000");
   EXPECT_EQ(Ut(port(), "disableShortResourceExpiration").rsc(), 2000);
 }
 
 TEST_F(UpperTester, ShortRequestExpirationShortensLongPolls) {
   auto r = Ut(port(), "enableShortRequestExpiration 0.3");
   ASSERT_EQ(r.rsc(), 2000);
-  EXPECT_EQ(r.header("x-m2m-utrsp"), "30.0");
+  EXPECT_EQ(r.header("x-m2m-utrsp"), "30");
   Client c(port(), "C");
   auto ae = c.Create("/cse-in", 2, R"({"m2m:ae":{"rn":"sleepy","api":"Nx","rr":false,"srv":["3"]}})");
   ASSERT_EQ(ae.rsc(), 2001) << ae.body;

@@ -125,20 +125,29 @@ Result<RequestPrimitive> ToPrimitive(const CoapRequestParts& in, Serialization* 
         break;
       }
       case kRqet:
-      case kRset: {
-        if (auto s = text("expiration"); !s.ok()) return Err(s);
+      case kRset:
+      case kOet: {
+        if (auto s = text("timestamp"); !s.ok()) return Err(s);
         auto t = ParseExpiration(v);
-        if (!t) return Err(Status::BadRequest("invalid expiration timestamp option"));
-        (o.number == kRqet ? req.rqet : req.rset) = t;
+        if (!t) return Err(Status::BadRequest("invalid timestamp option"));
+        (o.number == kRqet ? req.rqet : o.number == kRset ? req.rset : req.oet) = t;
         break;
       }
+      case kOt:
+        if (auto s = text("oneM2M-OT"); !s.ok()) return Err(s);
+        req.ot = v;
+        break;
+      case kVsi:
+        if (auto s = text("oneM2M-VSI"); !s.ok()) return Err(s);
+        req.vsi = v;
+        break;
       case kRturi:
         if (auto s = text("oneM2M-RTURI"); !s.ok()) return Err(s);
         req.rtu_given = true;
         if (!v.empty()) req.rtu.push_back(v);
         break;
       default:
-        break;  // other options (OT, VSI, ETag, Block…) carry nothing this CSE acts on
+        break;  // other options (EC, ETag, Block…) carry nothing this CSE acts on
     }
   }
   if (has_accept) {
@@ -238,13 +247,17 @@ CoapResponseParts FromPrimitive(const ResponsePrimitive& rsp, Operation op,
     out.content_format = serialization == Serialization::kCbor ? kFormatCbor : kFormatJson;
     out.payload = EncodeContent(rsp.pc, serialization);
   }
+  // In ascending option number, as the wire needs them.
+  if (!rsp.ot.empty()) out.options.push_back({kOt, rsp.ot});
   if (!rsp.rvi.empty()) out.options.push_back({kRvi, rsp.rvi});
   if (!rsp.rqi.empty()) out.options.push_back({kRqi, rsp.rqi});
+  if (!rsp.rset.empty()) out.options.push_back({kRset, rsp.rset});
   out.options.push_back({kRsc, EncodeUint(static_cast<uint64_t>(rsp.rsc))});
   if (rsp.cnst != 0) {
-    out.options.push_back({kCts, EncodeUint(static_cast<uint64_t>(rsp.cnst))});
     if (rsp.cnot != 0) out.options.push_back({kCto, EncodeUint(rsp.cnot)});
+    out.options.push_back({kCts, EncodeUint(static_cast<uint64_t>(rsp.cnst))});
   }
+  if (!rsp.vsi.empty()) out.options.push_back({kVsi, rsp.vsi});
   return out;
 }
 

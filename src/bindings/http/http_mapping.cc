@@ -176,6 +176,12 @@ Result<RequestPrimitive> ToPrimitive(const HttpRequestParts& in) {
     req.rset = ParseExpiration(in.rset);
     if (!req.rset) return fail(Status::BadRequest("invalid X-M2M-RST header"));
   }
+  if (!in.oet.empty()) {
+    req.oet = ParseExpiration(in.oet);
+    if (!req.oet) return fail(Status::BadRequest("invalid X-M2M-OET header"));
+  }
+  req.ot = std::string(in.ot);
+  req.vsi = std::string(in.vsi);
 
   // Content.
   const bool needs_body = req.op == Operation::kCreate || req.op == Operation::kUpdate ||
@@ -218,6 +224,9 @@ HttpResponseParts FromPrimitive(const ResponsePrimitive& rsp, Serialization seri
   out.headers.emplace_back("X-M2M-RSC", std::to_string(static_cast<int>(rsp.rsc)));
   if (!rsp.rqi.empty()) out.headers.emplace_back("X-M2M-RI", rsp.rqi);
   if (!rsp.rvi.empty()) out.headers.emplace_back("X-M2M-RVI", rsp.rvi);
+  if (!rsp.ot.empty()) out.headers.emplace_back("X-M2M-OT", rsp.ot);
+  if (!rsp.rset.empty()) out.headers.emplace_back("X-M2M-RST", rsp.rset);
+  if (!rsp.vsi.empty()) out.headers.emplace_back("X-M2M-VSI", rsp.vsi);
   if (!rsp.content_location.empty()) {
     out.headers.emplace_back("Content-Location", rsp.content_location);
   }

@@ -34,6 +34,9 @@ struct HttpRequestParts {
   bool has_rtu = false;           // the X-M2M-RTU header was present (it may be empty)
   std::string_view rqet;          // X-M2M-RET
   std::string_view rset;          // X-M2M-RST
+  std::string_view oet;           // X-M2M-OET
+  std::string_view ot;            // X-M2M-OT
+  std::string_view vsi;           // X-M2M-VSI
   std::string_view authorization; // Authorization ("Bearer <token>[+<token>…]")
   std::string_view body;
   std::string_view peer_address;

@@ -193,6 +193,9 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     parts.has_rtu = req.find("X-M2M-RTU") != req.end();
     parts.rqet = Field(req, "X-M2M-RET");
     parts.rset = Field(req, "X-M2M-RST");
+    parts.oet = Field(req, "X-M2M-OET");
+    parts.ot = Field(req, "X-M2M-OT");
+    parts.vsi = Field(req, "X-M2M-VSI");
     parts.authorization = Field(req, "Authorization");
     parts.body = req.body();
     parts.peer_address = peer_;

@@ -132,13 +132,18 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
   if (!has_fr && !(req.op == Operation::kCreate && req.ty == 2)) {
     return Err(Status::BadRequest("missing fr"));
   }
-  for (std::string_view k : {"rqet", "rset"}) {
+  for (std::string_view k : {"rqet", "rset", "oet"}) {
     auto x = str(k);
     if (!x) return Err(x.error());
     if (x->empty()) continue;
     auto t = ParseExpiration(*x);
     if (!t) return Err(Status::BadRequest("invalid " + std::string(k)));
-    (k == "rqet" ? req.rqet : req.rset) = t;
+    (k == "rqet" ? req.rqet : k == "rset" ? req.rset : req.oet) = t;
+  }
+  for (std::string_view k : {"ot", "vsi"}) {
+    auto x = str(k);
+    if (!x) return Err(x.error());
+    (k == "ot" ? req.ot : req.vsi) = std::string(*x);
   }
   for (const auto& [k, x] : o) {
     if (k == "rcn" || k == "drt" || k == "tkns" || k == "rids" || k == "atrl" || k == "rp") {
@@ -187,6 +192,9 @@ std::string EncodeRequest(const RequestPrimitive& req, Serialization s) {
 std::string EncodeResponse(const ResponsePrimitive& rsp, Serialization s) {
   bj::object o{{"rsc", static_cast<int>(rsp.rsc)}, {"rqi", rsp.rqi}};
   if (!rsp.rvi.empty()) o["rvi"] = rsp.rvi;
+  if (!rsp.ot.empty()) o["ot"] = rsp.ot;
+  if (!rsp.rset.empty()) o["rset"] = rsp.rset;
+  if (!rsp.vsi.empty()) o["vsi"] = rsp.vsi;
   if (rsp.cnst != 0) {
     o["cnst"] = rsp.cnst;
     if (rsp.cnot != 0) o["cnot"] = rsp.cnot;
