@@ -39,6 +39,7 @@ enum class Rsc : uint16_t {
   kOriginatorNotAuthenticated = 4106,
   kSecurityAssociationRequired = 4107,
   kInvalidChildResourceType = 4108,
+  kNoMembers = 4109,
   kGroupMemberTypeInconsistent = 4110,
   kOriginatorHasAlreadyRegistered = 4117,
   kAppRuleValidationFailed = 4126,

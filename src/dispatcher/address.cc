@@ -230,6 +230,12 @@ Result<Target> Dispatcher::Impl::Resolve(std::string_view to) {
   auto addr = ParseAddress(to, opt.self);
   if (!addr) return Err(addr.error());
   if (addr->kind == LocalAddress::Kind::kRemote) {
+    // An IN-CSE that knows no CSE of its own SP by that ID (none registers with this one yet)
+    // answers NOT_FOUND (TS-0004 §7.3.2.6). Another SP's CSE would be reached over Mcc', and
+    // any other CSE would forward to its registrar: neither is possible here yet.
+    if (opt.cse_type == 1 && !addr->ri.starts_with("//")) {
+      return Err(Status::NotFound("no CSE with the target's CSE-ID is known to this IN-CSE"));
+    }
     return Err(Rsc::kTargetNotReachable, "target is on another CSE; forwarding is not supported");
   }
   std::string path;

@@ -2,6 +2,7 @@
 // owner of its subtree, the originator's facts (looked up once per request), and privilege
 // checks that never wait (listings, checks inside an operation).
 #include "dispatcher/internal.h"
+#include "dispatcher/type_services.h"
 #include "primitive/json_util.h"
 
 namespace trustcse::dispatcher {
@@ -57,6 +58,11 @@ void Dispatcher::Impl::LearnOriginator(InFlight& req) {
 
 Status Dispatcher::Impl::PrepareAccess(InFlight& req, std::shared_ptr<const Resource> target,
                                        const AccessSpec& spec) {
+  if (const TypeServices* ts = FindTypeServices(target->ty());
+      ts != nullptr && ts->owner_only && spec.access != security::kCreate &&
+      req.fr != target->originator && req.fr != target->pi()) {
+    return Status(Rsc::kOriginatorHasNoPrivilege, "only the AE it belongs to may use it");
+  }
   security::SecurityContext& ctx = req.access;
   ctx = req.facts;
   ctx.originator = req.fr;  // a registration acts as its new AE-ID from its first write on
@@ -84,13 +90,14 @@ Status Dispatcher::Impl::PrepareAccess(InFlight& req, std::shared_ptr<const Reso
 }
 
 bool Dispatcher::Impl::Permits(InFlight& req, const Resource& target, uint32_t access,
-                               bool listing) {
+                               bool listing, Rsc refusal) {
   if (req.fr == opt.admin_originator) return true;
   security::SecurityContext ctx = req.facts;
   ctx.originator = req.fr;
   ctx.directory = nullptr;
   ctx.access = access;
   ctx.listing = listing;
+  ctx.refusal = refusal;
   LearnOriginator(req);
   // Listings run after the request itself was authorized, so the originator is known.
   ctx.originator_registered = listing || req.originator_registered;

@@ -13,7 +13,8 @@ void Dispatcher::Impl::Create(RequestRef req, Completion done) {
   ResultContent rcn = req->rcn.value_or(ResultContent::kAttributes);
   if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes &&
       rcn != ResultContent::kHierarchicalAddress &&
-      rcn != ResultContent::kHierarchicalAddressAndAttributes) {
+      rcn != ResultContent::kHierarchicalAddressAndAttributes &&
+      rcn != ResultContent::kModifiedAttributes) {
     return fail(Status::BadRequest("resultContent not valid for CREATE"));
   }
   if (req->ty <= 0) return fail(Status::BadRequest("missing or invalid resource type"));
@@ -74,6 +75,10 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
   ResultContent rcn = req->rcn.value_or(ResultContent::kAttributes);
   const TypeServices* services = FindTypeServices(req->ty);
   auto res = std::make_shared<Resource>();
+  // rcn=9 answers what differs from the request: keep what it gave.
+  auto given = rcn == ResultContent::kModifiedAttributes
+                   ? std::make_shared<const bj::object>(*content)
+                   : nullptr;
   res->attrs = std::move(*content);
   CreatePlan plan;
   if (services && services->assign) {
@@ -126,7 +131,7 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
     if (auto s = services->validate(*res); !s.ok()) return fail(s);
   }
 
-  auto submit = [this, req, res, type, now, rcn, done, plan]() {
+  auto submit = [this, req, res, type, now, rcn, given, done, plan]() {
     std::string parent_ri(res->pi());
     auto created = std::make_shared<ResourceRecord>();
     auto bound = std::make_shared<std::optional<security::Credential>>();
@@ -177,10 +182,12 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
           parents->Keep(std::move(*parent));
           return Status::Ok();
         },
-        [req, res, rcn, created, done, bound, credentials = opt.credentials](Status s) {
+        [req, res, rcn, given, created, done, bound, credentials = opt.credentials](Status s) {
           if (!s.ok()) return done(ErrorResponse(*req, s));
           if (*bound) credentials->Apply(std::move(**bound));
-          auto rsp = Reply(*req, Rsc::kCreated, ResultFor(rcn, *res, *created));
+          auto rsp = Reply(*req, Rsc::kCreated,
+                           given ? ModifiedAttributes(*given, *res, nullptr)
+                                 : ResultFor(rcn, *res, *created));
           rsp.content_location = created->ri;
           done(std::move(rsp));
         });

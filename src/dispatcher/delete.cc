@@ -3,12 +3,22 @@
 #include "dispatcher/type_services.h"
 
 namespace trustcse::dispatcher {
+namespace {
+
+bool IsListing(ResultContent rcn) {
+  return rcn == ResultContent::kAttributesAndChildResources ||
+         rcn == ResultContent::kAttributesAndChildReferences ||
+         rcn == ResultContent::kChildReferences || rcn == ResultContent::kChildResources;
+}
+
+}  // namespace
 
 
 void Dispatcher::Impl::Delete(RequestRef req, Completion done) {
   auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
   auto rcn = req->rcn.value_or(ResultContent::kNothing);
-  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes &&
+      !IsListing(rcn)) {
     return fail(Status::BadRequest("resultContent not valid for DELETE"));
   }
   auto target = Resolve(req->to);
@@ -36,9 +46,12 @@ void Dispatcher::Impl::Delete(RequestRef req, Completion done) {
   const ResourceType* type = resources::FindType(victim->ty());
   if (!type) return fail(Status::Internal("unknown stored resource type"));
   if (auto s = type->CheckDeletable(); !s.ok()) return fail(s);
+  Status disabled = CheckRetrievalEnabled(*target);  // answered once authorization passed
   Authorize(req, victim, AccessSpec{security::kDelete},
-            [this, req, victim, done = std::move(done)](Status s) mutable {
+            [this, req, victim, disabled = std::move(disabled),
+             done = std::move(done)](Status s) mutable {
               if (!s.ok()) return done(ErrorResponse(*req, s));
+              if (!disabled.ok()) return done(ErrorResponse(*req, disabled));
               DeleteAuthorized(std::move(req), victim, std::move(done));
             });
 }
@@ -47,9 +60,18 @@ void Dispatcher::Impl::DeleteAuthorized(RequestRef req,
                                         const std::shared_ptr<const Resource>& victim,
                                         Completion done) {
   auto rcn = req->rcn.value_or(ResultContent::kNothing);
+  // rcn 4, 5, 6, 8 answer with what the subtree held (TS-0001 §8.1.2): listed before it goes.
+  std::string listing;
+  if (IsListing(rcn)) {
+    auto kids = ListChildren(*req, *victim);
+    if (!kids) return done(ErrorResponse(*req, kids.error()));
+    listing = ListingContent(*req, rcn, *victim, kids->records);
+  }
   DeleteResource(std::string(victim->ri()), req->fr, req->rvi,
-                 [req, rcn, done = std::move(done)](Result<ResourceRecord> r) {
+                 [req, rcn, listing = std::move(listing),
+                  done = std::move(done)](Result<ResourceRecord> r) mutable {
                    if (!r) return done(ErrorResponse(*req, r.error()));
+                   if (IsListing(rcn)) return done(Reply(*req, Rsc::kDeleted, std::move(listing)));
                    done(Reply(*req, Rsc::kDeleted,
                               rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
                  });

@@ -21,7 +21,10 @@ storage::DiscoveryQuery ToQuery(const FilterCriteria& fc, const std::string& roo
   q.max_level = fc.lvl.value_or(0);
   q.types = fc.ty;
   q.labels = fc.lbl;
-  q.names = fc.rn;
+  for (const AttributeCondition& c : fc.atr) {
+    // The wildcard is a discovery's (TS-0004 §7.3.3.17.9); elsewhere '*' is itself.
+    q.attributes.push_back({c.name, c.value, fc.fu == 1 && c.value.find('*') != std::string::npos});
+  }
   q.content_types = fc.cty;
   q.created_before = fc.crb;
   q.created_after = fc.cra;
@@ -164,13 +167,13 @@ Result<Dispatcher::Impl::Listing> Dispatcher::Impl::Discover(InFlight& req,
 
 Result<Dispatcher::Impl::Listing> Dispatcher::Impl::ListChildren(InFlight& req,
                                                                  const Resource& parent) {
+  // Every descendant, down to lvl if given (TS-0001 §8.1.2: rcn 4, 5, 6 and 8 represent the
+  // children and their descendants; TS-0004 §7.3.3.17.14).
   storage::DiscoveryQuery q;
   if (req.fc) {
     q = ToQuery(*req.fc, parent.path);
-    if (!req.fc->lvl) q.max_level = 1;
   } else {
     q.root_path = parent.path;
-    q.max_level = 1;
   }
   return Page(*this, req, std::move(q), security::kRetrieve, req.fc ? &*req.fc : nullptr);
 }

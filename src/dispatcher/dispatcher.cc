@@ -87,7 +87,7 @@ Status Dispatcher::Bootstrap() {
   for (const auto& p : options_.poa) poa.emplace_back(p);
   cb.attrs["poa"] = std::move(poa);
   cb.attrs["csz"] = bj::array{"application/json", "application/cbor"};
-  cb.attrs["acpi"] = bj::array{};
+  cb.attrs.erase("acpi");  // none: an empty list is no valid value (m2m:acpType)
   bool exists = existing->has_value();
   auto rec = cb.ToRecord();
   if (auto s = impl_->store.SubmitAndWait([rec, exists](storage::WriteTxn& txn) {
@@ -200,6 +200,14 @@ void Dispatcher::Impl::Handle(RequestPrimitive in, Completion done) {
   if (req->rqi.empty()) return fail(Status::BadRequest("missing request identifier"));
   if (req->rvi.empty() || !IsSupportedRelease(req->rvi)) {
     return fail({Rsc::kReleaseVersionNotSupported, "release version not supported"});
+  }
+  // Attribute conditions name attributes some resource type has (the bindings cannot know).
+  if (req->fc) {
+    for (const AttributeCondition& c : req->fc->atr) {
+      if (!resources::IsAttributeName(c.name)) {
+        return fail(Status::BadRequest("unknown query parameter '" + c.name + "'"));
+      }
+    }
   }
   // flexBlocking leaves the choice to the receiver: this one answers blocking.
   if (req->rt == ResponseType::kFlexBlocking) req->rt = ResponseType::kBlocking;

@@ -42,16 +42,21 @@ void Dispatcher::Impl::FanOutAuthorized(RequestRef req, const Target& target, Co
     o["m2m:agr"] = bj::object{{"m2m:rsp", std::move(responses)}};
     done(Reply(*req, Rsc::kOk, json::Serialize(o)));
   };
-  if (members.empty()) return finish({});
+  if (members.empty()) {
+    return done(ErrorResponse(*req, Status(Rsc::kNoMembers, "the group has no members")));
+  }
   for (const auto& m : members) {
     RequestPrimitive sub = *req;
     sub.to = target.fanout_rest.empty() ? m : m + "/" + target.fanout_rest;
     // Each member is a request of its own through the whole chain (every member is checked).
-    Handle(std::move(sub), [agg, m, finish](ResponsePrimitive rsp) {
+    Handle(std::move(sub), [agg, m, originator = req->fr, finish](ResponsePrimitive rsp) {
+      // Each member's response primitive: from the member, to the originator (TS-0004
+      // §7.4.14.2.5).
       bj::object r;
       r["rsc"] = static_cast<int>(rsp.rsc);
       r["rqi"] = rsp.rqi;
-      r["to"] = m;
+      r["fr"] = m;
+      r["to"] = originator;
       if (!rsp.pc.empty()) {
         if (auto v = json::Parse(rsp.pc)) r["pc"] = std::move(*v);
       }

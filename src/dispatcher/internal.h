@@ -293,8 +293,10 @@ struct Dispatcher::Impl {
   // Same, without waiting and without events, for filtering listings and checks inside an
   // operation (the originator already passed the chain for the request itself).
   // `listing` false: a check that is not a listing's filter (its denial is an event).
+  // `refusal`: the status the caller answers a denial with, for the denial's event (see
+  // security::SecurityContext::refusal).
   bool Permits(InFlight& req, const resources::Resource& target, uint32_t access,
-               bool listing = true);
+               bool listing = true, Rsc refusal = Rsc::kOk);
   // The consultant of the dynamic authorization step (dynamic_authorization.cc).
   static std::shared_ptr<security::Consultant> MakeConsultant(Impl& d);
   // Submits a write; on durable success feeds the effects to caches and the notifier before
@@ -303,6 +305,14 @@ struct Dispatcher::Impl {
               std::function<void(Status)> done);
   void DeleteResource(std::string ri, std::string originator, std::string rvi,
                       std::function<void(Result<storage::ResourceRecord>)> done);
+  // 4005 when `target` is a contentInstance (itself, or la/ol) of a container whose
+  // disableRetrieval (disr) is true: its instances can be neither retrieved nor deleted
+  // (TS-0004 §7.4.7.2.2/.4, §7.4.27, §7.4.28).
+  Status CheckRetrievalEnabled(const Target& target);
+  // Answers `rsp` for a retrieve of contentInstance `cin`, counting its deletionCnt (dcnt,
+  // Release 4) down first: the last permitted retrieve deletes it.
+  void CountRetrieval(const resources::Resource& cin, RequestRef req, ResponsePrimitive rsp,
+                      Completion done);
 
   // polling.cc: RETRIEVE (long poll) and NOTIFY (an answer) of <pollingChannel>/pcu.
   void PollChannel(RequestRef req, const Target& target, Completion done);
@@ -327,7 +337,7 @@ struct Dispatcher::Impl {
     size_t next_offset = 0;
   };
   Result<Listing> Discover(InFlight& req, const Target& target);
-  // Children (or, with fc, the matching descendants up to fc.lvl) the originator may retrieve.
+  // The descendants (those matching fc, if given; down to fc.lvl) the originator may retrieve.
   Result<Listing> ListChildren(InFlight& req, const resources::Resource& parent);
 };
 
@@ -354,6 +364,26 @@ std::string RecordRepresentation(const storage::ResourceRecord& rec);
 std::string SerializeRepresentation(const resources::Resource& res);
 // The single "m2m:xxx" member of a request's content (4000 otherwise).
 Result<std::pair<std::string, bj::object*>> SingleMember(bj::value& pc);
+// Answers that list resources (result_content.cc). `records` are in path order, as the store
+// lists them.
+// rcn 4 / 8: the target's representation (with its attributes for 4, without for 8), every
+// record nested under its nearest listed ancestor, or the target.
+std::string NestedRepresentation(const resources::Resource& target, bool with_attributes,
+                                 const std::vector<storage::ResourceRecord>& records);
+// rcn 4, 5, 6, 8 of a RETRIEVE or DELETE of `res` whose listed descendants are `records`.
+std::string ListingContent(const RequestPrimitive& req, ResultContent rcn,
+                           const resources::Resource& res,
+                           const std::vector<storage::ResourceRecord>& records);
+// rcn 5 / 6: {nm, typ, val} per record, val structured (drt 1) or the resource ID (drt 2).
+bj::array ChildReferences(const std::vector<storage::ResourceRecord>& records, int drt);
+// A discovery's answer: m2m:rrl for rcn 6, otherwise (rcn 11, the default) m2m:uril.
+std::string DiscoveryContent(ResultContent rcn, int drt,
+                             const std::vector<storage::ResourceRecord>& records);
+// rcn 9: the attributes of `res` the request did not set as they are — those the CSE assigned
+// or changed; with `before` (an UPDATE), not those the update left as they were.
+std::string ModifiedAttributes(const bj::object& given, const resources::Resource& res,
+                               const bj::object* before);
+
 // The content of a CREATE/UPDATE/DELETE response for rcn (a string concatenation for rcn=1: this
 // runs on the storage writer thread).
 std::string ResultFor(ResultContent rcn, const resources::Resource& res,

@@ -16,7 +16,9 @@ void VerifySubscriptionTargets(Dispatcher::Impl& d, const RequestRef& req,
     if (t == req->fr) continue;
     if (t.find("://") == std::string::npos) {
       auto local = d.LoadId(t);
-      if (local && *local && !d.Permits(*req, **local, security::kNotify, /*listing=*/false)) {
+      if (local && *local &&
+          !d.Permits(*req, **local, security::kNotify, /*listing=*/false,
+                     Rsc::kSubscriptionCreatorHasNoPrivilege)) {
         return done(ErrorResponse(*req, {Rsc::kSubscriptionCreatorHasNoPrivilege,
                                          "the subscriber may not notify a notification target"}));
       }

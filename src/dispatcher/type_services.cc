@@ -17,6 +17,7 @@ constexpr TypeServices kAcp{nullptr, &CompileAcp, nullptr};
 constexpr TypeServices kSubscription{nullptr, nullptr, &VerifySubscriptionTargets};
 constexpr TypeServices kContainer{nullptr, nullptr, nullptr, resources::ty::kContentInstance};
 constexpr TypeServices kTimeSeries{nullptr, nullptr, nullptr, resources::ty::kTimeSeriesInstance};
+constexpr TypeServices kPollingChannel{.owner_only = true};
 
 }  // namespace
 
@@ -27,6 +28,7 @@ const TypeServices* FindTypeServices(int ty) {
     case resources::ty::kSubscription: return &kSubscription;
     case resources::ty::kContainer: return &kContainer;
     case resources::ty::kTimeSeries: return &kTimeSeries;
+    case resources::ty::kPollingChannel: return &kPollingChannel;
   }
   return nullptr;
 }

@@ -36,6 +36,9 @@ struct TypeServices {
   int instance_ty = 0;
   // A NOTIFY to a resource of this type is sent on to the entity it stands for.
   bool forwards_notify = false;
+  // Only the AE it belongs to (its parent, which created it) may retrieve, update or delete it,
+  // whatever the policies grant (pollingChannel: TS-0004 §7.4.21.2.2–4).
+  bool owner_only = false;
 };
 
 

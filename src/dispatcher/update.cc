@@ -10,7 +10,8 @@ void Dispatcher::Impl::Update(RequestRef req, Completion done) {
   auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
   if (req->ty != 0) return fail(Status::BadRequest("resource type is not permitted on UPDATE"));
   auto rcn = req->rcn.value_or(ResultContent::kAttributes);
-  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes) {
+  if (rcn != ResultContent::kNothing && rcn != ResultContent::kAttributes &&
+      rcn != ResultContent::kModifiedAttributes) {
     return fail(Status::BadRequest("resultContent not valid for UPDATE"));
   }
   auto target = Resolve(req->to);
@@ -70,7 +71,7 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
     storage::DiscoveryQuery q;
     q.root_path = current.path;
     q.max_level = 1;
-    q.expire_after = FormatTimestamp(et);
+    q.expire_after = FormatTimestamp(et + std::chrono::microseconds(1));  // strictly later
     q.limit = 1;
     auto later = store.Discover(q);
     if (!later) return fail(later.error());
@@ -87,6 +88,10 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
     }
   }
   auto changes = std::make_shared<bj::object>(std::move(*content));
+  // rcn=9 compares the result with the state before the update.
+  auto before = rcn == ResultContent::kModifiedAttributes
+                    ? std::make_shared<const bj::object>(current.attrs)
+                    : nullptr;
   auto result = std::make_shared<Resource>();
   auto result_rec = std::make_shared<ResourceRecord>();
   std::string ri(current.ri());
@@ -99,6 +104,10 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
         auto res = Resource::FromRecord(**rec);
         if (!res) return res.error();
         std::vector<std::string> modified;
+        bj::object prior;
+        for (const auto& [k, v] : *changes) {
+          if (const bj::value* old = res->attrs.if_contains(k)) prior[k] = *old;
+        }
         for (const auto& [k, v] : *changes) {
           modified.emplace_back(k);
           if (v.is_null()) {
@@ -109,7 +118,7 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
         }
         res->attrs["lt"] = FormatTimestamp(now);
         if (type->has_state_tag()) res->attrs["st"] = res->st() + 1;
-        HookContext ctx{req->fr, req->rvi, now, self};
+        HookContext ctx{req->fr, req->rvi, now, self, &prior};
         if (auto s = type->ValidateUpdate(ctx, *changes, *res); !s.ok()) return s;
         if (const TypeServices* ts = FindTypeServices(res->ty()); ts && ts->validate) {
           if (auto s = ts->validate(*res); !s.ok()) return s;
@@ -122,9 +131,11 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
         *result = std::move(*res);
         return Status::Ok();
       },
-      [req, result, result_rec, rcn, done](Status s) {
+      [req, result, result_rec, rcn, changes, before, done](Status s) {
         if (!s.ok()) return done(ErrorResponse(*req, s));
-        done(Reply(*req, Rsc::kUpdated, ResultFor(rcn, *result, *result_rec)));
+        done(Reply(*req, Rsc::kUpdated,
+                   before ? ModifiedAttributes(*changes, *result, before.get())
+                          : ResultFor(rcn, *result, *result_rec)));
       });
 }
 

@@ -36,6 +36,8 @@ enum class ResultContent : uint8_t {
   kOriginalResource = 7,
   kChildResources = 8,
   kModifiedAttributes = 9,
+  kSemanticContent = 10,
+  kDiscoveryResultReferences = 11,  // Release 4: the default of a discovery (m2m:uril)
 };
 
 enum class ResponseType : uint8_t {

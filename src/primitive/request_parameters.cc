@@ -18,7 +18,7 @@ Status RequestParameters::Apply(RequestPrimitive& req, std::string_view key,
   int n = 0;
   if (k == "rcn") {
     if (!ParseNumber(v, &n) || n < 0 || n > 12) return Status::BadRequest("invalid rcn");
-    if (n > 9) return Status::BadRequest("resultContent " + v + " is not supported");
+    if (n == 10 || n > 11) return Status::BadRequest("resultContent " + v + " is not supported");
     req.rcn = static_cast<ResultContent>(n);
   } else if (k == "rt") {
     if (!ParseNumber(v, &n) || n < 1 || n > 5) return Status::BadRequest("invalid rt");
@@ -45,9 +45,19 @@ Status RequestParameters::Apply(RequestPrimitive& req, std::string_view key,
   } else {
     auto r = ApplyFilterParameter(fc_, k, v);
     if (!r) return r.error();
+    if (!*r && bare_attributes_) r = ApplyAttributeCondition(fc_, k, v);
+    if (!r) return r.error();
     if (!*r) return Status::BadRequest("unknown query parameter '" + k + "'");
     has_fc_ = true;
   }
+  return Status::Ok();
+}
+
+Status RequestParameters::ApplyAttribute(std::string_view name, std::string_view value) {
+  auto r = ApplyAttributeCondition(fc_, name, value);
+  if (!r) return r.error();
+  if (!*r) return Status::BadRequest("invalid attribute name '" + std::string(name) + "' in atr");
+  has_fc_ = true;
   return Status::Ok();
 }
 

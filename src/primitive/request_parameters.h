@@ -18,13 +18,20 @@ namespace trustcse {
 
 class RequestParameters {
  public:
+  // `bare_attributes`: an unknown key shaped like a short name is an attribute condition
+  // (query strings: TS-0009 §6.2.2.2, TS-0008). Serialized primitives (MQTT, WebSocket) carry
+  // them as fc.atr [{nm, val}] instead (ApplyAttribute), and an unknown key is a 4000.
+  explicit RequestParameters(bool bare_attributes = true) : bare_attributes_(bare_attributes) {}
   Status Apply(RequestPrimitive& req, std::string_view key, std::string_view value);
+  // One attribute condition name = value.
+  Status ApplyAttribute(std::string_view name, std::string_view value);
   // Validates and attaches the filter criteria collected (if any).
   Status Finish(RequestPrimitive& req);
 
  private:
   FilterCriteria fc_;
   bool has_fc_ = false;
+  bool bare_attributes_;
 };
 
 // rqet / rset / oet / rp: an absolute timestamp, or a relative duration — milliseconds

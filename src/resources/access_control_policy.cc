@@ -20,7 +20,7 @@ constexpr AttributePolicy kPolicies[] = {
 constexpr AttributePolicy kRule[] = {
     {"acor", AttrType::kStringList, M, M}, {"acop", AttrType::kPosInt, M, M},
     {"acco", AttrType::kList, O, O},       {"acaf", AttrType::kBool, O, O},
-    {"acod", AttrType::kList, O, O},
+    {"acod", AttrType::kList, O, O},       {"aca", AttrType::kStringList, O, O},
 };
 
 Status CheckPrivileges(const bj::value& v, std::string_view name, bool need_rule) {

@@ -1,5 +1,7 @@
 // AE (ty 2): an application entity registered with this CSE. The dispatcher's registration step
 // assigns the AE-ID (aei) from the originator before these checks run (TS-0001 §10.2.2.2).
+#include <algorithm>
+
 #include "primitive/json_util.h"
 #include "resources/types.h"
 
@@ -24,9 +26,26 @@ constexpr AttributePolicy kPolicies[] = {
 };
 
 // srv lists the releases the AE supports; it must name at least one.
+// supportedReleaseVersions and contentSerialization take only the values the standard defines
+// (TS-0004 Table 6.3.3-1), at least one of them.
 Status CheckSrv(const Resource& res) {
-  const auto* srv = res.attrs.if_contains("srv");
-  if (srv && srv->get_array().empty()) return Status::BadRequest("invalid attribute 'srv'");
+  static constexpr std::string_view kReleases[] = {"1", "2", "2a", "3", "4", "5"};
+  static constexpr std::string_view kSerializations[] = {"application/json", "application/cbor",
+                                                         "application/xml"};
+  auto all_of = [](const bj::value* list, std::span<const std::string_view> allowed) {
+    if (list == nullptr) return true;
+    const auto& a = list->get_array();
+    return !a.empty() && std::all_of(a.begin(), a.end(), [&](const bj::value& v) {
+      return std::find(allowed.begin(), allowed.end(), v.get_string()) != allowed.end();
+    });
+  };
+  if (!all_of(res.attrs.if_contains("srv"), kReleases)) {
+    return Status::BadRequest("invalid attribute 'srv': releases are 1, 2, 2a, 3, 4, 5");
+  }
+  if (!all_of(res.attrs.if_contains("csz"), kSerializations)) {
+    return Status::BadRequest("invalid attribute 'csz': application/json, application/cbor or "
+                              "application/xml");
+  }
   return Status::Ok();
 }
 

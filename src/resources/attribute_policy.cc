@@ -48,6 +48,87 @@ bool WithinLabelBounds(const bj::array& list) {
   return true;
 }
 
+// xs:token (the entries of m2m:labels): no tab, CR or LF, no leading or trailing space, no two
+// spaces in a row.
+bool IsToken(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.front() == ' ' || s.back() == ' ') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n') return false;
+    if (s[i] == ' ' && i + 1 < s.size() && s[i + 1] == ' ') return false;
+  }
+  return true;
+}
+
+// A GeoJSON position (RFC 7946 §3.1.1): two or three numbers.
+bool IsPosition(const bj::value& v) {
+  if (!v.is_array()) return false;
+  const auto& a = v.get_array();
+  if (a.size() < 2 || a.size() > 3) return false;
+  for (const auto& n : a) {
+    if (!n.is_number()) return false;
+  }
+  return true;
+}
+
+bool IsPositions(const bj::value& v, size_t at_least) {
+  if (!v.is_array() || v.get_array().size() < at_least) return false;
+  for (const auto& p : v.get_array()) {
+    if (!IsPosition(p)) return false;
+  }
+  return true;
+}
+
+// A linear ring: at least four positions, the last one the first (RFC 7946 §3.1.6).
+bool IsRing(const bj::value& v) {
+  return IsPositions(v, 4) && v.get_array().front() == v.get_array().back();
+}
+
+// A polygon's coordinates: one ring, or a list of rings as GeoJSON writes them.
+bool IsPolygon(const bj::value& v) {
+  if (IsRing(v)) return true;
+  if (!v.is_array() || v.get_array().empty()) return false;
+  for (const auto& r : v.get_array()) {
+    if (!IsRing(r)) return false;
+  }
+  return true;
+}
+
+template <typename F>
+bool IsListOf(const bj::value& v, F&& each) {
+  if (!v.is_array() || v.get_array().empty()) return false;
+  for (const auto& e : v.get_array()) {
+    if (!each(e)) return false;
+  }
+  return true;
+}
+
+// m2m:geoCoordinates: {typ: 1 Point … 6 MultiPolygon, crd: the geometry's coordinates, as a
+// JSON string or as JSON}.
+bool IsGeoCoordinates(const bj::value& v) {
+  if (!v.is_object()) return false;
+  const bj::object& o = v.get_object();
+  auto typ = json::GetInt(o, "typ");
+  const bj::value* crd = o.if_contains("crd");
+  if (!typ || crd == nullptr) return false;
+  bj::value parsed;
+  if (crd->is_string()) {
+    auto p = json::Parse(crd->get_string());
+    if (!p) return false;
+    parsed = std::move(*p);
+    crd = &parsed;
+  }
+  switch (*typ) {
+    case 1: return IsPosition(*crd);                                    // Point
+    case 2: return IsPositions(*crd, 2);                                // LineString
+    case 3: return IsPolygon(*crd);                                     // Polygon
+    case 4: return IsPositions(*crd, 1);                                // MultiPoint
+    case 5: return IsListOf(*crd, [](const bj::value& l) { return IsPositions(l, 2); });
+    case 6: return IsListOf(*crd, [](const bj::value& p) { return IsPolygon(p); });
+    default: return false;
+  }
+}
+
 Status Bad(std::string_view what, std::string_view sn) {
   return Status::BadRequest(std::string(what) + " attribute '" + std::string(sn) + "'");
 }
@@ -129,6 +210,18 @@ Status ValidateContent(const bj::object& content, std::span<const AttributePolic
       return Status::BadRequest("too many or too long entries in '" + std::string(sn) + "' (at most " +
                                 std::to_string(kMaxLabels) + " of " +
                                 std::to_string(kMaxLabelLength) + " characters)");
+    }
+    if (sn == "lbl") {
+      for (const auto& e : value.get_array()) {
+        if (!IsToken(e.get_string())) {
+          return Status::BadRequest("a label is not a token (no tab or line break, no leading, "
+                                    "trailing or double space)");
+        }
+      }
+    }
+    if (sn == "loc" && p->type == AttrType::kAny && !IsGeoCoordinates(value)) {
+      return Status::BadRequest("'loc' is not a geoCoordinates {typ, crd} whose coordinates fit "
+                                "its geometry type");
     }
     if (p->ranged()) {
       auto i = json::AsInt(value);

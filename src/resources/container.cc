@@ -47,6 +47,24 @@ Status InstanceHolderType::ValidateCreate(const HookContext&, const Resource&,
 
 Status InstanceHolderType::OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
                                     WriteEffects& fx) const {
+  // disableRetrieval set back from true to false: the instances kept meanwhile go (TS-0001
+  // §9.6.6, disableRetrieval).
+  const bool was_disabled = ctx.before != nullptr &&
+                            json::GetBool(*ctx.before, "disr").value_or(false);
+  if (was_disabled && !json::GetBool(res.attrs, "disr").value_or(false)) {
+    for (;;) {
+      auto batch = txn.Children(res.ri(), instance_ty_, storage::ChildOrder::kOldestFirst, 256);
+      if (!batch) return batch.error();
+      if (batch->empty()) break;
+      for (const auto& victim : *batch) {
+        auto removed = txn.DeleteSubtree(victim.ri);
+        if (!removed) return removed.error();
+        for (auto& r : *removed) fx.deleted.push_back(std::move(r));
+      }
+    }
+    res.attrs["cni"] = 0;
+    res.attrs["cbs"] = 0;
+  }
   return EnforceQuotas(txn, ctx, res, instance_ty_, fx);
 }
 

@@ -15,7 +15,29 @@ constexpr AttributePolicy kPolicies[] = {
     {"cs", AttrType::kNonNegInt, NP, NP}, {"conr", AttrType::kString, O, NP},
     {"or", AttrType::kString, O, NP},   {"con", AttrType::kAny, M, NP},
     {"dcnt", AttrType::kNonNegInt, O, NP}, {"loc", AttrType::kAny, O, NP},
+    {"dgt", AttrType::kTimestamp, O, NP},
 };
+
+bool IsSmallNumber(std::string_view s, int max) {
+  return s.size() == 1 && s[0] >= '0' && s[0] - '0' <= max;
+}
+
+// m2m:contentInfo (TS-0004 Table 6.3.3-1): "<type>/<subtype>:<encodingType>", optionally
+// ":<contentSecurity>" after it; encodingType and contentSecurity are small enumerations.
+bool IsContentInfo(std::string_view cnf) {
+  const size_t c1 = cnf.find(':');
+  if (c1 == std::string_view::npos) return false;
+  const std::string_view media = cnf.substr(0, c1);
+  const size_t slash = media.find('/');
+  if (slash == 0 || slash == std::string_view::npos || slash + 1 == media.size() ||
+      media.find('/', slash + 1) != std::string_view::npos) {
+    return false;
+  }
+  std::string_view rest = cnf.substr(c1 + 1);
+  const size_t c2 = rest.find(':');
+  if (!IsSmallNumber(rest.substr(0, c2), 4)) return false;
+  return c2 == std::string_view::npos || IsSmallNumber(rest.substr(c2 + 1), 5);
+}
 
 class ContentInstance final : public InstanceType {
  public:
@@ -29,11 +51,9 @@ class ContentInstance final : public InstanceType {
     return Status::NotAllowed("a contentInstance cannot be updated");
   }
   Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
-    if (auto cnf = json::GetString(res.attrs, "cnf")) {
-      // contentInfo is "type/subtype[:encoding[:security]]".
-      if (cnf->find('/') == std::string_view::npos) {
-        return Status::BadRequest("invalid attribute 'cnf'");
-      }
+    if (auto cnf = json::GetString(res.attrs, "cnf"); cnf && !IsContentInfo(*cnf)) {
+      return Status::BadRequest("invalid attribute 'cnf': \"<type>/<subtype>:<encoding>"
+                                "[:<security>]\" expected");
     }
     SetContentSize(res);
     return Status::Ok();

@@ -53,6 +53,20 @@ class Group final : public ResourceType {
 
   // Validates the member list: removes duplicates and members that do not exist, and applies
   // the consistency strategy (csy) when a member's type differs from mt.
+  // "<ri>/<path>": the resource below the one with ID `ri`.
+  static Result<std::optional<storage::ResourceRecord>> GetBelow(storage::WriteTxn& txn,
+                                                                 const std::string& ri,
+                                                                 const std::string& path) {
+    auto base = txn.Get(ri);
+    if (!base || !*base) return base;
+    return txn.GetByPath((*base)->path + "/" + path);
+  }
+
+  static int64_t NestedMemberType(const storage::ResourceRecord& group) {
+    auto r = Resource::FromRecord(group);
+    return r ? json::GetInt(r->attrs, "mt").value_or(0) : 0;
+  }
+
   static Status ResolveMembers(storage::WriteTxn& txn, const HookContext& ctx, Resource& res) {
     auto mt = json::GetInt(res.attrs, "mt").value_or(0);
     auto csy = json::GetInt(res.attrs, "csy").value_or(1);
@@ -64,16 +78,25 @@ class Group final : public ResourceType {
       std::string id(m.get_string());
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
       seen.push_back(id);
-      auto addr = ParseAddress(id, *ctx.self);
+      // A member may be another group's fan-out point ("<group>/fopt"): a nested group.
+      std::string_view base_id = id;
+      const bool nested = base_id.ends_with("/fopt");
+      if (nested) base_id.remove_suffix(5);
+      auto addr = ParseAddress(base_id, *ctx.self);
       if (!addr) continue;
       Result<std::optional<storage::ResourceRecord>> rec =
           addr->kind == LocalAddress::Kind::kStructured ? txn.GetByPath(addr->path)
           : addr->kind == LocalAddress::Kind::kUnstructured && addr->path.empty()
               ? txn.Get(addr->ri)
+          : addr->kind == LocalAddress::Kind::kUnstructured
+              ? GetBelow(txn, addr->ri, addr->path)
               : Result<std::optional<storage::ResourceRecord>>(std::nullopt);
       if (!rec) return rec.error();
       if (!*rec) continue;  // members that do not exist are dropped
-      if (mt != 0 && (*rec)->ty != mt) {
+      if (nested && (*rec)->ty != ty::kGroup) continue;
+      // A nested group's members count with its own member type.
+      const int member_ty = nested ? static_cast<int>(NestedMemberType(**rec)) : (*rec)->ty;
+      if (mt != 0 && member_ty != mt) {
         if (csy == 2) {
           return Status(Rsc::kGroupMemberTypeInconsistent, "member type differs from 'mt'");
         }

@@ -1,5 +1,8 @@
 #include <algorithm>
 #include <array>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "resources/types.h"
 
@@ -43,6 +46,23 @@ const ResourceType* FindTypeByTag(std::string_view key) {
     return FindType(ty::kFlexContainer);
   }
   return nullptr;
+}
+
+bool IsAttributeName(std::string_view name) {
+  static const std::unordered_set<std::string_view> kNames = [] {
+    std::unordered_set<std::string_view> s = {"ty",  "ri", "pi", "rn",   "ct",   "lt",
+                                              "et",  "lbl", "acpi", "at", "aa", "st",
+                                              "cr",  "daci", "cstn", "loc"};
+    std::vector<std::string_view> more;
+    for (const ResourceType* t : Types().by_ty) {
+      if (t == nullptr) continue;
+      for (const auto& p : t->policies()) s.insert(p.sn);
+      t->AddSpecializationAttributes(more);
+    }
+    s.insert(more.begin(), more.end());
+    return s;
+  }();
+  return kNames.contains(name);
 }
 
 std::vector<int> SupportedTypes() {

@@ -89,6 +89,9 @@ struct HookContext {
   std::string_view rvi;
   TimePoint now;
   const CseIdentity* self = nullptr;
+  // In an UPDATE's hooks: the values the changed attributes had before it (absent if they had
+  // none). Null elsewhere.
+  const bj::object* before = nullptr;
 };
 
 class ResourceType {
@@ -109,6 +112,8 @@ class ResourceType {
   virtual std::span<const AttributePolicy> PoliciesFor(std::string_view key) const {
     return policies();
   }
+  // Attribute names beyond policies(): those of the specializations (mgmtObj, flexContainer).
+  virtual void AddSpecializationAttributes(std::vector<std::string_view>& names) const {}
   virtual ValidateOptions validate_options() const { return {}; }
   virtual bool has_state_tag() const { return false; }
   virtual bool has_creator() const { return false; }
@@ -152,6 +157,10 @@ const ResourceType* FindType(int ty);
 const ResourceType* FindTypeByTag(std::string_view key);
 // Resource types a client may create (for the CSEBase srt attribute), ascending.
 std::vector<int> SupportedTypes();
+// True if some resource type of this CSE has an attribute with this short name (the universal
+// and common ones, every type's table and its specializations'): what an attribute condition
+// of a filterCriteria may name.
+bool IsAttributeName(std::string_view name);
 
 // A resourceName a client may give: 1–255 characters, letters, digits, '.', '_' and '-',
 // starting with a letter or digit, and none of the virtual names (la, ol, fopt, pcu, -).

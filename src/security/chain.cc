@@ -19,6 +19,22 @@ const char* AccessOpName(uint32_t op) {
   return "?";
 }
 
+namespace {
+
+// The operation of a whole request, in AccessOpName's words (the gates see no single access).
+const char* RequestOpName(Operation op) {
+  switch (op) {
+    case Operation::kCreate: return "create";
+    case Operation::kRetrieve: return "retrieve";
+    case Operation::kUpdate: return "update";
+    case Operation::kDelete: return "delete";
+    case Operation::kNotify: return "notify";
+  }
+  return "request";
+}
+
+}  // namespace
+
 struct SecurityChain::State {
   std::vector<std::shared_ptr<SecurityStep>> steps;
   std::shared_ptr<events::EventStream> events;
@@ -68,14 +84,20 @@ void Publish(const State& st, const SecurityContext& ctx, std::string_view step,
   e.time = ctx.time;
   e.source = std::string(step);
   e.originator = std::string(ctx.originator);
-  if (ctx.subject) e.target = ctx.subject->path;
-  e.operation = AccessOpName(ctx.access);
+  if (ctx.subject) {
+    e.target = ctx.subject->path;
+  } else if (ctx.request) {
+    e.target = ctx.request->to;  // a gate's refusal, before anything was looked up
+  }
+  e.operation = ctx.access != 0 || !ctx.request ? AccessOpName(ctx.access)
+                                                : RequestOpName(ctx.request->op);
   if (ctx.request) {
     e.request_id = ctx.request->rqi;
     e.peer = ctx.request->peer_address;
   }
   e.reason = std::string(reason);
-  e.status = static_cast<int>(status.code());
+  e.status = static_cast<int>(!status.ok() && ctx.refusal != Rsc::kOk ? ctx.refusal
+                                                                      : status.code());
   e.audit = obligations.audit;
   st.events->Publish(std::move(e));
 }

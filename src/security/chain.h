@@ -92,9 +92,12 @@ struct SecurityContext {
   // The resource whose access-control policies govern the access: the target itself, or the
   // parent for a CREATE and for types without acpi (contentInstance, timeSeriesInstance).
   const resources::Resource* subject = nullptr;
-  // The AE-ID owning the subject's subtree ("" if the subject is not below an AE); under the
-  // default policy the owning AE has full access to its own subtree.
+  // The AE-ID owning the subject's subtree ("" if the subject is not below an AE).
   std::string_view owner_ae;
+  // The status a caller answers a denial of this access with, when it is not the chain's own
+  // (a subscription whose notification target the subscriber may not notify: 4101); the denial
+  // event carries it, so that the log says what the client received. kOk: the chain's.
+  Rsc refusal = Rsc::kOk;
   // True when the request changes the acpi of the subject (checked against pvs, not pv).
   bool acpi_change = false;
   // True when the originator is a registered AE of this CSE (see IsOriginatorRegistered).

@@ -21,7 +21,7 @@ dispatcher::SecurityChains AssembleChains(const ChainOptions& o,
   }
   chains.authorization.Append(services.grants);
   chains.authorization.Append(
-      std::make_unique<security::AcpAuthorization>(o.admin_originator, services.acps));
+      std::make_unique<security::AcpAuthorization>(o.admin_originator, services.acps, o.cse_id));
   chains.authorization.Append(std::make_unique<security::DynamicAuthorization>(
       services.grants, services.consultant, o.consultation_timeout));
   return chains;

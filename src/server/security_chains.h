@@ -18,6 +18,7 @@ namespace trustcse::server {
 
 struct ChainOptions {
   std::string admin_originator = "CAdmin";
+  std::string cse_id = "/id-in";  // this CSE's CSE-ID (SP-relative acor entries)
   std::shared_ptr<const security::CredentialRegistry> credentials;
   // `[security] ae_id_registration = "any-free"`: a credential bound to nothing may register
   // under any free AE-ID; otherwise only under one the CSE assigns, and an AE-ID a credential

@@ -470,6 +470,7 @@ Status Server::Start() {
       m.events});
   dopt.metrics = m.monitoring->requests();
   chain_options.admin_originator = c.admin_originator;
+  chain_options.cse_id = c.cse_id;
   chain_options.credentials = m.security.credentials;
   chain_options.free_ae_ids = c.ae_id_registration == "any-free";
   dopt.polling = m.polling;

@@ -59,7 +59,9 @@ TEST_F(Discovery, TimeSizeAndStateTagFilters) {
   EXPECT_EQ(Find("ty=4&crb=" + middle_), (V{"cse-in/disc/a/i1"}));
   EXPECT_EQ(Find("sza=3"), (V{"cse-in/disc/a/i1"}));
   EXPECT_EQ(Find("ty=4&szb=3"), (V{"cse-in/disc/a/i2"}));
-  EXPECT_EQ(Find("stb=1&ty=4"), (V{"cse-in/disc/a/i2"}));
+  // Lower bounds are inclusive (TS-0004 Table 7.3.3.17.0-1): stateTagBigger ≤ st.
+  EXPECT_EQ(Find("stb=2&ty=4"), (V{"cse-in/disc/a/i2"}));
+  EXPECT_EQ(Find("stb=1&ty=4"), (V{"cse-in/disc/a/i1", "cse-in/disc/a/i2"}));
   EXPECT_EQ(Find("ms=" + middle_), (V{"cse-in/disc/a", "cse-in/disc/a/i2"}));  // a's st changed
 }
 

@@ -115,8 +115,9 @@ TEST_F(Registration, AddressingFormsReachTheSameResource) {
       EXPECT_EQ(Str(r.json().at("m2m:cnt").at("ri")), ri) << path;
     }
   }
-  // Another CSE or SP: not reachable from here (no forwarding yet).
-  EXPECT_EQ(ae.Retrieve("/~/id-other/cse-in").rsc(), 5103);
+  // Another CSE of this SP is unknown to this IN-CSE (TS-0004 §7.3.2.6); another SP is not
+  // reachable from here (no forwarding yet).
+  EXPECT_EQ(ae.Retrieve("/~/id-other/cse-in").rsc(), 4004);
   EXPECT_EQ(ae.Retrieve("/_/other.sp/id-in/cse-in").rsc(), 5103);
   EXPECT_EQ(ae.Retrieve("/cse-in/addr/nothing").rsc(), 4004);
 }

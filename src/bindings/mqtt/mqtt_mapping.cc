@@ -102,7 +102,7 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
   if (!v->is_object()) return Err(Status::BadRequest("the request primitive must be an object"));
   const bj::object& o = v->get_object();
   RequestPrimitive req;
-  RequestParameters params;
+  RequestParameters params(/*bare_attributes=*/false);
   auto op = json::GetInt(o, "op");
   if (!op || *op < 1 || *op > 5) return Err(Status::BadRequest("missing or invalid op"));
   req.op = static_cast<Operation>(*op);
@@ -163,6 +163,21 @@ Result<RequestPrimitive> ToPrimitive(std::string_view payload, Serialization s) 
     } else if (k == "fc") {
       if (!x.is_object()) return Err(Status::BadRequest("fc must be an object"));
       for (const auto& [fk, fv] : x.get_object()) {
+        if (fk == "atr") {
+          // Attribute conditions: [{"nm": name, "val": value}, …] (TS-0004 §6.3.5.8).
+          if (!fv.is_array()) return Err(Status::BadRequest("fc.atr must be a list"));
+          for (const auto& c : fv.get_array()) {
+            const bj::object* co = c.is_object() ? &c.get_object() : nullptr;
+            const bj::value* nm = co ? co->if_contains("nm") : nullptr;
+            const bj::value* val = co ? co->if_contains("val") : nullptr;
+            auto text = val ? AsText(*val) : std::nullopt;
+            if (!nm || !nm->is_string() || !text) {
+              return Err(Status::BadRequest("fc.atr entries are {nm, val}"));
+            }
+            if (auto st = params.ApplyAttribute(nm->get_string(), *text); !st.ok()) return Err(st);
+          }
+          continue;
+        }
         if (auto st = ApplyParameter(params, req, fk, fv); !st.ok()) return Err(st);
       }
     }

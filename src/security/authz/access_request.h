@@ -18,6 +18,7 @@ inline AccessRequest ToAccessRequest(const SecurityContext& ctx) {
   req.create_ty = ctx.create_ty;
   req.groups = ctx.groups;
   req.roles = ctx.request ? &ctx.request->role_ids : nullptr;
+  req.target_ty = ctx.subject ? ctx.subject->ty() : 0;
   return req;
 }
 

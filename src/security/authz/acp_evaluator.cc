@@ -2,6 +2,9 @@
 
 #include "security/authz/access_request.h"
 
+#include <string_view>
+#include <vector>
+
 #include <boost/json/value.hpp>
 
 #include "primitive/json_util.h"
@@ -42,7 +45,21 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
   // chain's default denial (4103) reports the reason when nothing does.
   auto deny = [&](std::string why) { return Decision::Defer(std::move(why)); };
 
-  const AccessRequest req = ToAccessRequest(ctx);
+  AccessRequest req = ToAccessRequest(ctx);
+  req.self_cse_id = cse_id_;
+  // The attributes the access touches, for rules limited to some (aca).
+  std::vector<std::string_view> touched;
+  if (const RequestPrimitive* p = ctx.request) {
+    if (ctx.access == kUpdate && p->pc.is_object() && p->pc.get_object().size() == 1 &&
+        p->pc.get_object().begin()->value().is_object()) {
+      for (const auto& [k, v] : p->pc.get_object().begin()->value().get_object()) {
+        touched.push_back(k);
+      }
+    } else if (ctx.access == kRetrieve) {
+      touched.assign(p->atrl.begin(), p->atrl.end());
+    }
+  }
+  req.attributes = &touched;
   DenyReason why = DenyReason::kNoRules;
 
   if (ty == resources::ty::kAcp) {
@@ -59,11 +76,16 @@ Decision AcpAuthorization::Check(const SecurityContext& ctx) const {
       if (ctx.access == kRetrieve && ctx.originator_registered) return Decision::Allow();
       return deny("CSEBase without acpi: admin only");
     }
-    if ((!subject.originator.empty() && subject.originator == ctx.originator) ||
-        (!ctx.owner_ae.empty() && ctx.owner_ae == ctx.originator)) {
+    // The default policy (TS-0001 §9.6.1.3.2): the custodian (cstn, Release 4) if there is one,
+    // otherwise the creator, has every privilege; nobody else has any.
+    if (auto custodian = json::GetString(subject.attrs, "cstn")) {
+      if (*custodian == ctx.originator) return Decision::Allow();
+      return deny("no acpi: only the custodian");
+    }
+    if (!subject.originator.empty() && subject.originator == ctx.originator) {
       return Decision::Allow();
     }
-    return deny("no acpi: only the creator or the owning AE");
+    return deny("no acpi: only the creator");
   }
 
   DenyReason closest = DenyReason::kNoRules;

@@ -37,8 +37,9 @@ class AcpSource {
 
 class AcpAuthorization final : public SecurityStep {
  public:
-  AcpAuthorization(std::string admin_originator, AcpSource& acps)
-      : admin_(std::move(admin_originator)), acps_(acps) {}
+  // `cse_id`: this CSE's CSE-ID ("/id-in"), for acor entries in SP-relative form.
+  AcpAuthorization(std::string admin_originator, AcpSource& acps, std::string cse_id = "")
+      : admin_(std::move(admin_originator)), acps_(acps), cse_id_(std::move(cse_id)) {}
   std::string_view name() const override { return "authz.acp"; }
   bool deciding() const override { return true; }
   Decision Check(const SecurityContext& ctx) const override;
@@ -46,6 +47,7 @@ class AcpAuthorization final : public SecurityStep {
  private:
   std::string admin_;
   AcpSource& acps_;
+  std::string cse_id_;
 };
 
 // True if `originator` is matched by the acor entry `pattern`: "all", an exact ID, or a pattern

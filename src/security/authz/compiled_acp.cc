@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <bitset>
 #include <charconv>
 #include <cmath>
@@ -142,16 +143,42 @@ struct CompiledPrivileges::Rule {
   std::unordered_set<std::string, TransparentHash, std::equal_to<>> exact;
   std::vector<std::string> wildcards;
   std::vector<std::string> groups;
+  std::vector<std::string> sp_relative;  // "/<cse-id>/<AE-ID or pattern>"
+  std::vector<std::string> attributes;   // aca: the rule applies to these attributes only
   uint32_t ops = 0;
   std::vector<Context> contexts;
   bool needs_authentication = false;
   std::vector<ChildLimit> child_limits;
+
+  // A rule limited to some attributes (aca) grants an UPDATE of those only, and a RETRIEVE only
+  // as a partial retrieve of those; other operations as usual.
+  bool CoversAttributes(const AccessRequest& r) const {
+    // The acop bits of RETRIEVE and UPDATE (security::AccessOp in chain.h).
+    constexpr uint32_t kRetrieveBit = 2, kUpdateBit = 4;
+    if (attributes.empty() || (r.access != kUpdateBit && r.access != kRetrieveBit)) return true;
+    if (r.attributes == nullptr || r.attributes->empty()) return false;
+    for (std::string_view a : *r.attributes) {
+      if (std::find(attributes.begin(), attributes.end(), a) == attributes.end()) return false;
+    }
+    return true;
+  }
 
   bool NamesOriginator(const AccessRequest& r) const {
     if (all) return true;
     if (exact.find(r.originator) != exact.end()) return true;
     for (const auto& w : wildcards) {
       if (MatchesOriginatorPattern(w, r.originator)) return true;
+    }
+    // An SP-relative entry of this CSE names an originator registered here by its stem.
+    for (std::string_view e : sp_relative) {
+      if (r.self_cse_id.empty() || !e.starts_with(r.self_cse_id) ||
+          e.size() <= r.self_cse_id.size() + 1 || e[r.self_cse_id.size()] != '/') {
+        continue;
+      }
+      std::string_view rest = e.substr(r.self_cse_id.size() + 1);
+      if (IsWildcard(rest) ? MatchesOriginatorPattern(rest, r.originator) : rest == r.originator) {
+        return true;
+      }
     }
     if (r.groups) {
       for (const auto& g : groups) {
@@ -178,6 +205,7 @@ const char* DenyReasonText(DenyReason r) {
     case DenyReason::kContext: return "no context (time window, address, location) holds";
     case DenyReason::kAuthentication: return "the rule needs an authenticated originator";
     case DenyReason::kChildType: return "the rule does not allow this child resource type";
+    case DenyReason::kAttributes: return "the rule is limited to other attributes (aca)";
   }
   return "?";
 }
@@ -231,6 +259,14 @@ Result<CompiledPrivileges> CompiledPrivileges::Compile(const bj::value* privileg
       std::string_view s = o.get_string();
       if (s == "all") {
         rule.all = true;
+      } else if (s.size() > 1 && s[0] == '/' && s[1] != '/') {
+        rule.sp_relative.emplace_back(s);
+        // Also as given, for originators that present themselves in SP-relative form.
+        if (IsWildcard(s)) {
+          rule.wildcards.emplace_back(s);
+        } else {
+          rule.exact.emplace(s);
+        }
       } else if (IsWildcard(s)) {
         rule.wildcards.emplace_back(s);
       } else {
@@ -323,8 +359,16 @@ Result<CompiledPrivileges> CompiledPrivileges::Compile(const bj::value* privileg
         rule.child_limits.push_back(std::move(limit));
       }
     }
+    if (const bj::value* aca = r.if_contains("aca")) {
+      if (!aca->is_array() || aca->get_array().empty()) return Err(Bad("aca"));
+      for (const auto& a : aca->get_array()) {
+        if (!a.is_string() || a.get_string().empty()) return Err(Bad("aca"));
+        rule.attributes.emplace_back(a.get_string());
+      }
+    }
     for (const auto& [k, _] : r) {
-      if (k != "acor" && k != "acop" && k != "acco" && k != "acaf" && k != "acod") {
+      if (k != "acor" && k != "acop" && k != "acco" && k != "acaf" && k != "acod" &&
+          k != "aca") {
         return Err(Bad("rule member"));
       }
     }
@@ -358,14 +402,20 @@ bool CompiledPrivileges::Grants(const AccessRequest& req, DenyReason* why) const
       continue;
     }
     if (!rule.child_limits.empty() && req.create_ty != 0) {
+      // A limit names the target's type (ty, if given) and the child types allowed under it.
       bool allowed = false;
       for (const auto& l : rule.child_limits) {
+        if (l.ty != 0 && l.ty != req.target_ty) continue;
         for (int c : l.chty) allowed = allowed || c == req.create_ty;
       }
       if (!allowed) {
         progress(DenyReason::kChildType);
         continue;
       }
+    }
+    if (!rule.CoversAttributes(req)) {
+      progress(DenyReason::kAttributes);
+      continue;
     }
     return true;
   }

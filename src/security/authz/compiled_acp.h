@@ -48,6 +48,14 @@ struct AccessRequest {
   int create_ty = 0;                   // resource type a CREATE makes (0 otherwise)
   const GroupMembership* groups = nullptr;
   const std::vector<std::string>* roles = nullptr;  // role IDs the request presents (rids)
+  // This CSE's CSE-ID ("/id-in"): acor entries in SP-relative form ("/id-in/Cabc", patterns
+  // too) name the originator registered here as "Cabc" (TS-0003 §7.1.3).
+  std::string_view self_cse_id;
+  int target_ty = 0;  // the type of the resource whose policies apply (acod's ty)
+  // The attributes the access touches, for rules limited to some (aca, Release 4): an
+  // UPDATE's changed attributes; a partial RETRIEVE's atrl (empty: the whole resource).
+  // Null when unknown — a rule with aca then grants nothing.
+  const std::vector<std::string_view>* attributes = nullptr;
 };
 
 // '*' matches any run of characters except '/' (acor wildcards in CSE-IDs and AE-IDs).
@@ -61,6 +69,7 @@ enum class DenyReason : uint8_t {
   kContext,      // … and grants it, but no context (time, address, location) holds
   kAuthentication,  // … only rules that need an authenticated originator
   kChildType,       // … only rules whose acod excludes the child type
+  kAttributes,      // … only rules limited (aca) to other attributes
 };
 const char* DenyReasonText(DenyReason r);
 

@@ -56,24 +56,43 @@ class DiscoverSql {
         for (const std::string& l : q.labels) Text(l);
       }
     }
-    if (!q.names.empty()) {
-      conds.push_back("r.rn IN (" + Placeholders(q.names.size()) + ")");
-      for (const std::string& n : q.names) Text(n);
+    if (!q.attributes.empty()) {
+      // One condition tag: its matches are OR'ed (TS-0004 §7.3.3.17.0).
+      std::string any = "(";
+      for (size_t i = 0; i < q.attributes.size(); ++i) {
+        const AttributeMatch& m = q.attributes[i];
+        if (i > 0) any += " OR ";
+        const char* op = m.wildcard ? " GLOB ?" : " = ?";
+        if (m.name == "rn") {
+          any += std::string("r.rn") + op;
+        } else {
+          // A scalar, or any element of a list, as text (JSON booleans as true/false).
+          // json_each yields a scalar itself (key NULL) or a list's elements (integer keys);
+          // an object's members (text keys) are no value of the attribute.
+          any += "EXISTS (SELECT 1 FROM json_each(r.body, ?) j WHERE (j.key IS NULL OR "
+                 "typeof(j.key) = 'integer') AND j.type NOT IN ('object', 'array', 'null') AND "
+                 "(CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE "
+                 "CAST(j.value AS TEXT) END)" + std::string(op) + ")";
+          Text("$.\"" + m.name + "\"");
+        }
+        Text(m.wildcard ? GlobPattern(m.value) : m.value);
+      }
+      conds.push_back(any + ")");
     }
     if (!q.content_types.empty()) {
       conds.push_back("r.cty IN (" + Placeholders(q.content_types.size()) + ")");
       for (const std::string& t : q.content_types) Text(t);
     }
     TextCond(conds, "r.ct < ?", q.created_before);
-    TextCond(conds, "r.ct > ?", q.created_after);
+    TextCond(conds, "r.ct >= ?", q.created_after);
     TextCond(conds, "r.lt >= ?", q.modified_since);
     TextCond(conds, "r.lt < ?", q.unmodified_since);
     // An empty et never expires (see Matches).
     TextCond(conds, "(r.et <> '' AND r.et < ?)", q.expire_before);
-    TextCond(conds, "(r.et = '' OR r.et > ?)", q.expire_after);
+    TextCond(conds, "(r.et = '' OR r.et >= ?)", q.expire_after);
     // Stored integers are signed 64-bit; a bound above INT64_MAX decides the comparison alone.
     IntCond(conds, "r.st < ?", q.state_tag_smaller, "1");
-    IntCond(conds, "r.st > ?", q.state_tag_bigger, "0");
+    IntCond(conds, "r.st >= ?", q.state_tag_bigger, "0");
     IntCond(conds, "r.cs >= ?", q.size_above, "0");
     IntCond(conds, "r.cs < ?", q.size_below, "1");
 
@@ -113,6 +132,20 @@ class DiscoverSql {
     int64_t num;
   };
 
+  // The wildcard's '*' stays GLOB's; GLOB's other specials are matched as themselves.
+  static std::string GlobPattern(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '?' || c == '[') {
+        out.push_back('[');
+        out.push_back(c);
+        out.push_back(']');
+      } else {
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
   static std::string Placeholders(size_t n) {
     std::string s;
     for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";

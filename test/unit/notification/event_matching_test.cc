@@ -82,9 +82,11 @@ TEST(EventMatching, SizeConditionsBoundTheContentSize) {
   EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kCreateChild, Cin(20))));
 }
 
+// The filterCriteria bounds (TS-0004 Table 7.3.3.17.0-1): stateTagBigger ≤ st < stateTagSmaller.
 TEST(EventMatching, StateTagConditionsBoundTheStateTag) {
   Resource sub = Sub({{"stb", 2}, {"sts", 5}});
-  EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(2))));
+  EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(1))));
+  EXPECT_TRUE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(2))));
   EXPECT_TRUE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(3))));
   EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(5))));
 }
@@ -95,9 +97,14 @@ TEST(EventMatching, NegativeNumbersAreNoCondition) {
 }
 
 TEST(EventMatching, TimestampsWithoutFractionCompareWithStoredOnes) {
-  // "20240101T000000" is the same instant as the record's "20240101T000000,000000": not after.
+  // "20240101T000000" is the same instant as the record's "20240101T000000,000000": it matches
+  // createdAfter (createdAfter ≤ ct) and not createdBefore (ct < createdBefore).
   Resource same = Sub({{"net", bj::array{3}}, {"cra", "20240101T000000"}});
-  EXPECT_FALSE(EventMatches(same, Ev(Event::Kind::kCreateChild, Cin())));
+  EXPECT_TRUE(EventMatches(same, Ev(Event::Kind::kCreateChild, Cin())));
+  Resource same_crb = Sub({{"net", bj::array{3}}, {"crb", "20240101T000000"}});
+  EXPECT_FALSE(EventMatches(same_crb, Ev(Event::Kind::kCreateChild, Cin())));
+  Resource after = Sub({{"net", bj::array{3}}, {"cra", "20240101T000001"}});
+  EXPECT_FALSE(EventMatches(after, Ev(Event::Kind::kCreateChild, Cin())));
   Resource before = Sub({{"net", bj::array{3}}, {"cra", "20231231T235959"}});
   EXPECT_TRUE(EventMatches(before, Ev(Event::Kind::kCreateChild, Cin())));
   Resource crb = Sub({{"net", bj::array{3}}, {"crb", "20240101T000001"}});

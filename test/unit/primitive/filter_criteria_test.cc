@@ -96,8 +96,57 @@ TEST(FilterCriteria, StoresStringListMembers) {
   ASSERT_TRUE(ApplyFilterParameter(fc, "rn", "cnt1 cnt2").value_or(false));
   ASSERT_TRUE(ApplyFilterParameter(fc, "cty", "text/plain").value_or(false));
   EXPECT_EQ(fc.lbl, (std::vector<std::string>{"key:value", "other", "third"}));
-  EXPECT_EQ(fc.rn, (std::vector<std::string>{"cnt1", "cnt2"}));
+  ASSERT_EQ(fc.atr.size(), 2u);  // rn is an attribute condition, one per name
+  EXPECT_EQ(fc.atr[0].name, "rn");
+  EXPECT_EQ(fc.atr[0].value, "cnt1");
+  EXPECT_EQ(fc.atr[1].value, "cnt2");
   EXPECT_EQ(fc.cty, (std::vector<std::string>{"text/plain"}));
+}
+
+// ---- attribute conditions (TS-0004 §7.3.3.17.9) ------------------------------------------------
+
+TEST(FilterCriteria, TakesAnAttributeShapedKeyAsACondition) {
+  FilterCriteria fc;
+  ASSERT_TRUE(ApplyAttributeCondition(fc, "mni", "7").value_or(false));
+  ASSERT_TRUE(ApplyAttributeCondition(fc, "cr", "C*").value_or(false));
+  ASSERT_EQ(fc.atr.size(), 2u);
+  EXPECT_EQ(fc.atr[1].name, "cr");
+  EXPECT_EQ(fc.atr[1].value, "C*");
+  // Not the shape of a short name: left to the caller (an unknown parameter).
+  for (std::string_view key : {"", "1x", "a-b", "a.b", "x y"}) {
+    auto r = ApplyAttributeCondition(fc, key, "v");
+    ASSERT_TRUE(r.has_value()) << key;
+    EXPECT_FALSE(*r) << key;
+  }
+}
+
+TEST(FilterCriteria, RefusesAttributesThatHaveConditionsOfTheirOwn) {
+  for (std::string_view key : {"ct", "lt", "st", "et", "cs", "cnf"}) {
+    FilterCriteria fc;
+    auto r = ApplyAttributeCondition(fc, key, "1");
+    ASSERT_FALSE(r.has_value()) << key;
+    EXPECT_EQ(r.error().code(), Rsc::kBadRequest) << key;
+  }
+}
+
+TEST(FilterCriteria, BoundsTheNumberOfAttributeConditions) {
+  FilterCriteria fc;
+  for (size_t i = 0; i < kMaxAttributeConditions; ++i) {
+    ASSERT_TRUE(ApplyAttributeCondition(fc, "mni", std::to_string(i)).value_or(false));
+  }
+  auto r = ApplyAttributeCondition(fc, "mni", "x");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Rsc::kBadRequest);
+}
+
+TEST(FilterCriteria, CriteriaItDoesNotImplementAreNotImplementedNotBadRequests) {
+  for (std::string_view key : {"lbq", "arp", "smf", "cfs", "cfq", "gmty", "geom", "gsf", "clbl",
+                               "palb", "chty", "pty", "c.mni", "p.lbl"}) {
+    FilterCriteria fc;
+    auto r = ApplyFilterParameter(fc, key, "x");
+    ASSERT_FALSE(r.has_value()) << key;
+    EXPECT_EQ(r.error().code(), Rsc::kNotImplemented) << key;
+  }
 }
 
 // ---- timestamps ------------------------------------------------------------------------------

@@ -25,6 +25,14 @@ TEST(ParseExpiration, RelativeMillisecondsAndIsoDurations) {
   EXPECT_NEAR(Ahead("P1W").count(), 7 * 86400000LL, 200);
 }
 
+// xs:long milliseconds may be negative (already past: the caller answers 4008); test systems
+// send fractions ("1500.0"), which are rounded.
+TEST(ParseExpiration, NegativeAndFractionalMilliseconds) {
+  EXPECT_NEAR(Ahead("-5000").count(), -5000, 200);
+  EXPECT_NEAR(Ahead("1500.0").count(), 1500, 200);
+  EXPECT_NEAR(Ahead("30000.5").count(), 30000, 200);
+}
+
 TEST(ParseExpiration, AbsoluteTimestamps) {
   auto t = ParseExpiration("20300101T000000");
   ASSERT_TRUE(t.has_value());
@@ -33,7 +41,8 @@ TEST(ParseExpiration, AbsoluteTimestamps) {
 
 TEST(ParseExpiration, RefusesWhatItCannotPlace) {
   for (std::string_view v : {"", "P", "PT", "P1Y", "P1M", "PT1D", "P1H", "PTS", "PT1S2", "P1DT",
-                             "-5", "soon", "P99999W", "PT1.2.3S"}) {
+                             "soon", "P99999W", "PT1.2.3S", "1e3", "nan", "inf", "1.5.0",
+                             "999999999999999"}) {
     EXPECT_FALSE(ParseExpiration(v).has_value()) << v;
   }
 }

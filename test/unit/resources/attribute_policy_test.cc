@@ -61,6 +61,41 @@ TEST(ValidateContent, AcceptsUniversalAndCommonAttributesForAnyTable) {
   EXPECT_TRUE(Update(R"({"et":"20991231T000000","lbl":[],"acpi":["acp1"]})").ok());
 }
 
+// Labels are xs:token (TS-0004 Table 6.3.3-1, m2m:labels).
+TEST(ValidateContent, RejectsLabelsThatAreNoTokens) {
+  EXPECT_TRUE(Create(R"({"req":"x","lbl":["a b","key:value",""]})").ok());
+  for (const char* bad : {R"([" lead"])", R"(["trail "])", R"(["two  spaces"])", R"(["tab\tin"])",
+                          R"(["line\nbreak"])"}) {
+    EXPECT_EQ(Create(std::string(R"({"req":"x","lbl":)") + bad + "}").code(), Rsc::kBadRequest)
+        << bad;
+  }
+}
+
+// loc: m2m:geoCoordinates whose coordinates fit the geometry (RFC 7946).
+TEST(ValidateContent, ChecksGeoCoordinates) {
+  constexpr AttributePolicy kLoc[] = {{"loc", AttrType::kAny, O, O}};
+  auto check = [&](std::string_view loc) {
+    return ValidateContent(Obj(std::string(R"({"loc":)") + std::string(loc) + "}"), kLoc,
+                           ContentOp::kCreate, {});
+  };
+  for (const char* good : {R"({"typ":1,"crd":"[1.0, 2.0]"})", R"({"typ":1,"crd":[1,2,3]})",
+                           R"({"typ":2,"crd":"[[0,0],[1,1]]"})",
+                           R"({"typ":3,"crd":"[[0,0],[1,0],[1,1],[0,0]]"})",
+                           R"({"typ":3,"crd":"[[[0,0],[1,0],[1,1],[0,0]]]"})",
+                           R"({"typ":4,"crd":"[[0,0]]"})",
+                           R"({"typ":5,"crd":"[[[0,0],[1,1]]]"})",
+                           R"({"typ":6,"crd":"[[[[0,0],[1,0],[1,1],[0,0]]]]"})"}) {
+    EXPECT_TRUE(check(good).ok()) << good;
+  }
+  for (const char* bad : {R"("somewhere")", R"({"typ":99,"crd":"[1,2]"})",
+                          R"({"typ":1,"crd":"[[1,2],[3,4]]"})", R"({"typ":1,"crd":"not json"})",
+                          R"({"typ":3,"crd":"[[0,0],[1,0],[1,1]]"})", R"({"typ":1})",
+                          R"({"crd":"[1,2]"})", R"({"typ":2,"crd":"[[0,0]]"})",
+                          R"({"typ":1,"crd":"[\"a\",2]"})"}) {
+    EXPECT_EQ(check(bad).code(), Rsc::kBadRequest) << bad;
+  }
+}
+
 TEST(ValidateContent, RejectsUnknownAttribute) {
   ExpectBad(Create(R"({"req":"x","bogus":1})"), "bogus");
   ExpectBad(Update(R"({"bogus":1})"), "bogus");

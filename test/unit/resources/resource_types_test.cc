@@ -223,6 +223,19 @@ TEST(Ae, RequiresAtLeastOneSupportedRelease) {
             Rsc::kBadRequest);
 }
 
+// srv and csz take the standard's values only (TS-0004 Table 6.3.3-1).
+TEST(Ae, RefusesUnknownReleasesAndSerializations) {
+  Resource ok = Make(ty::kAe, R"({"api":"Rapp","rr":true,"srv":["2a","3","4"],
+                                  "csz":["application/json","application/cbor"]})");
+  EXPECT_TRUE(ValidateCreate(ty::kAe, ok).ok());
+  for (const char* bad : {R"({"api":"Rapp","rr":true,"srv":["99"]})",
+                          R"({"api":"Rapp","rr":true,"srv":["3"],"csz":["wrong"]})",
+                          R"({"api":"Rapp","rr":true,"srv":["3"],"csz":[]})"}) {
+    Resource ae = Make(ty::kAe, bad);
+    EXPECT_EQ(ValidateCreate(ty::kAe, ae).code(), Rsc::kBadRequest) << bad;
+  }
+}
+
 TEST(Ae, PolicyRequiresAppIdRequestReachabilityAndReleases) {
   const ResourceType& ae = Type(ty::kAe);
   auto check = [&](std::string_view json, ContentOp op) {
@@ -344,8 +357,15 @@ TEST(ContentInstance, ComputesContentSize) {
 TEST(ContentInstance, ChecksContentInfoFormat) {
   Resource good = Make(ty::kContentInstance, R"({"con":"x","cnf":"text/plain:0"})");
   EXPECT_TRUE(ValidateCreate(ty::kContentInstance, good).ok());
-  Resource bad = Make(ty::kContentInstance, R"({"con":"x","cnf":"plain"})");
-  EXPECT_EQ(ValidateCreate(ty::kContentInstance, bad).code(), Rsc::kBadRequest);
+  Resource secured = Make(ty::kContentInstance, R"({"con":"x","cnf":"application/json:1:2"})");
+  EXPECT_TRUE(ValidateCreate(ty::kContentInstance, secured).ok());
+  // "<type>/<subtype>:<encoding>[:<security>]", the encoding required (TS-0004 Table 6.3.3-1).
+  for (const char* cnf : {"plain", "text/plain", "text/plain:9", "text/plain:0:0:0", "/plain:0",
+                          "text/:0", "text/plain:", "text/plain:0:x", "a/b/c:0"}) {
+    Resource bad = Make(ty::kContentInstance,
+                        std::string(R"({"con":"x","cnf":")") + cnf + R"("})");
+    EXPECT_EQ(ValidateCreate(ty::kContentInstance, bad).code(), Rsc::kBadRequest) << cnf;
+  }
 }
 
 TEST(ContentInstance, PolicyMakesEveryAttributeNotPresentOnUpdate) {

@@ -381,7 +381,60 @@ TEST_P(StoreTest, DiscoverByLabelAndType) {
   EXPECT_EQ(DiscoverPaths(Query("cse-in/ae", [](DiscoveryQuery& q) { q.labels = {"red"}; })),
             (V{"cse-in/ae/cnt", "cse-in/ae/cnt/cin2"}));
   // Values are bound, not spliced into SQL.
-  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.names = {"x' OR '1'='1"}; })),
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) {
+              q.attributes = {{"rn", "x' OR '1'='1", false}};
+            })),
+            V{});
+}
+
+TEST_P(StoreTest, DiscoverByAttributeValueListElementAndWildcard) {
+  ResourceRecord a = Rec("cse-in/a", 3);
+  a.body = R"({"rn":"a","mni":7,"cr":"Cabc","rr":true,"srv":["3","4"],"loc":{"typ":1}})";
+  ResourceRecord b = Rec("cse-in/b", 3);
+  b.body = R"({"rn":"b","mni":70,"cr":"Cxyz","rr":false,"srv":["2a"]})";
+  ResourceRecord box = Rec("cse-in/boxA", 3);
+  box.body = R"({"rn":"boxA","mni":"7"})";
+  InsertAll({Rec("cse-in"), a, b, box});
+  using V = std::vector<std::string>;
+  auto find = [&](std::vector<AttributeMatch> m) {
+    return DiscoverPaths(Query("cse-in", [&](DiscoveryQuery& q) { q.attributes = m; }));
+  };
+  // Numbers and strings compare by their text; 7 is not 70.
+  EXPECT_EQ(find({{"mni", "7", false}}), (V{"cse-in/a", "cse-in/boxA"}));
+  EXPECT_EQ(find({{"cr", "Cxyz", false}}), V{"cse-in/b"});
+  EXPECT_EQ(find({{"rr", "true", false}}), V{"cse-in/a"});
+  EXPECT_EQ(find({{"rr", "false", false}}), V{"cse-in/b"});
+  // Any element of a list; objects never match.
+  EXPECT_EQ(find({{"srv", "4", false}}), V{"cse-in/a"});
+  EXPECT_EQ(find({{"loc", "1", false}}), V{});
+  // One condition tag: OR'ed among themselves.
+  EXPECT_EQ(find({{"cr", "Cabc", false}, {"cr", "Cxyz", false}}), (V{"cse-in/a", "cse-in/b"}));
+  // The wildcard matches any run of characters; without it '*' is itself.
+  EXPECT_EQ(find({{"rn", "box*", true}}), V{"cse-in/boxA"});
+  EXPECT_EQ(find({{"cr", "*yz", true}}), V{"cse-in/b"});
+  EXPECT_EQ(find({{"rn", "box*", false}}), V{});
+  // GLOB's other special characters are matched as themselves.
+  EXPECT_EQ(find({{"rn", "bo?A", true}}), V{});
+  EXPECT_EQ(find({{"rn", "[a]", true}}), V{});
+}
+
+TEST_P(StoreTest, DiscoverLowerBoundsAreInclusive) {
+  ResourceRecord r = Rec("cse-in/r", 3, "20240101T000000");
+  r.st = 3;
+  r.et = "20300101T000000";
+  InsertAll({Rec("cse-in"), r});
+  using V = std::vector<std::string>;
+  // TS-0004 Table 7.3.3.17.0-1: createdAfter ≤ ct, stateTagBigger ≤ st, expireAfter ≤ et.
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.created_after = "20240101T000000"; })),
+            V{"cse-in/r"});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.state_tag_bigger = 3; })),
+            V{"cse-in/r"});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.expire_after = "20300101T000000"; })),
+            V{"cse-in/r"});
+  // … and the upper ones exclusive.
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.created_before = "20240101T000000"; })),
+            V{});
+  EXPECT_EQ(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) { q.state_tag_smaller = 3; })),
             V{});
 }
 

@@ -96,7 +96,7 @@ TEST(CoapToPrimitive, RefusesMalformedRequests) {
   EXPECT_EQ(code(Req(2, {"cse-in"}, {{kTy, std::string(9, '\1')}})), Rsc::kBadRequest);
   EXPECT_EQ(code(Req(2, {"cse-in"}, {{kTy, ""}})), Rsc::kBadRequest) << "TY 0";
   EXPECT_EQ(code(Req(1, {"cse-in"}, {{kRqet, "soon"}})), Rsc::kBadRequest);
-  EXPECT_EQ(code(Req(1, {"cse-in"}, {{kUriQuery, "nope=1"}})), Rsc::kBadRequest);
+  EXPECT_EQ(code(Req(1, {"cse-in"}, {{kUriQuery, "no.pe=1"}})), Rsc::kBadRequest);
   EXPECT_EQ(code(Req(1, {"cse-in"}, {{kFr, std::string("C\x01", 2)}})), Rsc::kBadRequest);
   auto no_rqi = Req(1, {"cse-in"});
   no_rqi.options.erase(no_rqi.options.begin() + 2);

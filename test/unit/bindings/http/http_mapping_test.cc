@@ -231,10 +231,18 @@ TEST(ToPrimitive, PropagatesFilterCriteriaErrors) {
   ExpectError(Get("/cse-in?ofst=0"), Rsc::kBadRequest);
 }
 
+// A key shaped like an attribute's short name is an attribute condition (whether any resource
+// type has that attribute is the dispatcher's to say); other unknown keys are refused here.
 TEST(ToPrimitive, RefusesUnknownQueryParameters) {
-  ExpectError(Get("/cse-in?foo=1"), Rsc::kBadRequest);
-  ExpectError(Get("/cse-in?rcn=1&bogus"), Rsc::kBadRequest);
+  ExpectError(Get("/cse-in?f.o=1"), Rsc::kBadRequest);
+  ExpectError(Get("/cse-in?rcn=1&bo-gus"), Rsc::kBadRequest);
   ExpectError(Get("/cse-in?RCN=1"), Rsc::kBadRequest);
+  ExpectError(Get("/cse-in?mni="), Rsc::kBadRequest);  // a condition needs a value
+  auto r = ToPrimitive(Get("/cse-in?fu=1&mni=7"));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_TRUE(r->fc.has_value());
+  ASSERT_EQ(r->fc->atr.size(), 1u);
+  EXPECT_EQ(r->fc->atr[0].name, "mni");
 }
 
 TEST(ToPrimitive, AcceptsKnownButUnusedParameters) {
@@ -417,7 +425,7 @@ TEST(ToPrimitive, ReadsAbsoluteExpirationTimestamps) {
 }
 
 TEST(ToPrimitive, RefusesMalformedExpirations) {
-  for (std::string_view bad : {"soon", "-5", "5s", "2030-01-01", "20301301T000000"}) {
+  for (std::string_view bad : {"soon", "-5s", "5s", "2030-01-01", "20301301T000000"}) {
     HttpRequestParts in = Get();
     in.rqet = bad;
     SCOPED_TRACE(bad);

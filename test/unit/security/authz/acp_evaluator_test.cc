@@ -289,11 +289,24 @@ TEST_F(AcpAuthorizationTest, WithoutAcpiAllowsTheCreator) {
   ExpectDenied(Check(subject, "Cae2", kRetrieve));
 }
 
-TEST_F(AcpAuthorizationTest, WithoutAcpiAllowsTheOwningAe) {
+// The default policy (TS-0001 §9.6.1.3.2) is the creator's alone: the AE whose subtree holds the
+// resource has no rights to what another originator created there.
+TEST_F(AcpAuthorizationTest, WithoutAcpiTheOwningAeIsNotTheCreator) {
   owner_ae_ = "Cowner";
   Resource subject = Subject(rty::kContainer, "", "Csomeone");
-  EXPECT_EQ(Check(subject, "Cowner", kDelete).verdict, Verdict::kAllow);
-  ExpectDenied(Check(subject, "Cother", kDelete));
+  ExpectDenied(Check(subject, "Cowner", kDelete));
+  EXPECT_EQ(Check(subject, "Csomeone", kDelete).verdict, Verdict::kAllow);
+}
+
+// A custodian (cstn, Release 4) takes the creator's place under the default policy.
+TEST_F(AcpAuthorizationTest, WithoutAcpiTheCustodianAloneHasAccess) {
+  Resource subject = Subject(rty::kContainer, "", "Cae1");
+  subject.attrs["cstn"] = "Ccustodian";
+  for (uint32_t op : kAllOps) {
+    EXPECT_EQ(Check(subject, "Ccustodian", op).verdict, Verdict::kAllow);
+  }
+  ExpectDenied(Check(subject, "Cae1", kRetrieve));
+  ExpectDenied(Check(subject, "Cother", kRetrieve));
 }
 
 TEST_F(AcpAuthorizationTest, WithoutAcpiAnEmptyAcpiListCountsAsNone) {

@@ -45,6 +45,8 @@ const char* ReasonName(DenyReason r) {
       return "kAuthentication";
     case DenyReason::kChildType:
       return "kChildType";
+    case DenyReason::kAttributes:
+      return "kAttributes";
   }
   return "?";
 }
@@ -79,7 +81,9 @@ struct Req {
   std::optional<GeoPoint> location;
   bool authenticated = false;
   int create_ty = 0;
+  int target_ty = 0;
   bool with_groups = true;
+  std::optional<std::vector<std::string_view>> attributes;  // nullopt: unknown
 
   Req From(std::string o) const {
     Req r = *this;
@@ -117,6 +121,16 @@ struct Req {
     r.create_ty = ty;
     return r;
   }
+  Req Under(int ty) const {
+    Req r = *this;
+    r.target_ty = ty;
+    return r;
+  }
+  Req Touching(std::vector<std::string_view> a) const {
+    Req r = *this;
+    r.attributes = std::move(a);
+    return r;
+  }
   Req NoGroups() const {
     Req r = *this;
     r.with_groups = false;
@@ -148,6 +162,9 @@ Outcome Evaluate(const CompiledPrivileges& p, const Req& r,
   a.location = r.location ? &*r.location : nullptr;
   a.authenticated = r.authenticated;
   a.create_ty = r.create_ty;
+  a.target_ty = r.target_ty;
+  a.self_cse_id = "/id-in";
+  a.attributes = r.attributes ? &*r.attributes : nullptr;
   a.groups = r.with_groups ? &kGroups : nullptr;
   Outcome o;
   o.why = why_init;
@@ -508,7 +525,34 @@ INSTANTIATE_TEST_SUITE_P(
               kReq.Creating(4)),
         Grant("AcodAllowsAnyListedChildType",
               R"({"acr":[{"acor":["Cae1"],"acop":63,"acod":[{"chty":[4]},{"ty":3,"chty":[23]}]}]})",
-              kReq.Creating(23)),
+              kReq.Creating(23).Under(3)),
+        // A limit with a resourceType applies under a target of that type only (TS-0003 §7.1.5).
+        Deny("AcodTypeOfAnotherTargetDoesNotAllow",
+             R"({"acr":[{"acor":["Cae1"],"acop":63,"acod":[{"ty":2,"chty":[3]}]}]})",
+             kReq.Creating(3).Under(3), DenyReason::kChildType),
+        Grant("AcodTypeOfTheTargetAllows",
+              R"({"acr":[{"acor":["Cae1"],"acop":63,"acod":[{"ty":2,"chty":[3]}]}]})",
+              kReq.Creating(3).Under(2)),
+        // SP-relative acor entries of this CSE name the AE by its stem (TS-0003 §7.1.3).
+        Grant("SpRelativeAeIdNamesTheStem", R"({"acr":[{"acor":["/id-in/Cae1"],"acop":63}]})",
+              kReq),
+        Grant("SpRelativePatternMatchesTheStem", R"({"acr":[{"acor":["/id-in/Cae*"],"acop":63}]})",
+              kReq),
+        Deny("SpRelativeOfAnotherCseNamesNobodyHere",
+             R"({"acr":[{"acor":["/id-other/Cae1"],"acop":63}]})", kReq, DenyReason::kOriginator),
+        // A rule limited to some attributes (aca, Release 4).
+        Grant("AcaAllowsAnUpdateOfListedAttributes",
+              R"({"acr":[{"acor":["Cae1"],"acop":63,"aca":["lbl","mni"]}]})",
+              kReq.Op(kUpdate).Touching({"lbl"})),
+        Deny("AcaRefusesAnUpdateOfOtherAttributes",
+             R"({"acr":[{"acor":["Cae1"],"acop":63,"aca":["lbl"]}]})",
+             kReq.Op(kUpdate).Touching({"lbl", "mni"}), DenyReason::kAttributes),
+        Deny("AcaRefusesAWholeRetrieve", R"({"acr":[{"acor":["Cae1"],"acop":63,"aca":["lbl"]}]})",
+             kReq.Touching({}), DenyReason::kAttributes),
+        Grant("AcaAllowsAPartialRetrieveOfListedAttributes",
+              R"({"acr":[{"acor":["Cae1"],"acop":63,"aca":["lbl"]}]})", kReq.Touching({"lbl"})),
+        Grant("AcaDoesNotLimitDelete", R"({"acr":[{"acor":["Cae1"],"acop":63,"aca":["lbl"]}]})",
+              kReq.Op(kDelete)),
         Deny("AcodRefusesOtherChildType",
              R"({"acr":[{"acor":["Cae1"],"acop":63,"acod":[{"chty":[4,23]}]}]})", kReq.Creating(3),
              DenyReason::kChildType),
@@ -660,6 +704,8 @@ INSTANTIATE_TEST_SUITE_P(
                WithAcco(R"({"actw":["* * * * * * *"],"acxx":1})")),
         Reject("AcodNotAnArray", R"({"acr":[{"acor":["Cae1"],"acop":2,"acod":{"chty":[4]}}]})"),
         Reject("AcodEntryNotAnObject", R"({"acr":[{"acor":["Cae1"],"acop":2,"acod":[4]}]})"),
+        Reject("AcaNotAList", R"({"acr":[{"acor":["Cae1"],"acop":2,"aca":"lbl"}]})"),
+        Reject("AcaEmpty", R"({"acr":[{"acor":["Cae1"],"acop":2,"aca":[]}]})"),
         Reject("AcodWithoutChty", R"({"acr":[{"acor":["Cae1"],"acop":2,"acod":[{"ty":3}]}]})"),
         Reject("AcodChtyNotAnArray", R"({"acr":[{"acor":["Cae1"],"acop":2,"acod":[{"chty":4}]}]})"),
         Reject("AcodChtyZero", R"({"acr":[{"acor":["Cae1"],"acop":2,"acod":[{"chty":[0]}]}]})"),

@@ -206,6 +206,10 @@ TEST_F(BackendAgreementTest, RandomQueriesGiveSameResults) {
     r.st = rng() % 20;
     r.cs = rng() % 20;
     r.cty = pick(ctys);
+    // Attributes in the body, for attribute conditions: a number, a string, a boolean, a list.
+    r.body = "{\"rn\":\"" + r.rn + "\",\"mni\":" + std::to_string(rng() % 5) +
+             ",\"cr\":\"C" + pick(names) + "\",\"rr\":" + (chance(50) ? "true" : "false") +
+             ",\"srv\":[\"" + std::to_string(rng() % 4) + "\",\"x\"]}";
     for (const std::string& l : label_pool) {
       if (chance(30)) r.lbl.push_back(l);
     }
@@ -242,7 +246,14 @@ TEST_F(BackendAgreementTest, RandomQueriesGiveSameResults) {
     if (chance(25)) q.types = {pick(types), pick(types)};
     if (chance(25)) q.labels = {pick(label_pool)};
     if (chance(10)) q.labels.push_back(pick(label_pool));
-    if (chance(15)) q.names = {pick(names), pick(names) + std::to_string(rng() % 20)};
+    if (chance(15)) {
+      q.attributes = {{"rn", pick(names), false}, {"rn", pick(names) + std::to_string(rng() % 20), false}};
+    }
+    if (chance(10)) q.attributes.push_back({"rn", pick(names).substr(0, 2) + "*", true});
+    if (chance(10)) q.attributes.push_back({"mni", std::to_string(rng() % 5), false});
+    if (chance(10)) q.attributes.push_back({"cr", "*" + pick(names).substr(1), true});
+    if (chance(10)) q.attributes.push_back({"rr", chance(50) ? "true" : "false", false});
+    if (chance(10)) q.attributes.push_back({"srv", std::to_string(rng() % 4), false});
     if (chance(15)) q.content_types = {pick(ctys)};
     q.created_before = maybe_time();
     q.created_after = maybe_time();
