@@ -1,4 +1,5 @@
-// DELETE: a resource and its subtree, or the latest/oldest instance of a container.
+// DELETE: a resource and its subtree, or the latest/oldest instance of a container; answered once
+// the deletion notices of the subscriptions it removes had their answer (commit.cc).
 #include "dispatcher/internal.h"
 #include "dispatcher/type_services.h"
 
@@ -47,12 +48,18 @@ void Dispatcher::Impl::DeleteAuthorized(RequestRef req,
                                         const std::shared_ptr<const Resource>& victim,
                                         Completion done) {
   auto rcn = req->rcn.value_or(ResultContent::kNothing);
-  DeleteResource(std::string(victim->ri()), req->fr, req->rvi,
-                 [req, rcn, done = std::move(done)](Result<ResourceRecord> r) {
-                   if (!r) return done(ErrorResponse(*req, r.error()));
-                   done(Reply(*req, Rsc::kDeleted,
-                              rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
-                 });
+  const std::string ri(victim->ri());
+  // A resource with a Blocking_Update subscription is not deleted while an UPDATE of it is
+  // blocked (TS-0001 §10.2.10.7). The answer waits for the deletion notices (DeleteResource).
+  WithBlockingGate(req, ri, done, [this, req, rcn, ri, done](UpdateGate::Release release) {
+    DeleteResource(ri, req->fr, req->rvi,
+                   [req, rcn, release, done](Result<ResourceRecord> r) {
+                     release();
+                     if (!r) return done(ErrorResponse(*req, r.error()));
+                     done(Reply(*req, Rsc::kDeleted,
+                                rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
+                   });
+  });
 }
 
 }  // namespace trustcse::dispatcher
