@@ -74,6 +74,7 @@ Status Dispatcher::Impl::PrepareAccess(InFlight& req, std::shared_ptr<const Reso
   LearnOriginator(req);
   ctx.originator_registered = req.originator_registered;
   ctx.location = req.location ? &*req.location : nullptr;
+  if (req.operation_target.empty()) req.operation_target = std::string(target->ri());
   // Types without acpi (contentInstance, timeSeriesInstance) follow their parent's policies.
   if (GovernedByParent(target->ty())) {
     auto loaded = LoadRi(target->pi());

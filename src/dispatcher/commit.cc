@@ -97,7 +97,7 @@ struct CommitState {
 }  // namespace
 
 void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffects&)> fn,
-                              std::function<void(Status)> done) {
+                              std::function<void(Status)> done, bool await_deletion_notices) {
   auto state = std::make_shared<CommitState>();
   store.Submit(
       [this, fn = std::move(fn), state](storage::WriteTxn& txn) {
@@ -112,10 +112,13 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
         }
         return s;
       },
-      [this, state, done = std::move(done)](Status s) {
+      [this, state, done = std::move(done), await_deletion_notices](Status s) mutable {
         if (s.ok()) {
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
+          if (await_deletion_notices) {
+            return notifier.OnCommitted(state->fx, [done = std::move(done)] { done(Status::Ok()); });
+          }
           notifier.OnCommitted(state->fx);
         } else {
           writer_parents.MarkStale();
@@ -164,7 +167,8 @@ void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, st
       [deleted, done](Status s) {
         if (!s.ok()) return done(Err(s));
         done(std::move(*deleted));
-      });
+      },
+      /*await_deletion_notices=*/true);
 }
 
 }  // namespace trustcse::dispatcher

@@ -1,4 +1,5 @@
-// DELETE: a resource and its subtree, or the latest/oldest instance of a container.
+// DELETE: a resource and its subtree, or the latest/oldest instance of a container; answered once
+// the deletion notices of the subscriptions it removes had their answer (commit.cc).
 #include "dispatcher/internal.h"
 #include "dispatcher/type_services.h"
 
@@ -67,14 +68,26 @@ void Dispatcher::Impl::DeleteAuthorized(RequestRef req,
     if (!kids) return done(ErrorResponse(*req, kids.error()));
     listing = ListingContent(*req, rcn, *victim, kids->records);
   }
-  DeleteResource(std::string(victim->ri()), req->fr, req->rvi,
-                 [req, rcn, listing = std::move(listing),
-                  done = std::move(done)](Result<ResourceRecord> r) mutable {
-                   if (!r) return done(ErrorResponse(*req, r.error()));
-                   if (IsListing(rcn)) return done(Reply(*req, Rsc::kDeleted, std::move(listing)));
-                   done(Reply(*req, Rsc::kDeleted,
-                              rcn == ResultContent::kAttributes ? RecordRepresentation(*r) : ""));
-                 });
+  const std::string ri(victim->ri());
+  // A resource with a Blocking_Update subscription is not deleted while an UPDATE of it is
+  // blocked (TS-0001 §10.2.10.7). The answer waits for the deletion notices (DeleteResource).
+  WithBlockingGate(req, ri, done,
+                   [this, req, rcn, ri, listing = std::move(listing),
+                    done](UpdateGate::Release release) mutable {
+                     DeleteResource(ri, req->fr, req->rvi,
+                                    [req, rcn, release, listing = std::move(listing),
+                                     done](Result<ResourceRecord> r) mutable {
+                                      release();
+                                      if (!r) return done(ErrorResponse(*req, r.error()));
+                                      if (IsListing(rcn)) {
+                                        return done(Reply(*req, Rsc::kDeleted, std::move(listing)));
+                                      }
+                                      done(Reply(*req, Rsc::kDeleted,
+                                                 rcn == ResultContent::kAttributes
+                                                     ? RecordRepresentation(*r)
+                                                     : ""));
+                                    });
+                   });
 }
 
 }  // namespace trustcse::dispatcher

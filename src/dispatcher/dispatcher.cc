@@ -300,6 +300,16 @@ void Dispatcher::Impl::Admitted(RequestRef req, Completion done) {
 }
 
 void Dispatcher::Impl::Dispatch(RequestRef req, Completion done) {
+  if (notifier.AnyOperationMonitors()) {
+    // Operation monitors (enc.om, TS-0004 §6.3.5.57) hear of operations that succeeded on the
+    // resource they watch; the check costs an atomic read while nobody monitors anything.
+    done = [this, req, done = std::move(done)](ResponsePrimitive rsp) {
+      if (IsSuccess(rsp.rsc) && !req->operation_target.empty()) {
+        notifier.OnOperation(req->operation_target, req->op, req->fr, rsp.content_location);
+      }
+      done(std::move(rsp));
+    };
+  }
   switch (req->op) {
     case Operation::kCreate:
       return Create(std::move(req), std::move(done));

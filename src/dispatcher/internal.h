@@ -18,6 +18,7 @@
 
 #include "dispatcher/ae_quotas.h"
 #include "dispatcher/dispatcher.h"
+#include "dispatcher/update_gate.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_grants.h"
@@ -53,6 +54,9 @@ struct InFlight : RequestPrimitive {
   security::SecurityContext access;
   std::shared_ptr<const resources::Resource> subject;
   std::string owner_ae;
+  // The resource the operation addresses, set by its first authorization: the subscribed-to
+  // resource of operation monitors (enc.om).
+  std::string operation_target;
 };
 using RequestRef = std::shared_ptr<InFlight>;
 
@@ -216,6 +220,8 @@ struct Dispatcher::Impl {
   std::once_flag delays_once;
   std::unique_ptr<security::TimerQueue> delays;
   TaskQueue background{"tc-nonblock"};
+  // UPDATEs and DELETEs of resources with a Blocking_Update subscription, one at a time.
+  UpdateGate update_gate;
   // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
   std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
   std::atomic<int64_t> long_poll_ms{opt.long_poll_timeout.count()};
@@ -254,6 +260,17 @@ struct Dispatcher::Impl {
   void Update(RequestRef req, Completion done);
   void UpdateAuthorized(RequestRef req, const Target& target, bj::object* changes,
                         Completion done);
+  // blocking_update.cc: after the type's admission (verification of new notification targets),
+  // the Blocking_Update notification and its gate, then the write (CommitUpdate).
+  void UpdateAdmitted(RequestRef req, std::shared_ptr<const resources::Resource> current,
+                      std::shared_ptr<bj::object> changes, Completion done);
+  void CommitUpdate(RequestRef req, std::string ri, std::shared_ptr<bj::object> changes,
+                    Completion done);
+  // Runs `work` holding the update gate of `ri` when it has a Blocking_Update subscription, else
+  // at once; `work` gets the release (a no-op without the gate). Answers `done` itself when too
+  // many requests wait already.
+  void WithBlockingGate(const RequestRef& req, const std::string& ri, Completion& done,
+                        std::function<void(UpdateGate::Release)> work);
   void Delete(RequestRef req, Completion done);
   void DeleteAuthorized(RequestRef req, const std::shared_ptr<const resources::Resource>& victim,
                         Completion done);
@@ -300,9 +317,11 @@ struct Dispatcher::Impl {
   // The consultant of the dynamic authorization step (dynamic_authorization.cc).
   static std::shared_ptr<security::Consultant> MakeConsultant(Impl& d);
   // Submits a write; on durable success feeds the effects to caches and the notifier before
-  // calling `done`.
+  // calling `done` — with `await_deletion_notices`, only once the deletion notices of the
+  // subscriptions it removed had their first answer (TS-0004 §7.4.8.2.4; bounded by the
+  // notifier's notice_wait_ms).
   void Commit(std::function<Status(storage::WriteTxn&, resources::WriteEffects&)> fn,
-              std::function<void(Status)> done);
+              std::function<void(Status)> done, bool await_deletion_notices = false);
   void DeleteResource(std::string ri, std::string originator, std::string rvi,
                       std::function<void(Result<storage::ResourceRecord>)> done);
   // 4005 when `target` is a contentInstance (itself, or la/ol) of a container whose

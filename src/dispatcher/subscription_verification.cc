@@ -1,6 +1,8 @@
-// Subscription creation (TS-0004 §7.3.8.2.1): a subscription is created only after every
+// Subscription creation (TS-0004 §7.4.8.2.1): a subscription is created only after every
 // notification target other than the subscriber accepted the verification request; a target that
-// is a resource of this CSE (an AE) must grant the subscriber NOTIFY (else 4101).
+// is a resource of this CSE (an AE) must grant the subscriber NOTIFY (else 4101). An UPDATE that
+// adds targets has them verified the same way (TS-0001 §10.2.10.6).
+#include <algorithm>
 #include <mutex>
 
 #include "dispatcher/type_services.h"
@@ -48,6 +50,40 @@ void VerifySubscriptionTargets(Dispatcher::Impl& d, const RequestRef& req,
       submit();
     });
   }
+}
+
+void VerifyAddedSubscriptionTargets(Dispatcher::Impl& d, const RequestRef& req,
+                                    const std::shared_ptr<const Resource>& current,
+                                    const std::shared_ptr<bj::object>& changes,
+                                    std::function<void()> submit, Completion done) {
+  const auto* nu = changes->if_contains("nu");
+  if (nu == nullptr || !nu->is_array()) return submit();
+  // An UPDATE the write would refuse anyway sends no verification request.
+  Resource merged = MergeChanges(*current, *changes);
+  const resources::ResourceType* type = resources::FindType(current->ty());
+  HookContext ctx{req->fr, req->rvi, Now(), &d.opt.self};
+  if (type != nullptr) {
+    if (auto s = type->ValidateUpdate(ctx, *changes, merged); !s.ok()) {
+      return done(ErrorResponse(*req, s));
+    }
+  }
+  std::vector<std::string> before;
+  if (const auto* old = current->attrs.if_contains("nu"); old && old->is_array()) {
+    for (const auto& t : old->get_array()) {
+      if (t.is_string()) before.emplace_back(t.get_string());
+    }
+  }
+  bj::array added;
+  for (const auto& t : nu->get_array()) {
+    if (!t.is_string()) continue;
+    if (std::find(before.begin(), before.end(), std::string_view(t.get_string())) == before.end()) {
+      added.push_back(t);
+    }
+  }
+  if (added.empty()) return submit();
+  auto probe = std::make_shared<Resource>(*current);
+  probe->attrs["nu"] = std::move(added);
+  VerifySubscriptionTargets(d, req, probe, std::move(submit), std::move(done));
 }
 
 }  // namespace trustcse::dispatcher

@@ -14,12 +14,25 @@ Status CompileAcp(const resources::Resource& res) {
 
 constexpr TypeServices kAe{&AssignAeRegistration, nullptr, nullptr, 0, true};
 constexpr TypeServices kAcp{nullptr, &CompileAcp, nullptr};
-constexpr TypeServices kSubscription{nullptr, nullptr, &VerifySubscriptionTargets};
+constexpr TypeServices kSubscription{nullptr, nullptr, &VerifySubscriptionTargets, 0, false,
+                                     &VerifyAddedSubscriptionTargets};
 constexpr TypeServices kContainer{nullptr, nullptr, nullptr, resources::ty::kContentInstance};
 constexpr TypeServices kTimeSeries{nullptr, nullptr, nullptr, resources::ty::kTimeSeriesInstance};
 constexpr TypeServices kPollingChannel{.owner_only = true};
 
 }  // namespace
+
+Resource MergeChanges(const Resource& current, const bj::object& changes) {
+  Resource merged = current;
+  for (const auto& [k, v] : changes) {
+    if (v.is_null()) {
+      merged.attrs.erase(k);
+    } else {
+      merged.attrs[k] = v;
+    }
+  }
+  return merged;
+}
 
 const TypeServices* FindTypeServices(int ty) {
   switch (ty) {

@@ -2,7 +2,7 @@
 // hooks (resources/, which cannot reach the credential registry, the notifier or the security
 // layer's compilers): AE registration (the AE-ID and its credential binding), accessControlPolicy
 // (its rules must compile), subscription (its notification targets must accept verification
-// first), containers and timeSeries (the instances behind la/ol), AEs (a NOTIFY to one is
+// first, on creation and when an UPDATE adds some), containers and timeSeries (the instances behind la/ol), AEs (a NOTIFY to one is
 // forwarded to it). The operations look the entry up by ty and never switch on types.
 // The table is constant; the functions are called on request threads.
 #pragma once
@@ -39,7 +39,17 @@ struct TypeServices {
   // Only the AE it belongs to (its parent, which created it) may retrieve, update or delete it,
   // whatever the policies grant (pollingChannel: TS-0004 §7.4.21.2.2–4).
   bool owner_only = false;
+  // Runs before an UPDATE's write (after authorization): calls `submit` to go on, or answers
+  // `done` itself. `changes` is the request's content.
+  void (*admit_update)(Dispatcher::Impl& d, const RequestRef& req,
+                       const std::shared_ptr<const resources::Resource>& current,
+                       const std::shared_ptr<bj::object>& changes, std::function<void()> submit,
+                       Completion done) = nullptr;
 };
+
+// `current` with an UPDATE's `changes` applied (a null removes the attribute), as the write will
+// store it before the type's ValidateUpdate.
+resources::Resource MergeChanges(const resources::Resource& current, const bj::object& changes);
 
 
 // The services of type `ty`, or nullptr when it needs none.
@@ -58,5 +68,12 @@ Status AssignAeRegistration(Dispatcher::Impl& d, InFlight& req, resources::Resou
 void VerifySubscriptionTargets(Dispatcher::Impl& d, const RequestRef& req,
                                const std::shared_ptr<resources::Resource>& res,
                                std::function<void()> submit, Completion done);
+// An UPDATE of a subscription's nu: the targets it adds are verified like those of a new
+// subscription (TS-0001 §10.2.10.6: every Notification Target that is not the Originator),
+// once the update itself passed the type's checks.
+void VerifyAddedSubscriptionTargets(Dispatcher::Impl& d, const RequestRef& req,
+                                    const std::shared_ptr<const resources::Resource>& current,
+                                    const std::shared_ptr<bj::object>& changes,
+                                    std::function<void()> submit, Completion done);
 
 }  // namespace trustcse::dispatcher

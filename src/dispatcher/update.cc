@@ -1,4 +1,5 @@
-// UPDATE: validation of the changes, authorization (pvs for acpi changes), the write.
+// UPDATE: validation of the changes, authorization (pvs for acpi changes), the type's admission,
+// the Blocking_Update step (blocking_update.cc), the write.
 #include "dispatcher/internal.h"
 #include "dispatcher/type_services.h"
 #include "primitive/json_util.h"
@@ -53,7 +54,6 @@ void Dispatcher::Impl::Update(RequestRef req, Completion done) {
 void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj::object* content,
                                         Completion done) {
   auto fail = [&](Status s) { done(ErrorResponse(*req, s)); };
-  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
   const Resource& current = target.resource();
   const ResourceType* type = resources::FindType(current.ty());
   const bool acpi_change = content->contains("acpi");
@@ -88,21 +88,38 @@ void Dispatcher::Impl::UpdateAuthorized(RequestRef req, const Target& target, bj
     }
   }
   auto changes = std::make_shared<bj::object>(std::move(*content));
-  // rcn=9 compares the result with the state before the update.
-  auto before = rcn == ResultContent::kModifiedAttributes
-                    ? std::make_shared<const bj::object>(current.attrs)
-                    : nullptr;
+  std::shared_ptr<const Resource> subject = target.ptr;
+  // What the type needs before the write (a subscription verifies its new notification
+  // targets), then the Blocking_Update step (blocking_update.cc), then the write.
+  auto admitted = [this, req, subject, changes, done]() mutable {
+    UpdateAdmitted(std::move(req), std::move(subject), std::move(changes), std::move(done));
+  };
+  if (const TypeServices* ts = FindTypeServices(type->ty()); ts && ts->admit_update) {
+    return ts->admit_update(*this, req, subject, changes, std::move(admitted), std::move(done));
+  }
+  admitted();
+}
+
+void Dispatcher::Impl::CommitUpdate(RequestRef req, std::string ri,
+                                    std::shared_ptr<bj::object> changes, Completion done) {
+  auto rcn = req->rcn.value_or(ResultContent::kAttributes);
   auto result = std::make_shared<Resource>();
   auto result_rec = std::make_shared<ResourceRecord>();
-  std::string ri(current.ri());
+  // rcn=9 compares the result with the state the update started from.
+  auto before = rcn == ResultContent::kModifiedAttributes ? std::make_shared<bj::object>()
+                                                           : nullptr;
+  TimePoint now = Now();
   Commit(
-      [req, changes, type, now, ri, result, result_rec, self = &opt.self](storage::WriteTxn& txn,
-                                                                WriteEffects& fx) -> Status {
+      [req, changes, now, ri, result, result_rec, before,
+       self = &opt.self](storage::WriteTxn& txn, WriteEffects& fx) -> Status {
         auto rec = txn.Get(ri);
         if (!rec) return rec.error();
         if (!*rec) return Status::NotFound("resource does not exist");
         auto res = Resource::FromRecord(**rec);
         if (!res) return res.error();
+        if (before) *before = res->attrs;
+        const ResourceType* type = resources::FindType(res->ty());
+        if (!type) return Status::Internal("unknown stored resource type");
         std::vector<std::string> modified;
         bj::object prior;
         for (const auto& [k, v] : *changes) {

@@ -47,7 +47,10 @@ struct OutboundRequest {
   std::string rqi;                   // X-M2M-RI
   std::string rvi = "3";             // X-M2M-RVI
   std::optional<int> ty;             // the resource type of a create
-  std::string content_type = "application/json;charset=utf-8";
+  std::optional<int> ec;             // Event Category: X-M2M-EC / oneM2M-EC (TS-0009 §6.4.16)
+  // The body's media type, exactly as sent: TS-0009 §6.4.3 names the type, and RFC 8259 §11
+  // defines no parameters for application/json.
+  std::string content_type = "application/json";
   std::string body;
   // The request's expiration timestamp: the exchange ends (4008) then if that is the earliest
   // deadline.

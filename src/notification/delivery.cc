@@ -1,6 +1,6 @@
-// The notifier's worker (notifier_impl.h): its loop over jobs and due retries, attempts with
-// exponential back-off, the polling-channel fallback, node-schedule holds, expirationCounter and
-// deletion notices.
+// The notifier's worker (notifier_impl.h): its loop over jobs and due timers (retries and the
+// policies' timers), attempts with exponential back-off, the polling-channel fallback,
+// node-schedule holds, expirationCounter and deletion notices.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -30,12 +30,20 @@ void Notifier::Impl::Run() {
   std::unique_lock lock(inbox->mu);
   for (;;) {
     if (inbox->closed) return;
-    // Due retries go first: they are older than anything in the job queue.
-    if (!inbox->retries.empty() && inbox->retries.top().due <= SteadyClock::now()) {
-      Delivery d = inbox->retries.top().delivery;
-      inbox->retries.pop();
+    // Due timers go first: they are older than anything in the job queue.
+    if (!inbox->timers.empty() && inbox->timers.top().due <= SteadyClock::now()) {
+      auto what = inbox->timers.top().what;
+      inbox->timers.pop();
       lock.unlock();
-      Attempt(std::move(d));
+      try {
+        if (auto* d = std::get_if<Delivery>(&what)) {
+          Attempt(std::move(*d));
+        } else {
+          OnTimer(std::get<Timer>(what));
+        }
+      } catch (const std::exception& ex) {
+        spdlog::error("notifier: dropped a timer after an internal error: {}", ex.what());
+      }
       lock.lock();
       continue;
     }
@@ -47,10 +55,10 @@ void Notifier::Impl::Run() {
       lock.lock();
       continue;
     }
-    if (inbox->retries.empty()) {
+    if (inbox->timers.empty()) {
       inbox->cv.wait(lock);
     } else {
-      inbox->cv.wait_until(lock, inbox->retries.top().due);
+      inbox->cv.wait_until(lock, inbox->timers.top().due);
     }
   }
 }
@@ -60,11 +68,15 @@ void Notifier::Impl::Handle(Job& job) {
   // notification) down.
   try {
     if (auto* c = std::get_if<CommittedJob>(&job)) {
-      Process(c->fx);
+      Process(c->fx, c->wait);
     } else if (auto* e = std::get_if<ExcJob>(&job)) {
       DecrementExc(e->sub_ri);
     } else if (auto* d = std::get_if<DeliverJob>(&job)) {
       Deliver(*d);
+    } else if (auto* o = std::get_if<OperationJob>(&job)) {
+      NotifyOperation(*o);
+    } else if (auto* r = std::get_if<ResponseJob>(&job)) {
+      CountResponse(r->sub_ri, r->nu);
     }
   } catch (const std::exception& ex) {
     spdlog::error("notifier: dropped a job after an internal error: {}", ex.what());
@@ -73,20 +85,22 @@ void Notifier::Impl::Handle(Job& job) {
   }
 }
 
-void Notifier::Impl::SendDeletionNotice(const ResourceRecord& rec) {
+void Notifier::Impl::SendDeletionNotice(const ResourceRecord& rec,
+                                        const std::shared_ptr<NoticeWait>& wait) {
   auto sub = Resource::FromRecord(rec);
   if (!sub) return;
   auto su = json::GetString(sub->attrs, "su");
   if (!su || su->empty()) return;
-  std::string target = targets.Resolve(std::string(*su));
-  if (target.empty()) {
+  Delivery d;
+  d.n = Addressed(std::string(*su), DeletionNoticeBody(options.self, rec.ri), "ntf", nullptr,
+                  nullptr);
+  if (d.n.target.empty()) {
     spdlog::warn("notifier: subscription {}: subscriber URI cannot be resolved", rec.ri);
+    if (wait) wait->Done();
     return;
   }
-  Delivery d;
-  d.n = Notification{std::move(target), DeletionNoticeBody(options.self, rec.ri),
-                     resources::NewResourceId("ntf"), {}, {}};
   d.sub_ri = rec.ri;
+  d.wait = wait;
   Attempt(std::move(d));
 }
 
@@ -124,7 +138,7 @@ void Notifier::Impl::DecrementExc(const std::string& sub_ri) {
     const ResourceRecord& sub = fx.deleted.front();
     fx.events.push_back(Event{Event::Kind::kDeleteChild, sub.pi, ParentPath(sub.path), sub, {}});
     spdlog::info("notifier: subscription {} deleted: expirationCounter reached 0", sub_ri);
-    inbox->Push(CommittedJob{std::move(fx)});
+    inbox->Push(CommittedJob{std::move(fx), nullptr});
   };
   store.Submit(std::move(fn), std::move(done));
 }
@@ -132,23 +146,28 @@ void Notifier::Impl::DecrementExc(const std::string& sub_ri) {
 void Notifier::Impl::Deliver(DeliverJob& job) {
   Delivery d;
   NodeWake wake;
-  std::string target = targets.Resolve(job.nu, &d.fallback, &wake);
-  if (target.empty()) {
+  d.n = Addressed(job.nu, std::move(job.body), "ntf", &d.fallback, &wake);
+  if (d.n.target.empty()) {
     spdlog::info("notifier: {}: target cannot be resolved", job.context);
     return;
   }
-  d.n = Notification{std::move(target), std::move(job.body), resources::NewResourceId("ntf"), {}, {}};
   d.sub_ri = std::move(job.context);
   AttemptWhenAwake(std::move(d), wake);
 }
 
 void Notifier::Impl::Attempt(Delivery d) {
   ++d.attempts;
+  if (d.stats) CountRequest(d);
   Notification n = d.n;
   // The callback may run on the sender's thread, or right here inside Send; it only touches the
   // inbox, under its own lock, never the worker's state.
   sender->Send(n, [inbox = inbox, counters = counters, d = std::move(d),
                    max = options.max_attempts, first = options.first_retry_ms](Status s) mutable {
+    // The first answer (or failure) is what a DELETE waits for; retries go on without it.
+    if (d.wait) std::exchange(d.wait, nullptr)->Done();
+    if (d.stats && s.code() != Rsc::kTargetNotReachable) {
+      inbox->Push(ResponseJob{d.sub_ri, d.nu});
+    }
     if (s.ok()) {
       counters->sent.fetch_add(1, std::memory_order_relaxed);
       if (d.counts_exc) inbox->Push(ExcJob{d.sub_ri});

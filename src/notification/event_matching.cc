@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,8 +45,17 @@ bool EventMatches(const Resource& sub, const Event& ev) {
 
   const int net = static_cast<int>(ev.kind);
   std::vector<int64_t> nets = IntList(*enc, "net");
-  if (nets.empty()) nets.push_back(1);  // Update_of_Resource is the default
+  // Update_of_Resource is the default, unless the subscription monitors operations instead.
+  if (nets.empty() && !enc->contains("om")) nets.push_back(1);
   if (std::find(nets.begin(), nets.end(), net) == nets.end()) return false;
+
+  if (ev.kind == Event::Kind::kUpdate && enc->contains("atr")) {
+    const std::vector<std::string> atr = StringList(*enc, "atr");
+    const bool any = std::any_of(atr.begin(), atr.end(), [&](const std::string& a) {
+      return std::find(ev.modified.begin(), ev.modified.end(), a) != ev.modified.end();
+    });
+    if (!any) return false;
+  }
 
   if (ev.kind == Event::Kind::kCreateChild || ev.kind == Event::Kind::kDeleteChild) {
     std::vector<int64_t> chty = IntList(*enc, "chty");
@@ -71,6 +81,21 @@ bool EventMatches(const Resource& sub, const Event& ev) {
   return storage::Matches(q, ev.resource, 1);
 }
 
+bool OperationMatches(const Resource& sub, uint32_t op_bit, std::string_view originator) {
+  const auto* enc = sub.attrs.if_contains("enc");
+  if (enc == nullptr || !enc->is_object()) return false;
+  const auto* om = enc->get_object().if_contains("om");
+  if (om == nullptr || !om->is_array()) return false;
+  for (const auto& e : om->get_array()) {
+    if (!e.is_object()) continue;
+    const bj::object& entry = e.get_object();
+    if (auto ops = json::GetInt(entry, "ops"); ops && (*ops & op_bit) == 0) continue;
+    if (auto org = json::GetString(entry, "org"); org && *org != originator) continue;
+    return true;
+  }
+  return false;
+}
+
 bool ScheduleAllows(const Resource& schedule, TimePoint now) {
   const auto* se = schedule.attrs.if_contains("se");
   if (se == nullptr || !se->is_object()) return true;
@@ -89,6 +114,27 @@ bool WithinNotificationSchedule(storage::Store& store, const Resource& sub) {
   auto sch = Resource::FromRecord(**rec);
   if (!sch) return true;
   return ScheduleAllows(*sch, Now());
+}
+
+std::optional<TimePoint> NextNotificationWindow(storage::Store& store, const Resource& sub,
+                                                TimePoint now) {
+  auto rec = store.GetByPath(sub.path + "/notificationSchedule");
+  if (!rec || !*rec) return now;
+  auto sch = Resource::FromRecord(**rec);
+  if (!sch) return now;
+  const auto* se = sch->attrs.if_contains("se");
+  if (se == nullptr || !se->is_object()) return now;
+  constexpr auto kHorizon = std::chrono::hours{24 * 7};
+  std::optional<TimePoint> earliest;
+  for (const std::string& text : StringList(se->get_object(), "sce")) {
+    auto e = ScheduleEntry::Parse(text);
+    if (!e) continue;
+    if (e->Matches(now)) return now;
+    if (auto next = e->NextMatch(now, kHorizon); next && (!earliest || *next < *earliest)) {
+      earliest = next;
+    }
+  }
+  return earliest;
 }
 
 }  // namespace trustcse::notification

@@ -17,6 +17,8 @@
 
 #include "egress/http/http_client.h"
 #include "notification/notifier.h"
+#include "primitive/cbor.h"
+#include "primitive/json_util.h"
 
 namespace trustcse::notification {
 namespace {
@@ -77,7 +79,16 @@ class HttpSender final : public Sender {
     r.op = Operation::kNotify;
     r.originator = n.originator.empty() ? options_.originator : n.originator;
     r.rqi = n.rqi;
+    if (!n.rvi.empty()) r.rvi = n.rvi;
+    r.ec = n.ec;
     r.body = n.body;
+    if (n.cbor) {
+      // The notifier builds JSON; a target that asked for CBOR gets the same content re-encoded.
+      if (auto v = json::Parse(n.body)) {
+        r.body = cbor::Encode(*v);
+        r.content_type = "application/cbor";
+      }
+    }
     // The configured timeout, or less when the notification's deadline comes sooner.
     TimePoint deadline = Now() + std::chrono::milliseconds(options_.timeout_ms);
     if (n.deadline) deadline = std::min(deadline, *n.deadline);

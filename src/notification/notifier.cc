@@ -1,5 +1,6 @@
-// The Notifier's public methods (notifier.h), its index of subscribed-to resources, and the
-// matching of committed events to subscriptions; the worker and delivery are in delivery.cc.
+// The Notifier's public methods (notifier.h) and the matching of committed events and of
+// operations to subscriptions; the policies are in policies.cc, the worker and delivery in
+// delivery.cc.
 #include "notification/notifier.h"
 
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "notification/notification_body.h"
 #include "notification/notifier_impl.h"
 #include "notification/polling_channels.h"
+#include "primitive/json_util.h"
 #include "storage/query.h"
 
 namespace trustcse::notification {
@@ -25,18 +27,49 @@ using resources::Resource;
 using resources::WriteEffects;
 using storage::ResourceRecord;
 
-void Notifier::Impl::Process(const WriteEffects& fx) {
-  // New subscriptions first, so that a later event in the same write already sees them.
+namespace {
+
+// The subscriberURI of a deleted subscription record: where its deletion notice goes.
+std::string SubscriberUriOf(const ResourceRecord& rec) {
+  auto sub = Resource::FromRecord(rec);
+  if (!sub) return {};
+  return std::string(json::GetString(sub->attrs, "su").value_or(""));
+}
+
+// The accessControlOperations bit of an operation (enc.om.ops is such a bit set).
+uint32_t AccessBit(Operation op) {
+  switch (op) {
+    case Operation::kCreate: return 1;
+    case Operation::kRetrieve: return 2;
+    case Operation::kUpdate: return 4;
+    case Operation::kDelete: return 8;
+    case Operation::kNotify: return 16;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void Notifier::Impl::IndexSubscription(const ResourceRecord& rec) {
+  index.Add(rec.pi, rec.ri, SubscriptionIndex::KindsOf(rec));
+}
+
+void Notifier::Impl::Process(const WriteEffects& fx, const std::shared_ptr<NoticeWait>& wait) {
+  // New and changed subscriptions first, so that a later event in the same write sees them.
   for (const Event& ev : fx.events) {
-    if (ev.kind == Event::Kind::kCreateChild && ev.resource.ty == resources::ty::kSubscription) {
-      AddSubscription(ev.resource.pi, ev.resource.ri);
+    if (ev.resource.ty != resources::ty::kSubscription) continue;
+    if (ev.kind == Event::Kind::kCreateChild) IndexSubscription(ev.resource);
+    if (ev.kind == Event::Kind::kUpdate) {
+      IndexSubscription(ev.resource);
+      if (auto sub = Resource::FromRecord(ev.resource)) SubscriptionChanged(*sub);
     }
   }
   for (const Event& ev : fx.events) NotifyEvent(ev, fx);
   for (const ResourceRecord& rec : fx.deleted) {
     if (rec.ty != resources::ty::kSubscription) continue;
-    RemoveSubscription(rec.pi, rec.ri);
-    SendDeletionNotice(rec);
+    index.Remove(rec.pi, rec.ri);
+    if (auto sub = Resource::FromRecord(rec)) SubscriptionDeleted(*sub);
+    SendDeletionNotice(rec, wait);
   }
 }
 
@@ -46,7 +79,7 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
     bool stored;  // still in the store (exc can be decremented)
   };
   std::vector<ResourceRecord> stored;
-  if (HasSubscriptions(ev.subject_ri)) {
+  if (index.Has(ev.subject_ri)) {
     auto children = store.Children(ev.subject_ri, resources::ty::kSubscription,
                                    storage::ChildOrder::kOldestFirst, SIZE_MAX);
     if (children) {
@@ -76,28 +109,44 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       continue;
     }
     if (!EventMatches(*sub, ev)) continue;
-    if (!WithinNotificationSchedule(store, *sub)) {
-      spdlog::debug("notifier: subscription {}: outside its notificationSchedule", c.rec->ri);
-      continue;
-    }
-    auto body = EventNotificationBody(options.self, *sub, ev);
-    if (!body) continue;
-    const bool counts_exc = c.stored && sub->attrs.contains("exc");
-    for (const std::string& nu : StringList(sub->attrs, "nu")) {
-      Delivery d;
-      NodeWake wake;
-      std::string target = targets.Resolve(nu, &d.fallback, &wake);
-      if (target.empty()) {
-        spdlog::warn("notifier: subscription {}: notification target cannot be resolved",
-                     c.rec->ri);
-        continue;
-      }
-      d.n = Notification{std::move(target), *body, resources::NewResourceId("ntf"), {}, {}};
-      d.sub_ri = c.rec->ri;
-      d.counts_exc = counts_exc;
-      AttemptWhenAwake(std::move(d), wake);
-    }
+    auto sgn = EventNotification(options.self, *sub, ev);
+    if (!sgn) continue;
+    Emit(*sub, c.stored, std::move(*sgn));
   }
+}
+
+void Notifier::Impl::NotifyOperation(const OperationJob& job) {
+  if (!index.HasOperationMonitors(job.subject_ri)) return;
+  auto subject = store.Get(job.subject_ri);
+  if (!subject || !*subject) return;  // deleted by the operation, or meanwhile
+  auto subs = store.Children(job.subject_ri, resources::ty::kSubscription,
+                             storage::ChildOrder::kOldestFirst, SIZE_MAX);
+  if (!subs) {
+    spdlog::warn("notifier: cannot read the subscriptions of {}: {}", job.subject_ri,
+                 subs.error().message());
+    return;
+  }
+  for (const ResourceRecord& rec : *subs) {
+    if (rec.ri == job.created_ri) continue;
+    auto sub = Resource::FromRecord(rec);
+    if (!sub || !OperationMatches(*sub, AccessBit(job.op), job.originator)) continue;
+    auto sgn = OperationNotification(options.self, *sub, **subject, static_cast<int>(job.op),
+                                     job.originator);
+    if (sgn) Emit(*sub, true, std::move(*sgn));
+  }
+}
+
+Notification Notifier::Impl::Addressed(const std::string& nu, std::string body,
+                                       std::string_view rqi_prefix, std::string* fallback,
+                                       NodeWake* wake) const {
+  TargetFacts facts;
+  Notification n;
+  n.target = targets.Resolve(nu, fallback, wake, &facts);
+  n.body = std::move(body);
+  n.rqi = resources::NewResourceId(rqi_prefix);
+  n.rvi = facts.rvi.empty() ? own_release : facts.rvi;
+  n.cbor = facts.cbor;
+  return n;
 }
 
 void Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {
@@ -115,8 +164,9 @@ void Notifier::Forward(const Resource& ae, const std::string& originator, std::s
   }
   std::string fallback;
   std::string target;
+  TargetFacts facts;
   try {
-    target = impl_->targets.PoaOf(ae, &fallback);
+    target = impl_->targets.PoaOf(ae, &fallback, nullptr, &facts);
   } catch (const std::exception&) {
     target.clear();
   }
@@ -125,15 +175,24 @@ void Notifier::Forward(const Resource& ae, const std::string& originator, std::s
         Status(Rsc::kTargetNotReachable, "the AE has no point of access and no polling channel"),
         {});
   }
-  Notification n{std::move(target), std::move(body), resources::NewResourceId("fwd"), originator,
-                 deadline};
+  Notification n;
+  n.target = std::move(target);
+  n.body = std::move(body);
+  n.rqi = resources::NewResourceId("fwd");
+  n.originator = originator;
+  n.deadline = deadline;
+  n.rvi = facts.rvi.empty() ? impl_->own_release : facts.rvi;
+  n.cbor = facts.cbor;
   impl_->RequestOrFallBack(std::move(n), std::move(fallback), std::move(done));
 }
 
 void Notifier::Consult(const std::string& url, std::string body,
                        std::function<void(Status, std::string)> done) {
   static std::atomic<uint64_t> counter{0};
-  Notification n{url, std::move(body), "dac" + std::to_string(++counter), {}, {}};
+  Notification n;
+  n.target = url;
+  n.body = std::move(body);
+  n.rqi = "dac" + std::to_string(++counter);
   impl_->sender->Request(n, std::move(done));
 }
 
@@ -153,7 +212,7 @@ Status Notifier::Start() {
   q.types = {resources::ty::kSubscription};
   auto subs = impl_->store.Discover(q);
   if (!subs) return subs.error();
-  for (const ResourceRecord& rec : *subs) impl_->AddSubscription(rec.pi, rec.ri);
+  for (const ResourceRecord& rec : *subs) impl_->IndexSubscription(rec);
   try {
     impl_->worker = std::thread([impl = impl_.get()] {
       pthread_setname_np(pthread_self(), "tc-notifier");
@@ -174,13 +233,19 @@ void Notifier::Stop() {
     if (impl_->stopped) return;
     impl_->stopped = true;
   }
+  // What is queued is dropped outside the inbox's lock: dropping a deletion notice's wait
+  // answers its DELETE, and that completion may call back into the notifier.
+  std::deque<Job> jobs;
+  std::priority_queue<Scheduled, std::vector<Scheduled>, DueLater> timers;
   {
     std::lock_guard lock(impl_->inbox->mu);
     impl_->inbox->closed = true;
-    impl_->inbox->jobs.clear();
-    while (!impl_->inbox->retries.empty()) impl_->inbox->retries.pop();
+    jobs.swap(impl_->inbox->jobs);
+    timers.swap(impl_->inbox->timers);
   }
   impl_->inbox->cv.notify_all();
+  jobs.clear();
+  while (!timers.empty()) timers.pop();
   if (impl_->worker.joinable()) {
     if (impl_->worker.get_id() == std::this_thread::get_id()) {
       impl_->worker.detach();  // Stop from inside the worker: it exits on its next loop
@@ -191,44 +256,108 @@ void Notifier::Stop() {
   if (impl_->sender) impl_->sender->Stop();
 }
 
-void Notifier::OnCommitted(const WriteEffects& fx) {
+void Notifier::OnCommitted(const WriteEffects& fx) { OnCommitted(fx, nullptr); }
+
+void Notifier::OnCommitted(const WriteEffects& fx, std::function<void()> notices_sent) {
   // Most writes touch nothing anyone subscribed to: skip them here, without copying them to the
-  // worker. New subscriptions are recorded here, on the committing thread, so that the set
-  // follows commit order; removals stay with the worker (a stale entry only costs a lookup).
+  // worker. New and changed subscriptions are indexed here, on the committing thread, before the
+  // writer's client hears of the write (a Blocking_Update subscription holds the very next
+  // UPDATE); removals stay with the worker, so that events committed before a deletion still
+  // find the subscription there. A stale entry costs a lookup: the dispatcher and the worker
+  // read the subscription itself before acting on it.
   bool relevant = false;
   for (const Event& ev : fx.events) {
-    if (ev.kind == Event::Kind::kCreateChild && ev.resource.ty == resources::ty::kSubscription) {
-      impl_->AddSubscription(ev.resource.pi, ev.resource.ri);
+    if (ev.resource.ty != resources::ty::kSubscription) continue;
+    if (ev.kind == Event::Kind::kCreateChild || ev.kind == Event::Kind::kUpdate) {
+      impl_->IndexSubscription(ev.resource);
       relevant = true;
     }
   }
+  size_t notices = 0;
   for (const ResourceRecord& rec : fx.deleted) {
-    relevant = relevant || rec.ty == resources::ty::kSubscription;
+    if (rec.ty == resources::ty::kSubscription) {
+      relevant = true;
+      if (notices_sent && !SubscriberUriOf(rec).empty()) ++notices;
+    }
     // Requests waiting for a deleted polling channel fail now rather than at their deadline.
     if (rec.ty == resources::ty::kPollingChannel && impl_->options.polling) {
       impl_->options.polling->Close(rec.pi);
     }
   }
   for (const Event& ev : fx.events) {
-    relevant = relevant || impl_->HasSubscriptions(ev.subject_ri);
+    relevant = relevant || impl_->index.Has(ev.subject_ri);
   }
-  if (!relevant) return;
+  std::shared_ptr<NoticeWait> wait;
+  if (notices > 0) wait = std::make_shared<NoticeWait>(notices, std::move(notices_sent));
+  if (relevant) {
+    try {
+      if (impl_->inbox->Push(CommittedJob{fx, wait}) && wait) {
+        impl_->inbox->Schedule(Timer{Timer::Kind::kNoticeWait, {}, 0, wait},
+                               SteadyClock::now() +
+                                   std::chrono::milliseconds(impl_->options.notice_wait_ms));
+      }
+    } catch (const std::exception& ex) {
+      spdlog::error("notifier: dropped committed changes: {}", ex.what());
+    }
+  }
+  // Without notices to wait for, the caller goes on at once (with them, `wait` answers when
+  // the last owner — the job, a delivery — lets go of it at the latest).
+  if (notices == 0 && notices_sent) notices_sent();
+}
+
+void Notifier::OnOperation(const std::string& subject_ri, Operation op,
+                           const std::string& originator, const std::string& created_ri) {
+  if (!impl_->index.HasOperationMonitors(subject_ri)) return;
+  impl_->inbox->Push(OperationJob{subject_ri, op, originator, created_ri});
+}
+
+bool Notifier::MonitorsOperations(const std::string& ri) const {
+  return impl_->index.HasOperationMonitors(ri);
+}
+
+bool Notifier::AnyOperationMonitors() const { return impl_->index.AnyOperationMonitors(); }
+
+std::optional<std::string> Notifier::BlockingSubscription(const std::string& ri) const {
+  return impl_->index.BlockingUpdate(ri);
+}
+
+void Notifier::NotifyBlockingUpdate(const Resource& sub, std::string_view tag,
+                                    const boost::json::object& changes,
+                                    std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(impl_->lifecycle_mu);
+    if (impl_->stopped) return done(Status(Rsc::kTargetNotReachable, "notifier stopped"));
+  }
+  const std::vector<std::string> nus = StringList(sub.attrs, "nu");
+  std::string fallback;
+  Notification n;
   try {
-    impl_->inbox->Push(CommittedJob{fx});
-  } catch (const std::exception& ex) {
-    spdlog::error("notifier: dropped committed changes: {}", ex.what());
+    if (!nus.empty()) {
+      n = impl_->Addressed(nus.front(), BlockingUpdateBody(impl_->options.self, sub, tag, changes),
+                           "blk", &fallback, nullptr);
+    }
+  } catch (const std::exception&) {
+    n.target.clear();
   }
+  if (n.target.empty()) {
+    return done(Status(Rsc::kTargetNotReachable,
+                       "the Blocking_Update notification target cannot be resolved"));
+  }
+  impl_->RequestOrFallBack(std::move(n), std::move(fallback),
+                           [done = std::move(done)](Status s, std::string) { done(std::move(s)); });
 }
 
 void Notifier::Verify(const resources::Resource& sub, const std::string& target,
                       const std::string& creator, std::function<void(Status)> done) {
-  std::string url, fallback;
+  std::string fallback;
+  Notification n;
   try {
-    url = impl_->targets.Resolve(target, &fallback);
+    n = impl_->Addressed(target, VerificationRequestBody(impl_->options.self, sub.ri(), creator),
+                         "vrq", &fallback, nullptr);
   } catch (const std::exception&) {
-    url.clear();
+    n.target.clear();
   }
-  if (url.empty()) {
+  if (n.target.empty()) {
     done(Status(Rsc::kSubscriptionVerificationInitiationFailed,
                 "notification target cannot be resolved"));
     return;
@@ -241,8 +370,6 @@ void Notifier::Verify(const resources::Resource& sub, const std::string& target,
       return;
     }
   }
-  Notification n{std::move(url), VerificationRequestBody(impl_->options.self, sub.ri(), creator),
-                 resources::NewResourceId("vrq"), {}, {}};
   const std::string safe = SafeUrl(n.target);
   // No retries: the CREATE that waits for this must answer promptly.
   impl_->RequestOrFallBack(

@@ -13,6 +13,21 @@
 // Verify() sends the verification request of a new subscription to one target and reports the
 // outcome asynchronously: OK, or 5204 if the target is unreachable or answered with an error.
 //
+// The notification policies (TS-0001 §10.2.10.7, TS-0004 §7.5.1.2.2) run on the worker, in this
+// order for each matching event: statistics (nse: nsi counts events, requests and responses per
+// target), the notificationSchedule (outside it an event is dropped, or cached by pn: all
+// events, or only the latest, sent once the schedule opens again), batching (bn: num events or
+// dur, whichever first, sent FIFO as one m2m:agn; with ln only the latest, as one m2m:sgn), then
+// delivery with Event Category nec, or 4 (latest) with ln and for a pn=sendLatest release. What
+// is held is bounded: kMaxBatch per batch (reached: sent early), kMaxPending per pending cache
+// (beyond: the oldest is dropped), kMaxHeld over all subscriptions (beyond: new events are sent
+// at once, or dropped when the schedule forbids sending). Held events live in memory and are
+// lost on restart.
+//
+// Operation monitors (enc.om) hear about operations through OnOperation(); a Blocking_Update
+// subscription (net 7) is asked through NotifyBlockingUpdate() by the dispatcher, which holds
+// the UPDATE until the answer.
+//
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
@@ -22,13 +37,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "common/status.h"
 #include "common/time.h"
 #include "egress/client.h"
 #include "egress/destination_policy.h"
 #include "primitive/address.h"
+#include "primitive/request.h"
 #include "resources/resource.h"
 #include "storage/store.h"
 
@@ -38,8 +57,8 @@ class PollingChannels;
 
 // One outgoing NOTIFY (or verification) request.
 struct Notification {
-  std::string target;  // an http:// URL
-  std::string body;    // serialized JSON ({"m2m:sgn":…})
+  std::string target;  // a URL, or "pch:<AE-ID>" (a polling channel)
+  std::string body;    // serialized JSON ({"m2m:sgn":…}), whatever goes on the wire
   std::string rqi;
   std::string originator;  // X-M2M-Origin (fr); empty: this CSE
   // When the answer is no longer of use (a forwarded request's expiration): senders give up
@@ -47,6 +66,11 @@ struct Notification {
   // (the notifier's polling-channel fallback relies on it; the dispatcher answers 4008 when the
   // request's own rqet has passed). Unset: their own timeout.
   std::optional<TimePoint> deadline;
+  // Senders that write the body themselves (the outbound client) send it as application/cbor
+  // when set (TargetFacts::cbor); a polling channel queues it as a JSON primitive either way.
+  bool cbor = false;
+  std::string rvi;         // X-M2M-RVI; empty: the sender's default
+  std::optional<int> ec;   // Event Category (X-M2M-EC, TS-0004 §7.5.1.2.2 Steps 2.2/2.3)
 };
 
 // Transport for notifications. The HTTP implementation lives in http_sender.cc; tests may
@@ -91,6 +115,11 @@ struct NotifierOptions {
   // Request-unreachable AEs (rr=false) with a <pollingChannel> are notified through it
   // ("pch:<AE-ID>" targets); a deleted channel is closed here. Null: no polling channels.
   std::shared_ptr<PollingChannels> polling;
+  // How long OnCommitted's `notices_sent` waits at most for the deletion notices' answers.
+  int notice_wait_ms = 3000;
+  // How long the statistics (nsi) gather before they are written, so that a burst of
+  // notifications costs one storage write.
+  int stats_flush_ms = 100;
 };
 
 // What the notifier's deliveries came to, for monitoring (relaxed counters; any thread).
@@ -114,6 +143,29 @@ class Notifier {
 
   // Enqueues the events and deletions of one committed write. Never blocks on I/O.
   void OnCommitted(const resources::WriteEffects& fx);
+  // The same; `notices_sent` is called once (from any thread) when the deletion notice of every
+  // subscription the write deleted had its first answer (or could not be sent), at the latest
+  // after notice_wait_ms — at once when there is none. TS-0004 §7.4.8.2.4 makes the notice part
+  // of the DELETE, so the dispatcher answers a DELETE from here.
+  void OnCommitted(const resources::WriteEffects& fx, std::function<void()> notices_sent);
+
+  // An operation (`op`) by `originator` on resource `subject_ri` was performed: subscriptions
+  // of it with a matching enc.om are notified. Cheap when none monitors operations (an atomic
+  // read); `created_ri`, the resource a CREATE made, is never told about its own creation.
+  void OnOperation(const std::string& subject_ri, Operation op, const std::string& originator,
+                   const std::string& created_ri = {});
+  // True if some subscription of `ri` monitors operations; AnyOperationMonitors() if some
+  // subscription anywhere does (one atomic read).
+  bool MonitorsOperations(const std::string& ri) const;
+  bool AnyOperationMonitors() const;
+
+  // The Blocking_Update subscription (net 7) of resource `ri`, if it has one.
+  std::optional<std::string> BlockingSubscription(const std::string& ri) const;
+  // Sends the Blocking_Update notification of `sub` — rep {<tag>: changes}, net 7 — to its
+  // notification target, once, without retries, and reports the target's answer: OK, the
+  // target's error status, or 5103 when it cannot be reached or does not answer in time.
+  void NotifyBlockingUpdate(const resources::Resource& sub, std::string_view tag,
+                            const boost::json::object& changes, std::function<void(Status)> done);
 
   // Sends the verification request for subscription `sub` (not yet stored) to `target` on behalf
   // of `creator`; `done` gets OK or 5204 (from any thread).

@@ -313,7 +313,8 @@ class PollingSender final : public Sender {
     req["to"] = owner;
     req["fr"] = n.originator.empty() ? originator_ : n.originator;
     req["rqi"] = n.rqi;
-    req["rvi"] = "3";
+    req["rvi"] = n.rvi.empty() ? "3" : n.rvi;
+    if (n.ec) req["ec"] = *n.ec;
     req["ot"] = FormatTimestamp(Now());
     if (auto pc = json::Parse(n.body)) req["pc"] = std::move(*pc);
     TimePoint deadline = Now() + channels_->request_timeout();

@@ -1,10 +1,12 @@
 #include "notification/target_resolver.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
 #include "notification/attribute_lists.h"
 #include "primitive/json_util.h"
+#include "primitive/request.h"
 #include "primitive/schedule_entry.h"
 
 namespace trustcse::notification {
@@ -28,7 +30,71 @@ bool IsEgressUrl(std::string_view url) {
          StartsWithNoCase(url, "coap://") || StartsWithNoCase(url, "coaps://");
 }
 
+// A release as a comparable number: "3" → 30, "2a" → 21, "10" → 100; -1 if it is not one.
+int ReleaseRank(std::string_view r) {
+  int n = 0;
+  size_t i = 0;
+  while (i < r.size() && std::isdigit(static_cast<unsigned char>(r[i])) && n < 1000) {
+    n = n * 10 + (r[i++] - '0');
+  }
+  if (i == 0) return -1;
+  if (i == r.size()) return n * 10;
+  if (i + 1 == r.size() && r[i] >= 'a' && r[i] <= 'i') return n * 10 + (r[i] - 'a' + 1);
+  return -1;
+}
+
+bool IsJsonType(std::string_view t) {
+  return t == "application/json" || t == "application/vnd.onem2m-res+json" ||
+         t == "application/vnd.onem2m-ntfy+json";
+}
+bool IsCborType(std::string_view t) {
+  return t == "application/cbor" || t == "application/vnd.onem2m-res+cbor" ||
+         t == "application/vnd.onem2m-ntfy+cbor";
+}
+
+// Whether an AE or CSE resource prefers CBOR: its csz is in order of preference (TS-0001
+// §9.6.5), so the first type this CSE can write decides.
+bool PrefersCbor(const Resource& res) {
+  for (const std::string& t : StringList(res.attrs, "csz")) {
+    if (IsJsonType(t)) return false;
+    if (IsCborType(t)) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string OwnRelease() {
+  std::string best;
+  for (std::string_view r : kSupportedReleases) {
+    if (ReleaseRank(r) > ReleaseRank(best)) best = r;
+  }
+  return best;
+}
+
+std::string HighestCommonRelease(const std::vector<std::string>& theirs) {
+  std::string best;
+  for (const std::string& r : theirs) {
+    const bool ours = std::find(std::begin(kSupportedReleases), std::end(kSupportedReleases), r) !=
+                      std::end(kSupportedReleases);
+    if (ours && ReleaseRank(r) > ReleaseRank(best)) best = r;
+  }
+  return best;
+}
+
+std::string ContentTypeParam(std::string_view url) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = url.substr(q + 1, url.find('#', q) - q - 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    if (param.starts_with("ct=")) return std::string(param.substr(3));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
 
 std::string SafeUrl(std::string_view url) {
   auto scheme_end = url.find("://");
@@ -72,10 +138,13 @@ std::string StripContentTypeParam(std::string_view url) {
 }
 
 std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback,
-                                    NodeWake* wake) const {
+                                    NodeWake* wake, TargetFacts* facts) const {
   // http, https, coap and coaps targets are used as given (egress routes them by scheme and
   // verifies https/coaps certificates).
-  if (IsEgressUrl(nu)) return StripContentTypeParam(nu);
+  if (IsEgressUrl(nu)) {
+    if (facts != nullptr) facts->cbor = ContentTypeParam(nu) == "cbor";
+    return StripContentTypeParam(nu);
+  }
   if (nu.find("://") != std::string::npos) return {};  // mqtt:// (an AE's poa only), …
 
   auto addr = ParseAddress(nu, self_);
@@ -94,7 +163,7 @@ std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback
     case LocalAddress::Kind::kRemote:
       return {};  // another CSE's resource: would need its remoteCSE registration
   }
-  if (rec && *rec) return PoaOf(**rec, fallback, wake);
+  if (rec && *rec) return PoaOf(**rec, fallback, wake, facts);
 
   // An AE's resource ID is its AE-ID-Stem on this CSE, so a nu that matched nothing by ID
   // names nothing here.
@@ -102,17 +171,18 @@ std::string TargetResolver::Resolve(const std::string& nu, std::string* fallback
 }
 
 std::string TargetResolver::PoaOf(const ResourceRecord& rec, std::string* fallback,
-                                  NodeWake* wake) const {
+                                  NodeWake* wake, TargetFacts* facts) const {
   // AEs and (remote) CSEs are reachable through their points of access; other resources are not
   // notification targets.
   if (rec.ty != resources::ty::kAe && rec.ty != 16 /* remoteCSE */) return {};
   auto res = Resource::FromRecord(rec);
-  return res ? PoaOf(*res, fallback, wake) : std::string();
+  return res ? PoaOf(*res, fallback, wake, facts) : std::string();
 }
 
-std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback,
-                                  NodeWake* wake) const {
+std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback, NodeWake* wake,
+                                  TargetFacts* facts) const {
   if (res.ty() != resources::ty::kAe && res.ty() != 16 /* remoteCSE */) return {};
+  if (facts != nullptr) *facts = TargetFacts{HighestCommonRelease(StringList(res.attrs, "srv"))};
   const std::string ri(res.ri());
   const std::string channel = "pch:" + ri;
   std::optional<bool> polls;  // has a <pollingChannel>: one storage read, when first needed
@@ -131,6 +201,10 @@ std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback,
   for (const std::string& poa : StringList(res.attrs, "poa")) {
     if (IsEgressUrl(poa)) {
       target = StripContentTypeParam(poa);
+      if (facts != nullptr) {
+        const std::string ct = ContentTypeParam(poa);
+        facts->cbor = ct.empty() ? PrefersCbor(res) : ct == "cbor";
+      }
       break;
     }
     if (mqtt.empty() && (StartsWithNoCase(poa, "mqtt://") || StartsWithNoCase(poa, "mqtts://"))) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/time.h"
 #include "primitive/address.h"
@@ -31,6 +32,27 @@ namespace trustcse::notification {
 // When an asleep AE wakes: unset if it is reachable now (or its node has no schedule); a time;
 // or a null time when no schedule entry allows it within the next week.
 using NodeWake = std::optional<std::optional<TimePoint>>;
+
+// What a target speaks besides where it is.
+//   rvi:  X-M2M-RVI — for an AE or CSE, the highest release in its supportedReleaseVersions
+//         (srv) that this CSE supports too (TS-0001 §9.6.5); otherwise empty, which the
+//         notifier reads as this CSE's own highest release (OwnRelease()).
+//   cbor: the body goes as application/cbor — a URL (or the chosen poa) carrying "ct=cbor"
+//         (TS-0004 §7.5.1.2.2 Step 2.5), or an AE whose contentSerialization (csz) prefers a
+//         CBOR type over any JSON one. Never for MQTT targets (the broker connection speaks
+//         JSON) or polling channels (queued as request primitives).
+struct TargetFacts {
+  std::string rvi;
+  bool cbor = false;
+};
+
+// The highest release of kSupportedReleases (primitive/request.h): "4".
+std::string OwnRelease();
+// The highest release in `theirs` that this CSE supports; empty if there is none. Releases
+// order as numbers, a letter after the number ranking just above it ("2" < "2a" < "3").
+std::string HighestCommonRelease(const std::vector<std::string>& theirs);
+// The value of the first ct= query parameter of `url` ("json", "cbor"), or "".
+std::string ContentTypeParam(std::string_view url);
 
 // ASCII case-insensitive "starts with" (URL schemes); `lower_prefix` must be lower case.
 bool StartsWithNoCase(std::string_view s, std::string_view lower_prefix);
@@ -52,12 +74,12 @@ class TargetResolver {
   // The target of a notification URI or subscriber URI; empty if it cannot be resolved.
   // `fallback` and `wake` (either may be null) as described above.
   std::string Resolve(const std::string& nu, std::string* fallback = nullptr,
-                      NodeWake* wake = nullptr) const;
+                      NodeWake* wake = nullptr, TargetFacts* facts = nullptr) const;
   // The target of an AE or remoteCSE (stored or parsed); empty for other resources.
   std::string PoaOf(const storage::ResourceRecord& rec, std::string* fallback = nullptr,
-                    NodeWake* wake = nullptr) const;
+                    NodeWake* wake = nullptr, TargetFacts* facts = nullptr) const;
   std::string PoaOf(const resources::Resource& res, std::string* fallback = nullptr,
-                    NodeWake* wake = nullptr) const;
+                    NodeWake* wake = nullptr, TargetFacts* facts = nullptr) const;
 
  private:
   // When the node an AE runs on (its nl) is reachable next by the node's <schedule>s.

@@ -6,6 +6,7 @@
 // Errors are 4000 with a safe message naming the parameter. Thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -38,5 +39,9 @@ class RequestParameters {
 // (negative: in the past; a fraction is rounded), or an ISO 8601 duration of days to seconds
 // ("PT2S") — of at most ten years.
 std::optional<TimePoint> ParseExpiration(std::string_view v);
+
+// An ISO 8601 duration (xs:duration) of weeks, days, hours, minutes and seconds ("PT2S",
+// "P1DT12H", "PT0.5S") of at most ten years; years and months (no fixed length) are refused.
+std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view v);
 
 }  // namespace trustcse

@@ -1045,3 +1045,110 @@ def rvi_per_target_srv(ctx):
     expect(got, "a notification")
     rvi = got[0].headers.get("x-m2m-rvi")
     expect(rvi == "4", f"X-M2M-RVI 4 (the AE's srv is [\"4\"]); got {rvi!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# serialization per target
+
+def _cbor(data: bytes):
+    """Decodes one CBOR item (RFC 8949): what notifications carry — maps, arrays, text, integers,
+    floats, true/false/null. Raises ValueError on anything else or trailing bytes."""
+    import struct
+
+    def item(i: int):
+        if i >= len(data):
+            raise ValueError("truncated CBOR")
+        major, info = data[i] >> 5, data[i] & 31
+        i += 1
+        if major == 7:
+            simple = {20: False, 21: True, 22: None}
+            if info in simple:
+                return simple[info], i
+            sizes = {25: (2, ">e"), 26: (4, ">f"), 27: (8, ">d")}
+            if info in sizes:
+                n, fmt = sizes[info]
+                return struct.unpack(fmt, data[i:i + n])[0], i + n
+            raise ValueError(f"unexpected simple value {info}")
+        if info < 24:
+            n = info
+        elif info in (24, 25, 26, 27):
+            width = 1 << (info - 24)
+            n = int.from_bytes(data[i:i + width], "big")
+            i += width
+        else:
+            raise ValueError("indefinite lengths are not expected")
+        if major == 0:
+            return n, i
+        if major == 1:
+            return -1 - n, i
+        if major in (2, 3):
+            raw = data[i:i + n]
+            return (raw if major == 2 else raw.decode("utf-8")), i + n
+        if major == 4:
+            out = []
+            for _ in range(n):
+                v, i = item(i)
+                out.append(v)
+            return out, i
+        if major == 5:
+            out = {}
+            for _ in range(n):
+                k, i = item(i)
+                v, i = item(i)
+                out[k] = v
+            return out, i
+        return item(i)  # a tag: its content
+
+    value, end = item(0)
+    if end != len(data):
+        raise ValueError("trailing bytes after the CBOR item")
+    return value
+
+
+def _cbor_events(ctx, path: str, count: int = 1, timeout: float = 5.0):
+    """The requests at `path` whose CBOR body is an event notification, decoded."""
+    def decoded(r):
+        if not isinstance(r.body, (bytes, bytearray)):
+            return None
+        try:
+            return _cbor(bytes(r.body))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    got = ctx.notifications.wait(count, timeout, lambda r: r.path == path and any(
+        "nev" in s for s in _sgns(decoded(r))))
+    return [(r, decoded(r)) for r in got]
+
+
+@case("SUB-070", "TS-0001 §9.6.5 (contentSerialization), TS-0004 §7.5.1.2.2 Step 2.5, §6.7",
+      "an AE whose contentSerialization lists only application/cbor gets its notifications as CBOR")
+def cbor_for_ae(ctx):
+    aei, ae = ctx.register_ae(extra={"csz": ["application/cbor"]})
+    cnt = _cnt(ctx, ae, originator=aei)
+    r, _ = _sub(ctx, cnt, originator=aei, nu=[aei])
+    _update_lbl(ctx, cnt, "cbor", originator=aei)
+    ri = r.get("m2m:sub/ri")
+    got = [(g, b) for g, b in _cbor_events(ctx, "/")
+           if any(str(s.get("sur", "")).endswith(ri) for s in _sgns(b))]
+    expect(got, "a CBOR event notification at the AE's poa")
+    req, body = got[0]
+    expect(req.headers.get("content-type", "").split(";")[0] == "application/cbor",
+           f"Content-Type application/cbor; got {req.headers.get('content-type')!r}")
+    rep = _rep(_sgns(body)[0]) or {}
+    expect(rep.get("m2m:cnt", {}).get("lbl") == ["cbor"], f"the updated container; got {body}")
+
+
+@case("SUB-071", "TS-0004 Table 7.4.8.1-3 (notificationURI), §7.5.1.2.2 Step 2.5",
+      "a notificationURI with ct=cbor gets CBOR notifications, without the parameter")
+def cbor_for_url(ctx):
+    cnt = _cnt(ctx)
+    url, p = _target(ctx)
+    _sub(ctx, cnt, nu=[url + "?ct=cbor"])
+    _update_lbl(ctx, cnt, "c2")
+    got = _cbor_events(ctx, p)
+    expect(got, f"a CBOR event notification at {p}")
+    req, body = got[0]
+    expect(req.headers.get("content-type", "").split(";")[0] == "application/cbor",
+           f"Content-Type application/cbor; got {req.headers.get('content-type')!r}")
+    rep = _rep(_sgns(body)[0]) or {}
+    expect(rep.get("m2m:cnt", {}).get("lbl") == ["c2"], f"the updated container; got {body}")

@@ -94,7 +94,9 @@ TEST_F(Notifications, ExpirationCounterAndResourceIdContent) {
   std::string ri1 = Str(cin1.json().at("m2m:cin").at("ri"));
   auto got = sink.WaitFor(2);
   ASSERT_GE(got.size(), 2u);
-  EXPECT_EQ(Str(Parse(got[1].body).at("m2m:sgn").at("nev").at("rep")), ri1);
+  // nct 3: the m2m:URI element (TS-0004 Table 6.3.5.62-1), SP-relative.
+  EXPECT_EQ(Str(Parse(got[1].body).at("m2m:sgn").at("nev").at("rep").at("m2m:uri")),
+            "/id-in/" + ri1);
   ASSERT_EQ(ae.Create("/cse-in/nexc/c", 4, R"({"m2m:cin":{"con":"2"}})").rsc(), 2001);
   got = sink.WaitFor(4);  // second event + deletion notice at exc=0
   ASSERT_GE(got.size(), 4u);

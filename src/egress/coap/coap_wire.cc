@@ -115,6 +115,7 @@ std::vector<WireOption> RequestOptions(const OutboundRequest& r) {
     out.push_back({kTy, EncodeUint(static_cast<uint64_t>(*r.ty))});
   }
   if (r.rqet) out.push_back({kRqet, FormatTimestamp(*r.rqet)});
+  if (r.ec && *r.ec >= 0) out.push_back({kEc, EncodeUint(static_cast<uint64_t>(*r.ec))});
   const bool has_body = r.op != Operation::kRetrieve && r.op != Operation::kDelete;
   if (has_body && !r.body.empty()) {
     out.push_back({kContentFormat, EncodeUint(ContentFormatOf(r.content_type))});

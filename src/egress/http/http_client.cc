@@ -55,6 +55,7 @@ http::request<http::string_body> WireRequest(OutboundRequest& r, const HttpTarge
   req.set("X-M2M-RI", r.rqi);
   req.set("X-M2M-RVI", r.rvi);
   if (r.rqet) req.set("X-M2M-RET", FormatTimestamp(*r.rqet));
+  if (r.ec) req.set("X-M2M-EC", std::to_string(*r.ec));
   // Names this CSE, so that a request that comes back to it is not sent on again.
   req.set(http::field::via, r.via.empty() ? "1.1 " + via_self : r.via + ", 1.1 " + via_self);
   for (auto& [name, value] : r.headers) req.insert(name, value);

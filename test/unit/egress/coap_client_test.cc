@@ -66,6 +66,7 @@ TEST(CoapClient, CreateIsPostWithPathQueryAndOneM2MOptions) {
   r.ty = 2;
   r.body = R"({"m2m:ae":{"rn":"a"}})";
   r.rqet = Now() + 30s;
+  r.ec = 4;
   auto out = SendAndWait(*client, r);
   ASSERT_TRUE(out.status.ok()) << out.status.message();
   EXPECT_EQ(out.response.status, 201);
@@ -84,6 +85,7 @@ TEST(CoapClient, CreateIsPostWithPathQueryAndOneM2MOptions) {
   EXPECT_EQ(seen[0].options[coap::kTy], std::string("\x02", 1));
   EXPECT_EQ(seen[0].options[coap::kContentFormat], std::string("\x32", 1));  // 50: JSON
   EXPECT_FALSE(seen[0].options[coap::kRqet].empty());
+  EXPECT_EQ(seen[0].options[coap::kEc], std::string("\x04", 1));  // Event Category latest
   EXPECT_EQ(seen[0].payload, r.body);
 }
 

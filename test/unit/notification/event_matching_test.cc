@@ -124,6 +124,38 @@ TEST(EventMatching, NonObjectCriteriaAreIgnored) {
   EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kCreateChild, Cin())));
 }
 
+TEST(EventMatching, AttributeConditionNeedsOneListedAttributeModified) {
+  Resource sub = Sub({{"net", bj::array{1, 3}}, {"atr", bj::array{"lbl", "et"}}});
+  Event lbl = Ev(Event::Kind::kUpdate, Cnt(1));
+  lbl.modified = {"mni", "lbl"};
+  EXPECT_TRUE(EventMatches(sub, lbl));
+  Event mni = Ev(Event::Kind::kUpdate, Cnt(1));
+  mni.modified = {"mni"};
+  EXPECT_FALSE(EventMatches(sub, mni));
+  // atr speaks of updates only.
+  EXPECT_TRUE(EventMatches(sub, Ev(Event::Kind::kCreateChild, Cin())));
+}
+
+TEST(EventMatching, OperationMonitorIsNoUpdateSubscription) {
+  Resource sub = Sub({{"om", bj::array{bj::object{{"ops", 2}}}}});
+  EXPECT_FALSE(EventMatches(sub, Ev(Event::Kind::kUpdate, Cnt(1))));
+}
+
+TEST(OperationMatching, OperationsAndOriginatorNarrowTheMonitor) {
+  Resource any_retrieve = Sub({{"om", bj::array{bj::object{{"ops", 2}}}}});
+  EXPECT_TRUE(OperationMatches(any_retrieve, 2, "Cx"));
+  EXPECT_FALSE(OperationMatches(any_retrieve, 4, "Cx"));
+  Resource by_one = Sub({{"om", bj::array{bj::object{{"org", "Ca"}}}}});
+  EXPECT_TRUE(OperationMatches(by_one, 8, "Ca"));
+  EXPECT_FALSE(OperationMatches(by_one, 8, "Cb"));
+  Resource both = Sub({{"om", bj::array{bj::object{{"ops", 6}, {"org", "Ca"}},
+                                        bj::object{{"ops", 1}}}}});
+  EXPECT_TRUE(OperationMatches(both, 4, "Ca"));
+  EXPECT_TRUE(OperationMatches(both, 1, "Cb"));
+  EXPECT_FALSE(OperationMatches(both, 2, "Cb"));
+  EXPECT_FALSE(OperationMatches(Sub({}), 2, "Ca"));
+}
+
 Resource Schedule(bj::array entries) {
   return Resource{"cse-in/cnt1/sub1/notificationSchedule",
                   {{"ty", 18},
@@ -177,6 +209,25 @@ TEST_F(NotificationScheduleStore, ImmediateEventCategoryIgnoresTheSchedule) {
   Resource sub = Sub({});
   sub.attrs["nec"] = 2;
   EXPECT_TRUE(WithinNotificationSchedule(*store_, sub));
+}
+
+TEST_F(NotificationScheduleStore, NextWindowIsNowWithoutASchedule) {
+  const TimePoint now = Now();
+  EXPECT_EQ(NextNotificationWindow(*store_, Sub({}), now), now);
+}
+
+TEST_F(NotificationScheduleStore, NextWindowIsTheFirstAllowedSecond) {
+  Insert(Schedule({"*/2 * * * * * *"}));
+  const TimePoint now = Now();
+  auto next = NextNotificationWindow(*store_, Sub({}), now);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_GE(*next, now - std::chrono::seconds(1));
+  EXPECT_LE(*next, now + std::chrono::seconds(2));
+}
+
+TEST_F(NotificationScheduleStore, NoWindowWithinAWeekIsNothing) {
+  Insert(Schedule({"0 0 0 1 1 * 1980"}));
+  EXPECT_FALSE(NextNotificationWindow(*store_, Sub({}), Now()).has_value());
 }
 
 }  // namespace

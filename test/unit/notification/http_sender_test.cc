@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "notification/notifier.h"
+#include "primitive/cbor.h"
+#include "primitive/json_util.h"
 
 namespace trustcse::notification {
 namespace {
@@ -42,6 +44,7 @@ struct Recorded {
   std::string content_type;
   std::string connection;
   std::string body;
+  std::string ec;
 };
 
 class TestServer {
@@ -103,7 +106,8 @@ class TestServer {
                                      std::string(req["X-M2M-Origin"]), std::string(req["X-M2M-RI"]),
                                      std::string(req["X-M2M-RVI"]),
                                      std::string(req[http::field::content_type]),
-                                     std::string(req[http::field::connection]), req.body()});
+                                     std::string(req[http::field::connection]), req.body(),
+                                     std::string(req["X-M2M-EC"])});
       }
       if (mode_ == Mode::kSilent) {
         held_.push_back(std::move(socket));  // never answer; closed when the server goes away
@@ -178,10 +182,33 @@ TEST(HttpSender, PostsBodyAndHeaders) {
   EXPECT_EQ(reqs[0].host, "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(reqs[0].origin, "/id-in");
   EXPECT_EQ(reqs[0].ri, "rqi-42");
-  EXPECT_EQ(reqs[0].rvi, "3");
-  EXPECT_EQ(reqs[0].content_type, "application/json;charset=utf-8");
+  EXPECT_EQ(reqs[0].rvi, "3");  // the egress default when the notification names none
+  EXPECT_EQ(reqs[0].content_type, "application/json");  // exactly: RFC 8259 has no parameters
+  EXPECT_EQ(reqs[0].ec, "");
   EXPECT_NE(reqs[0].connection, "close");  // HTTP/1.1 keep-alive
   EXPECT_EQ(reqs[0].body, body);
+  sender->Stop();
+}
+
+TEST(HttpSender, SendsTheTargetsReleaseEventCategoryAndSerialization) {
+  TestServer server(TestServer::Mode::kOk);
+  auto sender = NewSender();
+  Notification n;
+  n.target = server.Url("/n");
+  n.body = R"({"m2m:sgn":{"sur":"/id-in/s","nev":{"net":1}}})";
+  n.rqi = "r1";
+  n.rvi = "2a";
+  n.ec = 4;
+  n.cbor = true;
+  EXPECT_TRUE(SendAndWait(*sender, n).ok());
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].rvi, "2a");
+  EXPECT_EQ(reqs[0].ec, "4");
+  EXPECT_EQ(reqs[0].content_type, "application/cbor");
+  auto decoded = cbor::Decode(reqs[0].body);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(json::Serialize(*decoded), n.body);
   sender->Stop();
 }
 

@@ -78,9 +78,11 @@ TEST(NotificationBody, ModifiedAttributesReportRemovedOnesAsNull) {
 TEST(NotificationBody, ResourceIdContentTypeSendsTheId) {
   auto body = EventNotificationBody(kSelf, Sub({{"nct", 3}}), Update({"lbl"}));
   ASSERT_TRUE(body);
-  const auto& rep = SgnOf(*body).at("nev").as_object().at("rep");
-  ASSERT_TRUE(rep.is_string());
-  EXPECT_EQ(rep.as_string(), "cnt1");
+  const bj::object sgn = SgnOf(*body);
+  const auto& rep = sgn.at("nev").as_object().at("rep");
+  // Table 6.3.5.62-1: the m2m:URI global element.
+  ASSERT_TRUE(rep.is_object());
+  EXPECT_EQ(rep.as_object().at("m2m:uri").as_string(), "/id-in/cnt1");
 }
 
 TEST(NotificationBody, DeletionNotice) {
