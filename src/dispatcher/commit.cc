@@ -117,6 +117,7 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
           notifier.OnCommitted(state->fx);
+          missing_data.OnCommitted(state->fx);
         } else {
           writer_parents.MarkStale();
           writer_quotas.Clear();

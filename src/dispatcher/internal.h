@@ -18,6 +18,7 @@
 
 #include "dispatcher/ae_quotas.h"
 #include "dispatcher/dispatcher.h"
+#include "dispatcher/missing_data_monitor.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_grants.h"
@@ -216,6 +217,12 @@ struct Dispatcher::Impl {
   std::once_flag delays_once;
   std::unique_ptr<security::TimerQueue> delays;
   TaskQueue background{"tc-nonblock"};
+  // The timers of missing-data detection of <timeSeries> (missing_data_monitor.h); its writes
+  // go through Commit like any other.
+  MissingDataMonitor missing_data{
+      store, [this](MissingDataMonitor::WriteFn fn,
+                    std::function<void(Status)> done) { Commit(std::move(fn), std::move(done)); },
+      MissingDataMonitor::Options{}};
   // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
   std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
   std::atomic<int64_t> long_poll_ms{opt.long_poll_timeout.count()};

@@ -71,6 +71,25 @@ std::optional<std::string> EventNotificationBody(const CseIdentity& self, const 
   return Wrap(std::move(sgn));
 }
 
+std::string TimeSeriesNotificationBody(const CseIdentity& self, const Resource& sub,
+                                       const std::vector<std::string>& points, uint64_t count) {
+  bj::array mdlt;
+  for (const std::string& p : points) mdlt.emplace_back(p);
+  bj::object tsn;
+  tsn["mdlt"] = std::move(mdlt);
+  tsn["mdc"] = count;
+  bj::object rep;
+  rep["m2m:tsn"] = std::move(tsn);
+  bj::object nev;
+  nev["rep"] = std::move(rep);
+  nev["net"] = static_cast<int>(Event::Kind::kMissingData);
+  bj::object sgn;
+  sgn["nev"] = std::move(nev);
+  sgn["sur"] = SubscriptionRef(self, sub.ri());
+  if (!sub.cr().empty()) sgn["cr"] = sub.cr();
+  return Wrap(std::move(sgn));
+}
+
 std::string DeletionNoticeBody(const CseIdentity& self, std::string_view sub_ri) {
   bj::object sgn;
   sgn["sud"] = true;

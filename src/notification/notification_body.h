@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "primitive/address.h"
 #include "resources/resource.h"
@@ -26,6 +27,12 @@ std::string SubscriptionRef(const CseIdentity& self, std::string_view sub_ri);
 std::optional<std::string> EventNotificationBody(const CseIdentity& self,
                                                  const resources::Resource& sub,
                                                  const resources::Event& ev);
+
+// The notification of missing data points for `sub` (notificationEventType 8): its
+// representation is a timeSeriesNotification (TS-0004 §6.3.5.69, short names Table 8.2.7-1),
+// {"m2m:tsn":{"mdlt":[the expected dgts since the last report],"mdc":count}}.
+std::string TimeSeriesNotificationBody(const CseIdentity& self, const resources::Resource& sub,
+                                       const std::vector<std::string>& points, uint64_t count);
 
 // {"m2m:sgn":{"sud":true,"sur":…}}: the subscription `sub_ri` was deleted.
 std::string DeletionNoticeBody(const CseIdentity& self, std::string_view sub_ri);

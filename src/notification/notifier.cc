@@ -36,6 +36,7 @@ void Notifier::Impl::Process(const WriteEffects& fx) {
   for (const ResourceRecord& rec : fx.deleted) {
     if (rec.ty != resources::ty::kSubscription) continue;
     RemoveSubscription(rec.pi, rec.ri);
+    missing_data.Forget(rec.ri);
     SendDeletionNotice(rec);
   }
 }
@@ -76,11 +77,19 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       continue;
     }
     if (!EventMatches(*sub, ev)) continue;
+    // Missing data points count in the subscription's window whether or not they are sent.
+    std::optional<MissingDataReports::Report> report;
+    if (ev.kind == Event::Kind::kMissingData) {
+      report = ReportMissingData(*sub, ev);
+      if (!report) continue;
+    }
     if (!WithinNotificationSchedule(store, *sub)) {
       spdlog::debug("notifier: subscription {}: outside its notificationSchedule", c.rec->ri);
       continue;
     }
-    auto body = EventNotificationBody(options.self, *sub, ev);
+    auto body = report ? std::optional<std::string>(TimeSeriesNotificationBody(
+                             options.self, *sub, report->points, report->count))
+                       : EventNotificationBody(options.self, *sub, ev);
     if (!body) continue;
     const bool counts_exc = c.stored && sub->attrs.contains("exc");
     for (const std::string& nu : StringList(sub->attrs, "nu")) {
@@ -98,6 +107,15 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       AttemptWhenAwake(std::move(d), wake);
     }
   }
+}
+
+std::optional<MissingDataReports::Report> Notifier::Impl::ReportMissingData(const Resource& sub,
+                                                                          const Event& ev) {
+  const boost::json::value* enc = sub.attrs.if_contains("enc");
+  if (enc == nullptr || !enc->is_object()) return std::nullopt;
+  auto criteria = resources::MissingDataCriteriaOf(enc->get_object());
+  if (!criteria || !*criteria) return std::nullopt;  // refused when the subscription was made
+  return missing_data.Record(std::string(sub.ri()), **criteria, ev.modified, Now());
 }
 
 void Notifier::Deliver(const std::string& nu, std::string body, const std::string& context) {

@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "notification/missing_data_reports.h"
 #include "notification/notifier.h"
 #include "notification/target_resolver.h"
 
@@ -144,9 +145,15 @@ struct Notifier::Impl {
     if (it->second.empty()) subs_by_parent.erase(it);
   }
 
+  // The reporting windows of missing-data subscriptions (worker thread only).
+  MissingDataReports missing_data;
+
   // notifier.cc: the matching of one committed write.
   void Process(const resources::WriteEffects& fx);
   void NotifyEvent(const resources::Event& ev, const resources::WriteEffects& fx);
+  // The report a kMissingData event makes for `sub` now, if its window calls for one.
+  std::optional<MissingDataReports::Report> ReportMissingData(const resources::Resource& sub,
+                                                              const resources::Event& ev);
 
   // delivery.cc: the worker and everything it sends.
   void Run();

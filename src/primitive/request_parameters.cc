@@ -59,9 +59,6 @@ Status RequestParameters::Finish(RequestPrimitive& req) {
   return Status::Ok();
 }
 
-namespace {
-
-// An ISO 8601 duration of days, hours, minutes and seconds ("PT2S", "P1DT12H", "PT0.5S").
 std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view v) {
   if (v.size() < 3 || v[0] != 'P') return std::nullopt;
   double total_s = 0;
@@ -93,8 +90,6 @@ std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view v) {
   if (!any || (time && !any_time) || total_s > 10.0 * 366 * 86400) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(total_s * 1000));
 }
-
-}  // namespace
 
 std::optional<TimePoint> ParseExpiration(std::string_view v) {
   if (!v.empty() && v[0] == 'P') {

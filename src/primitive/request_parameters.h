@@ -27,6 +27,10 @@ class RequestParameters {
   bool has_fc_ = false;
 };
 
+// An ISO 8601 duration of weeks, days, hours, minutes and seconds ("PT2S", "P1DT12H",
+// "PT0.5S") of at most ten years; years and months (no fixed length) are refused.
+std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view v);
+
 // rqet / rset / rp: an absolute timestamp, or a relative duration — milliseconds, or an ISO 8601
 // duration of days to seconds ("PT2S") — of at most ten years.
 std::optional<TimePoint> ParseExpiration(std::string_view v);

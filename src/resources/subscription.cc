@@ -1,6 +1,7 @@
 // subscription (ty 23): notification targets and the event filter (TS-0001 §10.2.10). The
 // verification request and the delivery are the notification layer's job.
 #include "primitive/json_util.h"
+#include "resources/missing_data.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
@@ -21,7 +22,8 @@ constexpr AttributePolicy kPolicies[] = {
     {"cr", AttrType::kString, O, NP},     {"acrs", AttrType::kStringList, O, O},
 };
 
-Status CheckSubscription(const Resource& res) {
+// `subject_ty`: the type of the subscribed-to resource (kept as "__sty" for updates).
+Status CheckSubscription(const Resource& res, int subject_ty) {
   const auto* nu = res.attrs.if_contains("nu");
   if (!nu || !nu->is_array()) return Status::BadRequest("missing mandatory attribute 'nu'");
   if (nu->get_array().empty()) return Status::BadRequest("attribute 'nu' must not be empty");
@@ -33,13 +35,17 @@ Status CheckSubscription(const Resource& res) {
         for (const auto& n : v.get_array()) {
           auto e = *json::AsInt(n);
           if (e < 1 || e > 8) return Status::BadRequest("invalid 'enc.net' value");
-          if (e > 4) return Status::NotImplemented("notificationEventType " + std::to_string(e) +
-                                                   " is not supported");
+          if (e > 4 && e != 8) {
+            return Status::NotImplemented("notificationEventType " + std::to_string(e) +
+                                          " is not supported");
+          }
           nets.push_back(e);
         }
       } else if (k == "chty") {
         if (!HasType(v, AttrType::kIntList)) return Status::BadRequest("invalid 'enc.chty'");
-      } else if (k == "atr" || k == "om" || k == "md") {
+      } else if (k == "md") {
+        continue;  // CheckMissingDataSubscription below
+      } else if (k == "atr" || k == "om") {
         return Status::NotImplemented("eventNotificationCriteria '" + std::string(k) +
                                       "' is not supported");
       } else if (k == "crb" || k == "cra" || k == "ms" || k == "us" || k == "sts" || k == "stb" ||
@@ -50,9 +56,10 @@ Status CheckSubscription(const Resource& res) {
       }
     }
   }
+  if (auto s = CheckMissingDataSubscription(res, subject_ty); !s.ok()) return s;
   if (auto nct = json::GetInt(res.attrs, "nct")) {
     if (*nct < 1 || *nct > 5) return Status::BadRequest("invalid attribute 'nct'");
-    if (*nct > 3) return Status::NotImplemented("notificationContentType " + std::to_string(*nct) +
+    if (*nct == 4) return Status::NotImplemented("notificationContentType " + std::to_string(*nct) +
                                                 " is not supported");
     // modifiedAttributes only makes sense for update events.
     if (*nct == 2) {
@@ -75,12 +82,16 @@ class Subscription final : public ResourceType {
   std::span<const AttributePolicy> policies() const override { return kPolicies; }
   bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override { return c == ty::kSchedule; }
-  Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
-    if (!res.attrs.contains("nct")) res.attrs["nct"] = 1;
-    return CheckSubscription(res);
+  Status ValidateCreate(const HookContext&, const Resource& parent, Resource& res) const override {
+    // The default content type follows the event type (TS-0001 Table 9.6.8-4): a timeSeries
+    // notification for missing data points, all attributes otherwise.
+    if (!res.attrs.contains("nct")) res.attrs["nct"] = ReportsMissingData(res) ? 5 : 1;
+    res.attrs["__sty"] = parent.ty();
+    return CheckSubscription(res, parent.ty());
   }
   Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
-    return CheckSubscription(merged);
+    const auto subject_ty = json::GetInt(merged.attrs, "__sty").value_or(0);
+    return CheckSubscription(merged, static_cast<int>(subject_ty));
   }
 };
 
