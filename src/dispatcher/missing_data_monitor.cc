@@ -96,8 +96,8 @@ void MissingDataMonitor::UpsertLocked(const storage::ResourceRecord& rec, TimePo
     }
   } else if (series_.size() >= options_.max_series) {
     if (!warned_full_) {
-      spdlog::warn("missing data: {} timeSeries are monitored already; {} is not",
-                   series_.size(), rec.path);
+      spdlog::warn("missing data: {} timeSeries are monitored already; {} is not", series_.size(),
+                   rec.path);
       warned_full_ = true;
     }
     return;
@@ -108,13 +108,12 @@ void MissingDataMonitor::UpsertLocked(const storage::ResourceRecord& rec, TimePo
   s.gen = ++next_gen_;
   // The first point whose detection time is ahead, less at most max_list overdue ones: after a
   // restart none are examined (from_store), for an old first instance at most the list bound.
-  const int64_t overdue =
-      now > DueAt(s, 1) ? (now - s.m.anchor - s.m.mdt) / s.m.pei : int64_t{0};
+  const int64_t overdue = now > DueAt(s, 1) ? (now - s.m.anchor - s.m.mdt) / s.m.pei : int64_t{0};
   const int64_t backlog = from_store ? 0 : static_cast<int64_t>(s.m.max_list);
   s.next = std::max<int64_t>(1, overdue + 1 - backlog);
   if (from_store) {
-    auto kids = store_.Children(rec.ri, rty::kTimeSeriesInstance,
-                                storage::ChildOrder::kNewestFirst, kLoadWindow);
+    auto kids = store_.Children(rec.ri, rty::kTimeSeriesInstance, storage::ChildOrder::kNewestFirst,
+                                kLoadWindow);
     if (kids) {
       for (const auto& k : *kids) {
         if (auto dgt = DgtOf(k)) AddInstantLocked(s, *dgt);
@@ -238,9 +237,8 @@ MissingDataMonitor::WriteFn MissingDataMonitor::RecordWrite(Job job) {
     std::vector<TimePoint> missing;
     std::vector<std::string> names;
     for (TimePoint p : job.points) {
-      bool arrived = std::any_of(recent.begin(), recent.end(), [&](TimePoint d) {
-        return d >= p - m->peid && d <= p + m->peid;
-      });
+      bool arrived = std::any_of(recent.begin(), recent.end(),
+                                 [&](TimePoint d) { return d >= p - m->peid && d <= p + m->peid; });
       if (arrived) continue;
       missing.push_back(p);
       names.push_back(FormatTimestamp(p));

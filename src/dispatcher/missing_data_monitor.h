@@ -80,8 +80,8 @@ class MissingDataMonitor {
   struct Series {
     std::string path;
     resources::MissingDataMonitoring m;
-    int64_t next = 1;  // the next expected point to check (N)
-    uint64_t gen = 0;  // a reconfiguration makes older queue entries stale
+    int64_t next = 1;            // the next expected point to check (N)
+    uint64_t gen = 0;            // a reconfiguration makes older queue entries stale
     std::set<int64_t> instants;  // dgts (µs since the epoch) that can still match a point
   };
   struct Due {
@@ -115,9 +115,9 @@ class MissingDataMonitor {
   std::condition_variable cv_;
   std::unordered_map<std::string, Series> series_;  // guarded by mu_; by the series' ri
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> queue_;  // guarded by mu_
-  uint64_t next_gen_ = 0;   // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
-  bool warned_full_ = false;  // guarded by mu_
+  uint64_t next_gen_ = 0;                                                // guarded by mu_
+  bool stop_ = false;                                                    // guarded by mu_
+  bool warned_full_ = false;                                             // guarded by mu_
   std::atomic<size_t> count_{0};  // series_.size(), read without the lock
   std::thread thread_;
 };

@@ -35,8 +35,7 @@ class MissingDataReports {
 
   // Counts `points` (found missing at `now`) for subscription `sub_ri` with condition `c`;
   // returns what to notify, or nothing while the count is below c.num.
-  std::optional<Report> Record(const std::string& sub_ri,
-                               const resources::MissingDataCriteria& c,
+  std::optional<Report> Record(const std::string& sub_ri, const resources::MissingDataCriteria& c,
                                const std::vector<std::string>& points, TimePoint now);
   // The subscription is gone (or its condition changed): its window ends.
   void Forget(const std::string& sub_ri) { windows_.erase(sub_ri); }

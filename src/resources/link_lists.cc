@@ -5,16 +5,15 @@
 namespace trustcse::resources {
 
 Result<std::optional<Resource>> FindLinked(storage::WriteTxn& txn, const HookContext& ctx,
-                                           std::string_view address, int ty,
-                                           std::string_view tag) {
+                                           std::string_view address, int ty, std::string_view tag) {
   if (address.empty() || ctx.self == nullptr) return std::optional<Resource>();
   auto addr = ParseAddress(address, *ctx.self);
   if (!addr || addr->kind == LocalAddress::Kind::kRemote) return std::optional<Resource>();
   if (addr->kind == LocalAddress::Kind::kUnstructured && !addr->path.empty()) {
     return std::optional<Resource>();  // "ri/tail": not the resource's own address
   }
-  auto rec = addr->kind == LocalAddress::Kind::kStructured ? txn.GetByPath(addr->path)
-                                                           : txn.Get(addr->ri);
+  auto rec =
+      addr->kind == LocalAddress::Kind::kStructured ? txn.GetByPath(addr->path) : txn.Get(addr->ri);
   if (!rec) return Err(rec.error());
   if (!*rec || (*rec)->ty != ty) return std::optional<Resource>();
   auto res = Resource::FromRecord(**rec);

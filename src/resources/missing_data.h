@@ -32,11 +32,11 @@ inline constexpr std::string_view kMonitoringAnchor = "__mda";
 inline constexpr size_t kMaxMissingDataList = 1000;
 
 struct MissingDataMonitoring {
-  std::chrono::microseconds pei{0};   // periodicInterval
-  std::chrono::microseconds peid{0};  // periodicIntervalDelta
-  std::chrono::microseconds mdt{0};   // missingDataDetectTimer
-  TimePoint anchor;                   // dgt of the first instance since monitoring (re)started
-  std::string anchor_text;            // "__mda" as stored: names one monitoring session
+  std::chrono::microseconds pei{0};       // periodicInterval
+  std::chrono::microseconds peid{0};      // periodicIntervalDelta
+  std::chrono::microseconds mdt{0};       // missingDataDetectTimer
+  TimePoint anchor;                       // dgt of the first instance since monitoring (re)started
+  std::string anchor_text;                // "__mda" as stored: names one monitoring session
   size_t max_list = kMaxMissingDataList;  // missingDataMaxNr, or the bound above
 };
 
