@@ -120,6 +120,7 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
             return notifier.OnCommitted(state->fx, [done = std::move(done)] { done(Status::Ok()); });
           }
           notifier.OnCommitted(state->fx);
+          missing_data.OnCommitted(state->fx);
         } else {
           writer_parents.MarkStale();
           writer_quotas.Clear();

@@ -31,7 +31,10 @@ void Dispatcher::Impl::Create(RequestRef req, Completion done) {
   if (!member) return fail(member.error());
   std::string key = std::move(member->first);
   bj::object* content = member->second;
-  if (resources::FindTypeByTag(key) != type) {
+  // A key no type claims may still name a specialization of a type whose key varies: that
+  // type decides below (4125 / 5001 / 4000) once the parent is known to accept it.
+  if (const ResourceType* by_key = resources::FindTypeByTag(key);
+      by_key != type && !(by_key == nullptr && type->tag().empty())) {
     return fail(Status::BadRequest("content does not match the resource type"));
   }
   auto target = Resolve(req->to);
@@ -47,6 +50,9 @@ void Dispatcher::Impl::Create(RequestRef req, Completion done) {
                     ? Status(Rsc::kTargetNotSubscribable, "target cannot be subscribed to")
                     : Status(Rsc::kInvalidChildResourceType,
                              "resource type not allowed under this parent"));
+  }
+  if (type->tag().empty()) {
+    if (auto s = type->CheckSpecialization(key, *content); !s.ok()) return fail(s);
   }
   if (auto s = resources::ValidateContent(*content, type->PoliciesFor(key),
                                           resources::ContentOp::kCreate,

@@ -24,6 +24,7 @@ Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Stop() {
   StopReaper();
+  impl_->missing_data.Stop();
   impl_->background.Stop();
 }
 
@@ -37,6 +38,7 @@ Status Dispatcher::Reset() {
   });
   if (!s.ok()) return s;
   impl_->cache.Invalidate({}, {options_.self.cse_name});
+  impl_->missing_data.Clear();
   impl_->writer_parents.MarkStale();
   impl_->dynamic_grants->Clear();
   return Bootstrap();
@@ -96,6 +98,8 @@ Status Dispatcher::Bootstrap() {
       !s.ok()) {
     return s;
   }
+  // The timeSeries whose missing-data detection was running resume it (missing_data_monitor.h).
+  if (auto s = impl_->missing_data.Load(options_.self.cse_name, Now()); !s.ok()) return s;
   return impl_->FailInterruptedRequests();
 }
 

@@ -19,6 +19,7 @@
 #include "dispatcher/ae_quotas.h"
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/update_gate.h"
+#include "dispatcher/missing_data_monitor.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_grants.h"
@@ -222,6 +223,12 @@ struct Dispatcher::Impl {
   TaskQueue background{"tc-nonblock"};
   // UPDATEs and DELETEs of resources with a Blocking_Update subscription, one at a time.
   UpdateGate update_gate;
+  // The timers of missing-data detection of <timeSeries> (missing_data_monitor.h); its writes
+  // go through Commit like any other.
+  MissingDataMonitor missing_data{
+      store, [this](MissingDataMonitor::WriteFn fn,
+                    std::function<void(Status)> done) { Commit(std::move(fn), std::move(done)); },
+      MissingDataMonitor::Options{}};
   // Timings an upper tester may shorten at run time (Dispatcher::SetTimings).
   std::atomic<int64_t> request_lifetime_ms{opt.request_lifetime.count()};
   std::atomic<int64_t> long_poll_ms{opt.long_poll_timeout.count()};

@@ -124,6 +124,26 @@ std::string AggregatedNotificationBody(std::vector<bj::object> sgns) {
   return json::Serialize(root);
 }
 
+bj::object TimeSeriesNotification(const CseIdentity& self, const Resource& sub,
+                                  const std::vector<std::string>& points, uint64_t count) {
+  bj::array mdlt;
+  for (const std::string& p : points) mdlt.emplace_back(p);
+  bj::object tsn;
+  tsn["mdlt"] = std::move(mdlt);
+  tsn["mdc"] = count;
+  bj::object rep;
+  rep["m2m:tsn"] = std::move(tsn);
+  bj::object nev;
+  nev["rep"] = std::move(rep);
+  nev["net"] = static_cast<int>(Event::Kind::kMissingData);
+  return Sgn(self, sub, std::move(nev));
+}
+
+std::string TimeSeriesNotificationBody(const CseIdentity& self, const Resource& sub,
+                                       const std::vector<std::string>& points, uint64_t count) {
+  return Wrap(TimeSeriesNotification(self, sub, points, count));
+}
+
 std::string DeletionNoticeBody(const CseIdentity& self, std::string_view sub_ri) {
   bj::object sgn;
   sgn["sud"] = true;

@@ -55,6 +55,17 @@ std::string NotificationBody(boost::json::object sgn);
 // {"m2m:agn": {"m2m:sgn": [sgns…]}}, in the given (FIFO) order.
 std::string AggregatedNotificationBody(std::vector<boost::json::object> sgns);
 
+// The notification of missing data points for `sub` (notificationEventType 8): its
+// representation is a timeSeriesNotification (TS-0004 §6.3.5.69, short names Table 8.2.7-1),
+// {"m2m:tsn":{"mdlt":[the expected dgts since the last report],"mdc":count}}.
+boost::json::object TimeSeriesNotification(const CseIdentity& self,
+                                           const resources::Resource& sub,
+                                           const std::vector<std::string>& points,
+                                           uint64_t count);
+// The same as {"m2m:sgn": …}.
+std::string TimeSeriesNotificationBody(const CseIdentity& self, const resources::Resource& sub,
+                                       const std::vector<std::string>& points, uint64_t count);
+
 // {"m2m:sgn":{"sud":true,"sur":…}}: the subscription `sub_ri` was deleted.
 std::string DeletionNoticeBody(const CseIdentity& self, std::string_view sub_ri);
 

@@ -68,6 +68,7 @@ void Notifier::Impl::Process(const WriteEffects& fx, const std::shared_ptr<Notic
   for (const ResourceRecord& rec : fx.deleted) {
     if (rec.ty != resources::ty::kSubscription) continue;
     index.Remove(rec.pi, rec.ri);
+    missing_data.Forget(rec.ri);
     if (auto sub = Resource::FromRecord(rec)) SubscriptionDeleted(*sub);
     SendDeletionNotice(rec, wait);
   }
@@ -109,10 +110,27 @@ void Notifier::Impl::NotifyEvent(const Event& ev, const WriteEffects& fx) {
       continue;
     }
     if (!EventMatches(*sub, ev)) continue;
-    auto sgn = EventNotification(options.self, *sub, ev);
+    // Missing data points count in the subscription's window whether or not they are sent.
+    std::optional<MissingDataReports::Report> report;
+    if (ev.kind == Event::Kind::kMissingData) {
+      report = ReportMissingData(*sub, ev);
+      if (!report) continue;
+    }
+    auto sgn = report ? std::optional<boost::json::object>(TimeSeriesNotification(
+                            options.self, *sub, report->points, report->count))
+                      : EventNotification(options.self, *sub, ev);
     if (!sgn) continue;
     Emit(*sub, c.stored, std::move(*sgn));
   }
+}
+
+std::optional<MissingDataReports::Report> Notifier::Impl::ReportMissingData(const Resource& sub,
+                                                                          const Event& ev) {
+  const boost::json::value* enc = sub.attrs.if_contains("enc");
+  if (enc == nullptr || !enc->is_object()) return std::nullopt;
+  auto criteria = resources::MissingDataCriteriaOf(enc->get_object());
+  if (!criteria || !*criteria) return std::nullopt;  // refused when the subscription was made
+  return missing_data.Record(std::string(sub.ri()), **criteria, ev.modified, Now());
 }
 
 void Notifier::Impl::NotifyOperation(const OperationJob& job) {

@@ -32,6 +32,7 @@
 #include <variant>
 #include <vector>
 
+#include "notification/missing_data_reports.h"
 #include "notification/notifier.h"
 #include "notification/subscription_index.h"
 #include "notification/target_resolver.h"
@@ -217,6 +218,9 @@ struct Notifier::Impl {
   size_t held = 0;  // notifications in batches and pending caches
   uint64_t next_generation = 1;
 
+  // The reporting windows of missing-data subscriptions (worker thread only).
+  MissingDataReports missing_data;
+
   // notifier.cc: matching committed writes and operations.
   void Process(const resources::WriteEffects& fx, const std::shared_ptr<NoticeWait>& wait);
   void NotifyEvent(const resources::Event& ev, const resources::WriteEffects& fx);
@@ -241,6 +245,9 @@ struct Notifier::Impl {
   // One request per notification target of `sub` carrying `body`.
   void DeliverToTargets(const resources::Resource& sub, bool stored, const std::string& body,
                         std::optional<int> ec);
+  // The report a kMissingData event makes for `sub` now, if its window calls for one.
+  std::optional<MissingDataReports::Report> ReportMissingData(const resources::Resource& sub,
+                                                              const resources::Event& ev);
 
   // delivery.cc: the worker and everything it sends.
   void Run();

@@ -1,8 +1,12 @@
 // AE (ty 2): an application entity registered with this CSE. The dispatcher's registration step
 // assigns the AE-ID (aei) from the originator before these checks run (TS-0001 §10.2.2.2).
+// The <node> an AE names in its nodeLink lists the AE's resource ID in its hostedAELinks (TS-0001
+// §9.6.18, Release 4): the hooks below keep that list as AEs register, move to another node
+// (an UPDATE of nl) and deregister.
 #include <algorithm>
 
 #include "primitive/json_util.h"
+#include "resources/link_lists.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
@@ -72,6 +76,39 @@ class Ae final : public ResourceType {
   }
   Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
     return CheckSrv(merged);
+  }
+  Status OnCreate(storage::WriteTxn& txn, const HookContext& ctx, Resource&, bool*, Resource& res,
+                  WriteEffects& fx) const override {
+    return LinkToNode(txn, ctx, NodeOf(res), res.ri(), true, fx);
+  }
+  Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
+                  WriteEffects& fx) const override {
+    auto before = txn.Get(res.ri());  // the stored version, before this update
+    if (!before) return before.error();
+    std::string old_nl;
+    if (*before) {
+      auto old = Resource::FromRecord(**before);
+      if (!old) return old.error();
+      old_nl = std::string(NodeOf(*old));
+    }
+    std::string_view nl = NodeOf(res);
+    if (old_nl == nl) return Status::Ok();
+    if (auto s = LinkToNode(txn, ctx, old_nl, res.ri(), false, fx); !s.ok()) return s;
+    return LinkToNode(txn, ctx, nl, res.ri(), true, fx);
+  }
+  Status OnDelete(storage::WriteTxn& txn, const HookContext& ctx, Resource&, bool*,
+                  const Resource& res, WriteEffects& fx) const override {
+    return LinkToNode(txn, ctx, NodeOf(res), res.ri(), false, fx);
+  }
+
+ private:
+  static std::string_view NodeOf(const Resource& res) {
+    return json::GetString(res.attrs, "nl").value_or("");
+  }
+  static Status LinkToNode(storage::WriteTxn& txn, const HookContext& ctx, std::string_view nl,
+                           std::string_view ri, bool add, WriteEffects& fx) {
+    if (nl.empty()) return Status::Ok();
+    return UpdateLinkList(txn, ctx, nl, ty::kNode, {}, "hael", ri, add, fx);
   }
 };
 

@@ -156,6 +156,8 @@ bool HasType(const bj::value& v, AttrType t) {
       return v.is_string() && ParseTimestamp(v.get_string()).has_value();
     case AttrType::kStringList:
       return IsStringList(v);
+    case AttrType::kNonEmptyStringList:
+      return IsStringList(v) && !v.get_array().empty();
     case AttrType::kIntList:
       if (!v.is_array()) return false;
       for (const auto& e : v.get_array()) {
@@ -168,6 +170,8 @@ bool HasType(const bj::value& v, AttrType t) {
       return v.is_array();
     case AttrType::kAny:
       return !v.is_null();
+    case AttrType::kNumber:
+      return v.is_number();
   }
   return false;
 }

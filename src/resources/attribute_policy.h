@@ -24,11 +24,15 @@ enum class AttrType : uint8_t {
   kBool,
   kTimestamp,
   kStringList,
+  // m2m:listOfM2MID / m2m:listOfURIs: strings, at least one (TS-0004 Table 6.3.3-1); an empty
+  // list is a value of no such type.
+  kNonEmptyStringList,
   kIntList,
   kObject,
   kList,
   kAny,
   kEnum,  // a non-negative integer; the type's own hook checks the range
+  kNumber,  // xs:float / xs:double: any JSON number (an integer too)
 };
 
 enum class Presence : uint8_t { kMandatory, kOptional, kNotPresent };

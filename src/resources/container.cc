@@ -69,7 +69,10 @@ Status InstanceHolderType::OnUpdate(storage::WriteTxn& txn, const HookContext& c
 }
 
 void Touch(Resource& res, TimePoint now) {
-  res.attrs["st"] = res.st() + 1;
+  // Only the types with a stateTag count modifications (a <timeSeries> has none).
+  if (const ResourceType* t = FindType(res.ty()); t && t->has_state_tag()) {
+    res.attrs["st"] = res.st() + 1;
+  }
   res.attrs["lt"] = FormatTimestamp(now);
 }
 

@@ -1,21 +1,17 @@
-// flexContainer (ty 28): a container of any specialization whose custom attributes are kept as
-// given (TS-0001 §9.6.35). The representation key is the specialization's own ("cod:color");
-// it is stored in the internal attribute "__tag", which never goes on the wire.
+// flexContainer (ty 28): a container whose custom attributes are defined by its specialization
+// (TS-0001 §9.6.35, TS-0004 §7.4.37). The representation key is the specialization's own
+// ("cod:tempe"); it is stored in the internal attribute "__tag", which never goes on the wire.
+// Only specializations whose schema the CSE has (flex_container_specializations.h) are accepted:
+// their custom attributes are checked like any attribute table.
 #include "primitive/json_util.h"
+#include "resources/flex_container_specializations.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
 namespace {
 
-constexpr auto M = Presence::kMandatory;
-constexpr auto O = Presence::kOptional;
-constexpr auto NP = Presence::kNotPresent;
-
-constexpr AttributePolicy kPolicies[] = {
-    {"cnd", AttrType::kString, M, NP},   {"or", AttrType::kString, O, O},
-    {"nl", AttrType::kString, O, O},     {"cs", AttrType::kNonNegInt, NP, NP},
-    {"cr", AttrType::kString, O, NP},    {"__tag", AttrType::kString, NP, NP},
-};
+// SPECIALIZATION_SCHEMA_NOT_FOUND (TS-0004 Table 6.6.3.5-1).
+constexpr Rsc kSpecializationSchemaNotFound = static_cast<Rsc>(4125);
 
 // The size of a flexContainer is that of its custom attributes.
 void SetCustomSize(Resource& res) {
@@ -36,8 +32,26 @@ class FlexContainer final : public ResourceType {
   int ty() const override { return ty::kFlexContainer; }
   std::string_view tag() const override { return ""; }
   std::string_view short_name() const override { return "fcnt"; }
-  std::span<const AttributePolicy> policies() const override { return kPolicies; }
-  ValidateOptions validate_options() const override { return {.allow_custom = true}; }
+  std::span<const AttributePolicy> policies() const override { return FlexCommonPolicies(); }
+  std::span<const AttributePolicy> PoliciesFor(std::string_view key) const override {
+    const FlexSpecialization* sp = FindFlexByKey(key);
+    return sp ? FlexPolicies(*sp) : FlexCommonPolicies();
+  }
+  // §7.4.37.2.1: the schema is the one containerDefinition names. Without a cnd the table check
+  // that follows answers 4000 (cnd is mandatory).
+  Status CheckSpecialization(std::string_view key, const bj::object& content) const override {
+    auto cnd = json::GetString(content, "cnd");
+    if (!cnd) return Status::Ok();
+    const FlexSpecialization* sp = FindFlexByDefinition(*cnd);
+    if (!sp) {
+      return Status(kSpecializationSchemaNotFound,
+                    "no schema for containerDefinition '" + std::string(*cnd) + "'");
+    }
+    if (sp->key != key) {
+      return Status::BadRequest("the representation key does not match containerDefinition");
+    }
+    return Status::Ok();
+  }
   bool has_state_tag() const override { return true; }
   bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override {

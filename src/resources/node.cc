@@ -1,4 +1,7 @@
-// node (ty 14): a physical or virtual device, parent of management objects (TS-0001 §10.2.23).
+// node (ty 14): a physical or virtual device, parent of management objects (TS-0001 §10.2.23,
+// TS-0004 §7.4.18). roamingStatus and networkID come from the underlying network, never from a
+// request (NP/NP); hostedAELinks is also kept by the CSE as <AE>s name the node in their nodeLink
+// (ae.cc).
 #include "resources/types.h"
 
 namespace trustcse::resources {
@@ -9,10 +12,14 @@ constexpr auto O = Presence::kOptional;
 constexpr auto NP = Presence::kNotPresent;
 
 constexpr AttributePolicy kPolicies[] = {
-    {"ni", AttrType::kString, M, O},        {"hcl", AttrType::kString, O, O},
-    {"hael", AttrType::kStringList, O, O},  {"hsl", AttrType::kStringList, O, O},
-    {"mgca", AttrType::kString, O, O},      {"rms", AttrType::kString, O, O},
-    {"nid", AttrType::kString, O, O},       {"nty", AttrType::kEnum, O, O},
+    {"ni", AttrType::kString, M, O},
+    {"hcl", AttrType::kString, O, O},
+    {"hael", AttrType::kNonEmptyStringList, O, O},  // m2m:listOfM2MID
+    {"hsl", AttrType::kNonEmptyStringList, O, O},   // m2m:listOfM2MID
+    {"mgca", AttrType::kString, O, O},
+    {"rms", AttrType::kBool, NP, NP},
+    {"nid", AttrType::kString, NP, NP},
+    {"nty", AttrType::kEnum, O, O},
     {"cr", AttrType::kString, O, NP},
 };
 

@@ -70,17 +70,30 @@ struct Resource {
 
 // What happened in a write, for the notification layer (TS-0004 notificationEventType).
 struct Event {
-  enum class Kind : uint8_t { kUpdate = 1, kDelete = 2, kCreateChild = 3, kDeleteChild = 4 };
+  enum class Kind : uint8_t {
+    kUpdate = 1,
+    kDelete = 2,
+    kCreateChild = 3,
+    kDeleteChild = 4,
+    // Report_on_missing_data_points: a <timeSeries> found expected data points missing
+    // (TS-0004 §7.5.1.2.9); `resource` is the timeSeries as written.
+    kMissingData = 8,
+  };
   Kind kind;
   std::string subject_ri;          // the subscribed-to resource
   std::string subject_path;
   storage::ResourceRecord resource;  // the representation the event is about
-  std::vector<std::string> modified;  // attribute names changed by an update
+  // kUpdate: the attribute names the update changed. kMissingData: the expected
+  // dataGenerationTimes of the points found missing by this write, oldest first.
+  std::vector<std::string> modified;
 };
 
 struct WriteEffects {
   std::vector<Event> events;
   std::vector<storage::ResourceRecord> deleted;  // every resource removed, for caches
+  // <timeSeries> whose missing-data monitoring this write started, changed or stopped (the
+  // record as written), for the dispatcher's missing-data monitor.
+  std::vector<storage::ResourceRecord> series;
 };
 
 // Facts about the request that hooks need.
@@ -114,6 +127,16 @@ class ResourceType {
   }
   // Attribute names beyond policies(): those of the specializations (mgmtObj, flexContainer).
   virtual void AddSpecializationAttributes(std::vector<std::string_view>& names) const {}
+  // For types whose key varies (empty tag()): whether a CREATE's key and content name a
+  // specialization this CSE has a table for. Called before the content is checked against
+  // PoliciesFor(key), also with namespaced keys no type claims. Refusals: 4125 for a
+  // flexContainer whose containerDefinition names a schema the CSE does not have (TS-0004
+  // §7.4.37.2.1), 5001 for a standard mgmtObj specialization it does not implement (§7.3.3.3),
+  // 4000 for anything else that matches no specialization.
+  virtual Status CheckSpecialization(std::string_view key, const bj::object& content) const {
+    return HasTag(key) ? Status::Ok()
+                       : Status::BadRequest("content does not match the resource type");
+  }
   virtual ValidateOptions validate_options() const { return {}; }
   virtual bool has_state_tag() const { return false; }
   virtual bool has_creator() const { return false; }

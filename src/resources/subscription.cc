@@ -20,6 +20,7 @@
 
 #include "primitive/json_util.h"
 #include "primitive/request_parameters.h"
+#include "resources/missing_data.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
@@ -114,7 +115,7 @@ Status CheckCriteria(const bj::object& enc, std::vector<int64_t>& nets) {
       for (const auto& n : v.get_array()) {
         auto e = *json::AsInt(n);
         if (e < 1 || e > 8) return Status::BadRequest("invalid 'enc.net' value");
-        if (e == 5 || e == 6 || e == 8) {
+        if (e == 5 || e == 6) {
           unsupported_net = true;
           unsupported = "notificationEventType " + std::to_string(e);
         }
@@ -131,7 +132,8 @@ Status CheckCriteria(const bj::object& enc, std::vector<int64_t>& nets) {
     } else if (k == "om") {
       if (auto s = CheckOperationMonitor(v); !s.ok()) return s;
     } else if (k == "md") {
-      unsupported = "eventNotificationCriteria 'md'";
+      continue;  // CheckMissingDataSubscription
+
     } else if (k == "crb" || k == "cra" || k == "ms" || k == "us" || k == "sts" || k == "stb" ||
                k == "exb" || k == "exa" || k == "sza" || k == "szb" || k == "fo") {
       continue;  // accepted and kept; evaluated by the notifier where they apply
@@ -196,7 +198,8 @@ Status CheckBlocking(const bj::object& given, const Resource& res) {
   return Status::Ok();
 }
 
-Status CheckSubscription(const Resource& res) {
+// `subject_ty`: the type of the subscribed-to resource (kept as "__sty" for updates).
+Status CheckSubscription(const Resource& res, int subject_ty) {
   const auto* nu = res.attrs.if_contains("nu");
   if (!nu || !nu->is_array()) return Status::BadRequest("missing mandatory attribute 'nu'");
   if (nu->get_array().empty()) return Status::BadRequest("attribute 'nu' must not be empty");
@@ -204,9 +207,10 @@ Status CheckSubscription(const Resource& res) {
   if (const bj::object* enc = Criteria(res.attrs)) {
     if (auto s = CheckCriteria(*enc, nets); !s.ok()) return s;
   }
+  if (auto s = CheckMissingDataSubscription(res, subject_ty); !s.ok()) return s;
   if (auto nct = json::GetInt(res.attrs, "nct")) {
     if (*nct < 1 || *nct > 5) return Status::BadRequest("invalid attribute 'nct'");
-    if (*nct > 3) {
+    if (*nct == 4) {
       return Status::NotImplemented("notificationContentType " + std::to_string(*nct) +
                                     " is not supported");
     }
@@ -236,7 +240,12 @@ Status CheckSubscription(const Resource& res) {
 
 // Defaults the CSE sets (Recv-6.5 of CREATE, and after an UPDATE replaced bn).
 void SetDefaults(Resource& res) {
-  if (!res.attrs.contains("nct")) res.attrs["nct"] = HasBlockingNet(res.attrs) ? 2 : 1;
+  // The default content type follows the event type (TS-0001 Table 9.6.8-4): the modified
+  // attributes for Blocking_Update, a timeSeries notification for missing data points, all
+  // attributes otherwise.
+  if (!res.attrs.contains("nct")) {
+    res.attrs["nct"] = HasBlockingNet(res.attrs) ? 2 : ReportsMissingData(res) ? 5 : 1;
+  }
   if (auto* bn = res.attrs.if_contains("bn"); bn && bn->is_object()) {
     if (!bn->get_object().contains("dur")) bn->get_object()["dur"] = kDefaultBatchDuration;
   }
@@ -267,7 +276,11 @@ class Subscription final : public ResourceType {
 
   Status ValidateCreate(const HookContext& ctx, const Resource& parent,
                         Resource& res) const override {
-    if (auto s = CheckSubscription(res); !s.ok()) return s;
+    res.attrs["__sty"] = parent.ty();
+    // Missing-data reports are timeSeries notifications unless the originator says otherwise
+    // (CheckSubscription requires nct 5 with net 8).
+    if (!res.attrs.contains("nct") && ReportsMissingData(res)) res.attrs["nct"] = 5;
+    if (auto s = CheckSubscription(res, parent.ty()); !s.ok()) return s;
     if (HasBlockingNet(res.attrs)) {
       if (auto s = CheckBlocking(res.attrs, res); !s.ok()) return s;
     }
@@ -289,7 +302,8 @@ class Subscription final : public ResourceType {
     if (HasBlockingNet(changes)) {
       return Status::BadRequest("notificationEventType Blocking_Update cannot be set by an UPDATE");
     }
-    if (auto s = CheckSubscription(merged); !s.ok()) return s;
+    const auto subject_ty = json::GetInt(merged.attrs, "__sty").value_or(0);
+    if (auto s = CheckSubscription(merged, static_cast<int>(subject_ty)); !s.ok()) return s;
     if (HasBlockingNet(merged.attrs)) {
       if (auto s = CheckBlocking(changes, merged); !s.ok()) return s;
     }

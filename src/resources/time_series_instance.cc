@@ -1,6 +1,8 @@
 // timeSeriesInstance (ty 30): one data point of a timeSeries; immutable; its dataGenerationTime
-// (dgt) is unique under the parent (4105 otherwise).
+// (dgt) is unique under the parent (4105 otherwise). The first instance a timeSeries receives
+// while missing-data detection is on starts the detection (missing_data.h).
 #include "primitive/json_util.h"
+#include "resources/missing_data.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
@@ -48,6 +50,10 @@ class TimeSeriesInstance final : public InstanceType {
     auto cs = static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0));
     if (auto s = AddInstance(txn, ctx, parent, ty::kTimeSeriesInstance, cs, fx); !s.ok()) return s;
     ClampToMaxAge(parent, res, ctx.now);
+    if (WantsMonitoring(parent) && !parent.attrs.contains(kMonitoringAnchor)) {
+      parent.attrs[kMonitoringAnchor] = dgt;  // §7.4.38.2.1: monitoring starts here
+      fx.series.push_back(parent.ToRecord());
+    }
     *parent_changed = true;
     return Status::Ok();
   }

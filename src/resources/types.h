@@ -42,7 +42,7 @@ Status EnforceQuotas(storage::WriteTxn& txn, const HookContext& ctx, Resource& p
                      int instance_ty, WriteEffects& fx);
 // Sets cs to the byte size of `con` (the string's length, or the serialized length otherwise).
 void SetContentSize(Resource& res);
-// Increments stateTag and sets lt.
+// Sets lt, and increments stateTag for the types that have one.
 void Touch(Resource& res, TimePoint now);
 
 // Shared base of the types that hold data instances under quotas (container, timeSeries):

@@ -318,3 +318,21 @@ def fc_st_any_update(ctx):
     got = _get(ctx, path)
     expect(got.get(f"{KEY}/st") == 1, "st is 1", got)
     expect(got.get(f"{KEY}/lbl") == ["tag"], "lbl is set", got)
+
+
+@case("FCT-028", "TS-0004 §7.4.37.2.1",
+      "a custom attribute of the wrong data type at creation (a string for currentTemperature) is refused with 4000")
+def fc_wrong_type_create(ctx):
+    r, path = _fc(ctx, {"curT0": "hot"})
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("FCT-029", "TS-0004 §7.4.37.2.1",
+      "a representation key that is not the specialization containerDefinition names is refused with 4000")
+def fc_key_not_of_cnd(ctx):
+    rn = ctx.unique("fc")
+    r = ctx.cse.create(ctx.state["ae"], FCNT, {"cod:temAm": {
+        "rn": rn, "cnd": CND, "curT0": 20.0}})
+    expect_rsc(r, 4000, 4125)
+    expect_rsc(ctx.cse.retrieve(f"{ctx.state['ae']}/{rn}"), 4004)

@@ -368,3 +368,75 @@ def mgd_not_defined(ctx):
     r, path = _create(ctx, "m2m:bat", dict(VALID["m2m:bat"], mgd=4711))
     expect_rsc(r, 4000)
     expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+# More of the CMDH specializations of D.12 (this CSE implements all nine), and the 5001 a CSE
+# answers for a standard specialization it does not implement (§7.3.3.3).
+
+@case("MGO-052", "TS-0004 Annex D.12.9, Table D.12.9-2, §7.3.3.3",
+      "[cmdhBuffer] storagePriority outside 1..10 is refused with 4000")
+def cmbf_priority_range(ctx):
+    r, path = _create(ctx, "m2m:cmbf", {"mgd": 1019, "aec": [0], "mbfs": 1000, "sgp": 11})
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("MGO-053", "TS-0004 Annex D.12.4, Tables D.12.4-2 and 6.3.3-1 (m2m:listOfM2MID)",
+      "[cmdhDefEcValue] with an empty requestOrigin or without defEcValue is refused with 4000")
+def cmdv_invalid(ctx):
+    for body in ({"mgd": 1014, "od": 1, "dev": 3, "ror": []},
+                 {"mgd": 1014, "od": 1, "ror": ["Cae1"]}):
+        r, path = _create(ctx, "m2m:cmdv", body)
+        expect(r.rsc == 4000, f"{body}: 4000", r)
+        expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("MGO-054", "TS-0004 Annex D.12.5, Table D.12.5-2",
+      "[cmdhEcDefParamValues] (m2m:cmpv, mgd 1015) with its mandatory attributes is created")
+def cmpv_create(ctx):
+    body = {"mgd": 1015, "aec": [0], "dqet": -1, "dset": 10000, "doet": -1, "drp": 0,
+            "dda": False}
+    r, path = _create(ctx, "m2m:cmpv", body)
+    expect_rsc(r, 2001)
+    got = expect_rsc(ctx.cse.retrieve(path), 2000)
+    for a, v in body.items():
+        expect(got.get(f"m2m:cmpv/{a}") == v, f"{a} is kept", got)
+
+
+@case("MGO-055", "TS-0004 Annex D.12.6, Table D.12.6-2",
+      "[cmdhLimits] (m2m:cml, mgd 1016) is created; an UPDATE of its limits is kept")
+def cml_create_update(ctx):
+    body = {"mgd": 1016, "od": 1, "ror": ["Cae1"], "lec": [2, 3], "lqet": [0, 60000],
+            "lset": [0, 60000], "loet": [0, 60000], "lrp": [0, 60000], "lda": [False, True]}
+    r, path = _create(ctx, "m2m:cml", body)
+    expect_rsc(r, 2001)
+    u = expect_rsc(ctx.cse.update(path, {"m2m:cml": {"lqet": [10, 100]}}), 2004)
+    expect(u.get("m2m:cml/lqet") == [10, 100], "lqet is updated", u)
+
+
+@case("MGO-056", "TS-0004 Annex D.12.1, Tables D.12.1-2 and 6.3.5.24-1, §8.4.2",
+      "[cmdhPolicy] takes its mgmtLink as m2m:mgmtLinkRef objects (val, nm, typ); a bare string is 4000")
+def cmp_links(ctx):
+    links = [{"val": f"{ctx.state['node']}/defaults", "nm": "defaults", "typ": 1013}]
+    r, _ = _create(ctx, "m2m:cmp", {"mgd": 1011, "cpn": "policy1", "cmlk": links})
+    expect_rsc(r, 2001)
+    expect(r.get("m2m:cmp/cmlk") == links, "cmlk is kept", r)
+    r2, path2 = _create(ctx, "m2m:cmp", {"mgd": 1011, "cpn": "policy2", "cmlk": "defaults"})
+    expect_rsc(r2, 4000)
+    expect_rsc(ctx.cse.retrieve(path2), 4004)
+
+
+@case("MGO-057", "TS-0004 Table 6.3.4.2.22-1 (mgd 1021, TS-0022), §7.3.3.3",
+      "a standard specialization the CSE does not implement ([dataCollection], mgd 1021) is 5001, not 4000")
+def unimplemented_specialization(ctx):
+    r, path = _create(ctx, "m2m:datc", {"mgd": 1021})
+    expect_rsc(r, 5001)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+@case("MGO-058", "TS-0004 Table 6.3.4.2.22-1, §7.3.3.3",
+      "an unknown representation key with an mgd outside m2m:mgmtDefinition is refused with 4000")
+def unknown_key(ctx):
+    r, path = _create(ctx, "m2m:notAnMgmtObj", {"mgd": 4711})
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(path), 4004)

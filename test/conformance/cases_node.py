@@ -255,3 +255,20 @@ def hael_two_aes(ctx):
     node = expect_rsc(ctx.cse.retrieve(path), 2000)
     hael = node.get("m2m:nod/hael") or []
     expect(all(x in hael for x in ris), "hael lists both AEs", node)
+
+
+@case("NOD-024", "TS-0004 Table 6.3.3-1 (m2m:listOfM2MID), §7.3.3.4",
+      "an UPDATE setting hostedAELinks to an empty list is refused with 4000")
+def empty_hael_update(ctx):
+    _, path = _new_node(ctx)
+    expect_rsc(ctx.cse.update(path, {"m2m:nod": {"hael": []}}), 4000)
+
+
+@case("NOD-025", "TS-0001 §9.6.18 (R4 hostedAELinks), TS-0004 Table 7.4.5.1-3 (nodeLink)",
+      "an <AE> whose nodeLink names no <node> here registers; no node lists it")
+def hael_unknown_node(ctx):
+    r, path = _new_node(ctx)
+    aei, ae_path = ctx.register_ae(extra={"nl": f"{ctx.base}/noSuchNode"})
+    expect_rsc(ctx.cse.retrieve(ae_path), 2000)
+    node = expect_rsc(ctx.cse.retrieve(path), 2000)
+    expect(node.get("m2m:nod/hael") is None, "the unrelated node lists nothing", node)

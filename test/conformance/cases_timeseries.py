@@ -550,3 +550,58 @@ def tsi_notification(ctx):
     expect(nev.get("net") == 3, f"net is 3; got {nev}")
     expect((nev.get("rep") or {}).get("m2m:tsi", {}).get("con") == "notified",
            f"it carries the new m2m:tsi; got {nev}")
+
+
+# --- subscriptions to missing data, and the delta around an expected point ---------------------
+
+@case("TS-044", "TS-0004 §7.4.8.2.1 (Recv-6.4)",
+      "a subscription with notificationEventType 8 but no missingData condition is refused with 4000")
+def net8_without_md(ctx):
+    path = _monitored(ctx)
+    r = ctx.cse.create(path, SUB, {"m2m:sub": {"rn": ctx.unique("sub"),
+                                               "nu": [ctx.notifications.url],
+                                               "enc": {"net": [8]}}})
+    expect_rsc(r, 4000)
+
+
+@case("TS-045", "TS-0004 §7.4.8.2.1 (Recv-6.4)",
+      "a missingData condition on a subscription to a <container> is refused with 4000")
+def md_on_container(ctx):
+    rn = ctx.unique("cnt")
+    expect_rsc(ctx.cse.create(ctx.state["ae"], CNT, {"m2m:cnt": {"rn": rn}}), 2001)
+    r = ctx.cse.create(f"{ctx.state['ae']}/{rn}", SUB, {"m2m:sub": {
+        "rn": ctx.unique("sub"), "nu": [ctx.notifications.url],
+        "enc": {"net": [8], "md": {"num": 1, "dur": "PT10S"}}}})
+    expect_rsc(r, 4000)
+
+
+@case("TS-046", "TS-0004 §7.4.8.2.1 (Recv-6.5), Table 6.3.4.2.18-1",
+      "a missing-data subscription without notificationContentType gets 5 (TimeSeries notification)")
+def net8_default_nct(ctx):
+    path = _monitored(ctx)
+    r = ctx.cse.create(path, SUB, {"m2m:sub": {"rn": ctx.unique("sub"),
+                                               "nu": [ctx.notifications.url],
+                                               "enc": {"net": [8], "md": {"num": 1}}}})
+    expect_rsc(r, 2001)
+    expect(r.get("m2m:sub/nct") == 5, "nct is 5", r)
+
+
+@case("TS-047", "TS-0001 §10.2.4.29",
+      "an instance within periodicIntervalDelta of the expected time is not missing; a later gap is")
+def within_delta(ctx):
+    path = _monitored(ctx, pei=1000, peid=300, mdt=400, mdn=10)
+    first = datetime.datetime.now(datetime.timezone.utc)
+    _new_tsi(ctx, path, dgt=stamp(first))
+    # The point expected at +1 s arrives 200 ms late: within the delta of 300 ms.
+    _new_tsi(ctx, path, dgt=stamp(first + datetime.timedelta(milliseconds=1200)))
+    time.sleep(max(0.0, (first + datetime.timedelta(milliseconds=1700)
+                         - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+    got = _get_ts(ctx, path)
+    expect(got.get("m2m:ts/mdc") in (None, 0), "the point at +1 s is not missing", got)
+    # Nothing for +2 s: missing once its detect timer (400 ms) has passed.
+    ok = ctx.eventually(lambda: (ctx.cse.retrieve(path).get("m2m:ts/mdc") or 0) >= 1, timeout=4.0)
+    got = _get_ts(ctx, path)
+    expect(ok, "the point at +2 s is counted missing", got)
+    expected = stamp(first + datetime.timedelta(seconds=2))
+    expect((got.get("m2m:ts/mdlt") or [""])[0][:15] == expected[:15],
+           f"missingDataList starts with the point at +2 s ({expected})", got)

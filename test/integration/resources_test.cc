@@ -198,21 +198,27 @@ TEST_F(Resources, CreatorAndChildTypeRules) {
   EXPECT_EQ(Admin().Delete("/cse-in").rsc(), 4005);
 }
 
-TEST_F(Resources, FlexContainerKeepsCustomAttributes) {
+TEST_F(Resources, FlexContainerKeepsCustomAttributesOfItsSpecialization) {
   auto ae = Ae();
   auto r = ae.Create(base_, 28,
-                     R"({"cod:color":{"rn":"lamp","cnd":"org.onem2m.home.moduleclass.colour","red":10,"green":{"x":1}}})");
+                     R"({"cod:tempe":{"rn":"therm","cnd":"org.onem2m.common.moduleclass.temperature",)"
+                     R"("curT0":21.5,"unit":1}})");
   ASSERT_EQ(r.rsc(), 2001) << r.body;
-  auto got = ae.Retrieve(base_ + "/lamp").json();
-  ASSERT_TRUE(got.as_object().contains("cod:color")) << got;
-  EXPECT_EQ(got.at("cod:color").at("red").as_int64(), 10);
-  EXPECT_FALSE(got.at("cod:color").as_object().contains("__tag"));
-  auto u = ae.Update(base_ + "/lamp", R"({"cod:color":{"red":99}})");
+  auto got = ae.Retrieve(base_ + "/therm").json();
+  ASSERT_TRUE(got.as_object().contains("cod:tempe")) << got;
+  EXPECT_EQ(got.at("cod:tempe").at("curT0").as_double(), 21.5);
+  EXPECT_FALSE(got.at("cod:tempe").as_object().contains("__tag"));
+  auto u = ae.Update(base_ + "/therm", R"({"cod:tempe":{"tarTe":19}})");
   ASSERT_EQ(u.rsc(), 2004) << u.body;
-  EXPECT_EQ(u.json().at("cod:color").at("red").as_int64(), 99);
-  EXPECT_EQ(u.json().at("cod:color").at("st").as_int64(), 1);
-  EXPECT_EQ(ae.Update(base_ + "/lamp", R"({"cod:other":{"red":1}})").rsc(), 4000);
-  EXPECT_EQ(ae.Create(base_, 28, R"({"cod:color":{"red":1}})").rsc(), 4000);  // cnd missing
+  EXPECT_EQ(u.json().at("cod:tempe").at("tarTe").as_int64(), 19);
+  EXPECT_EQ(u.json().at("cod:tempe").at("st").as_int64(), 1);
+  EXPECT_EQ(ae.Update(base_ + "/therm", R"({"cod:other":{"tarTe":1}})").rsc(), 4000);
+  EXPECT_EQ(ae.Update(base_ + "/therm", R"({"cod:tempe":{"red":1}})").rsc(), 4000);
+  EXPECT_EQ(ae.Create(base_, 28, R"({"cod:tempe":{"curT0":1.0}})").rsc(), 4000);  // cnd missing
+  // A containerDefinition whose schema this CSE does not have (TS-0004 §7.4.37.2.1).
+  EXPECT_EQ(ae.Create(base_, 28, R"({"cod:color":{"cnd":"org.onem2m.home.moduleclass.colour"}})")
+                .rsc(),
+            4125);
 }
 
 TEST_F(Resources, TimeSeriesRejectsDuplicateDataGenerationTime) {

@@ -51,7 +51,8 @@ class AuthorizationMatrix : public ::testing::Test {
         "pvs":{"acr":[{"acor":["Cowner"],"acop":63},{"acor":["Cwriter"],"acop":2}]}}})");
     Setup("cse-in/Cowner", 3, R"({"m2m:cnt":{"rn":"cnt","acpi":["cse-in/Cowner/acp"]}})");
     Setup("cse-in/Cowner/cnt", 4, R"({"m2m:cin":{"rn":"cin","con":"x"}})");
-    Setup("cse-in/Cowner", 28, R"({"cod:x":{"rn":"fcnt","cnd":"x","acpi":["cse-in/Cowner/acp"]}})");
+    Setup("cse-in/Cowner", 28, R"({"cod:tempe":{"rn":"fcnt","acpi":["cse-in/Cowner/acp"],
+        "cnd":"org.onem2m.common.moduleclass.temperature","curT0":20.5}})");
     Setup("cse-in/Cowner", 3, R"({"m2m:cnt":{"rn":"private"}})");
     Setup("cse-in/Cowner", 9, R"({"m2m:grp":{"rn":"grp","mnm":2,"mid":[],"acpi":["cse-in/Cowner/acp"]}})");
   }

@@ -77,7 +77,9 @@ INSTANTIATE_TEST_SUITE_P(
         SubCase{"Net7WithNct", R"({"nu":["Cae1"],"enc":{"net":[7]},"nct":2})", Rsc::kBadRequest},
         SubCase{"Net7WithSize", R"({"nu":["Cae1"],"enc":{"net":[7],"sza":1}})", Rsc::kBadRequest},
         SubCase{"Net7AndNet1", R"({"nu":["Cae1"],"enc":{"net":[1,7]}})", Rsc::kBadRequest},
-        SubCase{"Net8", R"({"nu":["Cae1"],"enc":{"net":[8]}})", Rsc::kNotImplemented},
+        // Missing-data reports need enc.md and a <timeSeries> (time_series_test.cc).
+        SubCase{"Net8WithoutMissingData", R"({"nu":["Cae1"],"enc":{"net":[8]}})",
+                Rsc::kBadRequest},
         SubCase{"Net0", R"({"nu":["Cae1"],"enc":{"net":[0]}})", Rsc::kBadRequest},
         SubCase{"Net9", R"({"nu":["Cae1"],"enc":{"net":[9]}})", Rsc::kBadRequest},
         SubCase{"NetNotList", R"({"nu":["Cae1"],"enc":{"net":1}})", Rsc::kBadRequest},
