@@ -82,13 +82,13 @@ struct Config {
   // identity binding as HTTPS); plain ws:// on `port` only when `plain` (or serve --dev).
   struct WebSocketListener {
     std::string address = "127.0.0.1";
-    int port = 8444;
+    int port = 8543;
     std::vector<std::string> client_auth = {"certificate", "psk", "pinned-key"};
   };
   bool ws_enabled = false;
   std::string ws_address = "127.0.0.1";  // of the plain listener
   bool ws_plain = false;
-  int ws_port = 8081;
+  int ws_port = 8180;
   std::vector<WebSocketListener> ws_listeners = {WebSocketListener{}};
   int ws_threads = 1;  // I/O threads of each listener
   // Bounds of every WebSocket listener (bindings/websocket/ws_server.h); the connection caps
