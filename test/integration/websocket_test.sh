@@ -98,6 +98,11 @@ cse status --json >status.json 2>status.err || fail "trustcse status: $(cat stat
 sys.exit(0 if {"ws","wss"} <= names else 1)' && pass ||
   fail "status does not list the WebSocket listeners: $(cat status.json)"
 
+# A reload (SIGHUP) gives the wss listener a new TLS context; new connections work on.
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'reload' log && break; sleep 0.1; done
+run_client tls-again "wss://localhost:$wss_port/" ca.pem dev.crt dev.key
+
 kill "$pid" && wait "$pid"
 pid=
 grep -q AddressSanitizer log && fail "sanitizer report: $(grep -m3 -A5 AddressSanitizer log)" || pass

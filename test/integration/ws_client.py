@@ -7,7 +7,8 @@ Prints one line per check, "ok NAME" or "FAIL NAME: why"; the shell script count
 Scenarios: plain (ws://: registration, CRUD, notification and forwarded NOTIFY over the open
 connection, bad input, the subprotocol, an oversized message, a silent peer, the connection cap),
 tls (wss:// with a certificate of the test CA: registration, identities the credential does not
-allow, a notification), tls-anonymous (wss:// without a client certificate).
+allow, a notification), tls-again (a request on a new wss connection, after a reload),
+tls-anonymous (wss:// without a client certificate).
 """
 import asyncio
 import json
@@ -238,6 +239,15 @@ async def tls(url, ca, cert, key):
         print("code register-another %s" % r.get("rsc"), flush=True)
 
 
+async def tls_again(url, ca, cert, key):
+    """After a reload: the wss listener serves new connections with its new TLS context."""
+    async with websockets.connect(url, subprotocols=["oneM2M.json"],
+                                  ssl=tls_context(ca, cert, key)) as ws:
+        peer = Peer(ws)
+        r = await peer.request(2, "cse-in/wsscert", "Ccert")
+        check("wss-after-reload", r.get("rsc") == 2000, r)
+
+
 async def tls_anonymous(url, ca):
     try:
         async with websockets.connect(url, subprotocols=["oneM2M.json"],
@@ -258,6 +268,8 @@ def main():
         asyncio.run(connection_cap(url, int(sys.argv[3])))
     elif scenario == "tls":
         asyncio.run(tls(url, sys.argv[3], sys.argv[4], sys.argv[5]))
+    elif scenario == "tls-again":
+        asyncio.run(tls_again(url, sys.argv[3], sys.argv[4], sys.argv[5]))
     elif scenario == "tls-anonymous":
         asyncio.run(tls_anonymous(url, sys.argv[3]))
     else:
