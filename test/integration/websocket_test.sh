@@ -6,7 +6,8 @@
 # oversized message, a peer that answers no pings, the per-source connection cap; over wss://
 # with a certificate of the test CA — the same flow, and identities the credential does not
 # certify refused with the codes HTTPS gives for the same claims, and no client credential
-# refused. Also: the listeners in `trustcse status`, the ws/wss points of access of the CSEBase.
+# refused. Also: the listeners in `trustcse status` and /metrics, the ws/wss points of access of
+# the CSEBase, a reload.
 # Usage: websocket_test.sh path/to/trustcse
 set -uo pipefail
 bin=${1:?usage: websocket_test.sh path/to/trustcse}
@@ -18,14 +19,19 @@ py=/usr/bin/python3  # Debian's, with python3-websockets
 start_test websocket
 cse() { "$bin" "$@" --config "$dir/trustcse.toml"; }
 
-per_source=6
+per_source=6 rate=20 burst=40
+monitoring_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >trustcse.toml <<TOML
 [storage]
 db = "$dir/db"
+[monitoring]
+port = $monitoring_port
 [websocket]
 max_message_bytes = 65536
 idle_timeout_ms = 2000
 max_connections_per_source = $per_source
+messages_per_second = $rate
+message_burst = $burst
 TOML
 must cse ca init --cn "trustcse test CA" --out ca.pem
 must cse ca issue --id Ccert --generate --key-out dev.key --out dev.crt 2>/dev/null
@@ -58,7 +64,7 @@ run_client() {
   [ $rc -eq 0 ] && pass || fail "ws_client.py $1 exited $rc: $(tail -5 client.err)"
 }
 
-run_client plain "ws://127.0.0.1:$ws_port/" "$per_source"
+run_client plain "ws://127.0.0.1:$ws_port/" "$per_source" "$rate" "$burst"
 run_client tls "wss://localhost:$wss_port/" ca.pem dev.crt dev.key
 run_client tls-anonymous "wss://localhost:$wss_port/" ca.pem
 
@@ -97,6 +103,14 @@ cse status --json >status.json 2>status.err || fail "trustcse status: $(cat stat
 "$py" -c 'import json,sys; names={l["name"] for l in json.load(open("status.json"))["listeners"]}
 sys.exit(0 if {"ws","wss"} <= names else 1)' && pass ||
   fail "status does not list the WebSocket listeners: $(cat status.json)"
+
+curl -s "http://127.0.0.1:$monitoring_port/metrics" >metrics.txt
+grep -q "trustcse_listener_up{listener=\"ws\",port=\"$ws_port\"} 1" metrics.txt &&
+  grep -q "trustcse_listener_up{listener=\"wss\",port=\"$wss_port\"} 1" metrics.txt &&
+  grep -q '^trustcse_websocket_connections_max 1000' metrics.txt &&
+  grep -q '^trustcse_websocket_entities_connected ' metrics.txt &&
+  grep -q 'binding="wss"' metrics.txt && pass ||
+  fail "/metrics lacks the WebSocket listeners or counters: $(grep -i 'websocket\|listener_up' metrics.txt)"
 
 # A reload (SIGHUP) gives the wss listener a new TLS context; new connections work on.
 kill -HUP "$pid"

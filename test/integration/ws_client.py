@@ -5,7 +5,8 @@ the oneM2M WebSocket binding (TS-0020) to trustcse over ws:// and wss://.
 
 Prints one line per check, "ok NAME" or "FAIL NAME: why"; the shell script counts them.
 Scenarios: plain (ws://: registration, CRUD, notification and forwarded NOTIFY over the open
-connection, bad input, the subprotocol, an oversized message, a silent peer, the connection cap),
+connection, bad input, the subprotocol, an oversized message, the message rate, a silent peer,
+the connection cap; arguments: the per-source cap, the rate and the burst),
 tls (wss:// with a certificate of the test CA: registration, identities the credential does not
 allow, a notification), tls-again (a request on a new wss connection, after a reload),
 tls-anonymous (wss:// without a client certificate).
@@ -172,6 +173,21 @@ async def plain(url):
             check("oversized-closes", False, "timeout")
 
 
+async def rate(url, per_second, burst):
+    """More messages than the burst: all answered, none dropped, but no faster than the rate."""
+    count = burst + 3 * per_second
+    async with websockets.connect(url, subprotocols=["oneM2M.json"]) as ws:
+        peer = Peer(ws)
+        start = time.monotonic()
+        answers = await asyncio.gather(
+            *[peer.request(2, "cse-in", "CAdmin") for _ in range(count)])
+        elapsed = time.monotonic() - start
+        check("rate-all-answered", all(a.get("rsc") == 2000 for a in answers),
+              [a.get("rsc") for a in answers if a.get("rsc") != 2000][:5])
+        # (count - burst) messages at per_second: 3 s at least, less a margin for timer slack.
+        check("rate-paced", elapsed >= 2.5, "%d messages in %.2f s" % (count, elapsed))
+
+
 def silent_peer(url):
     """A client that completes the upgrade and then answers nothing (no pongs): closed at the idle
     limit (2 s in the test's configuration)."""
@@ -264,6 +280,7 @@ def main():
     scenario, url = sys.argv[1], sys.argv[2]
     if scenario == "plain":
         asyncio.run(plain(url))
+        asyncio.run(rate(url, int(sys.argv[4]), int(sys.argv[5])))
         silent_peer(url)
         asyncio.run(connection_cap(url, int(sys.argv[3])))
     elif scenario == "tls":
