@@ -1,68 +1,44 @@
 #include "notification/entity_connections.h"
 
-#include <algorithm>
+#include <functional>
 
 namespace trustcse::notification {
 
-bool EntityConnections::Bind(const std::string& entity_id,
+void EntityConnections::Bind(const std::string& entity_id,
                              const std::shared_ptr<EntityConnection>& connection) {
-  std::lock_guard lock(mu_);
-  const EntityConnection* key = connection.get();
-  auto& mine = ids_[key];
-  if (std::find(mine.begin(), mine.end(), entity_id) != mine.end()) {
-    by_id_[entity_id] = Entry{connection, key};  // may have been taken over meanwhile
-    return true;
-  }
-  if (mine.size() >= max_ids_) {
-    if (mine.empty()) ids_.erase(key);
-    return false;
-  }
-  auto it = by_id_.find(entity_id);
-  if (it != by_id_.end() && it->second.key != key) {
-    // Another connection of the same entity: the newest one wins (TS-0020 §5.2 allows one).
-    auto old = ids_.find(it->second.key);
-    if (old != ids_.end()) {
-      std::erase(old->second, entity_id);
-      if (old->second.empty()) ids_.erase(old);
-    }
-  }
-  by_id_[entity_id] = Entry{connection, key};
-  mine.push_back(entity_id);
-  return true;
+  Shard& shard = ShardOf(entity_id);
+  std::lock_guard lock(shard.mu);
+  // A later connection of the same entity wins (TS-0020 §5.2 expects one).
+  shard.by_id[entity_id] = Entry{connection, connection.get()};
 }
 
-void EntityConnections::UnbindAll(const EntityConnection* connection) {
-  std::lock_guard lock(mu_);
-  auto it = ids_.find(connection);
-  if (it == ids_.end()) return;
-  for (const std::string& id : it->second) {
-    auto e = by_id_.find(id);
-    if (e != by_id_.end() && e->second.key == connection) by_id_.erase(e);
-  }
-  ids_.erase(it);
+void EntityConnections::Unbind(const std::string& entity_id, const EntityConnection* connection) {
+  Shard& shard = ShardOf(entity_id);
+  std::lock_guard lock(shard.mu);
+  auto e = shard.by_id.find(entity_id);
+  if (e != shard.by_id.end() && e->second.key == connection) shard.by_id.erase(e);
 }
 
 void EntityConnections::Forget(const std::string& entity_id) {
-  std::lock_guard lock(mu_);
-  auto e = by_id_.find(entity_id);
-  if (e == by_id_.end()) return;
-  auto owner = ids_.find(e->second.key);
-  if (owner != ids_.end()) {
-    std::erase(owner->second, entity_id);
-    if (owner->second.empty()) ids_.erase(owner);
-  }
-  by_id_.erase(e);
+  Shard& shard = ShardOf(entity_id);
+  std::lock_guard lock(shard.mu);
+  shard.by_id.erase(entity_id);
 }
 
 std::shared_ptr<EntityConnection> EntityConnections::Find(const std::string& entity_id) const {
-  std::lock_guard lock(mu_);
-  auto e = by_id_.find(entity_id);
-  return e == by_id_.end() ? nullptr : e->second.connection.lock();
+  Shard& shard = ShardOf(entity_id);
+  std::lock_guard lock(shard.mu);
+  auto e = shard.by_id.find(entity_id);
+  return e == shard.by_id.end() ? nullptr : e->second.connection.lock();
 }
 
 size_t EntityConnections::size() const {
-  std::lock_guard lock(mu_);
-  return by_id_.size();
+  size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.by_id.size();
+  }
+  return n;
 }
 
 namespace {

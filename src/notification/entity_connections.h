@@ -12,20 +12,21 @@
 // one; a closing connection takes its entries with it; a deregistered entity (Forget) loses its
 // entry, so a new registration of the same AE-ID elsewhere never reaches an old connection.
 //
-// Bounds: at most `max_ids_per_connection` entities per connection (Bind refuses more), so the
-// table is at most that times the open connections. Ownership: entries hold weak references; a
-// connection that is gone is not found. Thread-safety: every method may be called from any
-// thread (one mutex, taken once per new entity of a connection, never on a request's path
-// otherwise); Find's result may be used without the lock.
+// Bounds: one entry per bound entity; the binding keeps the entities of one connection few
+// (bindings/websocket: 16) and unbinds them when the connection closes. Ownership: entries hold
+// weak references; a connection that is gone is not found. Thread-safety: every method may be
+// called from any thread; the table is split in shards with a mutex each (an entity's shard by
+// its ID's hash), so lookups of different entities rarely meet; Find's result may be used
+// without any lock.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "common/status.h"
 #include "notification/notifier.h"
@@ -46,16 +47,15 @@ class EntityConnection {
 
 class EntityConnections {
  public:
-  explicit EntityConnections(size_t max_ids_per_connection = 16)
-      : max_ids_(max_ids_per_connection) {}
+  EntityConnections() = default;
   EntityConnections(const EntityConnections&) = delete;
   EntityConnections& operator=(const EntityConnections&) = delete;
 
-  // `entity_id` (an AE-ID-Stem or a CSE-ID) is reachable through `connection` from now on. False
-  // (nothing changes) when the connection has max_ids_per_connection entities already.
-  bool Bind(const std::string& entity_id, const std::shared_ptr<EntityConnection>& connection);
-  // The connection closes: every entity bound to it (and only to it) is unreachable.
-  void UnbindAll(const EntityConnection* connection);
+  // `entity_id` (an AE-ID-Stem or a CSE-ID) is reachable through `connection` from now on,
+  // replacing any other connection of it.
+  void Bind(const std::string& entity_id, const std::shared_ptr<EntityConnection>& connection);
+  // `connection` closes: `entity_id` is unreachable unless another connection took it over.
+  void Unbind(const std::string& entity_id, const EntityConnection* connection);
   // The entity was deregistered: its binding goes, whichever connection holds it.
   void Forget(const std::string& entity_id);
   // The live connection of `entity_id`, or null.
@@ -68,10 +68,15 @@ class EntityConnections {
     std::weak_ptr<EntityConnection> connection;
     const EntityConnection* key = nullptr;  // identifies the connection after it is gone
   };
-  const size_t max_ids_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> by_id_;                               // guarded by mu_
-  std::unordered_map<const EntityConnection*, std::vector<std::string>> ids_;  // guarded by mu_
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, Entry> by_id;  // guarded by mu
+  };
+  static constexpr size_t kShards = 16;
+  Shard& ShardOf(const std::string& id) const {
+    return shards_[std::hash<std::string>{}(id) % kShards];
+  }
+  mutable std::array<Shard, kShards> shards_;
 };
 
 // The target prefix of an entity reached through its open connection.

@@ -4,6 +4,7 @@
 // strand; Request() and CloseFromAnyThread() post onto it.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -19,6 +20,7 @@ namespace session_detail {
 constexpr size_t kUpgradeHeaderLimit = 16 * 1024;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kWriteSlack = 8;  // queued messages beyond the in-flight and outgoing bounds
+constexpr size_t kMaxEntities = 16;  // entities one connection can be reachable as
 
 using Done = std::function<void(Status, std::string)>;
 
@@ -62,7 +64,7 @@ class Session final : public http::Closable,
 
   ~Session() override {
     if (tracked_) server_.live.Untrack(channel_->credential_id, this);
-    if (options_.connections) options_.connections->UnbindAll(this);
+    Unbind();
     // What still waits for an answer is failed by the Completions' destructors (5103).
   }
 
@@ -310,15 +312,34 @@ class Session final : public http::Closable,
 
   void OnResponse(const RequestPrimitive& served, ResponsePrimitive rsp) {
     --in_flight_;
-    if (std::string id = ReachableAs(served, rsp, options_.cse_id);
-        !id.empty() && options_.connections && !finished_) {
-      if (!options_.connections->Bind(id, this->shared_from_this())) {
-        spdlog::debug("ws: connection from {} is reachable as too many entities; {} not added",
-                      peer_, id);
-      }
-    }
+    if (std::string id = ReachableAs(served, rsp, options_.cse_id); !id.empty()) BindTo(id, served);
     Send(EncodeResponse(rsp, serialization()));
     ReadMessage();
+  }
+
+  // The connection reaches `id` from now on. The directory is touched once per entity of the
+  // connection, and again at a registration (a deregistered entity that registers anew on the
+  // same connection was forgotten by the directory, not by this list).
+  void BindTo(const std::string& id, const RequestPrimitive& served) {
+    if (!options_.connections || finished_) return;
+    const bool known = std::find(bound_.begin(), bound_.end(), id) != bound_.end();
+    const bool registration = served.op == Operation::kCreate && (served.ty == 2 || served.ty == 16);
+    if (known && !registration) return;
+    if (!known) {
+      if (bound_.size() >= kMaxEntities) {
+        spdlog::debug("ws: connection from {} is reachable as {} entities already; not as {}",
+                      peer_, kMaxEntities, id);
+        return;
+      }
+      bound_.push_back(id);
+    }
+    options_.connections->Bind(id, this->shared_from_this());
+  }
+
+  void Unbind() {
+    if (!options_.connections) return;
+    for (const std::string& id : bound_) options_.connections->Unbind(id, this);
+    bound_.clear();
   }
 
   // --- this CSE's requests to the client ------------------------------------------------------
@@ -422,7 +443,7 @@ class Session final : public http::Closable,
     if (finished_) return;
     finished_ = true;
     rate_timer_.cancel();
-    if (options_.connections) options_.connections->UnbindAll(this);
+    Unbind();
     auto outgoing = std::move(outgoing_);
     outgoing_.clear();
     for (auto& [rqi, out] : outgoing) {
@@ -456,6 +477,7 @@ class Session final : public http::Closable,
   size_t in_flight_ = 0;  // the client's requests in the dispatcher
   std::deque<std::string> writes_;
   std::unordered_map<std::string, Outgoing> outgoing_;  // this CSE's requests, by rqi
+  std::vector<std::string> bound_;  // the entities this connection is bound to (kMaxEntities)
   net::steady_timer rate_timer_;
   double tokens_;
   Clock::time_point refilled_;

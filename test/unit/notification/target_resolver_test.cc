@@ -209,12 +209,12 @@ TEST_F(TargetResolverTest, AnOpenConnectionComesFirstWithThePoaAsFallback) {
   AddAe({{"poa", bj::array{"http://h:1/n"}}});
   EntityConnections connections;
   auto conn = std::make_shared<RecordingConnection>();
-  ASSERT_TRUE(connections.Bind("ae1", conn));
+  connections.Bind("ae1", conn);
   TargetResolver r(CseIdentity{"/id-in", "cse-in", ""}, *store_, true, &connections);
   std::string fallback;
   EXPECT_EQ(r.Resolve("ae1", &fallback), "conn:ae1");
   EXPECT_EQ(fallback, "http://h:1/n");
-  connections.UnbindAll(conn.get());
+  connections.Unbind("ae1", conn.get());
   fallback.clear();
   EXPECT_EQ(r.Resolve("ae1", &fallback), "http://h:1/n");
 }
@@ -232,31 +232,29 @@ TEST_F(TargetResolverTest, AnEntityWithoutPoaIsReachableOnlyOverItsConnection) {
   EXPECT_EQ(r.Resolve("ae1"), "pch:ae1");
 }
 
-TEST(EntityConnections, BindsReplacesForgetsAndBounds) {
-  EntityConnections connections(2);
+TEST(EntityConnections, BindsReplacesUnbindsAndForgets) {
+  EntityConnections connections;
   auto a = std::make_shared<RecordingConnection>();
   auto b = std::make_shared<RecordingConnection>();
-  EXPECT_TRUE(connections.Bind("C1", a));
-  EXPECT_TRUE(connections.Bind("C2", a));
-  EXPECT_FALSE(connections.Bind("C3", a)) << "a connection is bounded in entities";
-  EXPECT_TRUE(connections.Bind("C1", a)) << "binding again what it has is fine";
+  connections.Bind("C1", a);
+  connections.Bind("C2", a);
   EXPECT_EQ(connections.Find("C1"), a);
-  // A newer connection of the same entity takes over; the old one frees that place.
-  EXPECT_TRUE(connections.Bind("C1", b));
+  EXPECT_EQ(connections.size(), 2u);
+  // A newer connection of the same entity takes over; the old one's unbinding leaves it.
+  connections.Bind("C1", b);
   EXPECT_EQ(connections.Find("C1"), b);
-  EXPECT_TRUE(connections.Bind("C3", a));
-  // Closing a connection unbinds only what it still holds.
-  connections.UnbindAll(a.get());
+  connections.Unbind("C1", a.get());
+  connections.Unbind("C2", a.get());
+  EXPECT_EQ(connections.Find("C1"), b);
   EXPECT_EQ(connections.Find("C2"), nullptr);
-  EXPECT_EQ(connections.Find("C1"), b);
-  // A deregistered entity is forgotten.
+  // A deregistered entity is forgotten, whichever connection held it.
   connections.Forget("C1");
   EXPECT_EQ(connections.Find("C1"), nullptr);
   EXPECT_EQ(connections.size(), 0u);
   // A connection that is gone is not found even if never unbound.
   {
     auto c = std::make_shared<RecordingConnection>();
-    EXPECT_TRUE(connections.Bind("C9", c));
+    connections.Bind("C9", c);
   }
   EXPECT_EQ(connections.Find("C9"), nullptr);
 }
@@ -269,7 +267,7 @@ TEST(ConnectionSender, SendsOverTheBoundConnectionOr5103) {
   sender->Send(n, [&](Status s) { got = s; });
   EXPECT_EQ(got.code(), Rsc::kTargetNotReachable);
   auto conn = std::make_shared<RecordingConnection>();
-  ASSERT_TRUE(connections->Bind("C1", conn));
+  connections->Bind("C1", conn);
   std::string pc;
   sender->Request(n, [&](Status s, std::string body) {
     got = s;
@@ -285,7 +283,7 @@ TEST(ConnectionSender, SendsOverTheBoundConnectionOr5103) {
 TEST(ConnectionSender, RoutingSenderPicksItForConnectionTargets) {
   auto connections = std::make_shared<EntityConnections>();
   auto conn = std::make_shared<RecordingConnection>();
-  ASSERT_TRUE(connections->Bind("C1", conn));
+  connections->Bind("C1", conn);
   auto routing = MakeRoutingSender(nullptr, nullptr, MakeConnectionSender(connections));
   Status got(Rsc::kInternalServerError, "");
   routing->Send(Notification{"conn:C1", "{}", "r", "", {}}, [&](Status s) { got = s; });
