@@ -8,7 +8,7 @@ namespace trustcse::events {
 namespace {
 
 constexpr std::array<std::string_view, RequestMetrics::kBindings> kBindingNames = {
-    "http", "https", "coap", "coaps", "mqtt", "other"};
+    "http", "https", "coap", "coaps", "mqtt", "ws", "wss", "other"};
 constexpr std::array<std::string_view, RequestMetrics::kOperations> kOperationNames = {
     "create", "retrieve", "update", "delete", "notify", "other"};
 // The status codes of common/status.h, ascending; the last bucket is "other".

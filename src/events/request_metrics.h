@@ -6,7 +6,7 @@
 // table at scrape time and turns it into Prometheus metrics.
 //
 // Dimensions and their buckets (fixed, so the table never grows):
-//   binding    "http", "https", "coap", "coaps", "mqtt", anything else → "other"
+//   binding    "http", "https", "coap", "coaps", "mqtt", "ws", "wss", anything else → "other"
 //   operation  the oneM2M operation code 1…5 (create … notify); anything else → "other"
 //   ty         the resource type the request names (a CREATE's ty; 0 when it names none),
 //              0 … kMaxTy-1, larger → "other"
@@ -31,7 +31,7 @@ namespace trustcse::events {
 
 class RequestMetrics {
  public:
-  static constexpr size_t kBindings = 6;
+  static constexpr size_t kBindings = 8;
   static constexpr size_t kOperations = 6;    // 5 oneM2M operations + other
   static constexpr size_t kMaxTy = 60;        // ty 0 … 59 have a bucket each
   static constexpr size_t kTys = kMaxTy + 1;  // + other

@@ -70,6 +70,9 @@ int Serve(Config config, const std::function<trustcse::Result<Config>()>& reread
   for (uint16_t p : server.tls_ports()) std::printf("listening https %u\n", unsigned{p});
   if (server.coap_port() != 0) std::printf("listening coap %u\n", unsigned{server.coap_port()});
   for (uint16_t p : server.coaps_ports()) std::printf("listening coaps %u\n", unsigned{p});
+  for (auto [tls, p] : server.websocket_ports()) {
+    std::printf("listening %s %u\n", tls ? "wss" : "ws", unsigned{p});
+  }
   std::fflush(stdout);
   sd_notify(0, "READY=1\nSTATUS=serving");
   int sig = 0;
@@ -139,7 +142,7 @@ int main(int argc, char** argv) {
   std::string address, tls_address, cse_id, cse_name, admin, log_level;
   int port = -1, tls_port = -1;
   bool no_fsync = false, dev = false;
-  serve->add_flag("--dev", dev, "development: also serve plain HTTP (and plain CoAP when CoAP is on; no channel security)");
+  serve->add_flag("--dev", dev, "development: also serve plain HTTP (and plain CoAP and WebSocket when those are on; no channel security)");
   bool upper_tester = false;
   serve->add_flag("--upper-tester", upper_tester,
                   "conformance testing: POST /__ut__ on plain HTTP (needs --dev; can delete everything)");
@@ -152,6 +155,10 @@ int main(int argc, char** argv) {
   serve->add_option("--coaps-port", coaps_port, "CoAP over DTLS with PSKs (enables CoAP)");
   serve->add_option("--coaps-cert-port", coaps_cert_port,
                     "CoAP over DTLS with certificates and pinned keys (enables CoAP)");
+  int ws_port = -1, wss_port = -1;
+  serve->add_option("--ws-port", ws_port, "plain WebSocket port (development; enables WebSocket)");
+  serve->add_option("--wss-port", wss_port,
+                    "WebSocket over TLS port of the first wss listener (enables WebSocket)");
   std::string mqtt_host;
   int mqtt_port = -1;
   serve->add_option("--mqtt-host", mqtt_host, "MQTT broker host (enables MQTT)");
@@ -239,6 +246,24 @@ int main(int argc, char** argv) {
       if (coap_port >= 0 && !dev) {
         return trustcse::Status::BadRequest(
             "plain CoAP (--coap-port) is for development: add --dev");
+      }
+      if (ws_port >= 0 || wss_port >= 0) {
+        // Flags describe the WebSocket listeners completely.
+        config.ws_enabled = true;
+        config.ws_plain = ws_port >= 0;
+        if (ws_port >= 0) config.ws_port = ws_port;
+        if (wss_port >= 0) {
+          config.ws_listeners.resize(1);
+          config.ws_listeners.front().port = wss_port;
+        } else {
+          config.ws_listeners.clear();
+        }
+      }
+      // --dev also opens plain WebSocket when WebSocket is on (like plain HTTP).
+      if (dev && config.ws_enabled && ws_port < 0 && wss_port < 0) config.ws_plain = true;
+      if (ws_port >= 0 && !dev) {
+        return trustcse::Status::BadRequest(
+            "plain WebSocket (--ws-port) is for development: add --dev");
       }
       if (!mqtt_host.empty() || mqtt_port >= 0) config.mqtt_enabled = true;
       if (!mqtt_host.empty()) config.mqtt_host = mqtt_host;

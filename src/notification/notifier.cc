@@ -297,6 +297,13 @@ void Notifier::OnCommitted(const WriteEffects& fx, std::function<void()> notices
       relevant = true;
       if (notices_sent && !SubscriberUriOf(rec).empty()) ++notices;
     }
+    // A deregistered entity's open connection no longer receives what is meant for that ID.
+    if (impl_->options.connections &&
+        (rec.ty == resources::ty::kAe || rec.ty == 16 /* remoteCSE */)) {
+      if (auto res = Resource::FromRecord(rec)) {
+        if (auto id = ConnectionIdOf(*res); !id.empty()) impl_->options.connections->Forget(id);
+      }
+    }
     // Requests waiting for a deleted polling channel fail now rather than at their deadline.
     if (rec.ty == resources::ty::kPollingChannel && impl_->options.polling) {
       impl_->options.polling->Close(rec.pi);

@@ -54,6 +54,7 @@
 namespace trustcse::notification {
 
 class PollingChannels;
+class EntityConnections;
 
 // One outgoing NOTIFY (or verification) request.
 struct Notification {
@@ -102,11 +103,13 @@ struct HttpSenderOptions {
   std::shared_ptr<egress::Client> client;
 };
 std::unique_ptr<Sender> MakeHttpSender(const HttpSenderOptions& options);
-// Sends to "pch:" targets (polling channels) through `polling`, to everything else through
+// Sends to "pch:" targets (polling channels) through `polling`, to "conn:" targets (entities'
+// open connections, entity_connections.h) through `connections`, to everything else through
 // `egress` (the sender over the outbound client, which picks HTTP(S), CoAP(S) or MQTT by the
 // target's scheme). A null sender fails its targets.
 std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> egress,
-                                          std::unique_ptr<Sender> polling = nullptr);
+                                          std::unique_ptr<Sender> polling = nullptr,
+                                          std::unique_ptr<Sender> connections = nullptr);
 
 struct NotifierOptions {
   CseIdentity self;
@@ -120,6 +123,9 @@ struct NotifierOptions {
   // How long the statistics (nsi) gather before they are written, so that a burst of
   // notifications costs one storage write.
   int stats_flush_ms = 100;
+  // Entities with an open connection (WebSocket) get their requests there first ("conn:<ID>"
+  // targets); a deregistered entity is forgotten here. Null: no such connections.
+  std::shared_ptr<EntityConnections> connections;
 };
 
 // What the notifier's deliveries came to, for monitoring (relaxed counters; any thread).

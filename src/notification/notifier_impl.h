@@ -172,7 +172,7 @@ struct Notifier::Impl {
         store(s),
         sender(std::move(snd)),
         inbox(std::make_shared<Inbox>()),
-        targets(options.self, s, options.polling != nullptr),
+        targets(options.self, s, options.polling != nullptr, options.connections.get()),
         own_release(OwnRelease()) {
     if (options.max_attempts < 1) options.max_attempts = 1;
     if (options.first_retry_ms < 0) options.first_retry_ms = 0;

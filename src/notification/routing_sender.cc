@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "notification/entity_connections.h"
 #include "notification/notifier.h"
 #include "notification/target_resolver.h"
 
@@ -12,8 +13,10 @@ namespace {
 
 class RoutingSender final : public Sender {
  public:
-  RoutingSender(std::unique_ptr<Sender> egress, std::unique_ptr<Sender> polling)
-      : egress_(std::move(egress)), polling_(std::move(polling)) {}
+  RoutingSender(std::unique_ptr<Sender> egress, std::unique_ptr<Sender> polling,
+                std::unique_ptr<Sender> connections)
+      : egress_(std::move(egress)), polling_(std::move(polling)),
+        connections_(std::move(connections)) {}
 
   void Send(const Notification& n, std::function<void(Status)> done) override {
     Sender* s = Pick(n);
@@ -26,24 +29,29 @@ class RoutingSender final : public Sender {
     s->Request(n, std::move(done));
   }
   void Stop() override {
-    for (Sender* s : {egress_.get(), polling_.get()}) {
+    for (Sender* s : {egress_.get(), polling_.get(), connections_.get()}) {
       if (s) s->Stop();
     }
   }
 
  private:
   Sender* Pick(const Notification& n) {
-    return StartsWithNoCase(n.target, "pch:") ? polling_.get() : egress_.get();
+    if (StartsWithNoCase(n.target, "pch:")) return polling_.get();
+    if (StartsWithNoCase(n.target, kConnectionTargetPrefix)) return connections_.get();
+    return egress_.get();
   }
   std::unique_ptr<Sender> egress_;
   std::unique_ptr<Sender> polling_;
+  std::unique_ptr<Sender> connections_;
 };
 
 }  // namespace
 
 std::unique_ptr<Sender> MakeRoutingSender(std::unique_ptr<Sender> egress,
-                                          std::unique_ptr<Sender> polling) {
-  return std::make_unique<RoutingSender>(std::move(egress), std::move(polling));
+                                          std::unique_ptr<Sender> polling,
+                                          std::unique_ptr<Sender> connections) {
+  return std::make_unique<RoutingSender>(std::move(egress), std::move(polling),
+                                         std::move(connections));
 }
 
 }  // namespace trustcse::notification

@@ -179,10 +179,31 @@ std::string TargetResolver::PoaOf(const ResourceRecord& rec, std::string* fallba
   return res ? PoaOf(*res, fallback, wake, facts) : std::string();
 }
 
+std::string ConnectionIdOf(const Resource& res) {
+  if (res.ty() == resources::ty::kAe) return std::string(res.ri());
+  if (res.ty() == 16 /* remoteCSE */) return std::string(json::GetString(res.attrs, "csi").value_or(""));
+  return {};
+}
+
 std::string TargetResolver::PoaOf(const Resource& res, std::string* fallback, NodeWake* wake,
                                   TargetFacts* facts) const {
   if (res.ty() != resources::ty::kAe && res.ty() != 16 /* remoteCSE */) return {};
   if (facts != nullptr) *facts = TargetFacts{HighestCommonRelease(StringList(res.attrs, "srv"))};
+  if (connections_ == nullptr) return Route(res, fallback, wake, facts);
+  const std::string id = ConnectionIdOf(res);
+  if (id.empty()) return Route(res, fallback, wake, facts);
+  const std::string conn = std::string(kConnectionTargetPrefix) + id;
+  // Connected now: over that connection, with the usual route as the fallback.
+  if (connections_->Find(id)) {
+    if (fallback != nullptr) *fallback = Route(res, nullptr, nullptr, nullptr);
+    return conn;
+  }
+  std::string target = Route(res, fallback, wake, facts);
+  return target.empty() ? conn : target;
+}
+
+std::string TargetResolver::Route(const Resource& res, std::string* fallback, NodeWake* wake,
+                                  TargetFacts* facts) const {
   const std::string ri(res.ri());
   const std::string channel = "pch:" + ri;
   std::optional<bool> polls;  // has a <pollingChannel>: one storage read, when first needed

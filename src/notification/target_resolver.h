@@ -2,10 +2,13 @@
 // URI (su) or an AE turned into the target string a Sender understands.
 //
 // An http(s):// URL is used as is, without its ct= query parameters. A resource ID or structured
-// address of an AE or remoteCSE resolves to "pch:<ri>" (its polling channel) when it is not
-// request-reachable (rr false) and has a <pollingChannel>, else to its first http:// poa, else to
-// its first mqtt(s):// one as "<poa>#<ri>" (the receiver of the NOTIFY), else to its polling
-// channel if it has one. Two answers on the side, for event delivery: `fallback`, the polling
+// address of an AE or remoteCSE resolves to "conn:<ID>" while the entity holds a connection open
+// to this CSE (entity_connections.h; its poa or polling channel is then the fallback), else to
+// "pch:<ri>" (its polling channel) when it is not request-reachable (rr false) and has a
+// <pollingChannel>, else to its first http:// poa, else to its first mqtt(s):// one as
+// "<poa>#<ri>" (the receiver of the NOTIFY), else to its polling channel if it has one, else —
+// when this CSE keeps entity connections — to "conn:<ID>" all the same: an entity with no point
+// of access is reachable only while connected, and a retry finds the connection it reopens. Two answers on the side, for event delivery: `fallback`, the polling
 // channel to use when the poa cannot be reached; `wake`, when the AE's node (nl) is asleep by its
 // <schedule>s, the time it wakes (ScheduleEntry::NextMatch, a week ahead at most).
 //
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "notification/entity_connections.h"
 #include "primitive/address.h"
 #include "resources/resource.h"
 #include "storage/store.h"
@@ -68,8 +72,10 @@ std::string StripContentTypeParam(std::string_view url);
 class TargetResolver {
  public:
   // `polling`: whether this CSE serves polling channels; without them no target is "pch:".
-  TargetResolver(CseIdentity self, storage::Store& store, bool polling)
-      : self_(std::move(self)), store_(store), polling_(polling) {}
+  // `connections` (may be null: none) must outlive the resolver.
+  TargetResolver(CseIdentity self, storage::Store& store, bool polling,
+                 const EntityConnections* connections = nullptr)
+      : self_(std::move(self)), store_(store), polling_(polling), connections_(connections) {}
 
   // The target of a notification URI or subscriber URI; empty if it cannot be resolved.
   // `fallback` and `wake` (either may be null) as described above.
@@ -82,6 +88,9 @@ class TargetResolver {
                     NodeWake* wake = nullptr, TargetFacts* facts = nullptr) const;
 
  private:
+  // The route without the entity's connection: polling channel, poa, node schedule.
+  std::string Route(const resources::Resource& res, std::string* fallback, NodeWake* wake,
+                    TargetFacts* facts) const;
   // When the node an AE runs on (its nl) is reachable next by the node's <schedule>s.
   NodeWake WakeOf(const resources::Resource& ae) const;
   bool HasPollingChannel(const std::string& ae_ri) const;
@@ -89,6 +98,11 @@ class TargetResolver {
   const CseIdentity self_;
   storage::Store& store_;
   const bool polling_;
+  const EntityConnections* connections_;
 };
+
+// The ID an entity's connection is bound under: an AE's AE-ID-Stem (its ri), a remoteCSE's
+// CSE-ID (csi); empty for other resources.
+std::string ConnectionIdOf(const resources::Resource& res);
 
 }  // namespace trustcse::notification

@@ -12,80 +12,14 @@
 #include <filesystem>
 
 #include "security/keystore/key_store.h"
+#include "server/config_toml.h"
 
 namespace trustcse::server {
 namespace {
 
-template <typename T>
-Status Read(const toml::table& t, std::string_view key, T& out, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return Status::Ok();
-  if constexpr (std::is_same_v<T, std::string>) {
-    if (auto v = n->value<std::string>()) {
-      out = *v;
-      return Status::Ok();
-    }
-  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-    if (const auto* a = n->as_array()) {
-      std::vector<std::string> v;
-      bool all = true;
-      for (const auto& e : *a) {
-        if (auto x = e.value<std::string>()) v.push_back(*x);
-        else all = false;
-      }
-      if (all) {
-        out = std::move(v);
-        return Status::Ok();
-      }
-    }
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (auto v = n->value<bool>()) {
-      out = *v;
-      return Status::Ok();
-    }
-  } else {
-    if (auto v = n->value<int64_t>(); v && *v >= 0) {
-      out = static_cast<T>(*v);
-      return Status::Ok();
-    }
-  }
-  return Status::BadRequest("config: wrong type for " + where + "." + std::string(key));
-}
-
-Status CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
-                 const std::string& where) {
-  for (const auto& [k, _] : t) {
-    bool ok = false;
-    for (auto a : allowed) ok |= k.str() == a;
-    if (!ok) return Status::BadRequest("config: unknown key " + where + "." + std::string(k.str()));
-  }
-  return Status::Ok();
-}
-
-// The array of tables [[<where>]] (where = "<section>.<key>", `t` the section): each entry is
-// checked for `allowed` keys and read by `read` into a fresh element; if present, it replaces
-// `out` (the defaults).
-template <class T, class ReadFn>
-Status ReadTables(const toml::table& t, const std::string& where,
-                  std::initializer_list<std::string_view> allowed, std::vector<T>& out,
-                  ReadFn read) {
-  const toml::node* l = t.get(where.substr(where.find('.') + 1));
-  if (l == nullptr) return Status::Ok();
-  const auto* arr = l->as_array();
-  if (!arr) {
-    return Status::BadRequest("config: " + where + " must be an array of tables ([[" + where + "]])");
-  }
-  out.clear();
-  for (const auto& e : *arr) {
-    const auto* entry = e.as_table();
-    if (!entry) return Status::BadRequest("config: " + where + " entries must be tables");
-    if (auto s = CheckKeys(*entry, allowed, where); !s.ok()) return s;
-    T item;
-    if (auto s = read(*entry, item); !s.ok()) return s;
-    out.push_back(std::move(item));
-  }
-  return Status::Ok();
-}
+using config_toml::CheckKeys;
+using config_toml::Read;
+using config_toml::ReadTables;
 
 Status LoadConfigTable(const std::string& path, Config& c);
 
@@ -172,7 +106,8 @@ Status LoadConfigTable(const std::string& path, Config& c) {
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
                                  "security", "storage", "notification", "egress", "polling",
-                                 "expiration", "authz", "limits", "log", "monitoring"},
+                                 "expiration", "authz", "limits", "log", "monitoring",
+                                 "websocket"},
                          "");
       !s.ok()) {
     return s;
@@ -278,6 +213,42 @@ Status LoadConfigTable(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "key_file", c.mqtt_key_file, "mqtt")
     TRUSTCSE_READ(*t, "prefix", c.mqtt_prefix, "mqtt")
     TRUSTCSE_READ(*t, "broker_authenticates", c.mqtt_broker_authenticates, "mqtt")
+  }
+  if (auto* t = root["websocket"].as_table()) {
+    if (auto s = CheckKeys(*t, {"enabled", "address", "plain", "port", "listener", "threads",
+                                "max_message_bytes", "max_connections",
+                                "max_connections_per_source", "handshake_timeout_ms",
+                                "idle_timeout_ms", "messages_per_second", "message_burst",
+                                "max_in_flight", "max_outgoing"},
+                           "websocket");
+        !s.ok()) {
+      return s;
+    }
+    TRUSTCSE_READ(*t, "enabled", c.ws_enabled, "websocket")
+    TRUSTCSE_READ(*t, "address", c.ws_address, "websocket")
+    TRUSTCSE_READ(*t, "plain", c.ws_plain, "websocket")
+    TRUSTCSE_READ(*t, "port", c.ws_port, "websocket")
+    TRUSTCSE_READ(*t, "threads", c.ws_threads, "websocket")
+    TRUSTCSE_READ(*t, "max_message_bytes", c.ws_max_message_bytes, "websocket")
+    TRUSTCSE_READ(*t, "max_connections", c.ws_max_connections, "websocket")
+    TRUSTCSE_READ(*t, "max_connections_per_source", c.ws_max_connections_per_source, "websocket")
+    TRUSTCSE_READ(*t, "handshake_timeout_ms", c.ws_handshake_timeout_ms, "websocket")
+    TRUSTCSE_READ(*t, "idle_timeout_ms", c.ws_idle_timeout_ms, "websocket")
+    TRUSTCSE_READ(*t, "messages_per_second", c.ws_messages_per_second, "websocket")
+    TRUSTCSE_READ(*t, "message_burst", c.ws_message_burst, "websocket")
+    TRUSTCSE_READ(*t, "max_in_flight", c.ws_max_in_flight, "websocket")
+    TRUSTCSE_READ(*t, "max_outgoing", c.ws_max_outgoing, "websocket")
+    if (auto s = ReadTables(*t, "websocket.listener", {"address", "port", "client_auth"},
+                            c.ws_listeners,
+                            [](const toml::table& lt, Config::WebSocketListener& l) -> Status {
+                              TRUSTCSE_READ(lt, "address", l.address, "websocket.listener")
+                              TRUSTCSE_READ(lt, "port", l.port, "websocket.listener")
+                              TRUSTCSE_READ(lt, "client_auth", l.client_auth, "websocket.listener")
+                              return Status::Ok();
+                            });
+        !s.ok()) {
+      return s;
+    }
   }
   if (auto* t = root["enrolment"].as_table()) {
     if (auto s = CheckKeys(*t, {"rotation_grace_s", "lifetime_days"}, "enrolment"); !s.ok()) {
@@ -409,6 +380,10 @@ Status OffsetPorts(Config& c, int offset) {
   for (auto& l : c.coap_listeners) {
     if (auto s = shift(l.port, "[[coap.listener]] port"); !s.ok()) return s;
   }
+  if (auto s = shift(c.ws_port, "[websocket] port"); !s.ok()) return s;
+  for (auto& l : c.ws_listeners) {
+    if (auto s = shift(l.port, "[[websocket.listener]] port"); !s.ok()) return s;
+  }
   return shift(c.monitoring_port, "[monitoring] port");
 }
 
@@ -494,6 +469,23 @@ Status ValidateConfig(const Config& c) {
   for (const auto& l : c.tls_listeners) {
     if (l.port < 0 || l.port > 65535) return bad("tls.listener.port out of range");
     if (l.client_auth.empty()) return bad("tls.listener.client_auth must name a mode");
+  }
+  if (c.ws_port < 0 || c.ws_port > 65535) return bad("websocket.port out of range");
+  for (const auto& l : c.ws_listeners) {
+    if (l.port < 0 || l.port > 65535) return bad("websocket.listener.port out of range");
+    if (l.client_auth.empty()) return bad("websocket.listener.client_auth must name a mode");
+  }
+  if (c.ws_enabled && !c.ws_plain && c.ws_listeners.empty()) {
+    return bad("websocket is enabled without a listener: add a [[websocket.listener]] (wss) or "
+               "plain = true (ws, development)");
+  }
+  if (c.ws_threads < 1 || c.ws_threads > 256) return bad("websocket.threads out of range");
+  if (c.ws_max_message_bytes < 64 || c.ws_max_connections < 1 ||
+      c.ws_max_connections_per_source < 1 || c.ws_handshake_timeout_ms < 1 ||
+      c.ws_idle_timeout_ms < 1 || c.ws_messages_per_second < 1 || c.ws_message_burst < 1 ||
+      c.ws_max_in_flight < 1 || c.ws_max_outgoing < 1) {
+    return bad("websocket bounds (max_message_bytes at least 64, the others at least 1) must be "
+               "positive");
   }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return bad("tls.cert_file and tls.key_file go together");

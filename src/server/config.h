@@ -77,6 +77,31 @@ struct Config {
   std::string mqtt_key_file;
   std::string mqtt_prefix;
   bool mqtt_broker_authenticates = true;  // the broker's ACL vouches for request originators
+  // [websocket] — the WebSocket binding (TS-0020, docs/websocket.md): wss:// listeners
+  // ([[websocket.listener]], client authentication as [[tls.listener]]: the same TLS contexts and
+  // identity binding as HTTPS); plain ws:// on `port` only when `plain` (or serve --dev).
+  struct WebSocketListener {
+    std::string address = "127.0.0.1";
+    int port = 8543;
+    std::vector<std::string> client_auth = {"certificate", "psk", "pinned-key"};
+  };
+  bool ws_enabled = false;
+  std::string ws_address = "127.0.0.1";  // of the plain listener
+  bool ws_plain = false;
+  int ws_port = 8180;
+  std::vector<WebSocketListener> ws_listeners = {WebSocketListener{}};
+  int ws_threads = 1;  // I/O threads of each listener
+  // Bounds of every WebSocket listener (bindings/websocket/ws_server.h); the connection caps
+  // count the ws and wss listeners together, apart from HTTP's.
+  int64_t ws_max_message_bytes = 1 << 20;
+  int ws_max_connections = 1000;
+  int ws_max_connections_per_source = 64;
+  int ws_handshake_timeout_ms = 5000;  // TLS handshake and upgrade request
+  int ws_idle_timeout_ms = 120000;     // nothing received (a pong counts): closed
+  int ws_messages_per_second = 100;    // per connection, on average …
+  int ws_message_burst = 200;          // … and at once
+  int ws_max_in_flight = 16;           // the client's requests processed at once
+  int ws_max_outgoing = 64;            // this CSE's requests awaiting the client's answer
   // [admin] — the operator's API on a Unix socket (mode 0600); "" = admin.sock beside the database
   std::string admin_socket;
   // [enrolment] (SEC-3)
@@ -163,8 +188,8 @@ inline constexpr const char* kSystemConfigFile = "/etc/trustcse/trustcse.toml";
 Status LoadConfigFile(const std::string& path, Config& config);
 // Checks values (CSE-ID form, ports, names, log level); 4000 naming the key.
 Status ValidateConfig(const Config& config);
-// Adds `offset` to every port this server listens on (HTTP, TLS and CoAP listeners, the
-// monitoring listener) that is not 0 ("any free port"); the broker's port is not ours and stays.
+// Adds `offset` to every port this server listens on (HTTP, TLS, CoAP and WebSocket listeners,
+// the monitoring listener) that is not 0 ("any free port"); the broker's port is not ours and stays.
 // 4000 naming the setting if a port would pass 65535. For several instances on one host
 // (serve --port-offset).
 Status OffsetPorts(Config& config, int offset);

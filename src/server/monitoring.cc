@@ -187,6 +187,21 @@ std::vector<Monitoring::Listener> Monitoring::Listeners() const {
       out.push_back({"coaps", c.coap_address, p, p != 0});
     }
   }
+  if (c.ws_enabled && src_.websockets != nullptr) {
+    std::lock_guard g(*src_.tls_mu);
+    const auto& ws = *src_.websockets;
+    size_t i = 0;
+    if (c.ws_plain) {
+      const uint16_t p = i < ws.size() ? ws[i]->port() : 0;
+      out.push_back({"ws", c.ws_address, p, p != 0});
+      ++i;
+    }
+    for (const auto& l : c.ws_listeners) {
+      const uint16_t p = i < ws.size() ? ws[i]->port() : 0;
+      out.push_back({"wss", l.address, p, p != 0});
+      ++i;
+    }
+  }
   if (c.mqtt_enabled) {
     const auto& mq = *src_.mqtt;
     out.push_back({"mqtt", c.mqtt_host, static_cast<uint16_t>(c.mqtt_port), mq && mq->connected()});
@@ -292,6 +307,29 @@ std::string Monitoring::MetricsText() {
   out.push_back(Single("trustcse_http_connections_max", "The cap of open HTTP(S) connections",
                        MT::Gauge, static_cast<double>(max_total)));
 
+  // WebSocket: connections of the ws and wss listeners together, and the entities reachable
+  // over them (notifications go there first).
+  if (src_.websockets != nullptr) {
+    std::shared_ptr<http::ConnectionLimiter> ws_limiter;
+    {
+      std::lock_guard g(*src_.tls_mu);
+      if (!src_.websockets->empty()) ws_limiter = src_.websockets->front()->limiter();
+    }
+    if (ws_limiter) {
+      out.push_back(Single("trustcse_websocket_connections_active",
+                           "Open WebSocket connections (ws and wss together)", MT::Gauge,
+                           static_cast<double>(ws_limiter->active())));
+      out.push_back(Single("trustcse_websocket_connections_max",
+                           "The cap of open WebSocket connections", MT::Gauge,
+                           static_cast<double>(ws_limiter->max_total())));
+    }
+  }
+  if (src_.connections) {
+    out.push_back(Single("trustcse_websocket_entities_connected",
+                         "AEs and CSEs reachable over an open WebSocket connection", MT::Gauge,
+                         static_cast<double>(src_.connections->size())));
+  }
+
   // Storage.
   if (src_.store) {
     auto w = src_.store->writer_stats();
@@ -384,6 +422,8 @@ bj::object Monitoring::StatusSummary() {
                  {"listeners", std::move(listeners)},
                  {"store", std::move(store)},
                  {"connections", bj::object{{"active", active}, {"max", max_total}}},
+                 {"websocket_entities",
+                  src_.connections ? static_cast<int64_t>(src_.connections->size()) : 0},
                  {"requests", requests_->total()},
                  {"denials", sec.denials_total},
                  {"handshake_failures", handshake_failures},

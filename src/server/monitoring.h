@@ -38,9 +38,11 @@
 #include "bindings/coap/coap_server.h"
 #include "bindings/http/http_server.h"
 #include "bindings/mqtt/mqtt_binding.h"
+#include "bindings/websocket/ws_server.h"
 #include "events/event_stream.h"
 #include "events/request_metrics.h"
 #include "events/security_metrics.h"
+#include "notification/entity_connections.h"
 #include "notification/notifier.h"
 #include "server/config.h"
 #include "storage/store.h"
@@ -62,6 +64,10 @@ class Monitoring {
     const std::unique_ptr<coap::CoapServer>* coap = nullptr;
     const std::unique_ptr<mqtt::MqttBinding>* mqtt = nullptr;
     std::shared_ptr<events::EventStream> events;
+    // WebSocket listeners (plain first, then wss; guarded by *tls_mu) and the entities
+    // connected through them (may be null).
+    const std::vector<std::unique_ptr<websocket::WebSocketServer>>* websockets = nullptr;
+    std::shared_ptr<const notification::EntityConnections> connections;
   };
   // Subscribes the security counters (and, with `[log] access`, the access log) to the stream.
   explicit Monitoring(Sources sources);

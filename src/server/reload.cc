@@ -148,6 +148,15 @@ void WarnRestartNeeded(const Config& r, const Config& n, bool certificate_change
   check("log.access", r.log_access, n.log_access);
   check("monitoring.address", r.monitoring_address, n.monitoring_address);
   check("monitoring.port", r.monitoring_port, n.monitoring_port);
+  check("websocket.enabled", r.ws_enabled, n.ws_enabled);
+  check("websocket.address", r.ws_address, n.ws_address);
+  check("websocket.plain", r.ws_plain, n.ws_plain);
+  check("websocket.port", r.ws_port, n.ws_port);
+  check("websocket.threads", r.ws_threads, n.ws_threads);
+  std::vector<std::string> was, now;
+  for (const auto& l : r.ws_listeners) was.push_back(l.address + ":" + std::to_string(l.port));
+  for (const auto& l : n.ws_listeners) now.push_back(l.address + ":" + std::to_string(l.port));
+  check("websocket.listener", was, now);
 }
 
 }  // namespace
@@ -165,7 +174,9 @@ Status Server::Reload(const Config& next) {
   const bool same_listeners = Text(was) == Text(now);
   std::optional<security::ServerCertificate> creds;
   const bool dtls_certificate = m.coap && DtlsUsesCertificate(running);
-  if (!m.https.empty() || dtls_certificate) {
+  bool wss = false;
+  for (const auto& w : m.websockets) wss |= w->tls();
+  if (!m.https.empty() || dtls_certificate || wss) {
     auto got = ServerCredentials(next, *m.security.ca);
     if (!got) return got.error();
     creds = std::move(*got);
@@ -184,6 +195,27 @@ Status Server::Reload(const Config& next) {
       (*ctx)->AdoptTicketKeys(*previous);
     }
     contexts.push_back(std::move(*ctx));
+  }
+
+  // wss listeners: a new context with the client authentication they run with (the listener
+  // list itself needs a restart).
+  std::vector<std::shared_ptr<tls::ServerContext>> ws_contexts;
+  for (const auto& w : m.websockets) {
+    auto previous = w->tls_context();
+    if (!previous) {
+      ws_contexts.emplace_back();
+      continue;
+    }
+    std::vector<std::string> names;
+    const unsigned auth = previous->client_auth();
+    if (auth & tls::kAuthCertificate) names.emplace_back("certificate");
+    if (auth & tls::kAuthPsk) names.emplace_back("psk");
+    if (auth & tls::kAuthPinnedKey) names.emplace_back("pinned-key");
+    if (auth & tls::kAuthNone) names.emplace_back("none");
+    auto ctx = MakeHttpsContext(names, *creds, m.security);
+    if (!ctx) return ctx.error();
+    if (creds->chain_pem == m.server_chain_pem) (*ctx)->AdoptTicketKeys(*previous);
+    ws_contexts.push_back(std::move(*ctx));
   }
 
   // Apply.
@@ -208,6 +240,17 @@ Status Server::Reload(const Config& next) {
       bounds.tls = contexts[i];
       m.https[i]->Reconfigure(bounds);
     }
+    if (!m.websockets.empty()) {
+      m.websockets.front()->limiter()->SetCaps(
+          static_cast<size_t>(next.ws_max_connections),
+          static_cast<size_t>(next.ws_max_connections_per_source));
+    }
+    websocket::WebSocketServerOptions ws_bounds;
+    ApplyWebSocketBounds(next, ws_bounds);
+    for (size_t i = 0; i < m.websockets.size(); ++i) {
+      ws_bounds.tls = ws_contexts[i];
+      m.websockets[i]->Reconfigure(ws_bounds);
+    }
     // What was applied becomes the running configuration (under tls_mu: monitoring reads
     // the listeners); the rest keeps its start-up value.
     Config& c = m.config;
@@ -215,7 +258,7 @@ Status Server::Reload(const Config& next) {
     c.tls_cert_file = next.tls_cert_file;
     c.tls_key_file = next.tls_key_file;
     c.tls_server_names = next.tls_server_names;
-    if (creds && !m.https.empty()) m.server_chain_pem = creds->chain_pem;
+    if (creds && (!m.https.empty() || wss)) m.server_chain_pem = creds->chain_pem;
     if (same_listeners) c.tls_listeners = next.tls_listeners;
     c.http_body_limit = next.http_body_limit;
     c.http_max_connections = next.http_max_connections;
@@ -225,6 +268,15 @@ Status Server::Reload(const Config& next) {
     c.http_body_timeout_ms = next.http_body_timeout_ms;
     c.http_idle_timeout_ms = next.http_idle_timeout_ms;
     c.http_max_requests_per_connection = next.http_max_requests_per_connection;
+    c.ws_max_message_bytes = next.ws_max_message_bytes;
+    c.ws_max_connections = next.ws_max_connections;
+    c.ws_max_connections_per_source = next.ws_max_connections_per_source;
+    c.ws_handshake_timeout_ms = next.ws_handshake_timeout_ms;
+    c.ws_idle_timeout_ms = next.ws_idle_timeout_ms;
+    c.ws_messages_per_second = next.ws_messages_per_second;
+    c.ws_message_burst = next.ws_message_burst;
+    c.ws_max_in_flight = next.ws_max_in_flight;
+    c.ws_max_outgoing = next.ws_max_outgoing;
   }
   if (!m.https.empty()) {
     spdlog::info("trustcse: reload: {} HTTPS listener(s): new handshakes use the server "

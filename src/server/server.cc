@@ -16,12 +16,14 @@
 #include "bindings/coap/coap_server.h"
 #include "bindings/http/http_server.h"
 #include "bindings/mqtt/mqtt_binding.h"
+#include "bindings/websocket/ws_server.h"
 #include "dispatcher/dispatcher.h"
 #include "bindings/mqtt/mqtt_client_adapter.h"
 #include "egress/coap/coap_client.h"
 #include "egress/http/http_client.h"
 #include "egress/routing_client.h"
 #include "security/crypto/crypto.h"
+#include "notification/entity_connections.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
 #include "events/event_stream.h"
@@ -212,6 +214,20 @@ void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> l
   ho.limiter = std::move(limiter);
 }
 
+void ApplyWebSocketBounds(const Config& c, websocket::WebSocketServerOptions& wo) {
+  using ms = std::chrono::milliseconds;
+  wo.threads = c.ws_threads;
+  wo.cse_id = c.cse_id;
+  wo.max_message_bytes = static_cast<size_t>(c.ws_max_message_bytes);
+  wo.handshake_timeout = ms(c.ws_handshake_timeout_ms);
+  wo.idle_timeout = ms(c.ws_idle_timeout_ms);
+  wo.request_timeout = ms(c.notification_timeout_ms);
+  wo.messages_per_second = c.ws_messages_per_second;
+  wo.message_burst = static_cast<size_t>(c.ws_message_burst);
+  wo.max_in_flight = static_cast<size_t>(c.ws_max_in_flight);
+  wo.max_outgoing = static_cast<size_t>(c.ws_max_outgoing);
+}
+
 Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
 }
@@ -222,9 +238,10 @@ Status Server::Start() {
   Impl& m = *impl_;
   const Config& c = m.config;
   if (auto s = ValidateConfig(c); !s.ok()) return s;
-  if (!c.http_enabled && !c.tls_enabled && !c.coap_enabled && !c.mqtt_enabled) {
+  if (!c.http_enabled && !c.tls_enabled && !c.coap_enabled && !c.mqtt_enabled && !c.ws_enabled) {
     return Status::BadRequest(
-        "no listener: enable [tls] or [coap] (plain [http] only for development: serve --dev)");
+        "no listener: enable [tls], [coap] or [websocket] (plain [http] only for development: "
+        "serve --dev)");
   }
   m.events = std::make_shared<events::EventStream>();
   if (c.log_format == "json") UseJsonLogFormat();
@@ -301,8 +318,16 @@ Status Server::Start() {
   }
   // One outbound path: the router picks HTTP(S), CoAP(S) or MQTT by the target's scheme.
   hso.client = egress::MakeRoutingClient(std::move(*egress_clients));
+  // Entities connected over WebSocket get their requests on that connection.
+  std::unique_ptr<notification::Sender> connection_sender;
+  if (c.ws_enabled) {
+    m.connections = std::make_shared<notification::EntityConnections>();
+    no.connections = m.connections;
+    connection_sender = notification::MakeConnectionSender(m.connections);
+  }
   auto sender = notification::MakeRoutingSender(
-      notification::MakeHttpSender(hso), notification::MakePollingSender(m.polling, c.cse_id));
+      notification::MakeHttpSender(hso), notification::MakePollingSender(m.polling, c.cse_id),
+      std::move(connection_sender));
   m.notifier = std::make_unique<notification::Notifier>(no, *m.store, std::move(sender));
 
   std::vector<std::string> poa;
@@ -356,7 +381,8 @@ Status Server::Start() {
     for (const auto& a : l.client_auth) coap_certificates |= a != "psk";
   }
   const bool coap_dtls = c.coap_enabled && coap_certificates;
-  if (c.tls_enabled || coap_dtls) {
+  const bool wss = c.ws_enabled && !c.ws_listeners.empty();
+  if (c.tls_enabled || coap_dtls || wss) {
     auto got = ServerCredentials(c, *m.security.ca);
     if (!got) return got.error();
     creds = std::move(*got);
@@ -432,11 +458,15 @@ Status Server::Start() {
       poa.push_back("coaps://" + c.coap_address + ":" + std::to_string(p));
     }
   }
+  if (c.ws_enabled) {
+    if (auto s = m.ListenWebSocket(creds ? &*creds : nullptr, poa); !s.ok()) return s;
+  }
   // A revoked credential loses its live HTTPS connections at once (its DTLS sessions are refused
   // by the gates at their next request).
   m.security.credentials->AddRevocationListener([&m](const std::string& id) {
     std::lock_guard g(m.tls_mu);
     for (auto& s : m.https) s->CloseSessionsOf(id);
+    for (auto& s : m.websockets) s->CloseSessionsOf(id);
   });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
   if (m.mqtt) {
@@ -467,7 +497,7 @@ Status Server::Start() {
   dopt.events = m.events;
   m.monitoring = std::make_unique<Monitoring>(Monitoring::Sources{
       &c, m.store.get(), m.notifier.get(), &m.http, &m.https, &m.tls_mu, &m.coap, &m.mqtt,
-      m.events});
+      m.events, &m.websockets, m.connections});
   dopt.metrics = m.monitoring->requests();
   chain_options.admin_originator = c.admin_originator;
   chain_options.cse_id = c.cse_id;
@@ -497,6 +527,7 @@ Status Server::Start() {
   if (m.mqtt) m.mqtt->Serve(*m.dispatcher);
   if (m.http) m.http->Serve(*m.dispatcher);
   for (auto& s : m.https) s->Serve(*m.dispatcher);
+  for (auto& s : m.websockets) s->Serve(*m.dispatcher);
   if (auto s = m.monitoring->Start(); !s.ok()) return s;
   spdlog::info("trustcse: CSE {} ({}) serving {} with store {}", c.cse_id, c.cse_name,
                fmt::join(poa, " "), c.db_path);
@@ -507,6 +538,12 @@ uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 
 uint16_t Server::coap_port() const { return impl_->coap ? impl_->coap->port() : 0; }
 std::vector<uint16_t> Server::coaps_ports() const {
   return impl_->coap ? impl_->coap->dtls_ports() : std::vector<uint16_t>{};
+}
+
+std::vector<std::pair<bool, uint16_t>> Server::websocket_ports() const {
+  std::vector<std::pair<bool, uint16_t>> out;
+  for (const auto& s : impl_->websockets) out.emplace_back(s->tls(), s->port());
+  return out;
 }
 
 std::vector<uint16_t> Server::tls_ports() const {
@@ -527,12 +564,19 @@ void Server::Stop() {
   {
     std::lock_guard g(m.tls_mu);
     for (auto& s : m.https) s->Stop();
+    for (auto& s : m.websockets) s->Stop();
   }
   if (m.dispatcher) m.dispatcher->Stop();
   if (m.notifier) m.notifier->Stop();
   if (m.events) m.events->Stop();  // what is queued is still written
   if (m.store) m.store->Close();
   m.admin.reset();
+  {
+    // First: what their connections still owe (forwarded requests' answers) completes into the
+    // other listeners' stopped, not yet destroyed, strands.
+    std::lock_guard g(m.tls_mu);
+    m.websockets.clear();
+  }
   m.http.reset();
   m.upper_tester.reset();
   m.coap.reset();

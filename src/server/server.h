@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -33,6 +34,8 @@ class Server {
   // The CoAP ports bound: plain UDP (0 if off), and the DTLS listeners in configured order.
   uint16_t coap_port() const;
   std::vector<uint16_t> coaps_ports() const;
+  // The WebSocket ports bound: (true for wss, port), the plain listener first.
+  std::vector<std::pair<bool, uint16_t>> websocket_ports() const;
   // Applies a re-read configuration to the running server (SIGHUP) without dropping
   // connections: the TLS server certificate and key (re-read from their files, or from the
   // built-in CA) and each HTTPS listener's client authentication, for new handshakes; the log

@@ -11,8 +11,10 @@
 #include "bindings/coap/coap_server.h"
 #include "bindings/http/http_server.h"
 #include "bindings/mqtt/mqtt_binding.h"
+#include "bindings/websocket/ws_server.h"
 #include "dispatcher/dispatcher.h"
 #include "events/event_stream.h"
+#include "notification/entity_connections.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
 #include "security/well_known_endpoints.h"
@@ -42,10 +44,19 @@ struct Server::Impl {
   // HTTPS listeners; the revocation listener reaches them under the mutex.
   std::mutex tls_mu;
   std::vector<std::unique_ptr<http::HttpServer>> https;  // guarded by tls_mu after Start
+  // WebSocket listeners: the plain one (if any) first, then the wss ones in configured order;
+  // the revocation listener and reloads reach them under tls_mu.
+  std::vector<std::unique_ptr<websocket::WebSocketServer>> websockets;  // guarded by tls_mu
+  // Entities connected over WebSocket, for the notifier (null when WebSocket is off).
+  std::shared_ptr<notification::EntityConnections> connections;
   std::unique_ptr<coap::CoapServer> coap;
   std::unique_ptr<mqtt::MqttBinding> mqtt;
   // /healthz /readyz /metrics and `trustcse status` (server/monitoring.h); reads the members above.
   std::unique_ptr<Monitoring> monitoring;
+  // websocket_wiring.cc: binds the [websocket] listeners (plain first, then wss with the HTTPS
+  // listeners' TLS contexts) and adds their ws:// and wss:// points of access to `poa`.
+  // `creds`: the server certificate (null only when no wss listener is configured).
+  Status ListenWebSocket(const security::ServerCertificate* creds, std::vector<std::string>& poa);
   // The server certificate loaded at start-up: the DTLS listeners present it until a restart.
   std::string server_chain_pem;
 };
@@ -58,6 +69,8 @@ Result<security::ServerCertificate> ServerCredentials(const Config& c,
 size_t ConnectionCap(const Config& c, uint64_t nofile);
 void ApplyHttpBounds(const Config& c, std::shared_ptr<http::ConnectionLimiter> limiter,
                      http::HttpServerOptions& ho);
+// The bounds of [websocket], the same for every WebSocket listener.
+void ApplyWebSocketBounds(const Config& c, websocket::WebSocketServerOptions& wo);
 // The TLS context of an HTTPS listener: the server's certificate and key, the listener's client
 // authentication (names as in [[tls.listener]] client_auth; 4000 for an unknown one).
 Result<std::shared_ptr<tls::ServerContext>> MakeHttpsContext(

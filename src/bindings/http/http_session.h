@@ -21,7 +21,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
         server_(server), options_(*settings_), slot_(std::move(slot)), peer_(slot_.source()) {}
 
   ~Session() override {
-    if (tracked_) server_.Untrack(channel_->credential_id, this);
+    if (tracked_) server_.live.Untrack(channel_->credential_id, this);
   }
 
   void Run() {
@@ -51,32 +51,13 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   }
 
   void OnHandshake(beast::error_code ec) {
-    if (ec) {
-      // Logged (at warn, with the peer, rate-limited) and counted by the event stream's sinks.
-      std::string reason = ec == beast::error::timeout
-                               ? std::string("timeout (no handshake within the limit)")
-                               : tls::ServerContext::FailureReason(native(), ec.message());
-      spdlog::debug("tls: handshake with {} failed: {}", peer_, reason);
-      events::Emit(options_.events.get(), events::Kind::kHandshakeFailure, "tls", "", "",
-                   "handshake", reason, 0, peer_);
+    channel_ = AdmitTlsPeer(ec, native(), *options_.tls, options_.events.get(), peer_);
+    if (!channel_) {
+      if (!ec) Close();
       return;
     }
-    auto id = std::make_shared<ChannelIdentity>(options_.tls->PeerIdentity(native()));
-    id->secure = true;
-    if (!id->authenticated() && (options_.tls->client_auth() & tls::kAuthNone) == 0) {
-      // A refused credential (an unknown PSK identity in TLS 1.3) ends as no credential at all.
-      std::string why = tls::ServerContext::FailureReason(native(), "");
-      if (why.starts_with("protocol error")) why = "no client credential (the listener needs one)";
-      events::Emit(options_.events.get(), events::Kind::kHandshakeFailure, "tls", "", "",
-                   "handshake", why, 0, peer_);
-      return Close();
-    }
-    channel_ = std::move(id);
     if (channel_->authenticated()) {
-      events::Emit(options_.events.get(), events::Kind::kCredentialUsed, "tls",
-                   channel_->credential_id, "", "handshake", ChannelMethodName(channel_->method),
-                   0, peer_);
-      server_.Track(channel_->credential_id, this->weak_from_this());
+      server_.live.Track(channel_->credential_id, this->weak_from_this());
       tracked_ = true;
     }
     ReadRequest();

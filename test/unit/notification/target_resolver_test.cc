@@ -3,12 +3,16 @@
 // and the URL helpers.
 #include "notification/target_resolver.h"
 
+#include "notification/entity_connections.h"
+#include "notification/notifier.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace trustcse::notification {
 namespace {
@@ -185,6 +189,107 @@ TEST_F(TargetResolverTest, PoaOfAParsedResource) {
   EXPECT_EQ(Resolver().PoaOf(ae), "http://h/a");
   Resource cnt{"cse-in/cnt1", {{"ty", 3}, {"ri", "cnt1"}, {"poa", bj::array{"http://h/a"}}}, ""};
   EXPECT_EQ(Resolver().PoaOf(cnt), "");
+}
+
+
+// An entity connection that records what it was asked to carry.
+class RecordingConnection final : public EntityConnection {
+ public:
+  void Request(const std::string& entity_id, const Notification& n,
+               std::function<void(Status, std::string)> done) override {
+    ids.push_back(entity_id);
+    bodies.push_back(n.body);
+    done(Status::Ok(), R"({"ok":1})");
+  }
+  std::vector<std::string> ids;
+  std::vector<std::string> bodies;
+};
+
+TEST_F(TargetResolverTest, AnOpenConnectionComesFirstWithThePoaAsFallback) {
+  AddAe({{"poa", bj::array{"http://h:1/n"}}});
+  EntityConnections connections;
+  auto conn = std::make_shared<RecordingConnection>();
+  connections.Bind("ae1", conn);
+  TargetResolver r(CseIdentity{"/id-in", "cse-in", ""}, *store_, true, &connections);
+  std::string fallback;
+  EXPECT_EQ(r.Resolve("ae1", &fallback), "conn:ae1");
+  EXPECT_EQ(fallback, "http://h:1/n");
+  connections.Unbind("ae1", conn.get());
+  fallback.clear();
+  EXPECT_EQ(r.Resolve("ae1", &fallback), "http://h:1/n");
+}
+
+TEST_F(TargetResolverTest, AnEntityWithoutPoaIsReachableOnlyOverItsConnection) {
+  AddAe({});
+  // Without entity connections nothing reaches it.
+  EXPECT_EQ(Resolver().Resolve("ae1"), "");
+  EntityConnections connections;
+  TargetResolver r(CseIdentity{"/id-in", "cse-in", ""}, *store_, true, &connections);
+  // Not connected now: still its connection, so that a retry finds it once it reconnects.
+  EXPECT_EQ(r.Resolve("ae1"), "conn:ae1");
+  // A polling channel is its way when not connected.
+  AddPollingChannel();
+  EXPECT_EQ(r.Resolve("ae1"), "pch:ae1");
+}
+
+TEST(EntityConnections, BindsReplacesUnbindsAndForgets) {
+  EntityConnections connections;
+  auto a = std::make_shared<RecordingConnection>();
+  auto b = std::make_shared<RecordingConnection>();
+  connections.Bind("C1", a);
+  connections.Bind("C2", a);
+  EXPECT_EQ(connections.Find("C1"), a);
+  EXPECT_EQ(connections.size(), 2u);
+  // A newer connection of the same entity takes over; the old one's unbinding leaves it.
+  connections.Bind("C1", b);
+  EXPECT_EQ(connections.Find("C1"), b);
+  connections.Unbind("C1", a.get());
+  connections.Unbind("C2", a.get());
+  EXPECT_EQ(connections.Find("C1"), b);
+  EXPECT_EQ(connections.Find("C2"), nullptr);
+  // A deregistered entity is forgotten, whichever connection held it.
+  connections.Forget("C1");
+  EXPECT_EQ(connections.Find("C1"), nullptr);
+  EXPECT_EQ(connections.size(), 0u);
+  // A connection that is gone is not found even if never unbound.
+  {
+    auto c = std::make_shared<RecordingConnection>();
+    connections.Bind("C9", c);
+  }
+  EXPECT_EQ(connections.Find("C9"), nullptr);
+}
+
+TEST(ConnectionSender, SendsOverTheBoundConnectionOr5103) {
+  auto connections = std::make_shared<EntityConnections>();
+  auto sender = MakeConnectionSender(connections);
+  Notification n{"conn:C1", R"({"m2m:sgn":{}})", "rqi1", "", {}};
+  Status got = Status::Ok();
+  sender->Send(n, [&](Status s) { got = s; });
+  EXPECT_EQ(got.code(), Rsc::kTargetNotReachable);
+  auto conn = std::make_shared<RecordingConnection>();
+  connections->Bind("C1", conn);
+  std::string pc;
+  sender->Request(n, [&](Status s, std::string body) {
+    got = s;
+    pc = std::move(body);
+  });
+  EXPECT_TRUE(got.ok());
+  EXPECT_EQ(pc, R"({"ok":1})");
+  ASSERT_EQ(conn->ids.size(), 1u);
+  EXPECT_EQ(conn->ids[0], "C1");
+  EXPECT_EQ(conn->bodies[0], n.body);
+}
+
+TEST(ConnectionSender, RoutingSenderPicksItForConnectionTargets) {
+  auto connections = std::make_shared<EntityConnections>();
+  auto conn = std::make_shared<RecordingConnection>();
+  connections->Bind("C1", conn);
+  auto routing = MakeRoutingSender(nullptr, nullptr, MakeConnectionSender(connections));
+  Status got(Rsc::kInternalServerError, "");
+  routing->Send(Notification{"conn:C1", "{}", "r", "", {}}, [&](Status s) { got = s; });
+  EXPECT_TRUE(got.ok());
+  routing->Send(Notification{"http://h/", "{}", "r", "", {}}, [&](Status s) { got = s; });
+  EXPECT_EQ(got.code(), Rsc::kTargetNotReachable) << "no egress sender: no route";
 }
 
 }  // namespace

@@ -127,6 +127,51 @@ TEST(Config, HttpBoundsLoadAndAreChecked) {
   std::remove(path.c_str());
 }
 
+TEST(Config, WebSocketSectionLoadsIsCheckedAndMovesWithThePortOffset) {
+  Config d;
+  EXPECT_FALSE(d.ws_enabled);
+  EXPECT_FALSE(d.ws_plain);
+  ASSERT_EQ(d.ws_listeners.size(), 1u);
+  EXPECT_EQ(d.ws_listeners[0].port, 8543);
+  std::string path = WriteTemp(
+      "[websocket]\nenabled = true\nplain = true\nport = 9100\nmax_message_bytes = 4096\n"
+      "idle_timeout_ms = 50\nmessages_per_second = 3\nmessage_burst = 4\nmax_in_flight = 2\n"
+      "max_outgoing = 5\nmax_connections = 9\nmax_connections_per_source = 2\n"
+      "[[websocket.listener]]\nport = 9101\nclient_auth = [\"psk\"]\n");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  EXPECT_TRUE(c.ws_enabled);
+  EXPECT_TRUE(c.ws_plain);
+  EXPECT_EQ(c.ws_port, 9100);
+  EXPECT_EQ(c.ws_max_message_bytes, 4096);
+  EXPECT_EQ(c.ws_idle_timeout_ms, 50);
+  EXPECT_EQ(c.ws_messages_per_second, 3);
+  EXPECT_EQ(c.ws_message_burst, 4);
+  EXPECT_EQ(c.ws_max_in_flight, 2);
+  EXPECT_EQ(c.ws_max_outgoing, 5);
+  EXPECT_EQ(c.ws_max_connections, 9);
+  EXPECT_EQ(c.ws_max_connections_per_source, 2);
+  ASSERT_EQ(c.ws_listeners.size(), 1u);
+  EXPECT_EQ(c.ws_listeners[0].port, 9101);
+  EXPECT_EQ(c.ws_listeners[0].client_auth, std::vector<std::string>{"psk"});
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  ASSERT_TRUE(OffsetPorts(c, 10).ok());
+  EXPECT_EQ(c.ws_port, 9110);
+  EXPECT_EQ(c.ws_listeners[0].port, 9111);
+  c.ws_max_in_flight = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config{};
+  c.ws_enabled = true;
+  c.ws_listeners.clear();
+  EXPECT_FALSE(ValidateConfig(c).ok()) << "enabled with no listener at all";
+  c.ws_plain = true;
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  std::remove(path.c_str());
+  path = WriteTemp("[websocket]\nmax_mesage_bytes = 1\n");
+  EXPECT_FALSE(LoadConfigFile(path, c).ok());
+  std::remove(path.c_str());
+}
+
 TEST(Config, AbsentKeysKeepDefaults) {
   std::string path = WriteTemp("[cse]\nname = \"other\"\n");
   Config c;
