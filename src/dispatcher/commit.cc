@@ -116,6 +116,7 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
         if (s.ok()) {
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
+          group_members.Learn(state->fx);
           if (await_deletion_notices) {
             return notifier.OnCommitted(state->fx, [done = std::move(done)] { done(Status::Ok()); });
           }
@@ -134,8 +135,8 @@ void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, st
   auto deleted = std::make_shared<ResourceRecord>();
   TimePoint now = Now();
   Commit(
-      [ri, originator, rvi, now, deleted, self = &opt.self](storage::WriteTxn& txn,
-                                                            WriteEffects& fx) -> Status {
+      [this, ri, originator, rvi, now, deleted, self = &opt.self](storage::WriteTxn& txn,
+                                                                  WriteEffects& fx) -> Status {
         auto rec = txn.Get(ri);
         if (!rec) return rec.error();
         if (!*rec) return Status::NotFound("resource does not exist");
@@ -161,6 +162,8 @@ void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, st
               Event{Event::Kind::kDeleteChild, std::string(parent->ri()), parent->path, **rec, {}});
         }
         fx.events.push_back(Event{Event::Kind::kDelete, ri, res->path, **rec, {}});
+        // The deleted resources leave the groups that list them, in this same write.
+        if (auto s = group_members.RemoveMembers(txn, *removed, now, fx); !s.ok()) return s;
         for (auto& r : *removed) fx.deleted.push_back(std::move(r));
         *deleted = **rec;
         return Status::Ok();

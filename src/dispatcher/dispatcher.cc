@@ -39,6 +39,7 @@ Status Dispatcher::Reset() {
   if (!s.ok()) return s;
   impl_->cache.Invalidate({}, {options_.self.cse_name});
   impl_->missing_data.Clear();
+  impl_->group_members.Clear();
   impl_->writer_parents.MarkStale();
   impl_->dynamic_grants->Clear();
   return Bootstrap();
@@ -100,6 +101,7 @@ Status Dispatcher::Bootstrap() {
   }
   // The timeSeries whose missing-data detection was running resume it (missing_data_monitor.h).
   if (auto s = impl_->missing_data.Load(options_.self.cse_name, Now()); !s.ok()) return s;
+  if (auto s = impl_->group_members.Load(impl_->store); !s.ok()) return s;
   return impl_->FailInterruptedRequests();
 }
 

@@ -18,6 +18,7 @@
 
 #include "dispatcher/ae_quotas.h"
 #include "dispatcher/dispatcher.h"
+#include "dispatcher/group_members.h"
 #include "dispatcher/update_gate.h"
 #include "dispatcher/missing_data_monitor.h"
 #include "resources/resource.h"
@@ -197,6 +198,8 @@ struct Dispatcher::Impl {
   storage::Store& store;
   notification::Notifier& notifier;
   ResourceCache cache{100000};
+  // Which groups list which members: deleted members leave them (group_members.h).
+  GroupMemberIndex group_members{opt.self};
   WriterParents writer_parents;
   // Non-blocking requests accepted per originator whose <request> is not written yet (the
   // quota counts them with the stored ones). Only non-blocking requests take this lock.

@@ -12,12 +12,12 @@ Status CompileAcp(const resources::Resource& res) {
   return c ? Status::Ok() : c.error();
 }
 
-constexpr TypeServices kAe{&AssignAeRegistration, nullptr, nullptr, 0, true};
-constexpr TypeServices kAcp{nullptr, &CompileAcp, nullptr};
-constexpr TypeServices kSubscription{nullptr, nullptr, &VerifySubscriptionTargets, 0, false,
-                                     &VerifyAddedSubscriptionTargets};
-constexpr TypeServices kContainer{nullptr, nullptr, nullptr, resources::ty::kContentInstance};
-constexpr TypeServices kTimeSeries{nullptr, nullptr, nullptr, resources::ty::kTimeSeriesInstance};
+constexpr TypeServices kAe{.assign = &AssignAeRegistration, .forwards_notify = true};
+constexpr TypeServices kAcp{.validate = &CompileAcp};
+constexpr TypeServices kSubscription{.admit = &VerifySubscriptionTargets,
+                                     .admit_update = &VerifyAddedSubscriptionTargets};
+constexpr TypeServices kContainer{.instance_ty = resources::ty::kContentInstance};
+constexpr TypeServices kTimeSeries{.instance_ty = resources::ty::kTimeSeriesInstance};
 constexpr TypeServices kPollingChannel{.owner_only = true};
 
 }  // namespace

@@ -37,6 +37,11 @@ class FlexContainer final : public ResourceType {
     const FlexSpecialization* sp = FindFlexByKey(key);
     return sp ? FlexPolicies(*sp) : FlexCommonPolicies();
   }
+  void AddSpecializationAttributes(std::vector<std::string_view>& names) const override {
+    for (const auto& sp : FlexSpecializations()) {
+      for (const auto& p : sp.custom) names.push_back(p.sn);
+    }
+  }
   // §7.4.37.2.1: the schema is the one containerDefinition names. Without a cnd the table check
   // that follows answers 4000 (cnd is mandatory).
   Status CheckSpecialization(std::string_view key, const bj::object& content) const override {

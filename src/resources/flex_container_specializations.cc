@@ -75,6 +75,8 @@ const FlexSpecialization* FindFlexByDefinition(std::string_view cnd) {
   return nullptr;
 }
 
+std::span<const FlexSpecialization> FlexSpecializations() { return kSpecializations; }
+
 const FlexSpecialization* FindFlexByKey(std::string_view key) {
   for (const auto& s : kSpecializations) {
     if (s.key == key) return &s;

@@ -25,6 +25,8 @@ struct FlexSpecialization {
 const FlexSpecialization* FindFlexByDefinition(std::string_view cnd);
 // The specialization whose representation key is `key`, or null.
 const FlexSpecialization* FindFlexByKey(std::string_view key);
+// Every specialization this CSE knows.
+std::span<const FlexSpecialization> FlexSpecializations();
 // The <flexContainer> attributes (Table 7.4.37.1-2) followed by the specialization's custom ones.
 std::span<const AttributePolicy> FlexPolicies(const FlexSpecialization& sp);
 // The <flexContainer> attributes alone.

@@ -86,6 +86,11 @@ class MgmtObj final : public ResourceType {
     const Specialization* sp = FindMgmtSpecialization(key);
     return sp ? MgmtPolicies(*sp) : MgmtCommonPolicies();
   }
+  void AddSpecializationAttributes(std::vector<std::string_view>& names) const override {
+    for (const auto& sp : MgmtSpecializations()) {
+      for (const auto& p : sp.own) names.push_back(p.sn);
+    }
+  }
   Status CheckSpecialization(std::string_view key, const bj::object& content) const override {
     if (FindMgmtSpecialization(key)) return Status::Ok();
     // §7.3.3.3: a mandatory attribute (mgd) whose value names a feature the CSE does not support

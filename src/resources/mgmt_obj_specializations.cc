@@ -217,6 +217,8 @@ const Tables& AllTables() {
 
 }  // namespace
 
+std::span<const MgmtSpecialization> MgmtSpecializations() { return kSpecializations; }
+
 const MgmtSpecialization* FindMgmtSpecialization(std::string_view key) {
   for (const auto& s : kSpecializations) {
     if (s.key == key) return &s;

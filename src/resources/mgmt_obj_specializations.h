@@ -39,6 +39,8 @@ struct MgmtSpecialization {
 
 // The specialization whose representation key is `key`, or null.
 const MgmtSpecialization* FindMgmtSpecialization(std::string_view key);
+// Every specialization this CSE implements.
+std::span<const MgmtSpecialization> MgmtSpecializations();
 // The attributes every <mgmtObj> has (Table 7.4.15.1-2).
 std::span<const AttributePolicy> MgmtCommonPolicies();
 // The common attributes followed by the specialization's own.

@@ -104,7 +104,9 @@ INSTANTIATE_TEST_SUITE_P(
         SubCase{"EncOmBadOps", R"({"nu":["Cae1"],"enc":{"om":[{"ops":64}]}})", Rsc::kBadRequest},
         SubCase{"EncOmWithNet", R"({"nu":["Cae1"],"enc":{"net":[1],"om":[{"ops":2}]}})",
                 Rsc::kBadRequest},
-        SubCase{"EncMd", R"({"nu":["Cae1"],"enc":{"md":{"num":1}}})", Rsc::kNotImplemented},
+        // A missingData condition needs a <timeSeries> parent (time_series_test.cc).
+        SubCase{"EncMdNotUnderATimeSeries", R"({"nu":["Cae1"],"enc":{"md":{"num":1}}})",
+                Rsc::kBadRequest},
         SubCase{"EncUnknown", R"({"nu":["Cae1"],"enc":{"bogus":1}})", Rsc::kBadRequest},
         SubCase{"EncFilterMembers", R"({"nu":["Cae1"],"enc":{"sza":1,"crb":"20240101T000000"}})",
                 Rsc::kOk},
