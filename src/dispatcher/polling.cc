@@ -29,6 +29,22 @@ void Dispatcher::Impl::PollChannel(RequestRef req, const Target& target,
     return done(ErrorResponse(*req, Status::NotImplemented("polling channels are not served")));
   }
   const TimePoint deadline = req->rqet.value_or(Now() + std::chrono::milliseconds(long_poll_ms.load()));
+  if (json::GetBool(pch.attrs, "rqag").value_or(false)) {
+    // requestAggregation (Release 4): everything queued, as one m2m:agrp list of request
+    // primitives; the AE answers each as usual.
+    return opt.polling->PollAll(
+        std::string(pch.pi()), deadline,
+        [req, done = std::move(done)](std::vector<bj::object> requests) {
+          if (requests.empty()) {
+            return done(ErrorResponse(
+                *req, Status(Rsc::kRequestTimeout, "no request arrived in time")));
+          }
+          bj::array list;
+          list.reserve(requests.size());
+          for (auto& r : requests) list.emplace_back(std::move(r));
+          done(Reply(*req, Rsc::kOk, json::Serialize(bj::object{{"m2m:agrp", std::move(list)}})));
+        });
+  }
   opt.polling->Poll(std::string(pch.pi()), deadline,
                     [req, done = std::move(done)](std::optional<bj::object> request) {
                       if (!request) {

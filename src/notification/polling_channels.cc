@@ -214,6 +214,37 @@ void PollingChannels::Poll(const std::string& owner, TimePoint deadline, Deliver
   impl_->cv.notify_one();
 }
 
+void PollingChannels::PollAll(const std::string& owner, TimePoint deadline,
+                              DeliverAllFn deliver) {
+  std::unique_lock lock(impl_->mu);
+  if (!impl_->stopped) {
+    Channel& ch = impl_->channels[owner];
+    if (!ch.queued.empty()) {
+      std::vector<bj::object> requests;
+      requests.reserve(ch.queued.size());
+      while (!ch.queued.empty()) {
+        Waiting w = std::move(ch.queued.front());
+        ch.queued.pop_front();
+        requests.push_back(std::move(w.request));
+        const std::string rqi = w.rqi;
+        const TimePoint answer_by = w.deadline;
+        ch.delivered.emplace(rqi, std::move(w));
+        impl_->deadlines.push({answer_by, owner, Deadline::Kind::kDelivered, rqi});
+      }
+      lock.unlock();
+      impl_->cv.notify_one();
+      return deliver(std::move(requests));
+    }
+  }
+  lock.unlock();
+  // Nothing queued: wait for the next one like any poll.
+  Poll(owner, deadline, [deliver = std::move(deliver)](std::optional<bj::object> request) {
+    std::vector<bj::object> requests;
+    if (request) requests.push_back(std::move(*request));
+    deliver(std::move(requests));
+  });
+}
+
 Status PollingChannels::Answer(const std::string& owner, const bj::object& rsp) {
   auto rqi = json::GetString(rsp, "rqi");
   auto rsc = json::GetInt(rsp, "rsc");

@@ -54,6 +54,10 @@ class PollingChannels {
                AnswerFn done);
   // A long poll by `owner`, ending at `deadline`.
   void Poll(const std::string& owner, TimePoint deadline, DeliverFn deliver);
+  // The same with request aggregation (a channel's rqag, Release 4): every request queued now,
+  // in order; or, when none is, the next one to arrive. Empty at the deadline or on Close.
+  using DeliverAllFn = std::function<void(std::vector<boost::json::object> requests)>;
+  void PollAll(const std::string& owner, TimePoint deadline, DeliverAllFn deliver);
   // The owner's answer (an m2m:rsp object with "rqi" and "rsc") to a request it polled; 4004 if
   // no request with that rqi waits for an answer from `owner`, 4000 if the answer is malformed.
   Status Answer(const std::string& owner, const boost::json::object& rsp);

@@ -2,23 +2,14 @@
 // behind NAT or asleep) gets them anyway — it long-polls the channel's virtual child `pcu`
 // (TS-0001 §9.6.21–22, TS-0004 §7.4.21–22; the queue is notification/polling_channels.h).
 // Only universal attributes, no acpi; at most one per AE, created by that AE itself.
-#include "primitive/json_util.h"
 #include "resources/types.h"
 
 namespace trustcse::resources {
 namespace {
 
-// requestAggregation (Release 4): accepted as false; true would have a poll return every
-// queued request at once, which this CSE does not do (5001, TS-0004 §7.3.3.3).
+// requestAggregation (Release 4): a poll then returns every queued request at once.
 constexpr AttributePolicy kPolicies[] = {{"rqag", AttrType::kBool, Presence::kOptional,
                                           Presence::kOptional}};
-
-Status CheckAggregation(const Resource& res) {
-  if (json::GetBool(res.attrs, "rqag").value_or(false)) {
-    return Status::NotImplemented("requestAggregation is not implemented by this CSE");
-  }
-  return Status::Ok();
-}
 
 class PollingChannel final : public ResourceType {
  public:
@@ -30,15 +21,12 @@ class PollingChannel final : public ResourceType {
   bool AllowsChild(int) const override { return false; }
 
   Status ValidateCreate(const HookContext& ctx, const Resource& parent,
-                        Resource& res) const override {
+                        Resource&) const override {
     // The channel carries requests for its AE: only that AE may open it (TS-0004 §7.4.21.2.1).
     if (ctx.originator != parent.ri()) {
       return Status(Rsc::kOriginatorHasNoPrivilege, "only the AE itself may create its channel");
     }
-    return CheckAggregation(res);
-  }
-  Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
-    return CheckAggregation(merged);
+    return Status::Ok();
   }
   Status OnCreate(storage::WriteTxn& txn, const HookContext&, Resource& parent, bool*, Resource&,
                   WriteEffects&) const override {

@@ -363,3 +363,24 @@ def async_result_through_channel(ctx):
     expect(rsp.get("rqi") == "pch-async-1", "the response to the AE's request", r)
     expect(rsp.get("rsc") == 2000, "with its status", r)
     answer(ctx, aei, pch, rqp.get("rqi"))
+
+
+@case("PCH-024", "TS-0004 §7.4.21.1 (R4 requestAggregation), §7.4.22.2.2",
+      "with rqag true, one poll returns every queued request at once as m2m:agrp, and each is "
+      "answered as usual")
+def poll_aggregated(ctx):
+    aei, path, pch = polling_ae(ctx)
+    expect_rsc(ctx.cse.update(pch, {"m2m:pch": {"rqag": True}}, originator=aei), 2004)
+    cnt = container(ctx, aei, path)
+    expect_rsc(ctx.cse.create(cnt, SUB, {"m2m:sub": {"rn": "subAgg", "nu": [aei],
+                                                      "enc": {"net": [3]}}}, originator=aei), 2001)
+    for i in range(3):
+        expect_rsc(ctx.cse.create(cnt, CIN, {"m2m:cin": {"con": f"a{i}"}}, originator=aei), 2001)
+    time.sleep(0.5)
+    r = expect_rsc(poll(ctx, aei, pch, 3000), 2000)
+    agrp = r.get("m2m:agrp")
+    expect(isinstance(agrp, list) and len(agrp) == 3, "the three notifications in one list", r)
+    expect(all(isinstance(q, dict) and q.get("op") == 5 for q in agrp), "each a NOTIFY", r)
+    for q in agrp:
+        expect_rsc(answer(ctx, aei, pch, q.get("rqi")), 2000)
+    expect_rsc(poll(ctx, aei, pch, 1000), 4008)
