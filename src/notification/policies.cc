@@ -296,10 +296,12 @@ void Notifier::Impl::CountResponse(const std::string& sub_ri, const std::string&
 
 void Notifier::Impl::FlushStats() {
   auto all = std::exchange(stats, {});
-  for (auto& [sub_ri, delta] : all) {
+  for (auto& entry : all) {
+    // Named copies: lambdas may not capture structured bindings (clang 14).
+    const std::string sub_ri = entry.first;
     // Read-modify-write in the writer: serialized with the subscription's own UPDATEs, which
     // may have switched the statistics off or restarted them meanwhile.
-    storage::WriteFn fn = [sub_ri, delta = std::move(delta)](storage::WriteTxn& txn) -> Status {
+    storage::WriteFn fn = [sub_ri, delta = std::move(entry.second)](storage::WriteTxn& txn) -> Status {
       auto got = txn.Get(sub_ri);
       if (!got) return got.error();
       if (!*got) return Status::Ok();
