@@ -32,9 +32,11 @@ void Dispatcher::Impl::Create(RequestRef req, Completion done) {
   std::string key = std::move(member->first);
   bj::object* content = member->second;
   // A key no type claims may still name a specialization of a type whose key varies: that
-  // type decides below (4125 / 5001 / 4000) once the parent is known to accept it.
+  // type decides below (4125 / 5001 / 4000) once the parent is known to accept it. That holds
+  // for a namespaced key too, which the lookup would otherwise read as a flexContainer's: a
+  // mgmtObj "dcfg:…" of TS-0022 this CSE does not implement is 5001, not a mismatch.
   if (const ResourceType* by_key = resources::FindTypeByTag(key);
-      by_key != type && !(by_key == nullptr && type->tag().empty())) {
+      by_key != type && ((by_key != nullptr && by_key->HasTag(key)) || !type->tag().empty())) {
     return fail(Status::BadRequest("content does not match the resource type"));
   }
   auto target = Resolve(req->to);

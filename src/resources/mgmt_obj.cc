@@ -1,10 +1,12 @@
 // mgmtObj (ty 13): a management object under a <node>, in one of the specializations of TS-0004
 // Annex D — firmware, software, memory, areaNwkInfo, areaNwkDeviceInfo, battery, deviceInfo,
-// deviceCapability, reboot, eventLog (D.2–D.11) and the CMDH policies (D.12). One resource type
-// whose representation key and attribute table depend on the specialization ("m2m:fwr", mgd
-// 1001; the tables are data in mgmt_obj_specializations.cc); the key is kept in the internal
-// attribute "__tag" like a flexContainer's. A standard specialization this CSE does not implement
-// (the TS-0022 device configuration objects, self-defined ones) is 5001 NOT_IMPLEMENTED.
+// deviceCapability, reboot, eventLog (D.2–D.11) and the CMDH policies (D.12) — or of TS-0022
+// (dataCollection, myCertFileCred, wifiClient, credentials, SIM, mobileNetwork). One resource
+// type whose representation key and attribute table depend on the specialization ("m2m:fwr", mgd
+// 1001; the tables are data in mgmt_obj_specializations.cc and mgmt_obj_device_config.cc); the
+// key is kept in the internal attribute "__tag" like a flexContainer's. A standard specialization
+// this CSE does not implement (the other TS-0022 objects, self-defined ones) is 5001
+// NOT_IMPLEMENTED.
 //
 // The CSE keeps the management state; it does not itself speak a device management protocol
 // (TS-0005/TS-0006). Trigger attributes follow Annex D: a pair of opposite triggers in one
@@ -42,6 +44,18 @@ Status CheckActionStatus(const bj::object& attrs, std::string_view sn) {
       }
     } else {
       return Status::BadRequest("unknown member of '" + std::string(sn) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// Attributes that say one thing two ways ([dataCollection]: a reporting schedule or a reporting
+// interval) are not held together; `attrs` is the resource as the request leaves it.
+Status CheckExclusive(const Specialization& sp, const bj::object& attrs) {
+  for (const auto& [a, b] : sp.exclusive) {
+    if (!a.empty() && attrs.contains(a) && attrs.contains(b)) {
+      return Status::BadRequest("'" + std::string(a) + "' and '" + std::string(b) +
+                                "' cannot both be set");
     }
   }
   return Status::Ok();
@@ -114,6 +128,7 @@ class MgmtObj final : public ResourceType {
     if (sp->check) {
       if (auto s = sp->check(res.attrs); !s.ok()) return s;
     }
+    if (auto s = CheckExclusive(*sp, res.attrs); !s.ok()) return s;
     for (std::string_view sn : sp->status) {
       if (sn.empty() || res.attrs.contains(sn)) continue;  // cas is given by the creator
       res.attrs[sn] = bj::object{{"acn", ""}, {"sus", 0}};
@@ -131,6 +146,7 @@ class MgmtObj final : public ResourceType {
     if (sp->check) {
       if (auto s = sp->check(changes); !s.ok()) return s;
     }
+    if (auto s = CheckExclusive(*sp, merged.attrs); !s.ok()) return s;
     return CheckTriggers(*sp, changes, merged);
   }
 

@@ -1,11 +1,13 @@
-// The attribute tables of the implemented <mgmtObj> specializations (TS-0004 Annex D). Short
-// names from Tables 8.2.3-3 to 8.2.3-5; mgmtDefinition values from Table 6.3.4.2.22-1.
+// The attribute tables of the implemented <mgmtObj> specializations of TS-0004 Annex D (short
+// names from Tables 8.2.3-3 to 8.2.3-5; mgmtDefinition values from Table 6.3.4.2.22-1), and the
+// list of all of them, with the TS-0022 ones of mgmt_obj_device_config.cc.
 #include "resources/mgmt_obj_specializations.h"
 
 #include <string>
 #include <vector>
 
 #include "primitive/json_util.h"
+#include "resources/mgmt_obj_device_config.h"
 
 namespace trustcse::resources {
 namespace {
@@ -175,7 +177,7 @@ Status CheckCmdh(const bj::object& given) {
   return Status::Ok();
 }
 
-const MgmtSpecialization kSpecializations[] = {
+const MgmtSpecialization kAnnexD[] = {
     {1001, "m2m:fwr", kFirmware, {}, {}, {"uds"}},
     {1002, "m2m:swr", kSoftware, {{{"in", "un"}, {"act", "dea"}}}, {}, {"ins", "acts"},
      {"in", "un", "act", "dea"}},
@@ -198,30 +200,38 @@ const MgmtSpecialization kSpecializations[] = {
     {1019, "m2m:cmbf", kCmdhBuffer, {}, {}, {}, {}, &CheckCmdh},
 };
 
-// The common attributes followed by each specialization's own, built once.
-struct Tables {
-  std::vector<AttributePolicy> by_index[std::size(kSpecializations)];
-  Tables() {
-    for (size_t i = 0; i < std::size(kSpecializations); ++i) {
-      by_index[i].assign(std::begin(kCommon), std::end(kCommon));
-      by_index[i].insert(by_index[i].end(), kSpecializations[i].own.begin(),
-                         kSpecializations[i].own.end());
-    }
-  }
-};
+// Every implemented specialization: Annex D, then TS-0022. Built once; a function-local static,
+// so other static initializers may use it.
+const std::vector<MgmtSpecialization>& All() {
+  static const std::vector<MgmtSpecialization> kAll = [] {
+    std::vector<MgmtSpecialization> all(std::begin(kAnnexD), std::end(kAnnexD));
+    auto dcfg = DeviceConfigSpecializations();
+    all.insert(all.end(), dcfg.begin(), dcfg.end());
+    return all;
+  }();
+  return kAll;
+}
 
-const Tables& AllTables() {
-  static const Tables kTables;
+// The common attributes followed by each specialization's own, in the order of All().
+const std::vector<std::vector<AttributePolicy>>& AllTables() {
+  static const std::vector<std::vector<AttributePolicy>> kTables = [] {
+    std::vector<std::vector<AttributePolicy>> tables;
+    for (const auto& sp : All()) {
+      auto& t = tables.emplace_back(std::begin(kCommon), std::end(kCommon));
+      t.insert(t.end(), sp.own.begin(), sp.own.end());
+    }
+    return tables;
+  }();
   return kTables;
 }
 
 }  // namespace
 
-std::span<const MgmtSpecialization> MgmtSpecializations() { return kSpecializations; }
+std::span<const MgmtSpecialization> MgmtSpecializations() { return All(); }
 
 const MgmtSpecialization* FindMgmtSpecialization(std::string_view key) {
-  for (const auto& s : kSpecializations) {
-    if (s.key == key) return &s;
+  for (const auto& s : All()) {
+    if (s.key == key || (!s.alias.empty() && s.alias == key)) return &s;
   }
   return nullptr;
 }
@@ -229,15 +239,20 @@ const MgmtSpecialization* FindMgmtSpecialization(std::string_view key) {
 std::span<const AttributePolicy> MgmtCommonPolicies() { return kCommon; }
 
 std::span<const AttributePolicy> MgmtPolicies(const MgmtSpecialization& sp) {
-  return AllTables().by_index[&sp - kSpecializations];
+  const auto& all = All();
+  if (&sp >= all.data() && &sp < all.data() + all.size()) return AllTables()[&sp - all.data()];
+  // Not one of All()'s own entries (a copy): find it by key.
+  const MgmtSpecialization* found = FindMgmtSpecialization(sp.key);
+  return found ? AllTables()[found - all.data()] : MgmtCommonPolicies();
 }
 
 bool IsUnimplementedMgmtDefinition(int64_t mgd) {
-  // 0: self-defined (mgmtSchema). 1020–1026: the TS-0022 objects of Table 6.3.4.2.22-1
-  // (registration, dataCollection, authenticationProfile, myCertFileCred, trustAnchorCred,
-  // MAFClientRegCfg, MEFClientRegCfg); 1027–1030: the ones TS-0022 Release 4 adds
-  // (OAuth2Authentication, wifiClient, credentials, SIM; TS-0022 Table 7.1.1-1).
-  return mgd == 0 || (mgd >= 1020 && mgd <= 1030);
+  // 0: self-defined (mgmtSchema). The TS-0022 objects of Table 6.3.4.2.22-1 and TS-0022 Table
+  // 7.1.1-1 whose short names and attribute tables this CSE does not have: registration 1020,
+  // authenticationProfile 1022, trustAnchorCred 1024, MAFClientRegCfg 1025, MEFClientRegCfg 1026,
+  // OAuth2Authentication 1027; and storage 1032, which later lists of m2m:mgmtDefinition carry.
+  // (1021, 1023, 1028–1031 are implemented: mgmt_obj_device_config.cc.)
+  return mgd == 0 || mgd == 1020 || mgd == 1022 || (mgd >= 1024 && mgd <= 1027) || mgd == 1032;
 }
 
 }  // namespace trustcse::resources

@@ -6,8 +6,10 @@ attributes and value ranges ([firmware] … [eventLog], D.2–D.11), the opposit
 (install/uninstall, activate/deactivate, enable/disable, reboot/factoryReset, logStart/logStop:
 both true in one request is 4000), the [areaNwkDeviceInfo] ↔ [areaNwkInfo] listOfDevices upkeep
 (D.6.2.1, D.6.2.4), the CMDH specializations of D.12 (created, or 5001 from a CSE that does not
-implement them: §7.3.3.3, an M attribute whose value names an unsupported feature), and the
-short names of Table 8.2.4-1.
+implement them: §7.3.3.3, an M attribute whose value names an unsupported feature), the
+short names of Table 8.2.4-1, and the TS-0022 device configuration objects (clause 7.2):
+[dataCollection], [myCertFileCred], [wifiClient], [credentials], [SIM], [mobileNetwork] in the
+dcfg namespace, each created and read back and refused (4000) when it breaks its table.
 """
 from harness import case, expect, expect_rsc
 from onem2m import MGMTOBJ, SUB
@@ -426,10 +428,11 @@ def cmp_links(ctx):
     expect_rsc(ctx.cse.retrieve(path2), 4004)
 
 
-@case("MGO-057", "TS-0004 Table 6.3.4.2.22-1 (mgd 1021, TS-0022), §7.3.3.3",
-      "a standard specialization the CSE does not implement ([dataCollection], mgd 1021) is 5001, not 4000")
+@case("MGO-057", "TS-0004 Table 6.3.4.2.22-1 (mgd 1020, TS-0022 [registration]), §7.3.3.3",
+      "a standard specialization the CSE does not implement ([registration], mgd 1020) is 5001, not 4000")
 def unimplemented_specialization(ctx):
-    r, path = _create(ctx, "m2m:datc", {"mgd": 1021})
+    # The dcfg namespace of TS-0022; the mgmtDefinition, not the key, says which object it is.
+    r, path = _create(ctx, "dcfg:reg", {"mgd": 1020})
     expect_rsc(r, 5001)
     expect_rsc(ctx.cse.retrieve(path), 4004)
 
@@ -438,5 +441,115 @@ def unimplemented_specialization(ctx):
       "an unknown representation key with an mgd outside m2m:mgmtDefinition is refused with 4000")
 def unknown_key(ctx):
     r, path = _create(ctx, "m2m:notAnMgmtObj", {"mgd": 4711})
+    expect_rsc(r, 4000)
+    expect_rsc(ctx.cse.retrieve(path), 4004)
+
+
+# TS-0022 (Field Device Configuration) clause 7.2: the <mgmtObj> specializations of the dcfg
+# namespace. A valid body with each one's mandatory attributes (and a few optional ones), and an
+# invalid variant: a missing mandatory attribute or a value outside its type.
+DCFG = [
+    ("dcfg:datc", "[dataCollection] 7.2 (mgd 1021)",
+     {"mgd": 1021, "cntp": "cse-in/ae/readings", "rpil": 60000,
+      "mesc": [{"sce": ["0 */5 * * * * *"]}]},
+     {"mgd": 1021, "rpil": 60000}),
+    ("dcfg:nycfc", "[myCertFileCred] 7.2 (mgd 1023)",
+     {"mgd": 1023, "suids": [42], "mcff": "application/pkcs7-mime", "mcfc": "MIIBsecret"},
+     {"mgd": 1023, "suids": [99], "mcff": "application/pkcs7-mime", "mcfc": "MIIBsecret"}),
+    ("dcfg:wific", "[wifiClient] 7.2 (mgd 1028)",
+     {"mgd": 1028, "ssid": "field-net", "wcrds": {"enct": 4, "wpap": "pre-shared"}},
+     {"mgd": 1028, "ssid": "field-net", "wcrds": {"enct": 2, "unm": "user", "pwd": "pwd"}}),
+    ("dcfg:crds", "[credentials] 7.2 (mgd 1029)",
+     {"mgd": 1029, "pur": "mqtt", "crid": "device-7", "crse": "s3cret"},
+     {"mgd": 1029, "crid": 7}),
+    ("dcfg:sim", "[SIM] 7.2 (mgd 1030)",
+     {"mgd": 1030, "icid": "8949010000000000001", "imsi": "262011234567890", "sist": 1,
+      "sity": 0},
+     {"mgd": 1030, "imsi": "262011234567890", "sist": 1}),
+    ("dcfg:mnwk", "[mobileNetwork] 7.2 (mgd 1031)",
+     {"mgd": 1031, "cnb": 7, "rss": -90, "ipad": [{"ip4": "10.0.0.2"}], "smcc": 262,
+      "smnc": 1},
+     {"mgd": 1031, "cnb": 8}),
+]
+
+
+def _dcfg_valid(n, key, name, body):
+    @case(f"MGO-{n:03d}", f"TS-0022 {name.split(' (')[0]}, TS-0004 §7.4.15.2.2",
+          f"a {name.split()[0]} mgmtObj ({key}, {name.split('(')[1][:-1]}) is created and read back "
+          f"with its attributes")
+    def fn(ctx):
+        r, path = _create(ctx, key, body)
+        expect_rsc(r, 2001)
+        expect(r.get(f"{key}/ty") == MGMTOBJ, "ty is 13", r)
+        got = expect_rsc(ctx.cse.retrieve(path), 2000)
+        expect(isinstance(got.get(key), dict), f"the resource is represented as {key}", got)
+        for a, v in body.items():
+            expect(got.get(f"{key}/{a}") == v, f"{a} is kept as given", got)
+        expect(got.get(f"{key}/pi") == ctx.state["node_ri"], "its parent is the node", got)
+    return fn
+
+
+def _dcfg_invalid(n, key, name, body):
+    @case(f"MGO-{n:03d}", f"TS-0022 {name.split(' (')[0]}, TS-0004 §7.3.3.3",
+          f"a {name.split()[0]} mgmtObj that breaks its attribute table ({sorted(body)}) is "
+          f"refused with 4000")
+    def fn(ctx):
+        r, path = _create(ctx, key, body)
+        expect_rsc(r, 4000)
+        expect_rsc(ctx.cse.retrieve(path), 4004)
+    return fn
+
+
+for _i, (_k, _nm, _ok, _bad) in enumerate(DCFG):
+    _dcfg_valid(59 + 2 * _i, _k, _nm, _ok)
+    _dcfg_invalid(60 + 2 * _i, _k, _nm, _bad)
+# MGO-059 … MGO-070; the cases below go on from MGO-071.
+
+
+@case("MGO-071", "TS-0022 [dataCollection] 7.2, §8.4",
+      "[dataCollection] holds a reporting schedule or a reporting interval, not both: an UPDATE adding "
+      "rpil beside rpsc is 4000; removing rpsc and setting rpil in one UPDATE is 2004")
+def datc_schedule_or_interval(ctx):
+    r, path = _create(ctx, "dcfg:datc", {"mgd": 1021, "cntp": "cse-in/ae/readings",
+                                          "rpsc": [{"sce": ["0 0 * * * * *"]}]})
+    expect_rsc(r, 2001)
+    expect_rsc(ctx.cse.update(path, {"dcfg:datc": {"rpil": 10000}}), 4000)
+    u = expect_rsc(ctx.cse.update(path, {"dcfg:datc": {"rpsc": None, "rpil": 10000}}), 2004)
+    expect(u.get("dcfg:datc/rpsc") is None, "rpsc is removed", u)
+    expect(u.get("dcfg:datc/rpil") == 10000, "rpil is set", u)
+    expect_rsc(ctx.cse.update(path, {"dcfg:datc": {"rpsc": [{"sce": ["10 * * * *"]}]}}), 4000)
+
+
+@case("MGO-072", "TS-0022 [myCertFileCred] 7.2",
+      "[myCertFileCred] certificate format and content are fixed once created (NP on UPDATE: 4000); "
+      "the key m2m:nycfc is accepted as well")
+def nycfc_fixed(ctx):
+    body = {"mgd": 1023, "suids": [40], "mcff": "application/pkix-cert", "mcfc": "MIIB"}
+    r, path = _create(ctx, "m2m:nycfc", body)
+    expect_rsc(r, 2001)
+    expect(r.get("m2m:nycfc/mgd") == 1023, "answered under the key it was created with", r)
+    expect_rsc(ctx.cse.update(path, {"m2m:nycfc": {"mcfc": "other"}}), 4000)
+    expect_rsc(ctx.cse.update(path, {"m2m:nycfc": {"suids": [10, 41]}}), 2004)
+
+
+@case("MGO-073", "TS-0022 [wifiClient] 7.2",
+      "[wifiClient] scan, update, toggleRadioStatus and radioStatus start false; a scan trigger and "
+      "its result can be written")
+def wific_triggers(ctx):
+    r, path = _create(ctx, "dcfg:wific", {"mgd": 1028, "ssid": "field-net"})
+    expect_rsc(r, 2001)
+    for a in ("scan", "ud", "trdst", "rdst"):
+        expect(r.get(f"dcfg:wific/{a}") is False, f"{a} starts false", r)
+    u = expect_rsc(ctx.cse.update(path, {"dcfg:wific": {"scan": True, "scanr": ["a", "b"],
+                                                         "cons": 4}}), 2004)
+    expect(u.get("dcfg:wific/scanr") == ["a", "b"], "scanResult is kept", u)
+    expect_rsc(ctx.cse.update(path, {"dcfg:wific": {"cons": 7}}), 4000)
+
+
+@case("MGO-074", "TS-0004 Table 6.3.4.2.22-1, §7.3.3.3",
+      "an implemented mgmtDefinition under a key that is no specialization (m2m:datc, mgd 1021) is "
+      "refused with 4000")
+def dcfg_wrong_namespace(ctx):
+    r, path = _create(ctx, "m2m:datc", {"mgd": 1021, "cntp": "cse-in/ae/readings"})
     expect_rsc(r, 4000)
     expect_rsc(ctx.cse.retrieve(path), 4004)
