@@ -18,6 +18,7 @@ constexpr TypeServices kSubscription{.admit = &VerifySubscriptionTargets,
                                      .admit_update = &VerifyAddedSubscriptionTargets};
 constexpr TypeServices kContainer{.instance_ty = resources::ty::kContentInstance};
 constexpr TypeServices kTimeSeries{.instance_ty = resources::ty::kTimeSeriesInstance};
+constexpr TypeServices kFlexContainer{.instance_ty = resources::ty::kFlexContainerInstance};
 constexpr TypeServices kPollingChannel{.owner_only = true};
 
 }  // namespace
@@ -41,6 +42,7 @@ const TypeServices* FindTypeServices(int ty) {
     case resources::ty::kSubscription: return &kSubscription;
     case resources::ty::kContainer: return &kContainer;
     case resources::ty::kTimeSeries: return &kTimeSeries;
+    case resources::ty::kFlexContainer: return &kFlexContainer;
     case resources::ty::kPollingChannel: return &kPollingChannel;
   }
   return nullptr;

@@ -2,8 +2,9 @@
 // hooks (resources/, which cannot reach the credential registry, the notifier or the security
 // layer's compilers): AE registration (the AE-ID and its credential binding), accessControlPolicy
 // (its rules must compile), subscription (its notification targets must accept verification
-// first, on creation and when an UPDATE adds some), containers and timeSeries (the instances behind la/ol), AEs (a NOTIFY to one is
-// forwarded to it). The operations look the entry up by ty and never switch on types.
+// first, on creation and when an UPDATE adds some), containers, timeSeries and flexContainers (the
+// instances behind la/ol), AEs (a NOTIFY to one is forwarded to it). The operations look the
+// entry up by ty and never switch on types.
 // The table is constant; the functions are called on request threads.
 #pragma once
 

@@ -135,7 +135,7 @@ void Dispatcher::Impl::CommitUpdate(RequestRef req, std::string ri,
         }
         res->attrs["lt"] = FormatTimestamp(now);
         if (type->has_state_tag()) res->attrs["st"] = res->st() + 1;
-        HookContext ctx{req->fr, req->rvi, now, self, &prior};
+        HookContext ctx{req->fr, req->rvi, now, self, &prior, changes.get()};
         if (auto s = type->ValidateUpdate(ctx, *changes, *res); !s.ok()) return s;
         if (const TypeServices* ts = FindTypeServices(res->ty()); ts && ts->validate) {
           if (auto s = ts->validate(*res); !s.ok()) return s;

@@ -2,8 +2,11 @@
 // (TS-0001 §9.6.35, TS-0004 §7.4.37). The representation key is the specialization's own
 // ("cod:tempe"); it is stored in the internal attribute "__tag", which never goes on the wire.
 // Only specializations whose schema the CSE has (flex_container_specializations.h) are accepted:
-// their custom attributes are checked like any attribute table.
+// their custom attributes are checked like any attribute table. With maxNrOfInstances,
+// maxByteSize or maxInstanceAge (Release 4), or flexContainerInstanceEnabled, it keeps
+// <flexContainerInstance>s of itself (flex_container_instance.h).
 #include "primitive/json_util.h"
+#include "resources/flex_container_instance.h"
 #include "resources/flex_container_specializations.h"
 #include "resources/types.h"
 
@@ -15,15 +18,7 @@ constexpr Rsc kSpecializationSchemaNotFound = static_cast<Rsc>(4125);
 
 // The size of a flexContainer is that of its custom attributes.
 void SetCustomSize(Resource& res) {
-  bj::object custom;
-  for (const auto& [k, v] : res.attrs) {
-    bool universal = false;
-    for (auto sn : {"ty", "ri", "pi", "ct", "lt", "st", "rn", "et", "lbl", "at", "aa", "daci",
-                    "cstn", "acpi", "cnd", "or", "nl", "cs", "cr", "__tag"}) {
-      if (k == sn) universal = true;
-    }
-    if (!universal) custom[k] = v;
-  }
+  bj::object custom = FlexCustomAttributes(res.attrs);
   res.attrs["cs"] = custom.empty() ? 0 : json::Serialize(custom).size();
 }
 
@@ -61,15 +56,42 @@ class FlexContainer final : public ResourceType {
   bool has_creator() const override { return true; }
   bool AllowsChild(int c) const override {
     return c == ty::kFlexContainer || c == ty::kSubscription || c == ty::kContainer ||
-           c == ty::kTimeSeries;
+           c == ty::kTimeSeries || c == ty::kFlexContainerInstance;
   }
   Status ValidateCreate(const HookContext&, const Resource&, Resource& res) const override {
     SetCustomSize(res);
+    if (KeepsFlexInstances(res.attrs)) {
+      res.attrs["cni"] = 0;
+      res.attrs["cbs"] = 0;
+    }
     return Status::Ok();
   }
   Status ValidateUpdate(const HookContext&, const bj::object&, Resource& merged) const override {
     SetCustomSize(merged);
     return Status::Ok();
+  }
+  // TS-0004 §7.4.37.2.1 step 3: created keeping instances, its present state is the first.
+  Status OnCreate(storage::WriteTxn& txn, const HookContext& ctx, Resource&, bool*,
+                  Resource& res, WriteEffects& fx) const override {
+    return KeepsFlexInstances(res.attrs) ? RecordFlexInstance(txn, ctx, res, fx) : Status::Ok();
+  }
+  // §7.4.37.2.3 step 3: an UPDATE that carries a custom attribute adds an instance. cni is there
+  // exactly while instances are kept, so it tells what the UPDATE switched on or off.
+  Status OnUpdate(storage::WriteTxn& txn, const HookContext& ctx, Resource& res,
+                  WriteEffects& fx) const override {
+    const bool kept = res.attrs.contains("cni");
+    if (!KeepsFlexInstances(res.attrs)) {
+      return kept ? DropFlexInstances(txn, res, fx) : Status::Ok();
+    }
+    if (!kept) {
+      res.attrs["cni"] = 0;
+      res.attrs["cbs"] = 0;
+      return RecordFlexInstance(txn, ctx, res, fx);
+    }
+    if (ctx.changes != nullptr && ChangesFlexCustomAttribute(res.attrs, *ctx.changes)) {
+      return RecordFlexInstance(txn, ctx, res, fx);
+    }
+    return EnforceFlexLimits(txn, ctx, res, fx);
   }
 };
 

@@ -15,11 +15,14 @@ constexpr auto NP = Presence::kNotPresent;
 constexpr auto F = AttrType::kNumber;  // xs:float
 constexpr auto T = AttrType::kTimestamp;
 
-// Table 7.4.37.1-2.
+// Table 7.4.37.1-2, with the Release 4 instance attributes (flex_container_instance.h).
 constexpr AttributePolicy kCommon[] = {
-    {"cnd", AttrType::kString, M, NP},   {"or", AttrType::kString, O, O},
-    {"nl", AttrType::kString, O, O},     {"cs", AttrType::kNonNegInt, NP, NP},
-    {"cr", AttrType::kString, O, NP},    {"__tag", AttrType::kString, NP, NP},
+    {"cnd", AttrType::kString, M, NP},     {"or", AttrType::kString, O, O},
+    {"nl", AttrType::kString, O, O},       {"cs", AttrType::kNonNegInt, NP, NP},
+    {"cr", AttrType::kString, O, NP},      {"__tag", AttrType::kString, NP, NP},
+    {"mni", AttrType::kNonNegInt, O, O},   {"mbs", AttrType::kNonNegInt, O, O},
+    {"mia", AttrType::kNonNegInt, O, O},   {"cni", AttrType::kNonNegInt, NP, NP},
+    {"cbs", AttrType::kNonNegInt, NP, NP}, {"fcied", AttrType::kBool, O, O},
 };
 
 // ModuleClass temperature.

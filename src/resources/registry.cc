@@ -16,8 +16,8 @@ struct Table {
          {&AccessControlPolicyType(), &AeType(), &ContainerType(), &ContentInstanceType(),
           &CseBaseType(), &GroupType(), &LocationPolicyType(), &MgmtObjType(), &NodeType(),
           &PollingChannelType(), &RequestType(), &ScheduleType(), &SubscriptionType(),
-          &FlexContainerType(), &TimeSeriesType(), &TimeSeriesInstanceType(),
-          &DynamicAuthorizationConsultationType(), &RoleType()}) {
+          &FlexContainerType(), &FlexContainerInstanceType(), &TimeSeriesType(),
+          &TimeSeriesInstanceType(), &DynamicAuthorizationConsultationType(), &RoleType()}) {
       by_ty[t->ty()] = t;
     }
   }

@@ -39,7 +39,8 @@ inline constexpr int kAcp = 1, kAe = 2, kContainer = 3, kContentInstance = 4, kC
                      kPollingChannel = 15, kRequest = 17, kSchedule = 18, kSubscription = 23,
                      kFlexContainer = 28,
                      kTimeSeries = 29, kTimeSeriesInstance = 30,
-                     kRole = 31, kDynamicAuthorizationConsultation = 34;
+                     kRole = 31, kDynamicAuthorizationConsultation = 34,
+                     kFlexContainerInstance = 58;
 }  // namespace ty
 
 // requestStatus (rs) of a <request> (TS-0004 m2m:requestStatus).
@@ -105,6 +106,9 @@ struct HookContext {
   // In an UPDATE's hooks: the values the changed attributes had before it (absent if they had
   // none). Null elsewhere.
   const bj::object* before = nullptr;
+  // In an UPDATE's hooks: the request's content (a null value removes that attribute). Null
+  // elsewhere.
+  const bj::object* changes = nullptr;
 };
 
 class ResourceType {
@@ -178,7 +182,8 @@ class ResourceType {
 const ResourceType* FindType(int ty);
 // The handler whose tag() is `key` ("m2m:cnt"); flexContainer keys ("cod:xyz") map to ty 28.
 const ResourceType* FindTypeByTag(std::string_view key);
-// Resource types a client may create (for the CSEBase srt attribute), ascending.
+// Resource types this CSE supports, ascending: the CSEBase's supportedResourceType (TS-0001
+// §9.6.3: the types supported in the CSE), which names those only the CSE creates as well.
 std::vector<int> SupportedTypes();
 // True if some resource type of this CSE has an attribute with this short name (the universal
 // and common ones, every type's table and its specializations'): what an attribute condition

@@ -21,6 +21,7 @@ const ResourceType& RequestType();
 const ResourceType& ScheduleType();
 const ResourceType& SubscriptionType();
 const ResourceType& FlexContainerType();
+const ResourceType& FlexContainerInstanceType();
 const ResourceType& TimeSeriesType();
 const ResourceType& TimeSeriesInstanceType();
 const ResourceType& DynamicAuthorizationConsultationType();

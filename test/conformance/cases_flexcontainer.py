@@ -10,6 +10,14 @@ on UPDATE, the parents and children allowed (§7.4.37.1, Table 7.4.37.1-3), noti
 subscribed flexContainer, and that a flexContainerInstance (ty 58) is never created by a client
 request.
 
+Release 4 <flexContainerInstance> (FCT-030 on): a flexContainer with a non-zero maxNrOfInstances,
+maxByteSize or maxInstanceAge keeps instances of itself (TS-0004 §7.4.37.2.1 step 3: its state at
+creation; §7.4.37.2.3 step 3: every UPDATE that carries a custom attribute), each a copy of the
+custom attributes with its own resourceID, creationTime, expirationTime, contentSize, stateTag
+and originator, counted in currentNrOfInstances/currentByteSize, evicted oldest first like
+contentInstances, answered by the flexContainer's latest/oldest, never created (4005) nor updated
+(4005) by a client; deleting one lowers the counters.
+
 The [temperature] specialization of TS-0023 (cod:tempe, containerDefinition
 org.onem2m.common.moduleclass.temperature) is used: custom attributes curT0 (currentTemperature),
 tarTe (targetTemperature), unit, minVe, maxVe, steVe.
@@ -289,13 +297,15 @@ def fc_partial_retrieve(ctx):
     expect(isinstance(body, dict) and set(body) == {"curT0"}, "only curT0 is returned", r)
 
 
-@case("FCT-025", "TS-0004 Table 6.3.4.2.1-1, §7.3.3.3",
-      "a flexContainerInstance (ty 58) is never created by a client CREATE")
+@case("FCT-025", "TS-0004 Table 6.3.4.2.1-1, §7.3.3.3; R4 <flexContainerInstance>",
+      "a flexContainerInstance (ty 58) is never created by a client CREATE: 4005 OPERATION_NOT_ALLOWED")
 def fci_not_creatable(ctx):
+    # Release 4 makes ty 58 a resource type the Hosting CSE creates itself (as <request>,
+    # §7.4.12): a CSE that has it answers 4005, whatever the parent.
     _, path = _new_fc(ctx)
     rn = ctx.unique("fci")
     r = ctx.cse.create(path, FCI, {KEY: {"rn": rn, "curT0": 1.0}})
-    expect(r.rsc in (4005, 4000, 4108, 5001), "refused (4005, or 4000/4108/5001)", r)
+    expect_rsc(r, 4005)
     expect_rsc(ctx.cse.retrieve(f"{path}/{rn}"), 4004)
 
 
@@ -336,3 +346,193 @@ def fc_key_not_of_cnd(ctx):
         "rn": rn, "cnd": CND, "curT0": 20.0}})
     expect_rsc(r, 4000, 4125)
     expect_rsc(ctx.cse.retrieve(f"{ctx.state['ae']}/{rn}"), 4004)
+
+
+# ---- Release 4: <flexContainerInstance> ----------------------------------------------------------
+
+def _instances(ctx, path):
+    """The flexContainerInstances under `path`, oldest first (discovery, then each retrieved)."""
+    r = expect_rsc(ctx.cse.retrieve(path, query={"fu": 1, "ty": FCI}), 2000)
+    uris = r.get("m2m:uril")
+    expect(isinstance(uris, list), "discovery answers an m2m:uril list", r)
+    got = [expect_rsc(ctx.cse.retrieve(u), 2000).get(KEY) or {} for u in uris]
+    return sorted(got, key=lambda fci: (fci.get("ct", ""), fci.get("ri", "")))
+
+
+@case("FCT-030", "TS-0004 §7.4.37.2.1 step 3 (R4), TS-0001 §9.6.35",
+      "a flexContainer created with maxNrOfInstances keeps its state as a first flexContainerInstance: cni 1, cbs = cs")
+def fci_first_instance(ctx):
+    r, path = _new_fc(ctx, {"mni": 5})
+    expect(r.get(f"{KEY}/mni") == 5, "mni is kept", r)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 1, "cni is 1", got)
+    expect(got.get(f"{KEY}/cbs") == got.get(f"{KEY}/cs"), "cbs is the flexContainer's cs", got)
+    fcis = _instances(ctx, path)
+    expect(len(fcis) == 1, f"one flexContainerInstance; got {len(fcis)}")
+    expect(fcis[0].get("curT0") == CUSTOM["curT0"], f"it holds curT0 {CUSTOM['curT0']}: {fcis[0]}")
+
+
+@case("FCT-031", "TS-0004 §7.4.37.2.3 step 3 (R4)",
+      "an UPDATE of a custom attribute creates a flexContainerInstance holding a copy of the custom attributes")
+def fci_on_update(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 17.5, "tarTe": 19.0}}), 2004)
+    fc = _get(ctx, path)
+    expect(fc.get(f"{KEY}/cni") == 2, "cni is 2", fc)
+    fcis = _instances(ctx, path)
+    expect(len(fcis) == 2, f"two flexContainerInstances; got {len(fcis)}")
+    new, old = fcis[-1], fcis[0]
+    expect(new.get("ty") == FCI, f"ty is 58: {new}")
+    for a, v in {**CUSTOM, "curT0": 17.5, "tarTe": 19.0}.items():
+        expect(new.get(a) == v, f"the instance holds {a} = {v}: {new}")
+    expect(old.get("curT0") == CUSTOM["curT0"] and "tarTe" not in old,
+           f"the first instance keeps the state at creation: {old}")
+    expect(new.get("ri") and new.get("ri") != fc.get(f"{KEY}/ri"), f"its own ri: {new}")
+    expect(new.get("pi") == fc.get(f"{KEY}/ri"), f"its parent is the flexContainer: {new}")
+    for a in ("ct", "lt", "et"):
+        expect(isinstance(new.get(a), str), f"it has {a}: {new}")
+    expect(new.get("et") <= fc.get(f"{KEY}/et"), f"it does not outlive the flexContainer: {new}")
+    expect(new.get("cs") == fc.get(f"{KEY}/cs"), f"cs is the flexContainer's cs: {new}")
+    expect(fc.get(f"{KEY}/cbs") == old.get("cs") + new.get("cs"), "cbs is the sum of both", fc)
+    expect("cnd" not in new and "mni" not in new, f"the flexContainer's own attributes are not copied: {new}")
+
+
+@case("FCT-032", "TS-0004 §7.4.37.2.3 step 3 (R4)",
+      "an UPDATE without any custom attribute (labels, maxNrOfInstances) creates no flexContainerInstance")
+def fci_not_on_other_update(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    expect_rsc(ctx.cse.update(path, {KEY: {"lbl": ["kitchen"]}}), 2004)
+    expect_rsc(ctx.cse.update(path, {KEY: {"mni": 6}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 1, "cni is still 1", got)
+    expect(len(_instances(ctx, path)) == 1, "still one flexContainerInstance")
+
+
+@case("FCT-033", "TS-0004 §7.4.37.2.3 (R4), TS-0001 §9.6.35",
+      "maxNrOfInstances: the oldest flexContainerInstances are deleted first")
+def fci_mni_eviction(ctx):
+    _, path = _new_fc(ctx, {"mni": 2})
+    for t in (1.0, 2.0, 3.0):
+        expect_rsc(ctx.cse.update(path, {KEY: {"curT0": t}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 2, "cni is 2", got)
+    fcis = _instances(ctx, path)
+    expect([f.get("curT0") for f in fcis] == [2.0, 3.0], f"the two newest are kept: {fcis}")
+    expect(got.get(f"{KEY}/cbs") == sum(f.get("cs") for f in fcis), "cbs counts the kept ones", got)
+    expect_rsc(ctx.cse.update(path, {KEY: {"mni": 1}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 1, "a lowered mni evicts at once", got)
+    la = expect_rsc(ctx.cse.retrieve(f"{path}/la"), 2000)
+    expect(la.get(f"{KEY}/curT0") == 3.0, "the newest stays", la)
+
+
+@case("FCT-034", "TS-0001 §9.6.35 (R4 <latest>/<oldest>), TS-0004 §7.4.37.1",
+      "la and ol of a flexContainer answer its newest and its oldest flexContainerInstance")
+def fci_la_ol(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 30.5}}), 2004)
+    la = expect_rsc(ctx.cse.retrieve(f"{path}/la"), 2000)
+    expect(la.get(f"{KEY}/ty") == FCI, "la is a flexContainerInstance under the specialization key", la)
+    expect(la.get(f"{KEY}/curT0") == 30.5, "la holds the newest state", la)
+    ol = expect_rsc(ctx.cse.retrieve(f"{path}/ol"), 2000)
+    expect(ol.get(f"{KEY}/curT0") == CUSTOM["curT0"], "ol holds the state at creation", ol)
+    _, plain = _new_fc(ctx)
+    expect_rsc(ctx.cse.retrieve(f"{plain}/la"), 4004)
+    got = _get(ctx, plain)
+    expect(got.get(f"{KEY}/cni") is None, "a flexContainer that keeps no instances has no cni", got)
+
+
+@case("FCT-035", "TS-0004 §7.3.3.3; R4 <flexContainerInstance>",
+      "a client CREATE of a flexContainerInstance under a flexContainer that keeps instances: 4005, cni unchanged")
+def fci_create_refused(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    rn = ctx.unique("fci")
+    expect_rsc(ctx.cse.create(path, FCI, {KEY: {"rn": rn, "curT0": 1.0}}), 4005)
+    expect_rsc(ctx.cse.retrieve(f"{path}/{rn}"), 4004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 1, "cni is unchanged", got)
+
+
+@case("FCT-036", "TS-0004 §7.3.3.3; R4 <flexContainerInstance>",
+      "a flexContainerInstance cannot be updated: 4005 OPERATION_NOT_ALLOWED")
+def fci_not_updatable(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    la = expect_rsc(ctx.cse.retrieve(f"{path}/la"), 2000)
+    fci = f"{path}/{la.get(f'{KEY}/rn')}"
+    expect_rsc(ctx.cse.update(fci, {KEY: {"curT0": 5.0}}), 4005)
+    got = expect_rsc(ctx.cse.retrieve(fci), 2000)
+    expect(got.get(f"{KEY}/curT0") == CUSTOM["curT0"], "the instance is unchanged", got)
+
+
+@case("FCT-037", "TS-0001 §10.1.5, TS-0004 §7.4.37 (R4)",
+      "deleting a flexContainerInstance (by ol, or by its name) lowers cni and cbs")
+def fci_delete(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 1.0}}), 2004)
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 2.0}}), 2004)
+    before = _get(ctx, path)
+    expect(before.get(f"{KEY}/cni") == 3, "three instances", before)
+    expect_rsc(ctx.cse.delete(f"{path}/ol"), 2002)
+    mid = _get(ctx, path)
+    expect(mid.get(f"{KEY}/cni") == 2, "cni is 2 after deleting the oldest", mid)
+    expect(mid.get(f"{KEY}/cbs") < before.get(f"{KEY}/cbs"), "cbs shrank", mid)
+    la = expect_rsc(ctx.cse.retrieve(f"{path}/la"), 2000)
+    expect_rsc(ctx.cse.delete(f"{path}/{la.get(f'{KEY}/rn')}"), 2002)
+    after = _get(ctx, path)
+    expect(after.get(f"{KEY}/cni") == 1, "cni is 1 after deleting the newest by name", after)
+    ol = expect_rsc(ctx.cse.retrieve(f"{path}/ol"), 2000)
+    expect(ol.get(f"{KEY}/curT0") == 1.0, "the middle one is left", ol)
+    expect(after.get(f"{KEY}/cbs") == ol.get(f"{KEY}/cs"), "cbs is its size", after)
+
+
+@case("FCT-038", "TS-0001 §9.6.35 (R4), TS-0004 §7.4.37.2.3",
+      "maxByteSize: the oldest flexContainerInstances go until currentByteSize fits")
+def fci_mbs_eviction(ctx):
+    _, path = _new_fc(ctx, {"mni": 10})
+    cs = _get(ctx, path).get(f"{KEY}/cs")
+    expect_rsc(ctx.cse.update(path, {KEY: {"mbs": cs * 2 + 1}}), 2004)  # room for two
+    for t in (11.0, 12.0, 13.0):
+        expect_rsc(ctx.cse.update(path, {KEY: {"curT0": t}}), 2004)  # same size as before
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") == 2, "two fit", got)
+    expect(got.get(f"{KEY}/cbs") <= cs * 2 + 1, "cbs is within mbs", got)
+    ol = expect_rsc(ctx.cse.retrieve(f"{path}/ol"), 2000)
+    expect(ol.get(f"{KEY}/curT0") == 12.0, "the oldest kept is the second newest", ol)
+
+
+@case("FCT-039", "TS-0004 §7.4.37.2.3 (R4)",
+      "removing maxNrOfInstances (the only limit) ends instance keeping: the instances and cni/cbs are gone")
+def fci_keeping_off(ctx):
+    _, path = _new_fc(ctx, {"mni": 5})
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 1.0}}), 2004)
+    expect_rsc(ctx.cse.update(path, {KEY: {"mni": None}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/cni") is None and got.get(f"{KEY}/cbs") is None, "no cni/cbs", got)
+    expect_rsc(ctx.cse.retrieve(f"{path}/la"), 4004)
+    expect(_instances(ctx, path) == [], "no flexContainerInstance is left")
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 2.0}}), 2004)
+    expect(_instances(ctx, path) == [], "and updates make none")
+
+
+@case("FCT-040", "TS-0001 §9.6.35 (R4), TS-0004 §7.4.37.2.1",
+      "maxInstanceAge: a flexContainerInstance expires at most mia seconds after its creation")
+def fci_mia(ctx):
+    _, path = _new_fc(ctx, {"mia": 60})
+    la = expect_rsc(ctx.cse.retrieve(f"{path}/la"), 2000)
+    ct, et = la.get(f"{KEY}/ct"), la.get(f"{KEY}/et")
+    expect(isinstance(ct, str) and isinstance(et, str), "ct and et are there", la)
+
+    def seconds(ts):  # YYYYMMDDTHHMMSS[,ffffff]
+        import datetime
+        return datetime.datetime.strptime(ts[:15], "%Y%m%dT%H%M%S").timestamp()
+    expect(seconds(et) - seconds(ct) <= 61, f"et - ct <= mia (60 s): ct {ct}, et {et}", la)
+
+
+@case("FCT-041", "TS-0001 Table 9.6.35-2 (flexContainerInstanceEnabled)",
+      "flexContainerInstanceEnabled (fcied) true keeps flexContainerInstances without any limit")
+def fci_fcied(ctx):
+    _, path = _new_fc(ctx, {"fcied": True})
+    expect_rsc(ctx.cse.update(path, {KEY: {"curT0": 3.0}}), 2004)
+    got = _get(ctx, path)
+    expect(got.get(f"{KEY}/fcied") is True, "fcied is kept", got)
+    expect(got.get(f"{KEY}/cni") == 2, "two instances", got)

@@ -167,7 +167,7 @@ TEST_F(Management, SupportedTypesListedAndOthersRefused) {
   for (const auto& t : cb.at("srt").as_array()) srt.push_back(t.as_int64());
   // Exactly the types docs/conformance.md marks supported.
   EXPECT_EQ(srt, (std::vector<int64_t>{1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 28, 29, 30,
-                                       31, 34}));
+                                       31, 34, 58}));
   // A resource type of the standard that trustcse does not implement: 5001.
   auto r = Admin().Create("/cse-in", 12, R"({"m2m:mgc":{"cmt":1}})");
   EXPECT_EQ(r.rsc(), 5001) << r.body;

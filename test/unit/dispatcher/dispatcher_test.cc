@@ -191,6 +191,45 @@ TEST_F(DispatcherTest, ReaperDeletesExpiredResources) {
   EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/tmp", "CAdmin").rsc, Rsc::kNotFound);
 }
 
+// Release 4 <flexContainerInstance>: kept by a flexContainer with a limit, answered by la/ol,
+// made by the CSE only, never updated, and counted back on DELETE.
+TEST_F(DispatcherTest, FlexContainerKeepsInstancesBehindLatestAndOldest) {
+  auto fc = [](const ResponsePrimitive& r) { return boost::json::parse(r.pc).at("cod:tempe"); };
+  auto r = Call(Operation::kCreate, "cse-in", "CAdmin", 28,
+                R"({"cod:tempe":{"rn":"fc","cnd":"org.onem2m.common.moduleclass.temperature",)"
+                R"("curT0":20.0,"mni":2}})");
+  ASSERT_EQ(r.rsc, Rsc::kCreated) << r.pc;
+  EXPECT_EQ(fc(r).at("cni").as_int64(), 1);
+  for (double t : {21.0, 22.0}) {
+    r = Call(Operation::kUpdate, "cse-in/fc", "CAdmin", 0,
+             R"({"cod:tempe":{"curT0":)" + std::to_string(t) + "}}");
+    ASSERT_EQ(r.rsc, Rsc::kUpdated) << r.pc;
+  }
+  EXPECT_EQ(fc(r).at("cni").as_int64(), 2);  // mni 2: the first one was evicted
+  auto la = Call(Operation::kRetrieve, "cse-in/fc/la", "CAdmin");
+  ASSERT_EQ(la.rsc, Rsc::kOk) << la.pc;
+  EXPECT_EQ(fc(la).at("ty").as_int64(), 58);
+  EXPECT_EQ(fc(la).at("curT0").as_double(), 22.0);
+  auto ol = Call(Operation::kRetrieve, "cse-in/fc/ol", "CAdmin");
+  ASSERT_EQ(ol.rsc, Rsc::kOk) << ol.pc;
+  EXPECT_EQ(fc(ol).at("curT0").as_double(), 21.0);
+
+  EXPECT_EQ(Call(Operation::kCreate, "cse-in/fc", "CAdmin", 58,
+                 R"({"cod:tempe":{"curT0":1.0}})").rsc,
+            Rsc::kOperationNotAllowed);
+  std::string latest = "cse-in/fc/" + std::string(fc(la).at("rn").as_string());
+  EXPECT_EQ(Call(Operation::kUpdate, latest, "CAdmin", 0, R"({"cod:tempe":{"curT0":1.0}})").rsc,
+            Rsc::kOperationNotAllowed);
+
+  ASSERT_EQ(Call(Operation::kDelete, "cse-in/fc/ol", "CAdmin").rsc, Rsc::kDeleted);
+  r = Call(Operation::kRetrieve, "cse-in/fc", "CAdmin");
+  EXPECT_EQ(fc(r).at("cni").as_int64(), 1);
+  ASSERT_EQ(Call(Operation::kUpdate, "cse-in/fc", "CAdmin", 0, R"({"cod:tempe":{"mni":null}})").rsc,
+            Rsc::kUpdated);
+  EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/fc/la", "CAdmin").rsc, Rsc::kNotFound);
+  EXPECT_FALSE(fc(Call(Operation::kRetrieve, "cse-in/fc", "CAdmin")).as_object().contains("cni"));
+}
+
 }  // namespace
 }  // namespace trustcse::dispatcher
 

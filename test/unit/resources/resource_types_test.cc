@@ -119,7 +119,7 @@ TEST(RegistryLookup, ListsSupportedTypesInAscendingOrder) {
   std::vector<int> types = SupportedTypes();
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   EXPECT_EQ(std::adjacent_find(types.begin(), types.end()), types.end());
-  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 28, 29, 30, 31, 34}));
+  EXPECT_EQ(types, (std::vector<int>{1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 28, 29, 30, 31, 34, 58}));
   for (int t : types) EXPECT_NE(FindType(t), nullptr);
 }
 
