@@ -4,6 +4,13 @@
 // records the latency and sends the next, until --duration seconds have passed (after --warmup
 // seconds that are not recorded) or --requests requests have been sent in total.
 //
+// With --rate R the load is open loop instead: the connections together start R requests per
+// second on a fixed schedule (each connection every connections/R seconds, phases spread), and
+// a request's latency counts from the moment the schedule meant to send it, not from when the
+// connection was free again — so a stall in the server shows up in the percentiles of every
+// request it delayed (no coordinated omission). A connection still carries one request at a
+// time; if the server falls behind, requests start late and the latencies say so.
+//
 // Templates: the path, header values and body may contain {n}, {n%K} or {n/K}; each request
 // takes the next value of a process-wide counter (starting at --start) and substitutes it, so
 // creates can carry unique names or labels. Other braces (JSON) are left alone.
@@ -19,6 +26,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
 #include <chrono>
@@ -55,6 +63,7 @@ struct Options {
   int threads = 1;
   uint64_t start = 0;
   std::string dump_body;  // write the last response body here
+  double rate = 0;        // > 0: open loop, this many requests per second over all connections
 };
 
 [[noreturn]] void Usage(const char* why) {
@@ -63,7 +72,7 @@ struct Options {
                "usage: load_driver --port P [--host H] [--connections N] [--duration S | "
                "--requests N] [--warmup S]\n"
                "       [--method M] [--path P] [--header 'K: V']... [--body STRING] [--threads T]\n"
-               "       [--start N] [--dump-body FILE]\n"
+               "       [--start N] [--dump-body FILE] [--rate R]\n"
                "  path, header values and body may contain {n}, {n%%K}, {n/K}\n",
                why);
   std::exit(2);
@@ -204,12 +213,16 @@ std::string_view Trim(std::string_view s) {
 
 class Connection {
  public:
-  Connection(net::io_context& ioc, Shared& shared) : socket_(ioc), shared_(shared) {
+  Connection(net::io_context& ioc, Shared& shared) : socket_(ioc), timer_(ioc), shared_(shared) {
     buf_.resize(16 * 1024);
     latencies_.reserve(1 << 16);
   }
 
-  void Start() { Connect(); }
+  // phase: this connection's first scheduled send (open loop only).
+  void Start(Clock::time_point phase) {
+    next_send_ = phase;
+    Connect();
+  }
 
   std::vector<uint32_t> latencies_;
   uint64_t non2xx_ = 0;
@@ -240,8 +253,30 @@ class Connection {
     } else if (Clock::now() >= shared_.deadline) {
       return Finish();
     }
+    if (shared_.opt.rate > 0) {
+      Clock::time_point due = next_send_;
+      next_send_ += interval();
+      if (due > Clock::now()) {
+        timer_.expires_at(due);
+        return timer_.async_wait([this, due](boost::system::error_code ec) {
+          if (!ec) Send(due);
+        });
+      }
+      return Send(due);
+    }
+    Send(Clock::now());
+  }
+
+  Clock::duration interval() const {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(shared_.opt.connections / shared_.opt.rate));
+  }
+
+  // Sends the next request; its latency counts from t0 (its scheduled time when open loop).
+  void Send(Clock::time_point t0) {
+    if (shared_.opt.requests == 0 && t0 >= shared_.deadline) return Finish();
     shared_.BuildRequest(request_);
-    t0_ = Clock::now();
+    t0_ = t0;
     net::async_write(socket_, net::buffer(request_),
                      [this](boost::system::error_code ec, size_t) {
                        if (ec) return Fail();
@@ -341,7 +376,9 @@ class Connection {
   }
 
   tcp::socket socket_;
+  net::steady_timer timer_;
   Shared& shared_;
+  Clock::time_point next_send_{};
   std::vector<char> buf_;
   size_t have_ = 0;
   std::string request_;
@@ -379,10 +416,11 @@ int main(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::atoi(v.c_str());
     else if (a == "--start") o.start = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--dump-body") o.dump_body = v;
+    else if (a == "--rate") o.rate = std::atof(v.c_str());
     else Usage(("unknown option " + a).c_str());
   }
   if (o.port.empty()) Usage("--port is required");
-  if (o.connections < 1 || o.threads < 1 || o.duration <= 0 || o.warmup < 0)
+  if (o.connections < 1 || o.threads < 1 || o.duration <= 0 || o.warmup < 0 || o.rate < 0)
     Usage("bad numeric option");
   if (o.method == "POST" || o.method == "PUT") o.has_body = true;  // Content-Length: 0 at least
 
@@ -431,7 +469,14 @@ int main(int argc, char** argv) {
     shared->deadline = shared->measure_start + std::chrono::duration_cast<Clock::duration>(
                                                    std::chrono::duration<double>(o.duration));
   }
-  for (auto& c : conns) c->Start();
+  // Open loop: connection c first sends at start + c/rate, then every connections/rate seconds,
+  // so that together they send evenly, one request every 1/rate seconds.
+  for (size_t c = 0; c < conns.size(); ++c) {
+    auto phase = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(static_cast<double>(c) / o.rate))
+                            : Clock::duration::zero();
+    conns[c]->Start(start + phase);
+  }
   std::vector<std::thread> threads;
   for (auto& ctx : contexts) threads.emplace_back([&ctx] { ctx->run(); });
   for (auto& t : threads) t.join();

@@ -102,8 +102,8 @@ Result<Resource> WriterParents::Take(storage::WriteTxn& txn, const std::string& 
 void WriterParents::Keep(Resource res) {
   int ty = res.ty();
   if (ty != resources::ty::kContainer && ty != resources::ty::kTimeSeries) return;
-  if (map_.size() >= 4096) map_.clear();
   std::string ri(res.ri());
+  if (map_.size() >= kCapacity && !map_.contains(ri)) map_.erase(map_.begin());
   map_.insert_or_assign(std::move(ri), std::move(res));
 }
 

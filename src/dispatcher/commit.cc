@@ -116,6 +116,10 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
         if (s.ok()) {
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
+          // Versions this write produced itself go back in at once (completions run in commit
+          // order on the writer, so the last one put is the newest): a fleet writing thousands
+          // of containers in turn would otherwise re-read and re-parse one per request.
+          for (auto& res : state->fx.cached_after) cache.Put(cache.generation(), std::move(res));
           group_members.Learn(state->fx);
           if (await_deletion_notices) {
             return notifier.OnCommitted(state->fx, [done = std::move(done)] { done(Status::Ok()); });

@@ -187,6 +187,9 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
           }
           fx.events.push_back(
               Event{Event::Kind::kCreateChild, std::string(parent->ri()), parent->path, *created, {}});
+          if (parent_changed && ResourceCache::Cacheable(parent->ty())) {
+            fx.cached_after.push_back(std::make_shared<const Resource>(*parent));
+          }
           parents->Keep(std::move(*parent));
           return Status::Ok();
         },

@@ -125,8 +125,14 @@ class ResourceCache {
 // inside WriteFns (never concurrently). Coherent because every write of a cached resource runs
 // through the dispatcher's tracking transaction, which forgets what it writes; a write that fails
 // marks the whole cache stale (its in-memory changes may not have been committed).
+// Bounded: at kCapacity parents, keeping one more lets an arbitrary other one go (not all of
+// them: a fleet writes thousands of containers in turn, and each must still be here next time).
 class WriterParents {
  public:
+  // About 1.5 KiB per parsed container: at most ~100 MiB, which lets 65,536 devices writing
+  // their own containers in turn be served without a read and a parse per instance.
+  static constexpr size_t kCapacity = 65536;
+
   // The parent, taken out of the cache (the caller owns it until Keep), or read from `txn`.
   Result<resources::Resource> Take(storage::WriteTxn& txn, const std::string& ri);
   // Keeps a parent after a successful write, if its type is worth keeping (containers).

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -95,6 +96,9 @@ struct WriteEffects {
   // <timeSeries> whose missing-data monitoring this write started, changed or stopped (the
   // record as written), for the dispatcher's missing-data monitor.
   std::vector<storage::ResourceRecord> series;
+  // Resources this write changed whose new version is at hand already parsed (a container
+  // after a new instance's counters), for the resource cache to hold instead of dropping them.
+  std::vector<std::shared_ptr<const Resource>> cached_after;
 };
 
 // Facts about the request that hooks need.

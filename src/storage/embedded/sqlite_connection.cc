@@ -7,6 +7,7 @@
 #include <string>
 
 #include "storage/embedded/sqlite_internal.h"
+#include "storage/embedded/sqlite_page_cache.h"
 
 namespace trustcse::storage {
 namespace sqlite {
@@ -20,11 +21,15 @@ constexpr size_t kMaxCachedQueries = 64;
 }  // namespace
 
 // SQLite's allocation statistics take a process-wide mutex on every allocation; nothing here reads
-// them. The setting must precede sqlite3_initialize(); if SQLite is already initialized (another
-// library used it first) the call fails harmlessly and the statistics stay on.
+// them. The page cache layer (sqlite_page_cache.h) saves the writer a walk of its whole cache
+// per commit. Both must precede sqlite3_initialize(); if SQLite is already initialized (another
+// library used it first) the calls fail harmlessly and SQLite stays as it is.
 void ConfigureSqliteOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (!InstallPageCacheLayer()) spdlog::debug("sqlite: initialized already; default page cache");
+  });
 }
 
 Status LogError(sqlite3* db, int rc, std::string_view what) {
