@@ -34,9 +34,12 @@ void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resou
   if (!res || !Cacheable(res->ty())) return;
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (by_path_.size() >= capacity_) {
-    by_path_.clear();
-    ri_to_path_.clear();
+  if (by_path_.size() >= capacity_ && !by_path_.contains(res->path)) {
+    // One arbitrary entry makes room, not all of them: past the bound (a million devices) a
+    // clear would send every hot resource back to storage at once, again and again.
+    auto victim = by_path_.begin();
+    ri_to_path_.erase(std::string(victim->second->ri()));
+    by_path_.erase(victim);
   }
   ri_to_path_[std::string(res->ri())] = res->path;
   by_path_[res->path] = std::move(res);
@@ -52,7 +55,7 @@ void ResourceCache::PutLatest(uint64_t generation_at_read, const std::string& pa
                               std::shared_ptr<const ResourceRecord> latest) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (latest_.size() >= capacity_) latest_.clear();
+  if (latest_.size() >= capacity_ && !latest_.contains(path)) latest_.erase(latest_.begin());
   latest_[path] = std::move(latest);
 }
 
@@ -117,7 +120,7 @@ void ResourceCache::PutCompiled(uint64_t generation_at_read, const std::string& 
                                 std::shared_ptr<const security::CompiledAcp> acp) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (compiled_.size() >= capacity_) compiled_.clear();
+  if (compiled_.size() >= capacity_ && !compiled_.contains(path)) compiled_.erase(compiled_.begin());
   compiled_[path] = std::move(acp);
 }
 

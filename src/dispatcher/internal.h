@@ -87,7 +87,7 @@ struct Target {
 // (and whole subtrees for deletions) before the response is sent. A reader that loaded a record
 // from storage may add it only if no invalidation happened since its read began (a generation
 // counter), so a value read before a commit can never be cached after it. Bounded: when full,
-// the cache is cleared (cheap, and rare for the hot set). Thread-safe.
+// an arbitrary entry makes room for the new one. Thread-safe.
 class ResourceCache {
  public:
   explicit ResourceCache(size_t capacity) : capacity_(capacity) {}

@@ -1,9 +1,10 @@
 // The dispatcher's resource cache (ResourceCache, dispatcher/internal.h): a value read before an
 // invalidation is never cached after it (the generation counter), invalidation drops exactly
 // the paths and subtrees a write touched (with a container's latest instance and compiled ACPs),
-// the capacity bound clears rather than grows, and resource IDs map to paths.
+// at the capacity bound one entry makes room for another, and resource IDs map to paths.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -154,27 +155,39 @@ TEST(ResourceCache, KeepsOnlyCacheableTypes) {
   cache.Put(cache.generation(), nullptr);  // ignored
 }
 
-TEST(ResourceCache, ClearsWhenFullInsteadOfGrowing) {
+TEST(ResourceCache, WhenFullOneEntryMakesRoomInsteadOfGrowing) {
   ResourceCache cache(3);
   const uint64_t gen = cache.generation();
   cache.Put(gen, Res("cse-in/a", "a", kAe));
   cache.Put(gen, Res("cse-in/b", "b", kAe));
   cache.Put(gen, Res("cse-in/c", "c", kAe));
-  EXPECT_NE(cache.FindPath("cse-in/a"), nullptr);
-  EXPECT_NE(cache.FindPath("cse-in/c"), nullptr);
-  cache.Put(gen, Res("cse-in/d", "d", kAe));  // full: cleared, then d
-  EXPECT_EQ(cache.FindPath("cse-in/a"), nullptr);
-  EXPECT_EQ(cache.FindPath("cse-in/b"), nullptr);
-  EXPECT_EQ(cache.FindPath("cse-in/c"), nullptr);
-  EXPECT_EQ(cache.FindRi("a"), nullptr);
+  auto held = [&](std::initializer_list<const char*> names) {
+    int n = 0;
+    for (const char* name : names) {
+      const bool by_path = cache.FindPath(std::string("cse-in/") + name) != nullptr;
+      EXPECT_EQ(by_path, cache.FindRi(name) != nullptr) << name;  // both maps agree
+      n += by_path ? 1 : 0;
+    }
+    return n;
+  };
+  EXPECT_EQ(held({"a", "b", "c"}), 3);
+  cache.Put(gen, Res("cse-in/c", "c", kAe));  // already there: nothing goes
+  EXPECT_EQ(held({"a", "b", "c"}), 3);
+  cache.Put(gen, Res("cse-in/d", "d", kAe));  // full: exactly one of the others goes
   EXPECT_NE(cache.FindPath("cse-in/d"), nullptr);
-  EXPECT_NE(cache.FindRi("d"), nullptr);
+  EXPECT_EQ(held({"a", "b", "c"}), 2);
+  cache.Put(gen, Res("cse-in/e", "e", kAe));
+  EXPECT_EQ(held({"a", "b", "c", "d", "e"}), 3);
 
   // The latest instances have the same bound.
   for (const char* p : {"cse-in/c1", "cse-in/c2", "cse-in/c3", "cse-in/c4"}) {
     cache.PutLatest(gen, p, Instance(p));
   }
-  EXPECT_EQ(cache.FindLatest("cse-in/c1"), nullptr);
+  int latest = 0;
+  for (const char* p : {"cse-in/c1", "cse-in/c2", "cse-in/c3", "cse-in/c4"}) {
+    latest += cache.FindLatest(p) != nullptr ? 1 : 0;
+  }
+  EXPECT_EQ(latest, 3);
   EXPECT_NE(cache.FindLatest("cse-in/c4"), nullptr);
 }
 
