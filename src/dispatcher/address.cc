@@ -35,9 +35,9 @@ void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resou
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
   if (by_path_.size() >= capacity_ && !by_path_.contains(res->path)) {
-    // One arbitrary entry makes room, not all of them: past the bound (a million devices) a
+    // One random entry makes room, not all of them: past the bound (a million devices) a
     // clear would send every hot resource back to storage at once, again and again.
-    auto victim = by_path_.begin();
+    auto victim = EvictionVictim(by_path_, eviction_state_);
     ri_to_path_.erase(std::string(victim->second->ri()));
     by_path_.erase(victim);
   }
@@ -55,7 +55,7 @@ void ResourceCache::PutLatest(uint64_t generation_at_read, const std::string& pa
                               std::shared_ptr<const ResourceRecord> latest) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (latest_.size() >= capacity_ && !latest_.contains(path)) latest_.erase(latest_.begin());
+  if (latest_.size() >= capacity_ && !latest_.contains(path)) latest_.erase(EvictionVictim(latest_, eviction_state_));
   latest_[path] = std::move(latest);
 }
 
@@ -106,7 +106,7 @@ void WriterParents::Keep(Resource res) {
   int ty = res.ty();
   if (ty != resources::ty::kContainer && ty != resources::ty::kTimeSeries) return;
   std::string ri(res.ri());
-  if (map_.size() >= kCapacity && !map_.contains(ri)) map_.erase(map_.begin());
+  if (map_.size() >= kCapacity && !map_.contains(ri)) map_.erase(EvictionVictim(map_, eviction_state_));
   map_.insert_or_assign(std::move(ri), std::move(res));
 }
 
@@ -120,7 +120,7 @@ void ResourceCache::PutCompiled(uint64_t generation_at_read, const std::string& 
                                 std::shared_ptr<const security::CompiledAcp> acp) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (compiled_.size() >= capacity_ && !compiled_.contains(path)) compiled_.erase(compiled_.begin());
+  if (compiled_.size() >= capacity_ && !compiled_.contains(path)) compiled_.erase(EvictionVictim(compiled_, eviction_state_));
   compiled_[path] = std::move(acp);
 }
 

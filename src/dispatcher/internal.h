@@ -80,6 +80,20 @@ struct Target {
   const resources::Resource& resource() const { return *ptr; }
 };
 
+// An entry of `m` to give up when a bounded map is full: the first in a pseudo-random bucket
+// (random replacement). Not begin(): libstdc++ keeps the newest entry first, so taking it would
+// pin whatever filled the map first and let nothing else stay. `state` is the caller's
+// generator state, advanced under the caller's lock.
+template <typename Map>
+typename Map::iterator EvictionVictim(Map& m, uint64_t& state) {
+  state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+  const size_t n = m.bucket_count();
+  for (size_t i = 0, b = (state >> 33) % n; i < n; ++i, b = (b + 1) % n) {
+    if (m.bucket_size(b) > 0) return m.find(m.begin(b)->first);
+  }
+  return m.begin();
+}
+
 // Hot resources (CSEBase, AEs, containers, ACPs, groups, …) by path and by resource ID, so the
 // request path does not re-read and re-parse them from storage on every request.
 //
@@ -87,7 +101,7 @@ struct Target {
 // (and whole subtrees for deletions) before the response is sent. A reader that loaded a record
 // from storage may add it only if no invalidation happened since its read began (a generation
 // counter), so a value read before a commit can never be cached after it. Bounded: when full,
-// an arbitrary entry makes room for the new one. Thread-safe.
+// a random entry makes room for the new one. Thread-safe.
 class ResourceCache {
  public:
   explicit ResourceCache(size_t capacity) : capacity_(capacity) {}
@@ -118,6 +132,7 @@ class ResourceCache {
   std::unordered_map<std::string, std::shared_ptr<const storage::ResourceRecord>> latest_;
   std::unordered_map<std::string, std::shared_ptr<const security::CompiledAcp>> compiled_;
   std::atomic<uint64_t> generation_{0};
+  uint64_t eviction_state_ = 0;  // EvictionVictim's, under mu_
 };
 
 // Parsed parents for the WriteFns, which all run one at a time on the storage writer: creating
@@ -125,7 +140,7 @@ class ResourceCache {
 // inside WriteFns (never concurrently). Coherent because every write of a cached resource runs
 // through the dispatcher's tracking transaction, which forgets what it writes; a write that fails
 // marks the whole cache stale (its in-memory changes may not have been committed).
-// Bounded: at kCapacity parents, keeping one more lets an arbitrary other one go (not all of
+// Bounded: at kCapacity parents, keeping one more lets a random other one go (not all of
 // them: a fleet writes thousands of containers in turn, and each must still be here next time).
 class WriterParents {
  public:
@@ -143,6 +158,7 @@ class WriterParents {
  private:
   std::unordered_map<std::string, resources::Resource> map_;
   std::atomic<bool> stale_{false};
+  uint64_t eviction_state_ = 0;
 };
 
 // Compiled ACPs for the authorization step, served from the resource cache.

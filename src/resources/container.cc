@@ -52,16 +52,7 @@ Status InstanceHolderType::OnUpdate(storage::WriteTxn& txn, const HookContext& c
   const bool was_disabled = ctx.before != nullptr &&
                             json::GetBool(*ctx.before, "disr").value_or(false);
   if (was_disabled && !json::GetBool(res.attrs, "disr").value_or(false)) {
-    for (;;) {
-      auto batch = txn.Children(res.ri(), instance_ty_, storage::ChildOrder::kOldestFirst, 256);
-      if (!batch) return batch.error();
-      if (batch->empty()) break;
-      for (const auto& victim : *batch) {
-        auto removed = txn.DeleteSubtree(victim.ri);
-        if (!removed) return removed.error();
-        for (auto& r : *removed) fx.deleted.push_back(std::move(r));
-      }
-    }
+    if (auto s = DeleteAllInstances(txn, res.ri(), instance_ty_, fx); !s.ok()) return s;
     res.attrs["cni"] = 0;
     res.attrs["cbs"] = 0;
   }
@@ -96,6 +87,20 @@ Status InstanceType::OnDelete(storage::WriteTxn&, const HookContext&, Resource& 
   RemoveInstance(parent, static_cast<uint64_t>(json::GetInt(res.attrs, "cs").value_or(0)));
   *parent_changed = true;
   return Status::Ok();
+}
+
+Status DeleteAllInstances(storage::WriteTxn& txn, std::string_view parent_ri, int instance_ty,
+                          WriteEffects& fx) {
+  for (;;) {
+    auto batch = txn.Children(parent_ri, instance_ty, storage::ChildOrder::kOldestFirst, 256);
+    if (!batch) return batch.error();
+    if (batch->empty()) return Status::Ok();
+    for (const auto& victim : *batch) {
+      auto removed = txn.DeleteSubtree(victim.ri);
+      if (!removed) return removed.error();
+      for (auto& r : *removed) fx.deleted.push_back(std::move(r));
+    }
+  }
 }
 
 void RemoveInstance(Resource& parent, uint64_t cs) {

@@ -158,16 +158,8 @@ Status RecordFlexInstance(storage::WriteTxn& txn, const HookContext& ctx, Resour
 }
 
 Status DropFlexInstances(storage::WriteTxn& txn, Resource& fcnt, WriteEffects& fx) {
-  for (;;) {
-    auto batch = txn.Children(fcnt.ri(), ty::kFlexContainerInstance,
-                              storage::ChildOrder::kOldestFirst, 256);
-    if (!batch) return batch.error();
-    if (batch->empty()) break;
-    for (const auto& victim : *batch) {
-      auto removed = txn.DeleteSubtree(victim.ri);
-      if (!removed) return removed.error();
-      for (auto& r : *removed) fx.deleted.push_back(std::move(r));
-    }
+  if (auto s = DeleteAllInstances(txn, fcnt.ri(), ty::kFlexContainerInstance, fx); !s.ok()) {
+    return s;
   }
   fcnt.attrs.erase("cni");
   fcnt.attrs.erase("cbs");

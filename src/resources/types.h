@@ -38,6 +38,10 @@ Status AddInstance(storage::WriteTxn& txn, const HookContext& ctx, Resource& par
 void ClampToMaxAge(const Resource& parent, Resource& instance, TimePoint now);
 // Removes an instance's share from the parent counters.
 void RemoveInstance(Resource& parent, uint64_t cs);
+// Deletes every instance (of type instance_ty) under the parent with ri parent_ri, oldest first,
+// 256 per read; what went is added to fx.deleted. Leaves the parent's counters to the caller.
+Status DeleteAllInstances(storage::WriteTxn& txn, std::string_view parent_ri, int instance_ty,
+                          WriteEffects& fx);
 // Evicts instances of `instance_ty` beyond the parent's current quotas (after a quota update).
 Status EnforceQuotas(storage::WriteTxn& txn, const HookContext& ctx, Resource& parent,
                      int instance_ty, WriteEffects& fx);

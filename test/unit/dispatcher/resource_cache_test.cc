@@ -191,6 +191,24 @@ TEST(ResourceCache, WhenFullOneEntryMakesRoomInsteadOfGrowing) {
   EXPECT_NE(cache.FindLatest("cse-in/c4"), nullptr);
 }
 
+TEST(ResourceCache, ANewHotSetMovesInOnceTheFirstOneIsFull) {
+  // Whatever filled the cache first must not stay there for good: after many other resources
+  // were put, the first ones are not all still held.
+  ResourceCache cache(3);
+  const uint64_t gen = cache.generation();
+  for (const char* name : {"a", "b", "c"}) cache.Put(gen, Res(std::string("cse-in/") + name, name, kAe));
+  for (int i = 0; i < 100; ++i) {
+    const std::string name = "x" + std::to_string(i);
+    cache.Put(gen, Res("cse-in/" + name, name, kAe));
+  }
+  int first = 0;
+  for (const char* name : {"a", "b", "c"}) {
+    first += cache.FindPath(std::string("cse-in/") + name) != nullptr ? 1 : 0;
+  }
+  EXPECT_LE(first, 1);  // a policy that always gives up the newest entry keeps two for good
+  EXPECT_NE(cache.FindPath("cse-in/x99"), nullptr);
+}
+
 TEST(ResourceCache, FindRiMapsAResourceIdToItsPath) {
   ResourceCache cache(100);
   const uint64_t gen = cache.generation();
