@@ -65,7 +65,11 @@ void BM_ConsistencyProof(benchmark::State& state) {
     m = 1 + (m + 7919) % (tree.size() - 1);  // 1 <= m < size
   }
 }
-BENCHMARK(BM_ConsistencyProof)->Arg(1000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ConsistencyProof)
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_VerifyInclusion(benchmark::State& state) {
   const MerkleTree& tree = TreeOf(state.range(0));

@@ -8,9 +8,9 @@
 //     (Ed25519 is deterministic) and opening it again gives the same text;
 //   - VerifyInclusion / VerifyConsistency with sizes, an index and hashes cut from the input:
 //     nothing may crash or loop, whatever the sizes and proof lengths.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <span>
 #include <string>
