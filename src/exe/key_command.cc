@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "exe/instance.h"
+#include "security/audit/checkpointer.h"
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
 #include "security/keystore/key_rotation.h"
@@ -130,6 +131,7 @@ int Rotate(const KeyOptions& o) {
   }
   std::vector<security::SealedField> fields = {security::CredentialRegistry::SealedSecrets()};
   for (const auto& f : security::CertificateAuthority::SealedKeys()) fields.push_back(f);
+  for (const auto& f : security::audit::AuditCheckpointer::SealedKeys()) fields.push_back(f);
 
   struct sigaction sa{}, old_int{}, old_term{};
   sa.sa_handler = OnInterrupt;

@@ -5,6 +5,7 @@
 //   trustcse enrol-token create|list …                     one-time enrolment tokens
 //   trustcse token issue …                                 access tokens (dynamic authorization)
 //   trustcse status | key rotate | backup --out FILE       a running server; the master key; a copy
+//   trustcse audit key|prove|export|verify …               the audit log (docs/audit.md)
 // The ca and credential commands go to the running server's admin socket, or work on the
 // instance's store directly while no server runs on it (exe/instance.h; their definitions:
 // exe/operator_commands.h). Without --config: $TRUSTCSE_CONFIG, else /etc/trustcse/trustcse.toml.
@@ -22,6 +23,7 @@
 #include <iostream>
 #include <optional>
 
+#include "exe/audit_command.h"
 #include "exe/backup_command.h"
 #include "exe/instance.h"
 #include "exe/operator_commands.h"
@@ -180,6 +182,7 @@ int main(int argc, char** argv) {
   trustcse::exe::AddStatusCommand(app);
   trustcse::exe::AddKeyCommand(app);
   trustcse::exe::AddBackupCommand(app);
+  trustcse::exe::AddAuditCommand(app);
   // An unknown command is an error even with --help (CLI11 would print the parent's help and
   // succeed). Exit codes: 2 for usage and configuration errors, 1 for run-time failures.
   if (auto unknown = UnknownCommand(app, argc, argv)) {

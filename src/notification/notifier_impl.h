@@ -206,6 +206,9 @@ struct Notifier::Impl {
     std::deque<boost::json::object> sgns;  // oldest first
     uint64_t generation = 0;
     bool release_scheduled = false;
+    // Released one at a time (sendAllPending): the next goes once the previous was answered,
+    // and events meanwhile queue behind them, so that nothing overtakes on another connection.
+    bool sending = false;
   };
   struct Stats {
     std::map<std::string, std::pair<uint64_t, uint64_t>> requests;  // nu → (sent, answered)
@@ -243,8 +246,9 @@ struct Notifier::Impl {
   void FlushStats();
   void OnTimer(const Timer& t);
   // One request per notification target of `sub` carrying `body`.
+  // `after` (if set) runs once every target has answered its first attempt (or it was dropped).
   void DeliverToTargets(const resources::Resource& sub, bool stored, const std::string& body,
-                        std::optional<int> ec);
+                        std::optional<int> ec, std::function<void()> after = nullptr);
   // The report a kMissingData event makes for `sub` now, if its window calls for one.
   std::optional<MissingDataReports::Report> ReportMissingData(const resources::Resource& sub,
                                                               const resources::Event& ev);

@@ -75,7 +75,11 @@ void Notifier::Impl::Emit(const Resource& sub, bool stored, bj::object sgn) {
   }
   // Sending is possible: what was cached goes first, in order (Step 6.0).
   if (auto it = pending.find(std::string(sub.ri())); it != pending.end() && !it->second.sgns.empty()) {
-    ReleasePending(std::string(sub.ri()));
+    if (it->second.sending) {  // still being released one by one: this one queues behind
+      if (stored && sub.attrs.contains("pn")) return HoldPending(sub, std::move(sgn));
+    } else {
+      ReleasePending(std::string(sub.ri()));
+    }
   }
   SendOrBatch(sub, stored, std::move(sgn), EventCategoryOf(sub));
 }
@@ -124,9 +128,10 @@ void Notifier::Impl::FlushBatch(const Resource& sub, bool stored) {
 }
 
 void Notifier::Impl::DeliverToTargets(const Resource& sub, bool stored, const std::string& body,
-                                      std::optional<int> ec) {
+                                      std::optional<int> ec, std::function<void()> after) {
   const bool counts_exc = stored && sub.attrs.contains("exc");
   const bool stats = stored && RecordsStatistics(sub);
+  std::vector<std::pair<Delivery, NodeWake>> deliveries;
   for (const std::string& nu : StringList(sub.attrs, "nu")) {
     Delivery d;
     NodeWake wake;
@@ -141,6 +146,15 @@ void Notifier::Impl::DeliverToTargets(const Resource& sub, bool stored, const st
     d.nu = nu;
     d.counts_exc = counts_exc;
     d.stats = stats;
+    deliveries.emplace_back(std::move(d), std::move(wake));
+  }
+  // Released when the last delivery answered or was dropped (its Delivery destroyed).
+  auto wait = after && !deliveries.empty()
+                  ? std::make_shared<NoticeWait>(deliveries.size(), std::move(after))
+                  : nullptr;
+  if (after && deliveries.empty()) after();
+  for (auto& [d, wake] : deliveries) {
+    d.wait = wait;
     AttemptWhenAwake(std::move(d), wake);
   }
 }
@@ -194,10 +208,26 @@ void Notifier::Impl::ReleasePending(const std::string& sub_ri) {
                     SteadyAt(next.value_or(Now() + std::chrono::hours(24 * 7))));
     return;
   }
+  const bool latest = json::GetInt(sub->attrs, "pn").value_or(0) == 1;
+  if (!latest && BatchPolicy(*sub) == nullptr && it->second.sgns.size() > 1) {
+    // sendAllPending, one at a time: two requests in flight to one target on two connections
+    // may arrive in either order. The next is released once this one has been answered.
+    Pending& p = it->second;
+    bj::object first = std::move(p.sgns.front());
+    p.sgns.pop_front();
+    held -= std::min<size_t>(held, 1);
+    p.sending = true;
+    p.release_scheduled = true;
+    auto next = [inbox = inbox, ri = sub_ri, generation = p.generation] {
+      inbox->Schedule(Timer{Timer::Kind::kPending, ri, generation, {}}, SteadyClock::now());
+    };
+    DeliverToTargets(*sub, true, NotificationBody(std::move(first)), EventCategoryOf(*sub),
+                     std::move(next));
+    return;
+  }
   std::deque<bj::object> sgns = std::move(it->second.sgns);
   pending.erase(it);
   held -= std::min(held, sgns.size());
-  const bool latest = json::GetInt(sub->attrs, "pn").value_or(0) == 1;
   if (latest) {
     // sendLatest: the most recent one, with Event Category "latest" (Step 4.0).
     if (!sgns.empty()) SendOrBatch(*sub, true, std::move(sgns.back()), kLatest);

@@ -266,9 +266,11 @@ Status Server::Start() {
                   "cannot open the store " + c.db_path + ": " + store.error().message());
   }
   m.store = std::move(*store);
+  m.StartAuditLog();
   auto sec = OpenSecurityServices(c, *m.store);
   if (!sec) return sec.error();
   m.security = std::move(*sec);
+  if (auto s = m.StartAuditCheckpoints(); !s.ok()) return s;
   // Credentials, the CA, enrolment and the admin operations publish through the registry.
   m.security.credentials->SetEventStream(m.events);
   m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, m.security.enrolment);
@@ -569,6 +571,7 @@ void Server::Stop() {
   if (m.dispatcher) m.dispatcher->Stop();
   if (m.notifier) m.notifier->Stop();
   if (m.events) m.events->Stop();  // what is queued is still written
+  m.StopAuditLog();
   if (m.store) m.store->Close();
   m.admin.reset();
   {

@@ -17,6 +17,8 @@
 #include "notification/entity_connections.h"
 #include "notification/notifier.h"
 #include "notification/polling_channels.h"
+#include "security/audit/audit_sink.h"
+#include "security/audit/checkpointer.h"
 #include "security/well_known_endpoints.h"
 #include "server/config.h"
 #include "server/monitoring.h"
@@ -33,7 +35,11 @@ struct Server::Impl {
   std::shared_ptr<events::EventStream> events;
   std::unique_ptr<InstanceLock> lock;
   std::unique_ptr<storage::Store> store;
+  // The audit log's sink of the event stream (audit_wiring.cc); appends through the store.
+  std::shared_ptr<security::audit::AuditSink> audit;
   SecurityServices security;
+  // Signs the audit log's checkpoints every second (needs `security.keys`).
+  std::unique_ptr<security::audit::AuditCheckpointer> audit_checkpoints;
   std::unique_ptr<security::WellKnownEndpoints> endpoints;
   std::unique_ptr<notification::Notifier> notifier;
   std::shared_ptr<notification::PollingChannels> polling;
@@ -59,6 +65,13 @@ struct Server::Impl {
   Status ListenWebSocket(const security::ServerCertificate* creds, std::vector<std::string>& poa);
   // The server certificate loaded at start-up: the DTLS listeners present it until a restart.
   std::string server_chain_pem;
+  // audit_wiring.cc: subscribes the audit log's sink to the security events (needs `store`);
+  // then, once the key store is open, loads or creates the log key and starts the checkpoints.
+  void StartAuditLog();
+  Status StartAuditCheckpoints();
+  // After the event stream stopped, before the store closes: waits for the last entries, signs
+  // a last checkpoint over them (a clean stop leaves every entry provable), ends the checkpoints.
+  void StopAuditLog();
 };
 
 // Shared by start-up (server.cc) and reload (reload.cc): the server certificate and key (the

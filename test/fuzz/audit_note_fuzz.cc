@@ -1,11 +1,14 @@
 // Fuzz target for what a third party feeds the audit log's verifiers (security/audit/): signed
-// notes, checkpoint bodies, verifier keys and Merkle proofs, all of which arrive from outside
-// (an exported bundle, a checkpoint someone forwarded). The input is tried as each:
+// notes, checkpoint bodies, verifier keys, C2SP tlog-proofs, export bundles and Merkle proofs,
+// all of which arrive from outside (an exported bundle, a proof or checkpoint someone
+// forwarded). The input is tried as each:
 //   - ParseCheckpoint: what parses formats back to exactly the input (one canonical form);
 //   - ParseVerifierKey: the same for verifier keys;
 //   - OpenNote / OpenCheckpoint under a fixed key: nothing may crash; a note that opens must
 //     carry the fixed key's signature over exactly the text returned, so re-signing that text
 //     (Ed25519 is deterministic) and opening it again gives the same text;
+//   - ParseTlogProof / ParseBundle: what parses formats back to exactly the input; the
+//     verifiers (VerifyTlogProof, VerifyBundle) never crash;
 //   - VerifyInclusion / VerifyConsistency with sizes, an index and hashes cut from the input:
 //     nothing may crash or loop, whatever the sizes and proof lengths.
 #include <algorithm>
@@ -17,8 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include "security/audit/bundle.h"
 #include "security/audit/checkpoint.h"
 #include "security/audit/merkle_tree.h"
+#include "security/audit/tlog_proof.h"
 #include "security/crypto/crypto.h"
 
 namespace {
@@ -77,6 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!reopened || *reopened != *text) __builtin_trap();
   }
   (void)audit::OpenCheckpoint(in, verifier);
+  if (auto p = audit::ParseTlogProof(in)) {
+    auto back = audit::FormatTlogProof(*p);
+    if (!back || *back != in) __builtin_trap();
+  }
+  (void)audit::VerifyTlogProof(in, "entry", verifier);
+  if (auto b = audit::ParseBundle(in)) {
+    auto back = audit::FormatBundle(*b);
+    if (!back || *back != in) __builtin_trap();
+  }
+  (void)audit::VerifyBundle(in, verifier);
 
   std::string_view rest = in;
   uint64_t a = Take64(rest) % 4096, b = Take64(rest) % 4096, i = Take64(rest);

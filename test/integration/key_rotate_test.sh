@@ -63,11 +63,12 @@ TRUSTCSE_MASTER_KEY=$(cat "$key") cse key rotate >rot.out 2>rot.err; rc=$?
 cp "$key" k1.copy
 cse key rotate --batch 1 >rot.out 2>rot.err; rc=$?
 [ "$rc" = 0 ] && pass || fail "rotate: rc=$rc $(cat rot.err)"
-# The certificate credential holds no sealed value: one PSK, the CA key, the TLS key.
+# The certificate credential holds no sealed value: one PSK, the CA key, the TLS key, the audit
+# log's signing key.
 grep -q "^re-sealed credential: 1/1" rot.err &&
-  grep -q "^re-sealed ca: 1/1" rot.err && grep -q "^re-sealed tls: 1/1" rot.err && pass ||
-  fail "no progress: $(cat rot.err)"
-grep -q "master key rotated: 3 sealed values" rot.out && grep -q "the old key is in $key.old" rot.out &&
+  grep -q "^re-sealed ca: 1/1" rot.err && grep -q "^re-sealed tls: 1/1" rot.err &&
+  grep -q "^re-sealed audit.key: 1/1" rot.err && pass || fail "no progress: $(cat rot.err)"
+grep -q "master key rotated: 4 sealed values" rot.out && grep -q "the old key is in $key.old" rot.out &&
   pass || fail "summary: $(cat rot.out)"
 [ "$(digest "$key")" != "$k1" ] && pass || fail "the key did not change"
 cmp -s "$key.old" k1.copy && pass || fail "the retired key is not the old key"

@@ -1,5 +1,7 @@
 #include "security/audit/checkpoint.h"
 
+#include "security/audit/canonical_text.h"
+
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -83,25 +85,6 @@ bool IsUnicodeSpace(char32_t c) {
          c == 0x3000;
 }
 
-// Standard base64 that re-encodes to exactly `in` (no whitespace, no stray bits, padded).
-std::optional<std::string> FromCanonicalBase64(std::string_view in) {
-  auto out = crypto::FromBase64(in);
-  if (!out || crypto::Base64(*out) != in) return std::nullopt;
-  return out;
-}
-
-std::optional<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    auto d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 std::string KeyIdBytes(uint32_t id) {
   return {static_cast<char>(id >> 24), static_cast<char>(id >> 16), static_cast<char>(id >> 8),
           static_cast<char>(id)};
@@ -170,6 +153,41 @@ Result<NoteKeyPair> KeyPairOf(std::string_view name, EVP_PKEY* pkey) {
 
 }  // namespace
 
+std::optional<std::string> FromCanonicalBase64(std::string_view in) {
+  auto out = crypto::FromBase64(in);
+  if (!out || crypto::Base64(*out) != in) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string_view> NextLine(std::string_view text, size_t& pos) {
+  size_t nl = text.find('\n', pos);
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::string_view line = text.substr(pos, nl - pos);
+  pos = nl + 1;
+  return line;
+}
+
+bool AppendHashLines(const std::vector<std::string>& hashes, std::string& out) {
+  for (const std::string& h : hashes) {
+    if (h.size() != 32) return false;
+    out += crypto::Base64(h);
+    out += '\n';
+  }
+  return true;
+}
+
+std::optional<uint64_t> ParseCanonicalDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    auto d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 Result<std::string> FormatCheckpoint(const Checkpoint& c) {
   if (c.origin.empty() || !IsNoteText(c.origin, false)) return Err(Bad("invalid origin"));
   if (c.root_hash.size() != 32) return Err(Bad("root hash must be 32 bytes"));
@@ -198,7 +216,7 @@ Result<Checkpoint> ParseCheckpoint(std::string_view text) {
   for (std::string_view line : lines) {
     if (line.empty()) return Err(Bad("checkpoint: empty line"));
   }
-  auto size = ParseDecimal(lines[1]);
+  auto size = ParseCanonicalDecimal(lines[1]);
   if (!size) return Err(Bad("checkpoint: tree size is not a canonical decimal number"));
   auto root = FromCanonicalBase64(lines[2]);
   if (!root || root->size() != 32) {

@@ -189,6 +189,41 @@ TEST_F(NotifierPolicyTest, SendAllPendingCachesEventsUntilTheScheduleOpens) {
   EXPECT_EQ(Labels(ParseObject(sent[1].body)), (std::vector<std::string>{"p1"}));
 }
 
+TEST_F(NotifierPolicyTest, SendAllPendingSendsTheNextOnlyOnceThePreviousWasAnswered) {
+  // Two requests in flight to one target could arrive in either order (two connections):
+  // cached notifications go one at a time, in the order of their events.
+  const TimePoint open = std::chrono::floor<std::chrono::seconds>(Now() + std::chrono::seconds(2));
+  AddSub("sub1", {{"pn", 2}});
+  ScheduleOnlyAt("sub1", open);
+  log_->hold = true;
+  StartNotifier();
+  Commit({Labelled("p0")});
+  Commit({Labelled("p1")});
+  Commit({Labelled("p2")});
+  ASSERT_TRUE(WaitFor([&] { return log_->size() == 1; }, std::chrono::seconds(5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(log_->size(), 1u);  // p1 waits for p0's answer
+  auto answer_next = [&](size_t expect_sent) {
+    std::function<void(Status)> done;
+    {
+      std::lock_guard lock(log_->mu);
+      ASSERT_FALSE(log_->held.empty());
+      done = std::move(log_->held.front());
+      log_->held.erase(log_->held.begin());
+    }
+    done(Status::Ok());
+    ASSERT_TRUE(WaitFor([&] { return log_->size() == expect_sent; }));
+  };
+  answer_next(2);
+  answer_next(3);
+  auto sent = log_->Snapshot();
+  ASSERT_EQ(sent.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(Labels(ParseObject(sent[i].body)),
+              (std::vector<std::string>{"p" + std::to_string(i)}));
+  }
+}
+
 TEST_F(NotifierPolicyTest, SendLatestCachesOnlyTheLatestWithEventCategoryLatest) {
   AddSub("sub1", {{"pn", 1}});
   ScheduleOnlyAt("sub1", Now() + std::chrono::seconds(2));

@@ -1,0 +1,87 @@
+// The audit log kept in the store (AUD-1): entries and the hashes of the complete subtrees of
+// their RFC 9162 Merkle tree (merkle_tree.h), written inside the storage writer's transactions,
+// so that an entry appended by a WriteFn is exactly as durable as that WriteFn's other writes:
+// committed together in the same group commit, or rolled back together.
+//
+// Layout, as store objects (never reachable through oneM2M addressing):
+//   kind "audit.entry", id = the index as 20 decimal digits, body = the entry's bytes;
+//   kind "audit.node",  id = "<level, 2 digits>.<index, 20 digits>", body = hex of the hash of
+//                       the complete subtree over leaves [index·2^level, …+2^level).
+// Level-0 nodes are the leaf hashes as appended. Proofs are built from the nodes only, so an
+// entry changed in the store afterwards breaks its own proof — LeafHash(entry) no longer leads
+// to the signed root — and nobody else's: a verifier names exactly the changed entry.
+// Zero-padded ids keep the objects in index order and every append at the end of its B-tree.
+//
+// Writer side: `AuditLogWriter::Append` is called only from WriteFns (the storage writer runs
+// them one at a time). It keeps the log's size and the frontier (the hash of the last complete
+// subtree of each level whose count is odd) in memory, and checks at each append that the store
+// still agrees (entry size-1 present, entry size absent): a WriteFn or a whole batch that was
+// rolled back is noticed there and the state is read back from the store (O(log n) reads) —
+// no failure path needs to tell this class about it. Costs per append: the entry, its leaf
+// node, amortised one more node, two point reads.
+//
+// Reader side (any thread, committed data only): `CommittedSize` finds the size by an
+// exponential and binary search over entry ids (O(log n) reads); `StoredSubtreeHashes` serves
+// the proof algorithms of merkle_tree.h from a ReadView at a fixed size. Entries and nodes are
+// never rewritten once committed, so reads need no lock against the writer.
+//
+// Errors: 5000 from the store; 4000 for a size beyond what is stored. A stored node that is not
+// 64 hex digits, or a missing one below the size, is 5000 "audit log damaged".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "security/audit/merkle_tree.h"
+#include "storage/store.h"
+
+namespace trustcse::security::audit {
+
+inline constexpr std::string_view kEntryKind = "audit.entry";
+inline constexpr std::string_view kNodeKind = "audit.node";
+
+std::string EntryId(uint64_t index);
+std::string NodeId(uint32_t level, uint64_t index);
+
+// Appends from inside WriteFns. Not thread-safe: the storage writer is its only user.
+class AuditLogWriter {
+ public:
+  // Appends `entry` in `txn` (its node hashes too); returns the entry's index.
+  Result<uint64_t> Append(storage::WriteTxn& txn, std::string_view entry);
+  // The size after the last append this object made (it may not be committed yet).
+  uint64_t size() const { return size_; }
+
+ private:
+  Status Reload(storage::ReadView& view);
+  Result<bool> StateMatches(storage::ReadView& view);
+
+  bool loaded_ = false;
+  uint64_t size_ = 0;
+  // frontier_[k]: the hash of complete subtree (k, (size_ >> k) - 1) when (size_ >> k) is odd.
+  std::array<std::optional<std::array<char, kHashSize>>, 64> frontier_;
+};
+
+// The number of committed entries, read from `view`.
+Result<uint64_t> CommittedSize(storage::ReadView& view);
+
+// The subtree hashes of the first `size` entries, read from `view`. The caller makes sure that
+// `size` entries are committed (CommittedSize); the view must outlive this object.
+class StoredSubtreeHashes final : public SubtreeHashes {
+ public:
+  StoredSubtreeHashes(storage::ReadView& view, uint64_t size) : view_(view), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Result<std::string> SubtreeHash(uint32_t level, uint64_t index) const override;
+  // The entry at `index` (< size), as stored.
+  Result<std::string> Entry(uint64_t index) const;
+
+ private:
+  storage::ReadView& view_;
+  uint64_t size_;
+};
+
+}  // namespace trustcse::security::audit

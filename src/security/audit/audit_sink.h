@@ -1,0 +1,62 @@
+// The event stream's sink that writes the audit log (AUD-1): every event it receives becomes
+// one canonical entry (audit_entry.h) appended through the store's writer (audit_log.h), so the
+// entries are grouped into the same group commits as the data writes and are durable when those
+// are.
+//
+// Bounded: at most `max_in_flight` appends wait for the writer at any time. Beyond that, the
+// sink's thread waits; its queue in the event stream fills; and the stream drops and counts
+// events. The next entry the sink writes is then an "audit.gap" entry saying how many were
+// lost, so the log records its own gaps instead of hiding them. A failed append (the store
+// failing) is logged and counted; the event is not retried.
+//
+// Thread-safety: Consume runs on the sink's thread (events/event_stream.h). The AuditLogWriter
+// is used only inside the WriteFns, on the storage writer. The counters and Flush may be used
+// from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "events/event_stream.h"
+#include "security/audit/audit_log.h"
+#include "storage/store.h"
+
+namespace trustcse::security::audit {
+
+class AuditSink final : public events::Sink {
+ public:
+  // `stream` (may be null) is asked for this sink's drop count under `name`, the name it is
+  // subscribed with. `store` and `writer` must outlive the sink's last append (Flush, or the
+  // store's Close, which completes what was submitted).
+  AuditSink(storage::Store& store, std::shared_ptr<AuditLogWriter> writer,
+            const events::EventStream* stream, std::string name, size_t max_in_flight = 1024);
+
+  void Consume(const events::Event& event) override;
+
+  // Entries durably appended, and appends that failed.
+  uint64_t appended() const { return appended_.load(std::memory_order_relaxed); }
+  uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
+  // Waits until every append submitted so far has completed.
+  void Flush();
+
+ private:
+  void Append(std::string entry);
+
+  storage::Store& store_;
+  std::shared_ptr<AuditLogWriter> writer_;
+  const events::EventStream* stream_;
+  const std::string name_;
+  const size_t max_in_flight_;
+  uint64_t dropped_seen_ = 0;  // the sink's thread only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t in_flight_ = 0;  // guarded by mu_
+  std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> failed_{0};
+};
+
+}  // namespace trustcse::security::audit

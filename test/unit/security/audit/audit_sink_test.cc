@@ -1,0 +1,153 @@
+// The audit log's entries (audit_entry.h) and the event stream's audit sink (audit_sink.h):
+// canonical encoding, events published to a real EventStream appended to a store in order, the
+// tree over them the same as one built from their encodings, and gaps recorded when the stream
+// had to drop events.
+#include "security/audit/audit_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "security/audit/audit_entry.h"
+#include "security/audit/audit_log.h"
+#include "security/audit/merkle_tree.h"
+
+namespace trustcse::security::audit {
+namespace {
+
+events::Event Denial(std::string originator) {
+  events::Event e;
+  e.kind = events::Kind::kAccessDenied;
+  e.seq = 17;
+  e.time = *ParseTimestamp("20261207T101112,131415");
+  e.source = "authz.acp";
+  e.originator = std::move(originator);
+  e.target = "/cse-in/room/temp";
+  e.operation = "retrieve";
+  e.binding = "https";
+  e.peer = "192.0.2.7";
+  e.request_id = "r-1";
+  e.reason = "no rule grants retrieve";
+  e.status = 4103;
+  return e;
+}
+
+TEST(AuditEntry, IsOneCanonicalJsonObjectInTheDocumentedOrder) {
+  EXPECT_EQ(EncodeEntry(Denial("CAdmin")),
+            R"({"v":1,"seq":17,"time":"20261207T101112,131415","kind":"access.denied",)"
+            R"("source":"authz.acp","actor":"CAdmin","subject":"/cse-in/room/temp",)"
+            R"("operation":"retrieve","decision":"deny","reason":"no rule grants retrieve",)"
+            R"("status":4103,"binding":"https","peer":"192.0.2.7","rqi":"r-1"})");
+}
+
+TEST(AuditEntry, LeavesOutEmptyMembersAndEscapesStrings) {
+  events::Event e;
+  e.kind = events::Kind::kCredentialRevoked;
+  e.time = *ParseTimestamp("20261207T000000");
+  e.source = "credentials";
+  e.target = "psk:\"quoted\"\n\x01";
+  std::string entry = EncodeEntry(e);
+  EXPECT_EQ(entry, R"({"v":1,"time":"20261207T000000,000000","kind":"credential.revoked",)"
+                   R"("source":"credentials","subject":"psk:\"quoted\"\n\u0001"})");
+  auto parsed = boost::json::parse(entry);  // valid JSON, whatever the strings held
+  EXPECT_EQ(parsed.at("subject").as_string(), "psk:\"quoted\"\n\x01");
+  EXPECT_EQ(EncodeGap(*ParseTimestamp("20261207T000000"), 12),
+            R"({"v":1,"time":"20261207T000000,000000","kind":"audit.gap","dropped":12})");
+}
+
+class AuditSinkTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<storage::Store> store_ = storage::OpenMemoryStore();
+  std::shared_ptr<AuditLogWriter> writer_ = std::make_shared<AuditLogWriter>();
+
+  std::vector<std::string> Entries() {
+    auto n = CommittedSize(*store_);
+    EXPECT_TRUE(n.has_value());
+    StoredSubtreeHashes stored(*store_, n.value_or(0));
+    std::vector<std::string> out;
+    for (uint64_t i = 0; i < stored.size(); ++i) out.push_back(*stored.Entry(i));
+    return out;
+  }
+};
+
+TEST_F(AuditSinkTest, PublishedSecurityEventsBecomeEntriesInOrder) {
+  events::EventStream stream;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  stream.Subscribe(sink, events::Subscription{events::kSecurityKinds, 4096, false, "audit"});
+  std::vector<std::string> expected;
+  for (int i = 0; i < 50; ++i) {
+    events::Event e = Denial("C" + std::to_string(i));
+    stream.Publish(e);
+  }
+  events::Event ignored = Denial("Cnobody");
+  ignored.kind = events::Kind::kRequestCompleted;  // not a security kind: not subscribed
+  stream.Publish(ignored);
+  stream.Stop();
+  sink->Flush();
+  std::vector<std::string> entries = Entries();
+  ASSERT_EQ(entries.size(), 50u);
+  MerkleTree reference;
+  for (int i = 0; i < 50; ++i) {
+    auto parsed = boost::json::parse(entries[i]);
+    EXPECT_EQ(parsed.at("actor").as_string(), "C" + std::to_string(i));
+    reference.Append(entries[i]);
+  }
+  EXPECT_EQ(sink->appended(), 50u);
+  EXPECT_EQ(sink->failed(), 0u);
+  StoredSubtreeHashes stored(*store_, 50);
+  EXPECT_EQ(*RootHashAt(stored, 50), *reference.RootHash());
+}
+
+TEST_F(AuditSinkTest, EventsTheStreamDroppedAreRecordedAsAGap) {
+  events::EventStream stream;
+  // A sink that holds its first event until released, so its queue of 2 overflows.
+  struct Gate : events::Sink {
+    std::shared_ptr<AuditSink> inner;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+    void Consume(const events::Event& e) override {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return open; });
+      inner->Consume(e);
+    }
+  };
+  auto gate = std::make_shared<Gate>();
+  gate->inner = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  stream.Subscribe(gate, events::Subscription{events::kSecurityKinds, 2, false, "audit"});
+  for (int i = 0; i < 10; ++i) stream.Publish(Denial("C" + std::to_string(i)));
+  const uint64_t dropped = stream.dropped("audit");
+  ASSERT_GT(dropped, 0u);
+  {
+    std::lock_guard lock(gate->mu);
+    gate->open = true;
+  }
+  gate->cv.notify_all();
+  stream.Stop();
+  gate->inner->Flush();
+  std::vector<std::string> entries = Entries();
+  ASSERT_EQ(entries.size(), 10 - dropped + 1);
+  uint64_t gaps = 0;
+  for (const std::string& entry : entries) {
+    auto parsed = boost::json::parse(entry).as_object();
+    if (parsed.at("kind").as_string() == "audit.gap") gaps += parsed.at("dropped").as_int64();
+  }
+  EXPECT_EQ(gaps, dropped);
+}
+
+TEST_F(AuditSinkTest, AFailingStoreIsCountedNotRetried) {
+  events::EventStream stream;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  store_->Close();  // every append now fails
+  sink->Consume(Denial("Cx"));
+  sink->Flush();
+  EXPECT_EQ(sink->failed(), 1u);
+  EXPECT_EQ(sink->appended(), 0u);
+}
+
+}  // namespace
+}  // namespace trustcse::security::audit
