@@ -67,10 +67,11 @@ std::string EncodeEntry(const events::Event& e) {
   return std::move(w).Done();
 }
 
-std::string EncodeGap(TimePoint time, uint64_t dropped) {
+std::string EncodeGap(TimePoint time, uint64_t dropped, std::string_view reason) {
   Writer w;
   w.Text("time", FormatTimestamp(time));
   w.Text("kind", "audit.gap");
+  w.Text("reason", reason);
   w.Int("dropped", dropped);
   return std::move(w).Done();
 }

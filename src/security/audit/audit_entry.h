@@ -16,7 +16,8 @@
 //     "reason"    why (a rule, a check; never a secret)
 //     "status"    the oneM2M response status code, where there is one
 //     "binding", "peer", "rqi"   how the request came: binding, peer address, request ID
-//     "dropped"   for "audit.gap": how many events were lost before this entry
+//     "dropped"   for "audit.gap": how many events were not logged one by one before this
+//                 entry ("reason" says why: the queue was full, or denials over their budget)
 // Never the request's content, never secrets: events carry none (events/event_stream.h).
 //
 // Thread-safety: pure functions.
@@ -33,8 +34,7 @@ inline constexpr int kEntryVersion = 1;
 
 // The canonical entry of `event`.
 std::string EncodeEntry(const events::Event& event);
-// The entry that records `dropped` events lost before `time` (the event stream's queue for the
-// audit log was full).
-std::string EncodeGap(TimePoint time, uint64_t dropped);
+// The entry that records `dropped` events not logged one by one before `time`, and why.
+std::string EncodeGap(TimePoint time, uint64_t dropped, std::string_view reason);
 
 }  // namespace trustcse::security::audit

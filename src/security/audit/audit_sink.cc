@@ -9,22 +9,45 @@
 namespace trustcse::security::audit {
 
 AuditSink::AuditSink(storage::Store& store, std::shared_ptr<AuditLogWriter> writer,
-                     const events::EventStream* stream, std::string name, size_t max_in_flight)
+                     const events::EventStream* stream, std::string name, size_t max_in_flight,
+                     uint64_t denials_per_second)
     : store_(store),
       writer_(std::move(writer)),
       stream_(stream),
       name_(std::move(name)),
-      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight),
+      denials_per_second_(denials_per_second) {}
 
 void AuditSink::Consume(const events::Event& event) {
   if (stream_ != nullptr) {
     uint64_t dropped = stream_->dropped(name_);
     if (dropped > dropped_seen_) {
-      Append(EncodeGap(event.time, dropped - dropped_seen_));
+      Append(EncodeGap(event.time, dropped - dropped_seen_, "event queue full"));
       dropped_seen_ = dropped;
     }
   }
+  if (!WithinDenialBudget(event)) return;
   Append(EncodeEntry(event));
+}
+
+bool AuditSink::WithinDenialBudget(const events::Event& event) {
+  const int64_t second =
+      std::chrono::floor<std::chrono::seconds>(event.time).time_since_epoch().count();
+  if (second != denial_second_) {
+    WriteHeldBackDenials(event.time);
+    denial_second_ = second;
+    denials_in_second_ = 0;
+  }
+  const bool denial = event.kind == events::Kind::kAccessDenied ||
+                      event.kind == events::Kind::kHandshakeFailure;
+  if (!denial || ++denials_in_second_ <= denials_per_second_) return true;
+  ++denials_held_back_;
+  return false;
+}
+
+void AuditSink::WriteHeldBackDenials(TimePoint time) {
+  if (denials_held_back_ == 0) return;
+  Append(EncodeGap(time, std::exchange(denials_held_back_, 0), "denials over budget"));
 }
 
 void AuditSink::Append(std::string entry) {
@@ -52,6 +75,7 @@ void AuditSink::Append(std::string entry) {
 }
 
 void AuditSink::Flush() {
+  WriteHeldBackDenials(Now());
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return in_flight_ == 0; });
 }

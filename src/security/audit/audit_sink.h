@@ -3,6 +3,13 @@
 // entries are grouped into the same group commits as the data writes and are durable when those
 // are.
 //
+// Denials (refused accesses, failed handshakes) are what one device holding one credential can
+// produce at will: at most `denials_per_second` of them are logged one by one in each second of
+// event time; the rest of that second are counted into one "audit.gap" entry (reason "denials
+// over budget"), written with the next event of a later second or at Flush. Every other kind is
+// always logged one by one, so a flood of denials can neither push out a revocation nor turn
+// into unbounded durable writes.
+//
 // Bounded: at most `max_in_flight` appends wait for the writer at any time. Beyond that, the
 // sink's thread waits; its queue in the event stream fills; and the stream drops and counts
 // events. The next entry the sink writes is then an "audit.gap" entry saying how many were
@@ -33,25 +40,36 @@ class AuditSink final : public events::Sink {
   // subscribed with. `store` and `writer` must outlive the sink's last append (Flush, or the
   // store's Close, which completes what was submitted).
   AuditSink(storage::Store& store, std::shared_ptr<AuditLogWriter> writer,
-            const events::EventStream* stream, std::string name, size_t max_in_flight = 1024);
+            const events::EventStream* stream, std::string name, size_t max_in_flight = 1024,
+            uint64_t denials_per_second = 1000);
 
   void Consume(const events::Event& event) override;
 
   // Entries durably appended, and appends that failed.
   uint64_t appended() const { return appended_.load(std::memory_order_relaxed); }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
-  // Waits until every append submitted so far has completed.
+  // Writes the count of denials held back in the current second, if any, then waits until
+  // every append submitted so far has completed. Not concurrently with Consume (after the
+  // event stream stopped).
   void Flush();
 
  private:
   void Append(std::string entry);
+  // False if `event` is a denial over this second's budget (it is counted instead); writes the
+  // previous second's count first when a new second begins.
+  bool WithinDenialBudget(const events::Event& event);
+  void WriteHeldBackDenials(TimePoint time);
 
   storage::Store& store_;
   std::shared_ptr<AuditLogWriter> writer_;
   const events::EventStream* stream_;
   const std::string name_;
   const size_t max_in_flight_;
+  const uint64_t denials_per_second_;
   uint64_t dropped_seen_ = 0;  // the sink's thread only
+  int64_t denial_second_ = 0;  // the sink's thread only: the second being counted
+  uint64_t denials_in_second_ = 0;
+  uint64_t denials_held_back_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   size_t in_flight_ = 0;  // guarded by mu_

@@ -55,8 +55,9 @@ TEST(AuditEntry, LeavesOutEmptyMembersAndEscapesStrings) {
                    R"("source":"credentials","subject":"psk:\"quoted\"\n\u0001"})");
   auto parsed = boost::json::parse(entry);  // valid JSON, whatever the strings held
   EXPECT_EQ(parsed.at("subject").as_string(), "psk:\"quoted\"\n\x01");
-  EXPECT_EQ(EncodeGap(*ParseTimestamp("20261207T000000"), 12),
-            R"({"v":1,"time":"20261207T000000,000000","kind":"audit.gap","dropped":12})");
+  EXPECT_EQ(EncodeGap(*ParseTimestamp("20261207T000000"), 12, "event queue full"),
+            R"({"v":1,"time":"20261207T000000,000000","kind":"audit.gap",)"
+            R"("reason":"event queue full","dropped":12})");
 }
 
 class AuditSinkTest : public ::testing::Test {
@@ -137,6 +138,40 @@ TEST_F(AuditSinkTest, EventsTheStreamDroppedAreRecordedAsAGap) {
     if (parsed.at("kind").as_string() == "audit.gap") gaps += parsed.at("dropped").as_int64();
   }
   EXPECT_EQ(gaps, dropped);
+}
+
+TEST_F(AuditSinkTest, AFloodOfDenialsIsCountedPastItsBudgetAndPushesOutNothingElse) {
+  // One device with one credential can produce denials at will: 5 per second are logged one by
+  // one here, the rest of each second become one counted gap; a revocation in the middle of the
+  // flood is logged as itself.
+  AuditSink sink(*store_, writer_, nullptr, "audit", 1024, 5);
+  for (int i = 0; i < 20; ++i) sink.Consume(Denial("Cflood"));  // all in one second
+  events::Event revoked = Denial("Cop");
+  revoked.kind = events::Kind::kCredentialRevoked;
+  sink.Consume(revoked);
+  events::Event later = Denial("Cflood");
+  later.time += std::chrono::seconds(1);
+  sink.Consume(later);  // a new second: the held-back count is written first
+  for (int i = 0; i < 3; ++i) sink.Consume(later);
+  for (int i = 0; i < 4; ++i) sink.Consume(later);  // 8 in this second: 3 held back
+  sink.Flush();  // writes those 3
+  std::vector<std::string> entries = Entries();
+  int denials = 0, revocations = 0;
+  std::vector<int64_t> gaps;
+  for (const std::string& entry : entries) {
+    auto o = boost::json::parse(entry).as_object();
+    const auto& kind = o.at("kind").as_string();
+    if (kind == "access.denied") ++denials;
+    if (kind == "credential.revoked") ++revocations;
+    if (kind == "audit.gap") {
+      EXPECT_EQ(o.at("reason").as_string(), "denials over budget");
+      gaps.push_back(o.at("dropped").as_int64());
+    }
+  }
+  EXPECT_EQ(denials, 5 + 5);
+  EXPECT_EQ(revocations, 1);
+  EXPECT_EQ(gaps, (std::vector<int64_t>{15, 3}));
+  EXPECT_EQ(entries.size(), 10u + 1u + 2u);
 }
 
 TEST_F(AuditSinkTest, AFailingStoreIsCountedNotRetried) {
