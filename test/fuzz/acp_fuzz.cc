@@ -64,7 +64,8 @@ void Evaluate(const CompiledPrivileges& p) {
         bare.groups = &f.groups;
         DenyReason why = DenyReason::kChildType;
         bool granted = p.Grants(bare, &why);
-        if (!granted && static_cast<int>(why) > static_cast<int>(DenyReason::kChildType)) {
+        // A refusal names one of the reasons (kAttributes, aca, is the last of them).
+        if (!granted && static_cast<int>(why) > static_cast<int>(DenyReason::kAttributes)) {
           __builtin_trap();
         }
         if (!granted && p.rule_count() == 0 && why != DenyReason::kNoRules) __builtin_trap();
