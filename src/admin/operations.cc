@@ -80,6 +80,7 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
     if (!status_) return Err(Status::NotFound("status needs a running server"));
     return status_();
   }
+  if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
   auto out = Dispatch(op, a);
   if (credentials_) {
     std::string target = Str(a, "id");

@@ -17,9 +17,20 @@
 //   credential.revoke  {id, reason?}                         → {credential}
 //   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
 //   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
+//   audit.key          {}                                    → {key} (the log's verifier key)
+//   audit.checkpoint   {tree_size?}                          → {checkpoint, tree_size} (newest,
+//                                                               or the kept one of that size)
+//   audit.entries      {from?, to?}                          → {from, to, entries[], bundle}
+//                      (at most kMaxAuditEntries per call; the bundle verifies offline)
+//   audit.prove        {index}                               → {index, entry, proof (tlog-proof)}
+//   audit.consistency  {checkpoint (a saved note)}           → {bundle} (to the newest)
 //   status             {}                                    → the running server's summary
 //                      (version, uptime, listeners, store, connections, requests, denials;
 //                      server/monitoring.h); 4004 in process, where no server runs
+//
+// The audit.* operations and status only read: they are not operator actions and raise no
+// event (an operator polling the log must not grow it). They need the store (SetAuditLog), which
+// a running server gives; in process they answer 4004.
 //
 // Errors are Statuses with oneM2M codes (4000 bad arguments, 4004 unknown, 4105 exists).
 // Secrets appear only in the results that create them (a generated PSK or key), never in logs.
@@ -36,6 +47,7 @@
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
+#include "storage/store.h"
 
 namespace trustcse::admin {
 
@@ -55,6 +67,10 @@ class Operations {
   void SetStatusProvider(std::function<boost::json::object()> provider) {
     status_ = std::move(provider);
   }
+  // Where the audit.* operations read the log (committed data only): the running server's store,
+  // which outlives the admin API.
+  void SetAuditLog(storage::ReadView* view) { audit_view_ = view; }
+  static constexpr uint64_t kMaxAuditEntries = 1000;
 
  private:
   Result<boost::json::object> Dispatch(std::string_view op, const boost::json::object& args);
@@ -65,11 +81,13 @@ class Operations {
   Result<boost::json::object> CredentialAdd(const boost::json::object& a);
   Result<boost::json::object> CredentialList();
   Result<boost::json::object> CredentialRevoke(const boost::json::object& a);
+  Result<boost::json::object> Audit(std::string_view op, const boost::json::object& a);
 
   std::shared_ptr<security::CredentialRegistry> credentials_;
   std::shared_ptr<security::CertificateAuthority> ca_;
   std::shared_ptr<security::EnrolmentService> enrolment_;
   std::function<boost::json::object()> status_;
+  storage::ReadView* audit_view_ = nullptr;
 };
 
 // A credential as the admin API shows it (no secret).

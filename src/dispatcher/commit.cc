@@ -92,23 +92,28 @@ struct CommitState {
   WriteEffects fx;
   std::vector<std::string> paths;
   std::vector<std::string> subtrees;
+  std::vector<events::Event> audited;  // registrations and policy changes, for the stream
 };
 
 }  // namespace
 
 void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffects&)> fn,
-                              std::function<void(Status)> done, bool await_deletion_notices) {
+                              std::function<void(Status)> done, bool await_deletion_notices,
+                              RequestRef origin) {
   auto state = std::make_shared<CommitState>();
   store.Submit(
-      [this, fn = std::move(fn), state](storage::WriteTxn& txn) {
+      [this, fn = std::move(fn), state, origin = std::move(origin)](storage::WriteTxn& txn) {
         TrackingTxn tracking(txn, writer_parents, writer_quotas);
         Status s = fn(tracking, state->fx);
+        if (s.ok() && opt.audit_log) s = AuditWrites(tracking, state->fx, origin.get(),
+                                                     state->audited);
         if (s.ok()) {
           writer_quotas.Apply(tracking.quota_changes);
           state->paths = std::move(tracking.paths);
           state->subtrees = std::move(tracking.subtrees);
         } else {
           state->fx = WriteEffects{};
+          state->audited.clear();
         }
         return s;
       },
@@ -121,6 +126,11 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           // of containers in turn would otherwise re-read and re-parse one per request.
           for (auto& res : state->fx.cached_after) cache.Put(cache.generation(), std::move(res));
           group_members.Learn(state->fx);
+          if (opt.events) {
+            for (auto& e : state->audited) {
+              if (opt.events->Wants(e.kind)) opt.events->Publish(std::move(e));
+            }
+          }
           if (await_deletion_notices) {
             return notifier.OnCommitted(state->fx, [done = std::move(done)] { done(Status::Ok()); });
           }
@@ -135,7 +145,8 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
 }
 
 void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, std::string rvi,
-                                      std::function<void(Result<ResourceRecord>)> done) {
+                                      std::function<void(Result<ResourceRecord>)> done,
+                                      RequestRef origin) {
   auto deleted = std::make_shared<ResourceRecord>();
   TimePoint now = Now();
   Commit(
@@ -176,7 +187,7 @@ void Dispatcher::Impl::DeleteResource(std::string ri, std::string originator, st
         if (!s.ok()) return done(Err(s));
         done(std::move(*deleted));
       },
-      /*await_deletion_notices=*/true);
+      /*await_deletion_notices=*/true, std::move(origin));
 }
 
 }  // namespace trustcse::dispatcher

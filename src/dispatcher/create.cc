@@ -201,7 +201,8 @@ void Dispatcher::Impl::CreateAuthorized(RequestRef req, std::shared_ptr<const Re
                                  : ResultFor(rcn, *res, *created));
           rsp.content_location = created->ri;
           done(std::move(rsp));
-        });
+        },
+        /*await_deletion_notices=*/false, req);
   };
 
   if (services && services->admit) return services->admit(*this, req, res, submit, std::move(done));

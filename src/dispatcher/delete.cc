@@ -86,7 +86,8 @@ void Dispatcher::Impl::DeleteAuthorized(RequestRef req,
                                                  rcn == ResultContent::kAttributes
                                                      ? RecordRepresentation(*r)
                                                      : ""));
-                                    });
+                                    },
+                                    req);
                    });
 }
 

@@ -39,6 +39,10 @@
 #include "security/credentials/credential_registry.h"
 #include "storage/store.h"
 
+namespace trustcse::security::audit {
+class AuditLogWriter;
+}  // namespace trustcse::security::audit
+
 namespace trustcse::dispatcher {
 
 struct DispatcherOptions {
@@ -68,6 +72,9 @@ struct DispatcherOptions {
   std::shared_ptr<security::CredentialRegistry> credentials;
   // Where request observers and the chains' decisions go (null: nowhere).
   std::shared_ptr<events::EventStream> events;
+  // The audit log (AUD-1): registrations, deregistrations and ACP changes are appended to it in
+  // the transaction of the write itself (null: not audited). Used only on the storage writer.
+  std::shared_ptr<security::audit::AuditLogWriter> audit_log;
   // Counts every request a binding handed in, once, when its response is finished (binding,
   // operation, ty, rsc, latency; relaxed atomics, no lock). Null: not counted.
   std::shared_ptr<events::RequestMetrics> metrics;

@@ -352,10 +352,20 @@ struct Dispatcher::Impl {
   // calling `done` — with `await_deletion_notices`, only once the deletion notices of the
   // subscriptions it removed had their first answer (TS-0004 §7.4.8.2.4; bounded by the
   // notifier's notice_wait_ms).
+  // `origin`: the request that asked for the write (null: the CSE's own, such as expiry), for
+  // the audit entries of registrations and policy changes (AuditWrites).
   void Commit(std::function<Status(storage::WriteTxn&, resources::WriteEffects&)> fn,
-              std::function<void(Status)> done, bool await_deletion_notices = false);
+              std::function<void(Status)> done, bool await_deletion_notices = false,
+              RequestRef origin = nullptr);
   void DeleteResource(std::string ri, std::string originator, std::string rvi,
-                      std::function<void(Result<storage::ResourceRecord>)> done);
+                      std::function<void(Result<storage::ResourceRecord>)> done,
+                      RequestRef origin = nullptr);
+  // audit_writes.cc: appends, in the write's own transaction, an audit entry for every AE or
+  // remoteCSE registered, updated or deregistered and every ACP created, changed or deleted
+  // in `fx`, and collects their events in `audited` (published once the write is durable).
+  // Only with an audit log (opt.audit_log); an error fails the write.
+  Status AuditWrites(storage::WriteTxn& txn, const resources::WriteEffects& fx,
+                     const InFlight* origin, std::vector<events::Event>& audited);
   // 4005 when `target` is a contentInstance (itself, or la/ol) of a container whose
   // disableRetrieval (disr) is true: its instances can be neither retrieved nor deleted
   // (TS-0004 §7.4.7.2.2/.4, §7.4.27, §7.4.28).

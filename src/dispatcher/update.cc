@@ -153,7 +153,8 @@ void Dispatcher::Impl::CommitUpdate(RequestRef req, std::string ri,
         done(Reply(*req, Rsc::kUpdated,
                    before ? ModifiedAttributes(*changes, *result, before.get())
                           : ResultFor(rcn, *result, *result_rec)));
-      });
+      },
+      /*await_deletion_notices=*/false, req);
 }
 
 }  // namespace trustcse::dispatcher

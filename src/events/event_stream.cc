@@ -25,6 +25,8 @@ std::string_view KindName(Kind k) {
     case Kind::kCaOperation: return "ca";
     case Kind::kAdminOperation: return "admin";
     case Kind::kHandshakeFailure: return "handshake.failure";
+    case Kind::kRegistration: return "registration";
+    case Kind::kPolicyChange: return "acp.change";
     case Kind::kRequestStarted: return "request.started";
     case Kind::kRequestCompleted: return "request.completed";
     case Kind::kCount: break;

@@ -46,6 +46,8 @@ enum class Kind : uint8_t {
   kCaOperation,        // certificate issued, revoked, CRL published
   kAdminOperation,     // an operator's operation through the CLI or the admin endpoint
   kHandshakeFailure,   // a TLS/DTLS handshake failed (peer address, reason)
+  kRegistration,       // an AE or remoteCSE registered, was updated or deregistered
+  kPolicyChange,       // an accessControlPolicy was created, changed or deleted
   kRequestStarted,     // request observer: a request entered the dispatcher
   kRequestCompleted,   // request observer: its response left
   kCount
@@ -59,7 +61,8 @@ constexpr KindMask kSecurityKinds =
     Bit(Kind::kAccessDenied) | Bit(Kind::kAccessAudited) | Bit(Kind::kAdmission) |
     Bit(Kind::kTrust) | Bit(Kind::kCredentialIssued) | Bit(Kind::kCredentialRevoked) |
     Bit(Kind::kCredentialUsed) | Bit(Kind::kEnrolment) | Bit(Kind::kCaOperation) |
-    Bit(Kind::kAdminOperation) | Bit(Kind::kHandshakeFailure);
+    Bit(Kind::kAdminOperation) | Bit(Kind::kHandshakeFailure) | Bit(Kind::kRegistration) |
+    Bit(Kind::kPolicyChange);
 
 // One event, owned (it outlives the request that caused it). Fields a kind does not use are
 // empty. Never holds secrets: reasons name rules and checks, not keys or passwords.

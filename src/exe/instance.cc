@@ -10,6 +10,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/operations.h"
+#include "server/offline_audit.h"
 #include "server/security_services.h"
 
 namespace trustcse::exe {
@@ -96,6 +97,13 @@ Status CheckRunsAsOwner(const std::string& db_path) {
       " trustcse …)");
 }
 
+std::string CliActor() {
+  const uid_t me = ::geteuid();
+  const passwd* pw = ::getpwuid(me);
+  return pw != nullptr && pw->pw_name != nullptr ? "cli:" + std::string(pw->pw_name)
+                                                 : "cli:uid:" + std::to_string(me);
+}
+
 int RunOperation(const server::Config& c, const std::string& config_file, std::string_view op,
                  const boost::json::object& args, boost::json::object& result) {
   const std::string config_flag = config_file.empty() ? "--config FILE" : "--config " + config_file;
@@ -157,9 +165,20 @@ int RunOperation(const server::Config& c, const std::string& config_file, std::s
     (*store)->Close();
     return failed(sec.error());
   }
+  // The operation's events (its own, and the credential, CA and enrolment events it causes)
+  // go to the audit log as a running server's would, under this user's name.
+  server::OfflineAudit audit(**store);
+  sec->credentials->SetEventStream(audit.stream());
   admin::Operations ops(sec->credentials, sec->ca, sec->enrolment);
-  auto out = ops.Run(op, args);
+  auto out = ops.Run(op, args, CliActor());
+  Status audited = audit.Finish(c, sec->keys);
+  sec->credentials->SetEventStream(nullptr);
   (*store)->Close();
+  if (!audited.ok()) {
+    // The operation itself is done (or failed on its own); say so rather than hide it.
+    PrintError(std::string(op) + ": " + audited.message() +
+               (out ? " (the operation itself succeeded)" : ""));
+  }
   if (!out) return failed(out.error());
   result = std::move(*out);
   return kExitOk;

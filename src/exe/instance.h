@@ -58,6 +58,9 @@ Status LoadInstanceConfig(const InstanceFlags& flags, server::Config& config);
 // Checked by every command that opens the store in its own process (serve, the offline
 // operator commands, key rotate, backup).
 Status CheckRunsAsOwner(const std::string& db_path);
+// Who runs this command, as the audit log names an operator acting through the CLI in process:
+// "cli:<user name>" ("cli:uid:N" when the user has no name).
+std::string CliActor();
 
 // Runs the operator operation `op` on the instance of `config` and returns the exit code; on
 // failure the one line is printed. Through the admin socket when a server holds the instance

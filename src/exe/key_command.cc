@@ -19,6 +19,7 @@
 #include "security/credentials/credential_registry.h"
 #include "security/keystore/key_rotation.h"
 #include "server/config.h"
+#include "server/offline_audit.h"
 #include "server/security_services.h"
 
 namespace trustcse::exe {
@@ -56,6 +57,19 @@ Result<std::unique_ptr<security::KeyStore>> OpenKeyFile(const std::string& path,
   mo.file = path;
   mo.create_file_if_missing = create;
   return security::OpenSoftwareKeyStore(mo);
+}
+
+// The rotation as an operator action in the audit log, with a checkpoint signed by the log key
+// as unsealed under the new master key `keys`.
+Status RecordRotation(const server::Config& c, std::unique_ptr<security::KeyStore> keys) {
+  auto store = server::OpenStore(c);
+  if (!store) return store.error();
+  server::OfflineAudit audit(**store);
+  events::Emit(audit.stream().get(), events::Kind::kAdminOperation, "keystore", CliActor(),
+               "master key", "key.rotate", "", static_cast<int>(Rsc::kOk));
+  Status s = audit.Finish(c, std::shared_ptr<const security::KeyStore>(std::move(keys)));
+  (*store)->Close();
+  return s;
 }
 
 int Rotate(const KeyOptions& o) {
@@ -163,6 +177,10 @@ int Rotate(const KeyOptions& o) {
     PrintError("key rotate: cannot move the key files into place (" + std::string(std::strerror(errno)) +
                "): run `trustcse key rotate` again");
     return kExitRuntime;
+  }
+  if (auto s = RecordRotation(c, std::move(*to)); !s.ok()) {
+    PrintError("key rotate: the master key was rotated, but the audit log could not record it: " +
+               s.message());
   }
   std::cout << "master key rotated: " << counts->resealed + counts->already
             << " sealed values now under the new key in " << current << "\n"

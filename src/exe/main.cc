@@ -79,8 +79,14 @@ int Serve(Config config, const std::function<trustcse::Result<Config>()>& reread
   sd_notify(0, "READY=1\nSTATUS=serving");
   int sig = 0;
   while (true) {
-    if (sigwait(&signals, &sig) != 0) continue;
+    siginfo_t info{};
+    sig = sigwaitinfo(&signals, &info);
+    if (sig < 0) continue;
     if (sig != SIGHUP) break;
+    // Who asked, for the audit log: the sender's user (systemd's reload runs as root).
+    const std::string actor = info.si_code == SI_USER || info.si_code == SI_QUEUE
+                                  ? "uid:" + std::to_string(info.si_uid) + " (SIGHUP)"
+                                  : std::string("SIGHUP");
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
     sd_notifyf(0, "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%llu",
@@ -88,7 +94,7 @@ int Serve(Config config, const std::function<trustcse::Result<Config>()>& reread
                    static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
     spdlog::info("trustcse: SIGHUP, reloading the configuration");
     auto next = reread();
-    trustcse::Status s = next ? server.Reload(*next) : next.error();
+    trustcse::Status s = server.Reload(next, actor);
     if (s.ok()) {
       spdlog::info("trustcse: reloaded");
       sd_notify(0, "READY=1\nSTATUS=serving");

@@ -1,9 +1,11 @@
 // The audit log (AUD-1, docs/audit.md): every security event of the event stream — denials,
 // audited grants, admission and trust decisions, credentials issued, revoked and used,
 // enrolment, CA and operator operations, handshake failures — appended to the Merkle-tree log
-// in the store, in the writer's group commits.
+// in the store, in the writer's group commits; registrations and ACP changes are appended by
+// the dispatcher inside their own writes (dispatcher/audit_writes.cc).
 #include <spdlog/spdlog.h>
 
+#include "server/offline_audit.h"
 #include "server/server_impl.h"
 
 namespace trustcse::server {
@@ -16,24 +18,18 @@ constexpr size_t kAuditQueue = 65536;
 constexpr std::string_view kAuditSinkName = "audit";
 constexpr std::chrono::seconds kCheckpointPeriod{1};
 
-// The log's origin: this CSE's, so that two instances never sign under one name.
-std::string Origin(const Config& c) {
-  std::string id = c.cse_id.starts_with("/") ? c.cse_id : "/" + c.cse_id;
-  return "trustcse" + id + "/audit";
-}
-
 }  // namespace
 
 void Server::Impl::StartAuditLog() {
-  audit = std::make_shared<security::audit::AuditSink>(
-      *store, std::make_shared<security::audit::AuditLogWriter>(), events.get(),
-      std::string(kAuditSinkName));
-  events->Subscribe(audit, events::Subscription{events::kSecurityKinds, kAuditQueue, false,
+  audit_log = std::make_shared<security::audit::AuditLogWriter>();
+  audit = std::make_shared<security::audit::AuditSink>(*store, audit_log, events.get(),
+                                                       std::string(kAuditSinkName));
+  events->Subscribe(audit, events::Subscription{security::audit::kSinkKinds, kAuditQueue, false,
                                                 std::string(kAuditSinkName)});
 }
 
 Status Server::Impl::StartAuditCheckpoints() {
-  auto log = security::audit::AuditCheckpointer::Open(*store, security.keys, Origin(config));
+  auto log = security::audit::AuditCheckpointer::Open(*store, security.keys, AuditOrigin(config));
   if (!log) {
     return Status(log.error().code(), "audit log: cannot load or create the log key: " +
                                           log.error().message());

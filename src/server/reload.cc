@@ -161,8 +161,18 @@ void WarnRestartNeeded(const Config& r, const Config& n, bool certificate_change
 
 }  // namespace
 
-Status Server::Reload(const Config& next) {
-  Impl& m = *impl_;
+Status Server::Reload(const Result<Config>& next, std::string_view actor) {
+  Status s = next ? impl_->Reload(*next) : next.error();
+  // A reload changes what the server trusts (certificates, limits): an operator action for the
+  // audit log, with its outcome.
+  events::Emit(impl_->events.get(), events::Kind::kAdminOperation, "config", actor,
+               "configuration", "config.reload", s.ok() ? "" : s.message(),
+               static_cast<int>(s.code()));
+  return s;
+}
+
+Status Server::Impl::Reload(const Config& next) {
+  Impl& m = *this;
   if (!m.dispatcher) return Status::Internal("reload: the server is not running");
   if (auto s = ValidateConfig(next); !s.ok()) return s;  // log.level among them
   const auto level = spdlog::level::from_str(next.log_level);

@@ -497,6 +497,7 @@ Status Server::Start() {
   dopt.cse_type = c.cse_type;
   dopt.credentials = m.security.credentials;
   dopt.events = m.events;
+  dopt.audit_log = m.audit_log;
   m.monitoring = std::make_unique<Monitoring>(Monitoring::Sources{
       &c, m.store.get(), m.notifier.get(), &m.http, &m.https, &m.tls_mu, &m.coap, &m.mqtt,
       m.events, &m.websockets, m.connections});
@@ -517,10 +518,10 @@ Status Server::Start() {
   if (auto s = m.notifier->Start(); !s.ok()) return s;
   m.dispatcher->StartReaper(std::chrono::milliseconds(c.reaper_interval_ms));
   m.admin = std::make_unique<admin::AdminServer>(
-      AdminSocketPath(c),
-      std::make_shared<admin::Operations>(m.security.credentials, m.security.ca,
-                                          m.security.enrolment));
+      AdminSocketPath(c), std::make_shared<admin::Operations>(
+                              m.security.credentials, m.security.ca, m.security.enrolment));
   m.monitoring->AttachTo(*m.admin);
+  m.admin->operations().SetAuditLog(m.store.get());
   MakeSocketDirectory(AdminSocketPath(c));
   if (auto s = m.admin->Start(); !s.ok()) {
     return Status(s.code(), s.message() + ": stop the other server or set [admin] socket");

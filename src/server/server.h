@@ -43,8 +43,10 @@ class Server {
   // new connections. Credentials and the CRL need no reload: changes made through the admin
   // socket are live at once. Every other changed setting is logged at warn as needing a
   // restart and keeps its running value. An error (an invalid configuration, an unreadable
-  // certificate) changes nothing. Call after Start(), on the owner thread.
-  Status Reload(const Config& next);
+  // certificate, or `next` itself: the file could not be read) changes nothing. Either way the
+  // reload is an operator action of `actor` in the audit log. Call after Start(), on the owner
+  // thread.
+  Status Reload(const Result<Config>& next, std::string_view actor);
   // Stops bindings first, then the reaper and notifier, then drains and closes the store.
   void Stop();
 

@@ -35,7 +35,9 @@ struct Server::Impl {
   std::shared_ptr<events::EventStream> events;
   std::unique_ptr<InstanceLock> lock;
   std::unique_ptr<storage::Store> store;
-  // The audit log's sink of the event stream (audit_wiring.cc); appends through the store.
+  // The audit log's writer (used on the store's writer only) and its sink of the event stream
+  // (audit_wiring.cc); the dispatcher appends registrations and ACP changes with their writes.
+  std::shared_ptr<security::audit::AuditLogWriter> audit_log;
   std::shared_ptr<security::audit::AuditSink> audit;
   SecurityServices security;
   // Signs the audit log's checkpoints every second (needs `security.keys`).
@@ -72,6 +74,8 @@ struct Server::Impl {
   // After the event stream stopped, before the store closes: waits for the last entries, signs
   // a last checkpoint over them (a clean stop leaves every entry provable), ends the checkpoints.
   void StopAuditLog();
+  // reload.cc: applies what a running server can take over from `next` (Server::Reload).
+  Status Reload(const Config& next);
 };
 
 // Shared by start-up (server.cc) and reload (reload.cc): the server certificate and key (the

@@ -1,6 +1,7 @@
 #include "security/audit/audit_log.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <utility>
 
@@ -11,8 +12,9 @@ namespace {
 
 Status Damaged() { return Status::Internal("audit log damaged"); }
 
-Result<bool> EntryExists(storage::ReadView& view, uint64_t index) {
-  auto body = view.GetObject(kEntryKind, EntryId(index));
+// Leaf `index` exists: its level-0 node (never pruned, unlike its entry's body).
+Result<bool> LeafExists(storage::ReadView& view, uint64_t index) {
+  auto body = view.GetObject(kNodeKind, NodeId(0, index));
   if (!body) return Err(body.error());
   return body->has_value();
 }
@@ -40,14 +42,14 @@ std::string NodeId(uint32_t level, uint64_t index) {
 }
 
 Result<uint64_t> CommittedSize(storage::ReadView& view) {
-  auto first = EntryExists(view, 0);
+  auto first = LeafExists(view, 0);
   if (!first) return Err(first.error());
   if (!*first) return uint64_t{0};
-  // Entries are contiguous from 0: find a missing one by doubling, then the boundary between
+  // Leaves are contiguous from 0: find a missing one by doubling, then the boundary between
   // the last present (lo) and the first missing (hi) by bisection.
   uint64_t lo = 0, hi = 1;
   for (;;) {
-    auto e = EntryExists(view, hi);
+    auto e = LeafExists(view, hi);
     if (!e) return Err(e.error());
     if (!*e) break;
     lo = hi;
@@ -56,18 +58,56 @@ Result<uint64_t> CommittedSize(storage::ReadView& view) {
   }
   while (hi - lo > 1) {
     uint64_t mid = lo + (hi - lo) / 2;
-    auto e = EntryExists(view, mid);
+    auto e = LeafExists(view, mid);
     if (!e) return Err(e.error());
     (*e ? lo : hi) = mid;
   }
   return hi;
 }
 
+Result<PruneState> ReadPruneState(storage::ReadView& view) {
+  auto body = view.GetObject(kPruneKind, kPruneId);
+  if (!body) return Err(body.error());
+  if (!*body) return PruneState{};
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(**body, ec);
+  const boost::json::object* o = ec ? nullptr : v.if_object();
+  auto number = [&](std::string_view name) -> std::optional<uint64_t> {
+    const boost::json::value* m = o ? o->if_contains(name) : nullptr;
+    if (m == nullptr) return std::nullopt;
+    if (m->is_uint64()) return m->as_uint64();
+    if (m->is_int64() && m->as_int64() >= 0) return static_cast<uint64_t>(m->as_int64());
+    return std::nullopt;
+  };
+  auto below = number("below");
+  auto next = number("next");
+  if (!below || !next || *next > *below) {
+    return Err(Status::Internal("audit log damaged: the prune state (audit.prune) is unreadable"));
+  }
+  return PruneState{*below, *next};
+}
+
+std::string FormatPruneState(const PruneState& state) {
+  return boost::json::serialize(boost::json::object{{"below", state.below}, {"next", state.next}});
+}
+
+Status PrunedError(uint64_t below) {
+  return Status::NotFound("audit log: entries before " + std::to_string(below) +
+                          " were pruned; they are in the archive (the bundles `trustcse audit "
+                          "archive` wrote): verify those, and export or prove entries from " +
+                          std::to_string(below) + " on (--from " + std::to_string(below) + ")");
+}
+
 Result<std::string> StoredSubtreeHashes::Entry(uint64_t index) const {
   if (index >= size_) return Err(Status::BadRequest("entry index is beyond the log"));
   auto body = view_.GetObject(kEntryKind, EntryId(index));
   if (!body) return Err(body.error());
-  if (!*body) return Err(Damaged());
+  if (!*body) {
+    auto pruned = ReadPruneState(view_);
+    if (!pruned) return Err(pruned.error());
+    if (index < pruned->below) return Err(PrunedError(pruned->below));
+    return Err(Damaged());
+  }
   return std::move(**body);
 }
 
@@ -84,11 +124,11 @@ Result<std::string> StoredSubtreeHashes::SubtreeHash(uint32_t level, uint64_t in
 }
 
 Result<bool> AuditLogWriter::StateMatches(storage::ReadView& view) {
-  auto next = EntryExists(view, size_);
+  auto next = LeafExists(view, size_);
   if (!next) return next;
   if (*next) return false;
   if (size_ == 0) return true;
-  return EntryExists(view, size_ - 1);
+  return LeafExists(view, size_ - 1);
 }
 
 Status AuditLogWriter::Reload(storage::ReadView& view) {

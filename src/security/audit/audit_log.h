@@ -7,9 +7,15 @@
 //   kind "audit.entry", id = the index as 20 decimal digits, body = the entry's bytes;
 //   kind "audit.node",  id = "<level, 2 digits>.<index, 20 digits>", body = hex of the hash of
 //                       the complete subtree over leaves [index·2^level, …+2^level).
+//   kind "audit.prune", id "state", body = {"below":N,"next":K}: entries [0, N) are pruned
+//                       (retention: `trustcse audit prune`, archive.h); the bodies of [0, K)
+//                       are deleted already, those of [K, N) are being deleted (K < N only
+//                       while a prune is interrupted). Absent: nothing was pruned.
 // Level-0 nodes are the leaf hashes as appended. Proofs are built from the nodes only, so an
 // entry changed in the store afterwards breaks its own proof — LeafHash(entry) no longer leads
-// to the signed root — and nobody else's: a verifier names exactly the changed entry.
+// to the signed root — and nobody else's: a verifier names exactly the changed entry. For the
+// same reason pruning deletes entry bodies only: the nodes stay, so inclusion proofs of later
+// entries and consistency proofs between any two sizes are built as before.
 // Zero-padded ids keep the objects in index order and every append at the end of its B-tree.
 //
 // Writer side: `AuditLogWriter::Append` is called only from WriteFns (the storage writer runs
@@ -18,15 +24,19 @@
 // still agrees (entry size-1 present, entry size absent): a WriteFn or a whole batch that was
 // rolled back is noticed there and the state is read back from the store (O(log n) reads) —
 // no failure path needs to tell this class about it. Costs per append: the entry, its leaf
-// node, amortised one more node, two point reads.
+// node, amortised one more node, two point reads. The checks read level-0 nodes, not entries,
+// so that a pruned log (entry bodies deleted) appends as before.
 //
 // Reader side (any thread, committed data only): `CommittedSize` finds the size by an
-// exponential and binary search over entry ids (O(log n) reads); `StoredSubtreeHashes` serves
-// the proof algorithms of merkle_tree.h from a ReadView at a fixed size. Entries and nodes are
-// never rewritten once committed, so reads need no lock against the writer.
+// exponential and binary search over level-0 node ids (O(log n) reads; nodes, because entry
+// bodies may be pruned); `StoredSubtreeHashes` serves the proof algorithms of merkle_tree.h
+// from a ReadView at a fixed size. Entries and nodes are never rewritten once committed (only
+// entry bodies deleted by a prune), so reads need no lock against the writer.
 //
-// Errors: 5000 from the store; 4000 for a size beyond what is stored. A stored node that is not
-// 64 hex digits, or a missing one below the size, is 5000 "audit log damaged".
+// Errors: 5000 from the store; 4000 for a size beyond what is stored; 4004 "entries before N
+// were pruned; they are in the archive" for an entry body a prune deleted. A stored node that
+// is not 64 hex digits, or a missing node or entry (not pruned) below the size, is 5000 "audit
+// log damaged".
 #pragma once
 
 #include <array>
@@ -44,6 +54,8 @@ namespace trustcse::security::audit {
 
 inline constexpr std::string_view kEntryKind = "audit.entry";
 inline constexpr std::string_view kNodeKind = "audit.node";
+inline constexpr std::string_view kPruneKind = "audit.prune";
+inline constexpr std::string_view kPruneId = "state";
 
 std::string EntryId(uint64_t index);
 std::string NodeId(uint32_t level, uint64_t index);
@@ -66,8 +78,20 @@ class AuditLogWriter {
   std::array<std::optional<std::array<char, kHashSize>>, 64> frontier_;
 };
 
-// The number of committed entries, read from `view`.
+// The number of committed entries, read from `view` (level-0 nodes: pruning does not change it).
 Result<uint64_t> CommittedSize(storage::ReadView& view);
+
+// How far the log is pruned (the "audit.prune" object; zeros if none): entries below `below`
+// are gone for export and proofs; bodies below `next` are deleted already.
+struct PruneState {
+  uint64_t below = 0;
+  uint64_t next = 0;
+};
+Result<PruneState> ReadPruneState(storage::ReadView& view);
+std::string FormatPruneState(const PruneState& state);
+// 4004 "audit log: entries before <below> were pruned; they are in the archive …", the answer
+// for any request that needs an entry body below `below`.
+Status PrunedError(uint64_t below);
 
 // The subtree hashes of the first `size` entries, read from `view`. The caller makes sure that
 // `size` entries are committed (CommittedSize); the view must outlive this object.
@@ -76,7 +100,7 @@ class StoredSubtreeHashes final : public SubtreeHashes {
   StoredSubtreeHashes(storage::ReadView& view, uint64_t size) : view_(view), size_(size) {}
   uint64_t size() const override { return size_; }
   Result<std::string> SubtreeHash(uint32_t level, uint64_t index) const override;
-  // The entry at `index` (< size), as stored.
+  // The entry at `index` (< size), as stored; PrunedError if a prune deleted it.
   Result<std::string> Entry(uint64_t index) const;
 
  private:

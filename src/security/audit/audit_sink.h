@@ -34,6 +34,13 @@
 
 namespace trustcse::security::audit {
 
+// Kinds whose entries are appended inside the write they record (registrations, ACP changes:
+// dispatcher/audit_writes.cc), so the sink must not append them again.
+inline constexpr events::KindMask kAppendedWithTheirWrite =
+    events::Bit(events::Kind::kRegistration) | events::Bit(events::Kind::kPolicyChange);
+// What the sink subscribes to: every other security kind.
+inline constexpr events::KindMask kSinkKinds = events::kSecurityKinds & ~kAppendedWithTheirWrite;
+
 class AuditSink final : public events::Sink {
  public:
   // `stream` (may be null) is asked for this sink's drop count under `name`, the name it is

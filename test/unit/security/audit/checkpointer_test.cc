@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <memory>
 #include <string>
 
@@ -37,7 +38,9 @@ class CheckpointerTest : public ::testing::Test {
                     })
                     .ok());
   }
-  static std::string Entry(int i) { return R"({"v":1,"kind":"test","n":)" + std::to_string(i) + "}"; }
+  static std::string Entry(int i) {
+    return R"({"v":1,"kind":"test","n":)" + std::to_string(i) + "}";
+  }
 
   std::unique_ptr<storage::Store> store_ = storage::OpenMemoryStore();
   std::shared_ptr<const KeyStore> keys_ = Keys('k');
@@ -61,6 +64,50 @@ TEST_F(CheckpointerTest, TheKeyIsCreatedOnceSealedAndKeptAcrossReopening) {
   EXPECT_EQ(FormatVerifierKey(**stored), FormatVerifierKey((*first)->verifier_key()));
   // Under another master key the seed does not open.
   EXPECT_FALSE(AuditCheckpointer::Open(*store_, Keys('x'), "trustcse/id-in/audit").has_value());
+}
+
+TEST_F(CheckpointerTest, OpenRefusesAStoredVerifierKeyOrOriginThatIsNotTheSealedKeys) {
+  ASSERT_TRUE(AuditCheckpointer::Open(*store_, keys_, "trustcse/id-in/audit").has_value());
+  const std::string original = **store_->GetObject("audit.key", "log");
+  auto rewrite = [&](std::string_view member, std::string value) {
+    boost::json::object o = boost::json::parse(original).as_object();
+    if (value.empty()) {
+      o.erase(member);
+    } else {
+      o[member] = value;
+    }
+    ASSERT_TRUE(store_
+                    ->SubmitAndWait([&](storage::WriteTxn& txn) {
+                      return txn.PutObject("audit.key", "log", boost::json::serialize(o));
+                    })
+                    .ok());
+  };
+  auto open_error = [&] {
+    auto r = AuditCheckpointer::Open(*store_, keys_, "trustcse/id-in/audit");
+    EXPECT_FALSE(r.has_value());
+    return r.has_value() ? std::string() : r.error().message();
+  };
+  // Another key's verifier put in place of the log's: what third parties would be told to trust.
+  auto other = GenerateNoteKeyPair("trustcse/id-in/audit");
+  rewrite("verifier", FormatVerifierKey(other->verifier_key()));
+  std::string error = open_error();
+  EXPECT_NE(error.find("audit log key damaged: the stored verifier key"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("is not the key of the sealed seed"), std::string::npos) << error;
+  EXPECT_NE(error.find("restore it from a backup"), std::string::npos) << error;
+  // The origin changed: the key name no longer matches the verifier key's.
+  rewrite("origin", "trustcse/id-other/audit");
+  error = open_error();
+  EXPECT_NE(error.find("trustcse/id-other/audit"), std::string::npos) << error;
+  rewrite("verifier", "");
+  EXPECT_NE(open_error().find("verifier or sealed seed missing"), std::string::npos);
+  // Put back as it was, it opens again.
+  ASSERT_TRUE(store_
+                  ->SubmitAndWait([&](storage::WriteTxn& txn) {
+                    return txn.PutObject("audit.key", "log", original);
+                  })
+                  .ok());
+  EXPECT_TRUE(AuditCheckpointer::Open(*store_, keys_, "trustcse/id-in/audit").has_value());
 }
 
 TEST_F(CheckpointerTest, MasterKeyRotationReSealsTheLogKey) {
