@@ -47,6 +47,13 @@ Result<bj::object> Operations::Audit(std::string_view op, const bj::object& a) {
     return bj::object{{"key", audit::FormatVerifierKey(**key)}};
   }
   if (op == "audit.checkpoint") {
+    if (const auto* sign = a.if_contains("sign"); sign && sign->is_bool() && sign->as_bool()) {
+      if (!sign_) return Err(Status::NotFound("checkpoints are signed by a running server"));
+      auto note = sign_();
+      if (!note) return Err(note.error());
+      if (!*note) return Err(Status::NotFound("the audit log is empty"));
+      return NoteResult(view, **note);
+    }
     auto size = Index(a, "tree_size", 0);
     if (!size) return Err(size.error());
     auto note = *size == 0 ? audit::AuditCheckpointer::LatestCheckpoint(view)

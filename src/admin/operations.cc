@@ -85,9 +85,13 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   if (credentials_) {
     std::string target = Str(a, "id");
     if (target.empty()) target = Str(a, "serial");
-    events::Emit(credentials_->events(), events::Kind::kAdminOperation, "admin", actor, target, op,
-                 out ? "" : out.error().message(),
-                 static_cast<int>(out ? Rsc::kOk : out.error().code()));
+    // On record before it is answered: the audit log acknowledges the entry once durable.
+    if (!events::EmitDurably(credentials_->events(), events::Kind::kAdminOperation, "admin",
+                             actor, target, op, out ? "" : out.error().message(),
+                             static_cast<int>(out ? Rsc::kOk : out.error().code()))) {
+      spdlog::error("admin: {} by {}: its audit entry was not confirmed durable within 5 s "
+                    "(the audit log's queue was full or the store is failing)", op, actor);
+    }
   }
   return out;
 }

@@ -18,8 +18,9 @@
 //   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
 //   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
 //   audit.key          {}                                    → {key} (the log's verifier key)
-//   audit.checkpoint   {tree_size?}                          → {checkpoint, tree_size} (newest,
-//                                                               or the kept one of that size)
+//   audit.checkpoint   {tree_size? | sign?}                  → {checkpoint, tree_size} (newest,
+//                      the kept one of that size, or — sign: true — one signed now over every
+//                      committed entry)
 //   audit.entries      {from?, to?}                          → {from, to, entries[], bundle}
 //                      (at most kMaxAuditEntries per call; the bundle verifies offline)
 //   audit.prove        {index}                               → {index, entry, proof (tlog-proof)}
@@ -39,6 +40,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
@@ -68,8 +71,13 @@ class Operations {
     status_ = std::move(provider);
   }
   // Where the audit.* operations read the log (committed data only): the running server's store,
-  // which outlives the admin API.
-  void SetAuditLog(storage::ReadView* view) { audit_view_ = view; }
+  // which outlives the admin API; and what signs a checkpoint on demand (audit.checkpoint with
+  // sign: the newest checkpoint, a new one if the log grew since).
+  using CheckpointSigner = std::function<Result<std::optional<std::string>>()>;
+  void SetAuditLog(storage::ReadView* view, CheckpointSigner sign) {
+    audit_view_ = view;
+    sign_ = std::move(sign);
+  }
   static constexpr uint64_t kMaxAuditEntries = 1000;
 
  private:
@@ -88,6 +96,7 @@ class Operations {
   std::shared_ptr<security::EnrolmentService> enrolment_;
   std::function<boost::json::object()> status_;
   storage::ReadView* audit_view_ = nullptr;
+  CheckpointSigner sign_;
 };
 
 // A credential as the admin API shows it (no secret).

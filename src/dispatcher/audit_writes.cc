@@ -75,6 +75,7 @@ Status Dispatcher::Impl::AuditWrites(storage::WriteTxn& txn, const WriteEffects&
     }
     auto index = opt.audit_log->Append(txn, security::audit::EncodeEntry(e));
     if (!index) return index.error();
+    e.recorded = true;
     audited.push_back(std::move(e));
     return Status::Ok();
   };

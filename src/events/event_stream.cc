@@ -76,6 +76,18 @@ void EventStream::Subscribe(std::shared_ptr<Sink> sink, Subscription sub) {
                     std::shared_ptr<const std::vector<std::shared_ptr<Subscriber>>>(next));
   wanted_.fetch_or(s->sub.kinds, std::memory_order_relaxed);
   if (s->sub.with_content) content_wanted_.fetch_or(s->sub.kinds, std::memory_order_relaxed);
+  if (s->sub.acknowledges) acknowledged_.fetch_or(s->sub.kinds, std::memory_order_relaxed);
+}
+
+void Acknowledgement::Signal() {
+  std::lock_guard lock(mu_);
+  done_ = true;
+  cv_.notify_all();
+}
+
+bool Acknowledgement::Wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return done_; });
 }
 
 void EventStream::Publish(Event event) {
@@ -141,10 +153,11 @@ void EventStream::Stop() {
   }
 }
 
-void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_view originator,
-          std::string_view target, std::string_view operation, std::string_view reason,
-          int status, std::string_view peer) {
-  if (stream == nullptr || !stream->Wants(kind)) return;
+namespace {
+
+Event Build(Kind kind, std::string_view source, std::string_view originator,
+            std::string_view target, std::string_view operation, std::string_view reason,
+            int status, std::string_view peer) {
   Event e;
   e.kind = kind;
   e.time = Now();
@@ -155,7 +168,32 @@ void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_v
   e.reason = std::string(reason);
   e.status = status;
   e.peer = std::string(peer);
+  return e;
+}
+
+}  // namespace
+
+void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_view originator,
+          std::string_view target, std::string_view operation, std::string_view reason,
+          int status, std::string_view peer) {
+  if (stream == nullptr || !stream->Wants(kind)) return;
+  stream->Publish(Build(kind, source, originator, target, operation, reason, status, peer));
+}
+
+bool EmitDurably(EventStream* stream, Kind kind, std::string_view source,
+                 std::string_view originator, std::string_view target,
+                 std::string_view operation, std::string_view reason, int status,
+                 std::chrono::milliseconds timeout) {
+  if (stream == nullptr || !stream->Wants(kind)) return true;
+  Event e = Build(kind, source, originator, target, operation, reason, status, {});
+  if (!stream->Acknowledged(kind)) {
+    stream->Publish(std::move(e));
+    return true;
+  }
+  auto ack = std::make_shared<Acknowledgement>();
+  e.durable = ack;
   stream->Publish(std::move(e));
+  return ack->Wait(timeout);
 }
 
 void LogSink::Consume(const Event& e) {

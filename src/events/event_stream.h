@@ -23,8 +23,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,20 @@ constexpr KindMask kSecurityKinds =
     Bit(Kind::kAdminOperation) | Bit(Kind::kHandshakeFailure) | Bit(Kind::kRegistration) |
     Bit(Kind::kPolicyChange);
 
+// Signalled once by the sink that made an event durable (the audit log); waited for by the
+// producer that must not answer before its action is on record (EmitDurably).
+class Acknowledgement {
+ public:
+  void Signal();
+  // True if signalled within `timeout`.
+  bool Wait(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+};
+
 // One event, owned (it outlives the request that caused it). Fields a kind does not use are
 // empty. Never holds secrets: reasons name rules and checks, not keys or passwords.
 struct Event {
@@ -84,6 +100,11 @@ struct Event {
   std::chrono::microseconds latency{0};  // observer: entry to completion
   bool audit = false;           // a step asked for this access to be audited (obligation)
   std::shared_ptr<const std::string> content;  // only for with_content subscriptions
+  // Set by EmitDurably: the acknowledging sinks signal it once the event is durable.
+  std::shared_ptr<Acknowledgement> durable;
+  // Already in the audit log: appended in the write that made the change (registrations, ACP
+  // changes, enrolments), published afterwards for the other sinks; the audit sink skips it.
+  bool recorded = false;
 };
 
 class Sink {
@@ -98,6 +119,9 @@ struct Subscription {
   size_t queue_capacity = 4096;  // events held for this sink before drops begin
   bool with_content = false;     // the request observer attaches request contents
   std::string name;              // for the drop counters and logs
+  // The sink signals Event::durable once it made the event durable (the audit log), so that
+  // EmitDurably waits for events of these kinds.
+  bool acknowledges = false;
 };
 
 class EventStream {
@@ -112,6 +136,10 @@ class EventStream {
   // True if some sink wants events of this kind (cheap: check before building an event).
   bool Wants(Kind k) const {
     return (wanted_.load(std::memory_order_relaxed) & Bit(k)) != 0;
+  }
+  // True if some sink of this kind acknowledges durability (Subscription::acknowledges).
+  bool Acknowledged(Kind k) const {
+    return (acknowledged_.load(std::memory_order_relaxed) & Bit(k)) != 0;
   }
   // True if some sink of this kind asked for request contents.
   bool WantsContent(Kind k) const {
@@ -130,6 +158,7 @@ class EventStream {
   struct Subscriber;
   std::atomic<KindMask> wanted_{0};
   std::atomic<KindMask> content_wanted_{0};
+  std::atomic<KindMask> acknowledged_{0};
   std::atomic<uint64_t> seq_{0};
   // Written only by Subscribe (start-up), read by Publish: an immutable snapshot swapped whole.
   std::shared_ptr<const std::vector<std::shared_ptr<Subscriber>>> subscribers_;
@@ -142,6 +171,15 @@ class EventStream {
 void Emit(EventStream* stream, Kind kind, std::string_view source, std::string_view originator,
           std::string_view target, std::string_view operation, std::string_view reason = {},
           int status = 0, std::string_view peer = {});
+
+// Emit, then — if a sink acknowledges events of `kind` (the audit log) — waits until that sink
+// made this event durable, at most `timeout`: for operator actions, which must be on record
+// before they are answered. False if the wait timed out (the event queue was full and the event
+// was dropped, or the store is failing); the event is then recorded as a gap, if at all.
+bool EmitDurably(EventStream* stream, Kind kind, std::string_view source,
+                 std::string_view originator, std::string_view target,
+                 std::string_view operation, std::string_view reason = {}, int status = 0,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Writes each event as one structured log line (warnings for denials and failures, info for the
 // rest; every denial and handshake failure names the peer's address): today's log lines as one

@@ -5,6 +5,7 @@
 // the dispatcher inside their own writes (dispatcher/audit_writes.cc).
 #include <spdlog/spdlog.h>
 
+#include "security/audit/audit_entry.h"
 #include "server/offline_audit.h"
 #include "server/server_impl.h"
 
@@ -24,8 +25,9 @@ void Server::Impl::StartAuditLog() {
   audit_log = std::make_shared<security::audit::AuditLogWriter>();
   audit = std::make_shared<security::audit::AuditSink>(*store, audit_log, events.get(),
                                                        std::string(kAuditSinkName));
+  // Acknowledging: operator actions wait until their entry is durable (events::EmitDurably).
   events->Subscribe(audit, events::Subscription{security::audit::kSinkKinds, kAuditQueue, false,
-                                                std::string(kAuditSinkName)});
+                                                std::string(kAuditSinkName), true});
 }
 
 Status Server::Impl::StartAuditCheckpoints() {
@@ -36,7 +38,21 @@ Status Server::Impl::StartAuditCheckpoints() {
   }
   audit_checkpoints = std::move(*log);
   audit_checkpoints->Start(kCheckpointPeriod);
+  // Enrolments are appended in their own write, like registrations.
+  security.credentials->SetInWriteAudit(
+      [writer = audit_log](storage::WriteTxn& txn, const events::Event& e) -> Status {
+        auto index = writer->Append(txn, security::audit::EncodeEntry(e));
+        return index ? Status::Ok() : index.error();
+      });
   return Status::Ok();
+}
+
+void Server::Impl::ServeAuditLog(admin::Operations& operations) {
+  operations.SetAuditLog(store.get(), [this]() -> Result<std::optional<std::string>> {
+    // Until StopAuditLog, which runs after the admin API stopped.
+    if (!audit_checkpoints) return Err(Status::NotFound("the audit log is stopping"));
+    return audit_checkpoints->CheckpointNow();  // over every committed entry
+  });
 }
 
 void Server::Impl::StopAuditLog() {

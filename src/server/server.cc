@@ -521,7 +521,7 @@ Status Server::Start() {
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
   m.monitoring->AttachTo(*m.admin);
-  m.admin->operations().SetAuditLog(m.store.get());
+  m.ServeAuditLog(m.admin->operations());
   MakeSocketDirectory(AdminSocketPath(c));
   if (auto s = m.admin->Start(); !s.ok()) {
     return Status(s.code(), s.message() + ": stop the other server or set [admin] socket");

@@ -71,6 +71,8 @@ struct Server::Impl {
   // then, once the key store is open, loads or creates the log key and starts the checkpoints.
   void StartAuditLog();
   Status StartAuditCheckpoints();
+  // The admin API's read-only view of the log and its on-demand checkpoints.
+  void ServeAuditLog(admin::Operations& operations);
   // After the event stream stopped, before the store closes: waits for the last entries, signs
   // a last checkpoint over them (a clean stop leaves every entry provable), ends the checkpoints.
   void StopAuditLog();

@@ -114,9 +114,21 @@ admin audit.prove '{}' | jq -e '.rsc == 4000' >/dev/null && pass || fail "prove 
 size1=$(admin audit.checkpoint | jq .result.tree_size); sleep 1.5
 size2=$(admin audit.checkpoint | jq .result.tree_size)
 [ "$size1" = "$size2" ] && pass || fail "reading the log grew it: $size1 -> $size2"
+
+# An operator action through the socket is answered only once it is on record: kill -9 right
+# after the answer loses nothing.
+must cse credential add --psk-identity late@trustcse.test --generate --id Clate >/dev/null
+kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
+start_server
+# A checkpoint signed on demand covers it at once.
+admin audit.checkpoint '{"sign":true}' >signed.json
+[ "$(jq .result.tree_size signed.json)" -gt "$size2" ] 2>/dev/null && pass ||
+  fail "on-demand checkpoint: $(cat signed.json) (before: $size2)"
 stop_server
 export_all b2
 entries b2 | grep '"operation":"register"' | grep -q '"actor":"Cfast"' && pass ||
   fail "the acknowledged registration's entry was lost: $(entries b2)"
+entries b2 | grep '"operation":"credential.add"' | grep -q "\"actor\":\"uid:$(id -u)\"" && pass ||
+  fail "the acknowledged operator action's entry was lost: $(entries b2)"
 "$bin" audit verify b2 --key log.pub >/dev/null 2>err && pass || fail "verify after kill: $(cat err)"
 finish audit_events

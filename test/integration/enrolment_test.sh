@@ -4,7 +4,8 @@
 #   register an AE and store data over TLS-PSK (openssl s_client) → revoke → refused;
 # plus a factory bootstrap PSK (used once), a certificate enrolment from a CSR made on the
 # "device" (openssl req) used with curl, re-enrolment rotating a credential, a reused token,
-# enrolment over plain HTTP, and no two enrolments sharing a key.
+# enrolment over plain HTTP, and no two enrolments sharing a key; every enrolment in the audit
+# log once.
 # Usage: enrolment_test.sh path/to/trustcse
 set -uo pipefail
 bin=${1:?usage: enrolment_test.sh path/to/trustcse}
@@ -154,6 +155,17 @@ for secret in "$psk" "$bpsk" "$rpsk" "$token" "$boot"; do
   [ -n "$secret" ] && grep -q "$secret" log && leaked=1
 done
 [ $leaked = 0 ] && pass || fail "a secret appears in the log"
+
+# --- every enrolment on record once, written with the credential it issued -------------------
+kill -TERM "$pid"; wait "$pid"; pid=
+rm -f audit.bundle
+cse audit export --out audit.bundle >/dev/null 2>err || fail "audit export: $(cat err)"
+grep '^entry ' audit.bundle | while read -r _ _ b; do printf '%s\n' "$b" | base64 -d; echo; done |
+  grep '"operation":"enrol"' >enrolled.txt
+[ "$(wc -l <enrolled.txt)" = 5 ] && pass || fail "enrolments on record: $(cat enrolled.txt)"
+grep -q "\"subject\":\"$scred\"" enrolled.txt && grep -q "\"subject\":\"$rcred\"" enrolled.txt &&
+  pass || fail "enrolled credentials not named: $(cat enrolled.txt)"
+grep -q '"reason":"bootstrap credential"' enrolled.txt && pass || fail "enrolment mode not named"
 
 
 finish enrolment_test

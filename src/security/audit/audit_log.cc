@@ -124,10 +124,13 @@ Result<std::string> StoredSubtreeHashes::SubtreeHash(uint32_t level, uint64_t in
 }
 
 Result<bool> AuditLogWriter::StateMatches(storage::ReadView& view) {
-  auto next = LeafExists(view, size_);
-  if (!next) return next;
-  if (*next) return false;
-  if (size_ == 0) return true;
+  // A rollback removes a suffix of what this writer appended, so the last leaf it wrote is the
+  // one to look for; with no leaf written yet, the first must still be absent.
+  if (size_ == 0) {
+    auto first = LeafExists(view, 0);
+    if (!first) return first;
+    return !*first;
+  }
   return LeafExists(view, size_ - 1);
 }
 

@@ -21,11 +21,13 @@
 // Writer side: `AuditLogWriter::Append` is called only from WriteFns (the storage writer runs
 // them one at a time). It keeps the log's size and the frontier (the hash of the last complete
 // subtree of each level whose count is odd) in memory, and checks at each append that the store
-// still agrees (entry size-1 present, entry size absent): a WriteFn or a whole batch that was
-// rolled back is noticed there and the state is read back from the store (O(log n) reads) —
-// no failure path needs to tell this class about it. Costs per append: the entry, its leaf
-// node, amortised one more node, two point reads. The checks read level-0 nodes, not entries,
-// so that a pruned log (entry bodies deleted) appends as before.
+// still agrees (leaf size-1 present; leaf 0 absent while size is 0): a rollback removes a suffix
+// of what was appended, so a WriteFn or a whole batch that was rolled back is noticed there and
+// the state is read back from the store (O(log n) reads) — no failure path needs to tell this
+// class about it. One writer per store (the instance lock keeps a second process out; a server
+// shares one AuditLogWriter between its sink and its dispatcher). Costs per append: the entry,
+// its leaf node, amortised one more node, one point read. The checks read level-0 nodes, not
+// entries, so that a pruned log (entry bodies deleted) appends as before.
 //
 // Reader side (any thread, committed data only): `CommittedSize` finds the size by an
 // exponential and binary search over level-0 node ids (O(log n) reads; nodes, because entry

@@ -19,6 +19,7 @@ AuditSink::AuditSink(storage::Store& store, std::shared_ptr<AuditLogWriter> writ
       denials_per_second_(denials_per_second) {}
 
 void AuditSink::Consume(const events::Event& event) {
+  if (event.recorded) return;  // appended with its data already
   if (stream_ != nullptr) {
     uint64_t dropped = stream_->dropped(name_);
     if (dropped > dropped_seen_) {
@@ -27,7 +28,7 @@ void AuditSink::Consume(const events::Event& event) {
     }
   }
   if (!WithinDenialBudget(event)) return;
-  Append(EncodeEntry(event));
+  Append(EncodeEntry(event), event.durable);
 }
 
 bool AuditSink::WithinDenialBudget(const events::Event& event) {
@@ -50,7 +51,7 @@ void AuditSink::WriteHeldBackDenials(TimePoint time) {
   Append(EncodeGap(time, std::exchange(denials_held_back_, 0), "denials over budget"));
 }
 
-void AuditSink::Append(std::string entry) {
+void AuditSink::Append(std::string entry, std::shared_ptr<events::Acknowledgement> durable) {
   {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return in_flight_ < max_in_flight_; });
@@ -61,9 +62,10 @@ void AuditSink::Append(std::string entry) {
         auto index = writer->Append(txn, entry);
         return index ? Status::Ok() : index.error();
       },
-      [this](Status s) {
+      [this, durable = std::move(durable)](Status s) {
         if (s.ok()) {
           appended_.fetch_add(1, std::memory_order_relaxed);
+          if (durable) durable->Signal();
         } else {
           failed_.fetch_add(1, std::memory_order_relaxed);
           spdlog::error("audit: an entry could not be appended: {}", s.message());

@@ -16,6 +16,9 @@
 // lost, so the log records its own gaps instead of hiding them. A failed append (the store
 // failing) is logged and counted; the event is not retried.
 //
+// Durability for who must wait (events::EmitDurably, operator actions): subscribe with
+// `acknowledges`; the sink signals an event's Acknowledgement once its entry is durable.
+//
 // Thread-safety: Consume runs on the sink's thread (events/event_stream.h). The AuditLogWriter
 // is used only inside the WriteFns, on the storage writer. The counters and Flush may be used
 // from any thread.
@@ -61,7 +64,8 @@ class AuditSink final : public events::Sink {
   void Flush();
 
  private:
-  void Append(std::string entry);
+  // `durable`, if any, is signalled once the entry is durable (not if the append failed).
+  void Append(std::string entry, std::shared_ptr<events::Acknowledgement> durable = nullptr);
   // False if `event` is a denial over this second's budget (it is counted instead); writes the
   // previous second's count first when a new second begins.
   bool WithinDenialBudget(const events::Event& event);

@@ -101,20 +101,11 @@ void ShiftToSetBit(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 std::string LeafHash(std::string_view entry) {
-  std::string buf;
-  buf.reserve(entry.size() + 1);
-  buf.push_back('\x00');
-  buf.append(entry);
-  return crypto::Sha256(buf);
+  return crypto::Sha256({std::string_view("\x00", 1), entry});
 }
 
 std::string NodeHash(std::string_view left, std::string_view right) {
-  std::string buf;
-  buf.reserve(1 + left.size() + right.size());
-  buf.push_back('\x01');
-  buf.append(left);
-  buf.append(right);
-  return crypto::Sha256(buf);
+  return crypto::Sha256({std::string_view("\x01", 1), left, right});
 }
 
 std::string EmptyTreeHash() { return crypto::Sha256(""); }

@@ -122,6 +122,12 @@ class CredentialRegistry {
   // Start-up only.
   void SetEventStream(std::shared_ptr<events::EventStream> events) { events_ = std::move(events); }
   events::EventStream* events() const { return events_.get(); }
+  // Appends the audit entry of `event` inside a WriteFn (the audit log's writer; server/), for
+  // changes whose answer must not precede their record (enrolment). Unset: nothing is appended
+  // there, and the event reaches the log through the stream. Start-up only.
+  using InWriteAudit = std::function<Status(storage::WriteTxn&, const events::Event&)>;
+  void SetInWriteAudit(InWriteAudit audit) { in_write_audit_ = std::move(audit); }
+  const InWriteAudit& in_write_audit() const { return in_write_audit_; }
 
  private:
   void IndexLocked(std::shared_ptr<const Credential> c);
@@ -129,6 +135,7 @@ class CredentialRegistry {
   storage::Store& store_;
   std::shared_ptr<const KeyStore> keys_;
   std::shared_ptr<events::EventStream> events_;
+  InWriteAudit in_write_audit_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Credential>> by_id_;  // guarded by mu_
   std::unordered_multimap<std::string, std::string> owner_;  // originator -> credentials (active)

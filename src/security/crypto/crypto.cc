@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include <climits>
+#include <memory>
 
 namespace trustcse::security::crypto {
 
@@ -120,12 +121,42 @@ Result<std::string> RandomBytes(size_t n) {
   return out;
 }
 
-std::string Sha256(std::string_view data) {
+namespace {
+
+// SHA-256 fetched once: OpenSSL 3 looks an implicitly fetched digest up in its provider store on
+// every use, which costs as much as hashing a few hundred bytes. Never freed (process lifetime).
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+// One digest context per thread, reset for each hash (no allocation per hash).
+EVP_MD_CTX* ThreadDigestContext() {
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                       EVP_MD_CTX_free);
+  return ctx.get();
+}
+
+}  // namespace
+
+std::string Sha256(std::initializer_list<std::string_view> parts) {
   unsigned char md[32];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_MD_CTX* ctx = ThreadDigestContext();
+  bool ok = ctx != nullptr && FetchedSha256() != nullptr &&
+            EVP_DigestInit_ex2(ctx, FetchedSha256(), nullptr) == 1;
+  for (auto p : parts) ok = ok && EVP_DigestUpdate(ctx, p.data(), p.size()) == 1;
+  ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1 && len == sizeof md;
+  if (!ok) {
+    // Out of memory or no provider: the slow path, which reports nothing either.
+    std::string all;
+    for (auto p : parts) all.append(p);
+    EVP_Digest(all.data(), all.size(), md, &len, EVP_sha256(), nullptr);
+  }
   return std::string(reinterpret_cast<char*>(md), len);
 }
+
+std::string Sha256(std::string_view data) { return Sha256({data}); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];

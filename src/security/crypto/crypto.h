@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,9 @@ std::optional<std::string> FromHex(std::string_view in);
 Result<std::string> RandomBytes(size_t n);
 
 std::string Sha256(std::string_view data);
+// SHA-256 of the concatenation of `parts`, without building it (Merkle-tree hashes: a prefix
+// byte and the hashed data).
+std::string Sha256(std::initializer_list<std::string_view> parts);
 std::string HmacSha256(std::string_view key, std::string_view data);
 // HKDF-SHA256 (RFC 5869): `length` bytes of output keying material.
 Result<std::string> HkdfSha256(std::string_view ikm, std::string_view salt, std::string_view info,

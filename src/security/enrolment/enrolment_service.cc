@@ -103,6 +103,7 @@ struct Enrolment {
   std::optional<PendingCertificate> certificate;  // … or certificate
   std::string psk_hex;
   std::optional<Credential> retired;  // the consumed or rotated credential, after the write
+  events::Event event;                // the enrolment's event, built (and recorded) in the write
 };
 
 }  // namespace
@@ -340,8 +341,27 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
           if (Status s = CredentialRegistry::WriteInWrite(txn, c); !s.ok()) return s;
           e->retired = std::move(c);
         }
-        if (e->certificate) return CertificateAuthority::RecordInWrite(txn, *e->certificate);
-        return CredentialRegistry::WriteInWrite(txn, e->issued);
+        if (e->certificate) {
+          if (Status s = CertificateAuthority::RecordInWrite(txn, *e->certificate); !s.ok()) {
+            return s;
+          }
+        } else if (Status s = CredentialRegistry::WriteInWrite(txn, e->issued); !s.ok()) {
+          return s;
+        }
+        // The enrolment on record in the same write: answered only once it is (AUD-1).
+        e->event = events::Event{};
+        e->event.kind = events::Kind::kEnrolment;
+        e->event.time = now;
+        e->event.source = "enrolment";
+        e->event.originator = fmt::format("{}", fmt::join(e->ids, ","));
+        e->event.target = e->issued.id;
+        e->event.operation = "enrol";
+        e->event.reason = ModeName(e->mode);
+        if (const auto& audit = registry_->in_write_audit()) {
+          if (Status s = audit(txn, e->event); !s.ok()) return s;
+          e->event.recorded = true;
+        }
+        return Status::Ok();
       },
       [this, e, done](Status s) {
         if (!s.ok()) {
@@ -353,9 +373,9 @@ void EnrolmentService::Handle(ServiceRequest req, std::function<void(ServiceResp
         if (e->mode == Mode::kToken) registry_->Release(TokenHolder(e->token_id));
         spdlog::info("enrolment: credential {} issued by {} for [{}]", e->issued.id,
                      ModeName(e->mode), fmt::join(e->ids, ","));
-        events::Emit(registry_->events(), events::Kind::kEnrolment, "enrolment",
-                     fmt::format("{}", fmt::join(e->ids, ",")), e->issued.id, "enrol",
-                     ModeName(e->mode));
+        if (auto* stream = registry_->events(); stream && stream->Wants(e->event.kind)) {
+          stream->Publish(std::move(e->event));
+        }
         bj::array ids;
         for (const auto& i : e->ids) ids.emplace_back(i);
         bj::object out{{"credential", e->issued.id},

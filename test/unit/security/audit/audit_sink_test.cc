@@ -184,5 +184,59 @@ TEST_F(AuditSinkTest, AFailingStoreIsCountedNotRetried) {
   EXPECT_EQ(sink->appended(), 0u);
 }
 
+TEST_F(AuditSinkTest, EmitDurablyReturnsOnlyOnceTheEntryIsDurable) {
+  events::EventStream stream;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  stream.Subscribe(sink, events::Subscription{kSinkKinds, 4096, false, "audit", true});
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(events::EmitDurably(&stream, events::Kind::kAdminOperation, "admin", "uid:0",
+                                    "psk-" + std::to_string(i), "credential.add"));
+    // No flush, no stop: the entry is in the store when the call returns.
+    auto entries = Entries();
+    ASSERT_EQ(entries.size(), static_cast<size_t>(i + 1));
+    EXPECT_EQ(boost::json::parse(entries.back()).at("subject").as_string(),
+              "psk-" + std::to_string(i));
+  }
+  stream.Stop();
+}
+
+TEST_F(AuditSinkTest, EmitDurablyWaitsOnlyForAnAcknowledgingSinkAndGivesUpAfterItsTimeout) {
+  // No acknowledging sink: published, not waited for.
+  events::EventStream plain;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &plain, "audit");
+  plain.Subscribe(sink, events::Subscription{kSinkKinds, 4096, false, "audit"});
+  EXPECT_TRUE(events::EmitDurably(&plain, events::Kind::kAdminOperation, "admin", "uid:0", "x",
+                                  "op", {}, 0, std::chrono::milliseconds(1)));
+  plain.Stop();
+  sink->Flush();
+  EXPECT_EQ(Entries().size(), 1u);
+  // A sink that says it acknowledges but never does: the producer is not held forever.
+  struct Mute : events::Sink {
+    void Consume(const events::Event&) override {}
+  };
+  events::EventStream mute;
+  mute.Subscribe(std::make_shared<Mute>(),
+                 events::Subscription{kSinkKinds, 16, false, "mute", true});
+  EXPECT_FALSE(events::EmitDurably(&mute, events::Kind::kAdminOperation, "admin", "uid:0", "x",
+                                   "op", {}, 0, std::chrono::milliseconds(50)));
+  mute.Stop();
+}
+
+TEST_F(AuditSinkTest, EventsAlreadyRecordedWithTheirDataAreNotAppendedAgain) {
+  events::EventStream stream;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  stream.Subscribe(sink, events::Subscription{events::kSecurityKinds, 4096, false, "audit"});
+  events::Event enrol = Denial("Cmeter");
+  enrol.kind = events::Kind::kEnrolment;
+  enrol.recorded = true;  // appended in the enrolment's own write
+  stream.Publish(enrol);
+  stream.Publish(Denial("Cother"));
+  stream.Stop();
+  sink->Flush();
+  auto entries = Entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(boost::json::parse(entries[0]).at("actor").as_string(), "Cother");
+}
+
 }  // namespace
 }  // namespace trustcse::security::audit
