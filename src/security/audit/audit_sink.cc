@@ -28,7 +28,28 @@ void AuditSink::Consume(const events::Event& event) {
     }
   }
   if (!WithinDenialBudget(event)) return;
+  if (event.kind == events::Kind::kCredentialUsed && !NewUse(event)) {
+    if (event.durable) event.durable->Signal();  // on record already
+    return;
+  }
   Append(EncodeEntry(event), event.durable);
+}
+
+bool AuditSink::NewUse(const events::Event& event) {
+  const int64_t hour =
+      std::chrono::floor<std::chrono::hours>(event.time).time_since_epoch().count();
+  std::string key = event.originator;
+  key.push_back('\n');
+  key.append(event.peer);
+  auto it = uses_.find(key);
+  if (it != uses_.end()) {
+    if (it->second == hour) return false;
+    it->second = hour;
+    return true;
+  }
+  if (uses_.size() >= kMaxUses) uses_.clear();
+  uses_.emplace(std::move(key), hour);
+  return true;
 }
 
 bool AuditSink::WithinDenialBudget(const events::Event& event) {

@@ -10,6 +10,13 @@
 // always logged one by one, so a flood of denials can neither push out a revocation nor turn
 // into unbounded durable writes.
 //
+// Credential use (every TLS/DTLS handshake that authenticated one) is logged the first time a
+// credential is seen from an address in each hour of event time: a credential's first use, and
+// a use from a new address, are always on record; a device reconnecting every minute from where
+// it always is adds one entry an hour, not sixty. The sink remembers at most kMaxUses
+// (credential, address) pairs; past that it forgets them all and starts over (an extra entry per
+// pair, never a missing first use).
+//
 // Bounded: at most `max_in_flight` appends wait for the writer at any time. Beyond that, the
 // sink's thread waits; its queue in the event stream fills; and the stream drops and counts
 // events. The next entry the sink writes is then an "audit.gap" entry saying how many were
@@ -30,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "events/event_stream.h"
 #include "security/audit/audit_log.h"
@@ -54,6 +62,7 @@ class AuditSink final : public events::Sink {
             uint64_t denials_per_second = 1000);
 
   void Consume(const events::Event& event) override;
+  static constexpr size_t kMaxUses = 100000;
 
   // Entries durably appended, and appends that failed.
   uint64_t appended() const { return appended_.load(std::memory_order_relaxed); }
@@ -70,6 +79,8 @@ class AuditSink final : public events::Sink {
   // previous second's count first when a new second begins.
   bool WithinDenialBudget(const events::Event& event);
   void WriteHeldBackDenials(TimePoint time);
+  // False for a credential use already logged from the same address in the same hour.
+  bool NewUse(const events::Event& event);
 
   storage::Store& store_;
   std::shared_ptr<AuditLogWriter> writer_;
@@ -81,6 +92,7 @@ class AuditSink final : public events::Sink {
   int64_t denial_second_ = 0;  // the sink's thread only: the second being counted
   uint64_t denials_in_second_ = 0;
   uint64_t denials_held_back_ = 0;
+  std::unordered_map<std::string, int64_t> uses_;  // the sink's thread only: pair -> hour
   std::mutex mu_;
   std::condition_variable cv_;
   size_t in_flight_ = 0;  // guarded by mu_

@@ -238,5 +238,34 @@ TEST_F(AuditSinkTest, EventsAlreadyRecordedWithTheirDataAreNotAppendedAgain) {
   EXPECT_EQ(boost::json::parse(entries[0]).at("actor").as_string(), "Cother");
 }
 
+TEST_F(AuditSinkTest, ACredentialUseIsLoggedOncePerAddressAndHour) {
+  events::EventStream stream;
+  auto sink = std::make_shared<AuditSink>(*store_, writer_, &stream, "audit");
+  stream.Subscribe(sink, events::Subscription{events::kSecurityKinds, 4096, false, "audit"});
+  auto use = [](const char* credential, const char* peer, const char* time) {
+    events::Event e;
+    e.kind = events::Kind::kCredentialUsed;
+    e.time = *ParseTimestamp(time);
+    e.source = "tls";
+    e.originator = credential;
+    e.operation = "handshake";
+    e.peer = peer;
+    return e;
+  };
+  stream.Publish(use("psk-1", "192.0.2.7", "20261207T100000"));  // first use: logged
+  stream.Publish(use("psk-1", "192.0.2.7", "20261207T101500"));  // same hour, same place
+  stream.Publish(use("psk-1", "192.0.2.7", "20261207T105959"));
+  stream.Publish(use("psk-1", "198.51.100.9", "20261207T102000"));  // a new address: logged
+  stream.Publish(use("psk-2", "192.0.2.7", "20261207T102000"));     // another credential
+  stream.Publish(use("psk-1", "192.0.2.7", "20261207T110000"));     // the next hour: logged
+  stream.Stop();
+  sink->Flush();
+  auto entries = Entries();
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(boost::json::parse(entries[1]).at("peer").as_string(), "198.51.100.9");
+  EXPECT_EQ(boost::json::parse(entries[2]).at("actor").as_string(), "psk-2");
+  EXPECT_EQ(boost::json::parse(entries[3]).at("time").as_string(), "20261207T110000,000000");
+}
+
 }  // namespace
 }  // namespace trustcse::security::audit
