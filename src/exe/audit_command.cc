@@ -21,6 +21,7 @@
 #include "security/audit/consistency.h"
 #include "security/audit/tlog_proof.h"
 #include "server/config.h"
+#include "server/offline_audit.h"
 #include "server/security_services.h"
 
 namespace trustcse::exe {
@@ -243,6 +244,30 @@ int Archive(const AuditOptions& o) {
   });
 }
 
+// The prune is an operator action: on record in the log it pruned, under this user's name,
+// with a checkpoint over it when the master key is at hand (else the server signs one at start).
+void RecordPrune(const AuditOptions& o, storage::Store& store, uint64_t below) {
+  server::OfflineAudit record(store);
+  events::Emit(record.stream().get(), events::Kind::kAdminOperation, "audit", CliActor(),
+               "entries before " + std::to_string(below), "audit.prune",
+               "archived in " + o.dir, static_cast<int>(Rsc::kOk));
+  server::Config c;
+  Status s = LoadInstanceConfig(o.instance, c);
+  std::shared_ptr<const security::KeyStore> keys;
+  if (s.ok()) s = server::CheckMasterKey(c);
+  if (s.ok()) {
+    auto sec = server::OpenSecurityServices(c, store);
+    if (sec) keys = sec->keys;
+    s = sec ? Status::Ok() : sec.error();
+  }
+  if (s.ok()) s = record.Finish(c, keys);
+  if (!s.ok()) {
+    std::cerr << "the prune is on record in the log; its checkpoint is signed when the server "
+                 "next starts ("
+              << s.message() << ")\n";
+  }
+}
+
 int Prune(const AuditOptions& o) {
   return WithStore(
       o, "prune",
@@ -252,6 +277,7 @@ int Prune(const AuditOptions& o) {
         if (!summary) return Fail("prune", summary.error());
         std::cout << "entries before " << summary->below
                   << " are pruned; their bundles in the archive are the only copy\n";
+        if (summary->deleted_from < summary->below) RecordPrune(o, store, summary->below);
         return kExitOk;
       },
       true);

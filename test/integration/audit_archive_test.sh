@@ -84,6 +84,8 @@ grep -qx "entries 0..6 pruned (7/20)" p1 && grep -qx "entries 14..19 pruned (20/
   pass || fail "prune progress: $(cat p1)"
 cse audit prune --before 20 --archive arch >p2 2>&1 && grep -q "nothing to prune" p2 && pass ||
   fail "prune again: $(cat p2)"
+# The prune itself is on record (one entry: the second run pruned nothing).
+n=$((n + 1))
 [ "$(sqlite3 "$dir/db" "SELECT count(*) FROM objects WHERE kind = 'audit.entry'")" = $((n - 20)) ] &&
   pass || fail "entries left after the prune"
 
@@ -96,6 +98,9 @@ cse audit prove 3 >/dev/null 2>err; rc=$?
 cse audit export --from 20 --out later >/dev/null 2>err || fail "export after prune: $(cat err)"
 offline audit verify later --key log.pub >v 2>err && grep -q "^verified: entries 20\.\.$((n - 1)) " v &&
   pass || fail "verify after prune: $(cat v err)"
+grep '^entry ' later | tail -1 | cut -d' ' -f3 | base64 -d |
+  grep '"operation":"audit.prune"' | grep -q "\"actor\":\"cli:$(id -un)\"" && pass ||
+  fail "the prune is not on record"
 cse audit prove 25 --entry-out e25 >p25 2>err && offline audit verify p25 --key log.pub --entry e25 >/dev/null 2>&1 &&
   pass || fail "prove after prune: $(cat err)"
 
