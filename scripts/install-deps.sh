@@ -10,7 +10,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       # the clients README.md's examples use, and the broker of its MQTT recipe
       curl openssl libcoap3-bin mosquitto mosquitto-clients)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 clang libclang-rt-14-dev sqlite3 systemd python3-prometheus-client python3-websockets)
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 clang libclang-rt-14-dev sqlite3 systemd python3-prometheus-client python3-websockets
+        jq)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
