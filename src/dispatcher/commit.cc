@@ -69,6 +69,7 @@ class TrackingTxn final : public storage::WriteTxn {
     if (s.ok()) paths.push_back(rec.path);
     return s;
   }
+  void AfterCommit(std::function<void()> fn) override { inner_.AfterCommit(std::move(fn)); }
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override {
     auto r = inner_.DeleteSubtree(ri);
     if (r && !r->empty()) {
@@ -111,6 +112,10 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           writer_quotas.Apply(tracking.quota_changes);
           state->paths = std::move(tracking.paths);
           state->subtrees = std::move(tracking.subtrees);
+          if (GroupMemberIndex::Touches(state->fx)) {
+            // Before the next write, which may delete a member of this group (`done` may lag).
+            tracking.AfterCommit([this, state] { group_members.Learn(state->fx); });
+          }
         } else {
           state->fx = WriteEffects{};
           state->audited.clear();
@@ -122,10 +127,9 @@ void Dispatcher::Impl::Commit(std::function<Status(storage::WriteTxn&, WriteEffe
           // Before the client hears of the write, nobody may read the old version from cache.
           cache.Invalidate(state->paths, state->subtrees);
           // Versions this write produced itself go back in at once (completions run in commit
-          // order on the writer, so the last one put is the newest): a fleet writing thousands
-          // of containers in turn would otherwise re-read and re-parse one per request.
+          // order, so the last one put is the newest): a fleet writing thousands of containers
+          // in turn would otherwise re-read and re-parse one per request.
           for (auto& res : state->fx.cached_after) cache.Put(cache.generation(), std::move(res));
-          group_members.Learn(state->fx);
           if (opt.events) {
             for (auto& e : state->audited) {
               if (opt.events->Wants(e.kind)) opt.events->Publish(std::move(e));

@@ -86,11 +86,18 @@ Status GroupMemberIndex::Load(storage::Store& store) {
   }
 }
 
+bool GroupMemberIndex::Touches(const resources::WriteEffects& fx) {
+  for (const Event& ev : fx.events) {
+    if (ev.resource.ty == resources::ty::kGroup) return true;
+  }
+  for (const ResourceRecord& r : fx.deleted) {
+    if (r.ty == resources::ty::kGroup) return true;
+  }
+  return false;
+}
+
 void GroupMemberIndex::Learn(const resources::WriteEffects& fx) {
-  bool any = false;
-  for (const Event& ev : fx.events) any = any || ev.resource.ty == resources::ty::kGroup;
-  for (const ResourceRecord& r : fx.deleted) any = any || r.ty == resources::ty::kGroup;
-  if (!any) return;
+  if (!Touches(fx)) return;
   std::lock_guard lock(mu_);
   for (const ResourceRecord& r : fx.deleted) {
     if (r.ty == resources::ty::kGroup) Drop(r.ri);

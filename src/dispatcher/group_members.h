@@ -12,8 +12,8 @@
 // most kMaxEntries members; beyond that it stops learning (logged once), and members of the
 // groups it missed keep their mid entries until the group is updated.
 //
-// Thread-safety: all methods may be called from any thread (one mutex; the writer thread and
-// the commit completions use it).
+// Thread-safety: all methods may be called from any thread (one mutex; the writer thread uses
+// it).
 #pragma once
 
 #include <mutex>
@@ -40,8 +40,11 @@ class GroupMemberIndex {
   Status Load(storage::Store& store);
   // Forgets everything (every resource was deleted).
   void Clear();
+  // Whether a write created, updated or deleted a group.
+  static bool Touches(const resources::WriteEffects& fx);
   // A committed write's groups: created or updated ones list their members now; deleted ones
-  // list nothing.
+  // list nothing. Called on the writer after the commit (WriteTxn::AfterCommit), so that the
+  // next write deleting a member finds every group committed before it.
   void Learn(const resources::WriteEffects& fx);
   // Inside a write that removed `gone`: takes them out of the mid of every group listing them
   // (cnm, st and lt follow; an update event per group changed).

@@ -446,7 +446,7 @@ std::string ModifiedAttributes(const bj::object& given, const resources::Resourc
                                const bj::object* before);
 
 // The content of a CREATE/UPDATE/DELETE response for rcn (a string concatenation for rcn=1: this
-// runs on the storage writer thread).
+// runs on the storage thread that completes writes).
 std::string ResultFor(ResultContent rcn, const resources::Resource& res,
                       const storage::ResourceRecord& rec);
 

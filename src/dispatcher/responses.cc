@@ -39,7 +39,7 @@ std::string SerializeRepresentation(const Resource& res) {
 
 // Builds the content of a CREATE/UPDATE/DELETE response for rcn.
 // The stored record's body is already serialized, so the usual rcn=1 answer is a string
-// concatenation, not a JSON round trip (this runs on the storage writer thread).
+// concatenation, not a JSON round trip (this runs on the storage thread that completes writes).
 std::string ResultFor(ResultContent rcn, const Resource& res, const ResourceRecord& rec) {
   switch (rcn) {
     case ResultContent::kNothing:

@@ -125,7 +125,7 @@ void Notifier::Impl::DecrementExc(const std::string& sub_ri) {
     sub->attrs["exc"] = *exc - 1;
     return txn.Update(sub->ToRecord());
   };
-  // Runs on the storage writer thread: only enqueue. The deletion goes through the same path as
+  // Runs on a storage thread: only enqueue. The deletion goes through the same path as
   // any committed write, which sends the deletion notice and forgets the subscription.
   storage::WriteDone done = [inbox = inbox, deleted, sub_ri](Status s) {
     if (!s.ok()) {

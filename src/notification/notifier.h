@@ -1,8 +1,8 @@
 // Notifier: turns committed changes into oneM2M notifications (TS-0001 §10.2.10, TS-0004 §7.5.1)
 // and delivers them without ever blocking the request path.
 //
-// The dispatcher calls OnCommitted() from the storage writer thread after a transaction is
-// durable; the notifier only enqueues there. Its own worker thread matches each Event against the
+// The dispatcher calls OnCommitted() from the storage thread that completes writes (one thread,
+// in commit order) after a transaction is durable; the notifier only enqueues there. Its own worker thread matches each Event against the
 // subscriptions of the event's subject (eventNotificationCriteria: net, chty, and the
 // time/state/size conditions it supports), builds m2m:sgn, and hands it to the Sender. Failed
 // deliveries are retried with exponential back-off (1 s, 2 s, 4 s … up to max_attempts) on a timer,

@@ -10,8 +10,11 @@
 // own atomic unit (a SAVEPOINT in SQLite): if it returns a non-OK Status, nothing it did is kept
 // and `done` receives that Status. The writer groups the WriteFns that arrive together into one
 // durable transaction (group commit); `done` is called only after that transaction is durable
-// (fsync'd), so a request acknowledged from `done` survives kill -9. `done` runs on the writer
-// thread: it must be short and must not call Submit synchronously and wait on it.
+// (fsync'd), so a request acknowledged from `done` survives kill -9. The `done`s of committed
+// writes are called in commit order, but possibly on a thread of their own while the writer
+// already runs later WriteFns (state those read belongs in WriteTxn::AfterCommit); a failed
+// write's `done` runs on the writer before any later WriteFn. `done` must be short and must not
+// call Submit synchronously and wait on it.
 //
 // Because all WriteFns run one after another on one thread, a WriteFn may read state through the
 // WriteTxn, decide, and write, without races (read-modify-write of counters, conflict checks).
@@ -93,6 +96,11 @@ class WriteTxn : public ReadView {
   // The resources below `path` (any depth), at most `limit` of them examined: a caller that
   // only needs to know whether a bound is exceeded pays for the bound, not for the subtree.
   virtual Result<SubtreeSize> MeasureSubtree(std::string_view path, uint64_t limit) = 0;
+  // Runs `fn` on the writer once this write has committed and before any later WriteFn runs;
+  // never if the write fails. For in-memory state that later WriteFns read (an index of what is
+  // stored): it must not run ahead of the commit, nor lag behind it as `done` may. `fn` must be
+  // short and must not use the Store.
+  virtual void AfterCommit(std::function<void()> fn) = 0;
 };
 
 using WriteFn = std::function<Status(WriteTxn&)>;

@@ -1,7 +1,7 @@
 // HttpServer: the oneM2M HTTP binding's server side on Boost.Beast, over plain TCP or TLS.
 // Accepts HTTP/1.1 connections (keep-alive), maps each request through http_mapping to a
 // RequestPrimitive, hands it to the Dispatcher and writes the response when the dispatcher
-// completes — which for writes happens on the storage writer thread, so completions are
+// completes — which for writes happens on a storage thread, so completions are
 // dispatched back onto the connection's strand. One io_context runs on `threads` threads;
 // connections are independent (no global lock).
 //

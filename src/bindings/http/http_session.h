@@ -196,7 +196,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     prim->binding = kTls ? "https" : "http";
     prim->content_size = req.body().size();
     server_.dispatcher->Handle(std::move(*prim), [self = this->shared_from_this()](ResponsePrimitive rsp) {
-      // Writes complete on the storage writer thread: hop back onto this connection's strand.
+      // Writes complete on a storage thread: hop back onto this connection's strand.
       net::dispatch(self->stream_.get_executor(),
                     [self, rsp = std::move(rsp)]() mutable { self->Send(rsp); });
     });

@@ -302,7 +302,7 @@ class Session final : public http::Closable,
     server_.dispatcher->Handle(
         std::move(prim),
         [self = this->shared_from_this(), served = std::move(served)](ResponsePrimitive rsp) {
-          // Writes complete on the storage writer thread: back onto this connection's strand.
+          // Writes complete on a storage thread: back onto this connection's strand.
           net::dispatch(self->ws_.get_executor(),
                         [self, served = std::move(served), rsp = std::move(rsp)]() mutable {
                           self->OnResponse(served, std::move(rsp));

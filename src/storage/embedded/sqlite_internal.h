@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -40,6 +41,10 @@
 // The columns of `resources` in the order ReadRecord reads and BindRecord binds them (a macro so
 // that statement texts stay string literals).
 #define TRUSTCSE_COLUMNS "ri, pi, rn, path, ty, ct, lt, et, st, cr, cs, cty, body, lbls"
+// The instance types (contentInstance, timeSeriesInstance, flexContainerInstance): the many rows
+// below a container, left out of the (ty, path) index. A query that may use that index repeats
+// this condition word for word (SQLite uses a partial index only for queries that imply it).
+#define TRUSTCSE_INSTANCE_TYPES "(4, 30, 58)"
 
 namespace trustcse::storage::sqlite {
 
@@ -302,7 +307,10 @@ class DeferredUpdates {
 // null: then UpdateDeferred writes at once).
 class SqliteTxn final : public WriteTxn {
  public:
-  SqliteTxn(Connection& c, DeferredUpdates* deferred) : c_(c), deferred_(deferred) {}
+  // `after_commit` collects AfterCommit's functions (null: refused with an error log).
+  SqliteTxn(Connection& c, DeferredUpdates* deferred,
+            std::vector<std::function<void()>>* after_commit = nullptr)
+      : c_(c), deferred_(deferred), after_commit_(after_commit) {}
 
   Result<std::optional<ResourceRecord>> Get(std::string_view ri) override;
   Result<std::optional<ResourceRecord>> GetByPath(std::string_view path) override;
@@ -319,6 +327,7 @@ class SqliteTxn final : public WriteTxn {
   Status UpdateDeferred(const ResourceRecord& rec) override;
   Status Update(const ResourceRecord& rec) override;
   Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) override;
+  void AfterCommit(std::function<void()> fn) override;
 
  private:
   const ResourceRecord* FindDeferred(std::string_view ri) const {
@@ -341,6 +350,7 @@ class SqliteTxn final : public WriteTxn {
 
   Connection& c_;
   DeferredUpdates* deferred_;
+  std::vector<std::function<void()>>* after_commit_;
 };
 
 }  // namespace trustcse::storage::sqlite

@@ -1,5 +1,6 @@
 // The SQL translation of storage/query.h: a DiscoveryQuery becomes one SELECT over `resources`
 // (and `labels` for label criteria), whose results equal Matches() in query.cc.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -11,6 +12,9 @@
 
 namespace trustcse::storage::sqlite {
 namespace {
+
+// The types TRUSTCSE_INSTANCE_TYPES lists.
+bool IsInstanceType(int ty) { return ty == 4 || ty == 30 || ty == 58; }
 
 // Builds the one SELECT that answers a DiscoveryQuery. Values are always bound, never spliced
 // into the text, so the text depends only on the query's shape and caches well.
@@ -37,6 +41,11 @@ class DiscoverSql {
     if (!q.types.empty()) {
       conds.push_back("r.ty IN (" + Placeholders(q.types.size()) + ")");
       for (int ty : q.types) Int(ty);
+      // No instance type asked for: the (ty, path) index, which holds every other type, may
+      // answer; otherwise the subtree's path range does.
+      if (q.combine == Combine::kAnd && std::none_of(q.types.begin(), q.types.end(), IsInstanceType)) {
+        sql_ += " AND r.ty NOT IN " TRUSTCSE_INSTANCE_TYPES;
+      }
     }
     if (!q.labels.empty()) {
       if (q.combine == Combine::kAnd) {

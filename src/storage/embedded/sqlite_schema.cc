@@ -17,7 +17,7 @@ namespace trustcse::storage::sqlite {
 namespace {
 
 // Bumped whenever the schema below changes; a database with a newer version is refused.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS resources(
@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS resources(
   lbls TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS resources_children ON resources(pi, ty, ct);
 CREATE INDEX IF NOT EXISTS resources_expiry ON resources(et) WHERE et <> '';
-CREATE INDEX IF NOT EXISTS resources_type ON resources(ty, path);
 CREATE TABLE IF NOT EXISTS labels(ri TEXT NOT NULL, path TEXT NOT NULL, lbl TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS labels_lbl ON labels(lbl, path);
 CREATE INDEX IF NOT EXISTS labels_ri ON labels(ri);
@@ -49,7 +48,15 @@ CREATE TABLE IF NOT EXISTS objects(
   id TEXT NOT NULL,
   body TEXT NOT NULL,
   PRIMARY KEY(kind, id)) WITHOUT ROWID;
-PRAGMA user_version = 2;  -- = kSchemaVersion
+)sql"
+    // Version 3: typed discovery's index leaves out the instance types (TRUSTCSE_INSTANCE_TYPES).
+    // Instances are most rows and are found under their container's path range; a fleet
+    // writing thousands of containers at once paid one more scattered B-tree leaf per instance.
+    R"sql(
+DROP INDEX IF EXISTS resources_type;
+CREATE INDEX resources_type ON resources(ty, path) WHERE ty NOT IN )sql" TRUSTCSE_INSTANCE_TYPES
+    R"sql(;
+PRAGMA user_version = 3;  -- = kSchemaVersion
 )sql";
 
 }  // namespace

@@ -55,6 +55,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
       pthread_setname_np(pthread_self(), "tc-store-ckpt");
       raw->CheckpointLoop();
     });
+    store->completer_ = std::thread([raw = store.get()] {
+      pthread_setname_np(pthread_self(), "tc-store-done");
+      raw->CompletionLoop();
+    });
     store->writer_ = std::thread([raw = store.get()] {
       pthread_setname_np(pthread_self(), "tc-store-write");
       raw->WriterLoop();
@@ -95,17 +99,28 @@ void SqliteStore::Close() {
   if (checkpointer_.joinable() && checkpointer_.get_id() != std::this_thread::get_id()) {
     checkpointer_.join();
   }
-  if (!writer_.joinable()) {
+  const auto self = std::this_thread::get_id();
+  if ((writer_.joinable() && writer_.get_id() == self) ||
+      (completer_.joinable() && completer_.get_id() == self)) {
+    // Called from a done callback: joining would wait for this very thread. The writer drains
+    // the queue and exits on its own; the completer answers what it is handed.
+    spdlog::error("storage: Close() called from a done callback");
+    if (writer_.joinable()) writer_.detach();
+    if (completer_.joinable()) completer_.detach();
+    return;
+  }
+  if (writer_.joinable()) {
+    writer_.join();
+  } else {
     write_conn_.reset();  // Open failed before the writer started
-    return;
   }
-  if (writer_.get_id() == std::this_thread::get_id()) {
-    // Called from a done callback: the writer drains the queue and exits on its own.
-    spdlog::error("storage: Close() called on the writer thread");
-    writer_.detach();
-    return;
+  // The writer has handed over its last batch (or never started): the completer drains.
+  {
+    std::lock_guard lock(done_mu_);
+    done_stop_ = true;
+    done_cv_.notify_all();
   }
-  writer_.join();
+  if (completer_.joinable()) completer_.join();
 }
 
 Result<std::unique_ptr<SqliteStore::Connection>> SqliteStore::TakeReader() {

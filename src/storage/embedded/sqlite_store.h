@@ -2,15 +2,20 @@
 //
 // Writes: one writer thread owns the only write connection. Submit() queues (fn, done); the
 // writer takes up to max_batch queued items, runs each WriteFn inside its own SAVEPOINT of one
-// BEGIN IMMEDIATE transaction, commits once, and only then calls the `done`s (group commit: one
-// fsync for the whole batch). WAL checkpoints run on a checkpointer thread of their own
+// BEGIN IMMEDIATE transaction, commits once, and only then answers (group commit: one fsync for
+// the whole batch). The `done`s of failed items run on the writer before it takes its next
+// batch; a committed batch goes to a completion thread, which calls its `done`s in commit order
+// and frees the batch while the writer already runs the next one (building responses, updating
+// caches and freeing requests is then off the one thread every write waits for; at most
+// kMaxCommittedBatches wait there, beyond that the writer waits). WAL checkpoints run on a checkpointer thread of their own
 // (PASSIVE, started when the WAL passes `kCheckpointPages`), so the writer never stalls copying
 // the WAL back into the database file. Deferred updates (WriteTxn::UpdateDeferred) of one record
 // are combined within a batch and written once before the COMMIT. Reads use a small pool of read-only connections; in WAL mode they
 // see the last committed state and never wait for the writer.
 //
 // Thread-safety: all public methods may be called from any thread. Close() (also run by the
-// destructor) must not be called from a `done` callback, and no read may still be running when
+// destructor) answers every queued write, then returns; it must not be called from a `done`
+// callback, and no read may still be running when
 // the object is destroyed. Most code should use OpenSqliteStore() and the Store interface; this
 // class is visible for tests and metrics (commit_count()).
 #pragma once
@@ -64,7 +69,16 @@ class SqliteStore final : public Store {
 
   explicit SqliteStore(const SqliteOptions& options);
 
+  // A committed batch on its way to the completion thread; results[i] answers items[i].
+  struct Committed {
+    std::vector<Pending> items;
+    std::vector<Status> results;
+  };
+  static constexpr size_t kMaxCommittedBatches = 4;
+
   void WriterLoop();
+  void CompletionLoop();
+  void HandOff(Committed batch);
   void CheckpointLoop();
   static int OnWalCommit(void* self, ::sqlite3* db, const char* name, int pages);
   void RunBatch(std::vector<Pending>& batch);
@@ -81,12 +95,21 @@ class SqliteStore final : public Store {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_
+  // Held by the writer through each batch; the checkpointer takes it to let the WAL restart.
+  std::mutex batch_mu_;
   bool closed_ = false;        // guarded by mu_; no Submit is accepted after Close
   std::atomic<uint64_t> commit_count_{0};
   std::atomic<uint64_t> failed_commits_{0};
   std::atomic<bool> last_commit_ok_{true};
   LatencyHistogram commit_latency_;  // recorded by the writer thread
   BatchHistogram batch_size_;
+
+  // Completion state: committed batches waiting for their `done`s.
+  std::thread completer_;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;  // work for the completer, or room for the writer
+  std::deque<Committed> done_queue_;  // guarded by done_mu_
+  bool done_stop_ = false;            // guarded by done_mu_; set once the writer has exited
 
   // Checkpointer state.
   std::unique_ptr<Connection> checkpoint_conn_;

@@ -1,9 +1,11 @@
 // The writer's WriteTxn: reads and writes on the write connection inside the batch's open
 // transaction, with the batch's deferred updates laid over what the database holds.
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -231,6 +233,14 @@ Status SqliteTxn::UpdateNow(const ResourceRecord& rec) {
     if (!s.ok()) return s;
     return InsertLabels(rec);
   });
+}
+
+void SqliteTxn::AfterCommit(std::function<void()> fn) {
+  if (after_commit_ == nullptr) {
+    spdlog::error("sqlite: AfterCommit outside a WriteFn; dropped");
+    return;
+  }
+  after_commit_->push_back(std::move(fn));
 }
 
 }  // namespace trustcse::storage::sqlite

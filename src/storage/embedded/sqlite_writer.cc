@@ -1,11 +1,13 @@
-// The writer thread (group commit: a batch of WriteFns, a SAVEPOINT each, one COMMIT, then the
-// `done`s) and the checkpointer thread that copies the WAL back into the database off its path.
+// The writer thread (group commit: a batch of WriteFns, a SAVEPOINT each, one COMMIT), the
+// completion thread that answers committed batches in commit order, and the checkpointer thread
+// that copies the WAL back into the database off the writer's path.
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -17,6 +19,18 @@ namespace {
 
 // WAL size (pages) past which the checkpointer copies the WAL back into the database file.
 constexpr int kCheckpointPages = 1000;
+// WAL size past which the checkpointer holds the writer between two batches for a last, short
+// copy: the WAL restarts from its beginning only at a write that finds it wholly copied, which
+// under sustained writes (a commit every few ms) never happens by chance.
+constexpr int kRestartPages = 4 * kCheckpointPages;
+
+void CallDone(const WriteDone& done, Status s) {
+  try {
+    done(std::move(s));
+  } catch (...) {
+    spdlog::error("storage: done callback threw");
+  }
+}
 
 }  // namespace
 
@@ -53,8 +67,11 @@ void SqliteStore::WriterLoop() {
         queue_.pop_front();
       }
     }
-    RunBatch(batch);
-    batch.clear();
+    {
+      std::lock_guard hold(batch_mu_);
+      RunBatch(batch);
+    }
+    batch.clear();  // moved to the completion thread, or answered
   }
   // The writer is the only user of the write connection, so it closes it, last of all
   // connections if Close() went as planned, which checkpoints the WAL into the database file.
@@ -82,6 +99,13 @@ void SqliteStore::CheckpointLoop() {
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log, &done);
+    if (rc == SQLITE_OK && log > kRestartPages) {
+      // Most of the WAL is copied now; what the writer added meanwhile is copied with the writer
+      // held, and its next transaction starts the WAL again from its beginning.
+      std::lock_guard hold(batch_mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                     &log, &done);
+    }
     if (rc == SQLITE_OK && log > kCheckpointPages * 16) {
       // Sustained writes can outrun PASSIVE checkpoints; past the high-water mark make the WAL
       // restart from its beginning (this briefly waits for the writer) so it stays bounded.
@@ -114,14 +138,16 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
   Connection& c = *write_conn_;
   std::vector<Status> results(batch.size());
   DeferredUpdates deferred;
+  std::vector<std::function<void()>> after_commit;
   bool failed = !RunStmt(c, sqlite::kBegin).ok();
   for (size_t i = 0; i < batch.size() && !failed; ++i) {
     if (!RunStmt(c, sqlite::kSavepointItem).ok()) {
       failed = true;
       break;
     }
-    SqliteTxn txn(c, &deferred);
+    SqliteTxn txn(c, &deferred, &after_commit);
     deferred.BeginItem();
+    const size_t actions_before = after_commit.size();
     Status s;
     try {
       s = batch[i].fn ? batch[i].fn(txn) : Status::Ok();
@@ -141,6 +167,7 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
     }
     if (!s.ok()) {
       deferred.UndoItem();
+      after_commit.resize(actions_before);
       if (!RunStmt(c, sqlite::kRollbackItem).ok()) failed = true;
     }
     if (!failed && !RunStmt(c, sqlite::kReleaseItem).ok()) failed = true;
@@ -177,13 +204,52 @@ void SqliteStore::RunBatch(std::vector<Pending>& batch) {
     if (sqlite3_get_autocommit(c.db()) == 0) (void)RunStmt(c, sqlite::kRollback);  // best effort
     for (Status& s : results) s = StorageError();
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!batch[i].done) continue;
-    try {
-      batch[i].done(std::move(results[i]));
-    } catch (...) {
-      spdlog::error("storage: done callback threw");
+  if (!failed) {
+    for (auto& action : after_commit) {
+      try {
+        action();
+      } catch (...) {
+        spdlog::error("storage: after-commit action threw");
+      }
     }
+  }
+  // Failures are answered here, before the next batch: their callbacks may reset state the
+  // next WriteFns read (a cache of what the writer wrote, counts). The rest go in commit order.
+  bool any_committed = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (results[i].ok()) {
+      any_committed = true;
+    } else if (batch[i].done) {
+      CallDone(batch[i].done, std::move(results[i]));
+      batch[i].done = nullptr;
+    }
+  }
+  if (any_committed) HandOff({std::move(batch), std::move(results)});
+}
+
+void SqliteStore::HandOff(Committed committed) {
+  std::unique_lock lock(done_mu_);
+  done_cv_.wait(lock, [&] { return done_queue_.size() < kMaxCommittedBatches; });
+  done_queue_.push_back(std::move(committed));
+  done_cv_.notify_all();
+}
+
+void SqliteStore::CompletionLoop() {
+  for (;;) {
+    Committed committed;
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return !done_queue_.empty() || done_stop_; });
+      if (done_queue_.empty()) break;  // stopped and drained
+      committed = std::move(done_queue_.front());
+      done_queue_.pop_front();
+      done_cv_.notify_all();  // room for the writer
+    }
+    for (size_t i = 0; i < committed.items.size(); ++i) {
+      const WriteDone& done = committed.items[i].done;
+      if (done) CallDone(done, std::move(committed.results[i]));
+    }
+    // `committed` is freed here, off the writer: the requests its callbacks held go with it.
   }
 }
 

@@ -8,6 +8,7 @@
 // after the lock is released (it may read or Submit again). A WriteFn must use its WriteTxn, not
 // the Store, or it deadlocks.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -42,9 +43,14 @@ class MemoryTxn final : public WriteTxn {
   Result<std::vector<ObjectRecord>> ListObjects(std::string_view kind) override;
   Status PutObject(std::string_view kind, std::string_view id, std::string_view body) override;
   Result<bool> DeleteObject(std::string_view kind, std::string_view id) override;
+  void AfterCommit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
 
   // Reverts everything this transaction did, newest change first.
   void Rollback();
+  // The write is kept: runs what AfterCommit collected.
+  void Committed() {
+    for (auto& fn : after_commit_) fn();
+  }
 
  private:
   // One reversible change: either "erase the record with this ri" (undoes an insert) or
@@ -59,6 +65,7 @@ class MemoryTxn final : public WriteTxn {
   void SetObject(const ObjectKey& key, std::optional<std::string> body);
 
   MemoryStore& store_;
+  std::vector<std::function<void()>> after_commit_;
   std::vector<Undo> undo_;
   std::vector<std::pair<ObjectKey, std::optional<std::string>>> object_undo_;
 };
@@ -235,7 +242,11 @@ void MemoryStore::Submit(WriteFn fn, WriteDone done) {
         // Keep the contract that a failing WriteFn leaves nothing behind, even if it throws.
         status = Status::Internal("storage error");
       }
-      if (!status.ok()) txn.Rollback();
+      if (status.ok()) {
+        txn.Committed();
+      } else {
+        txn.Rollback();
+      }
     }
   }
   if (done) done(std::move(status));

@@ -3,6 +3,8 @@
 // backends on random queries: embedded/sqlite_store_test.cc.
 #include "storage/store.h"
 
+#include <atomic>
+
 #include "storage/store_test_support.h"
 
 namespace trustcse::storage {
@@ -168,6 +170,37 @@ TEST_P(StoreTest, FailingWriteFnLeavesNothing) {
   EXPECT_TRUE(DiscoverPaths(Query("cse-in", [](DiscoveryQuery& q) {
                 q.labels = {"b", "changed"};
               })).empty());
+}
+
+TEST_P(StoreTest, AfterCommitRunsForAKeptWriteBeforeTheNextAndNeverForAFailedOne) {
+  // On SQLite the gate puts the first two functions into one batch; the third comes later.
+  std::optional<WriterGate> gate;
+  if (IsSqlite()) gate.emplace(*store_);
+  std::atomic<int> kept{0}, undone{0};
+  DoneCollector done;
+  store_->Submit(
+      [&](WriteTxn& t) {
+        t.AfterCommit([&] { ++kept; });
+        EXPECT_EQ(kept.load(), 0);  // not before the commit
+        return t.Insert(Rec("cse-in/a"));
+      },
+      done.Slot());
+  store_->Submit(
+      [&](WriteTxn& t) {
+        t.AfterCommit([&] { ++undone; });
+        return Status::BadRequest("no");
+      },
+      done.Slot());
+  if (gate) gate->Release();
+  for (const Status& s : done.Wait()) (void)s;
+  int seen_by_next = -1;
+  ASSERT_TRUE(store_->SubmitAndWait([&](WriteTxn&) {
+                      seen_by_next = kept.load();
+                      return Status::Ok();
+                    }).ok());
+  EXPECT_EQ(seen_by_next, 1);
+  EXPECT_EQ(kept.load(), 1);
+  EXPECT_EQ(undone.load(), 0);
 }
 
 // A counter kept in a record's st and body, bumped by UpdateDeferred the way a container's
