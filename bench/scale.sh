@@ -15,7 +15,8 @@
 #
 # Environment: BENCH_AES (default 1000000), BENCH_INSTANCES (default 10000000), BENCH_STEPS
 # (default 10), BENCH_DURATION (s per sample, default 5), BENCH_WARMUP (s, default 1),
-# BENCH_TMPDIR (the store needs ~1.5 GiB per million instances), BENCH_CSE (the binary).
+# BENCH_TMPDIR (the store needs ~1.5 GiB per million instances), BENCH_CSE (the binary),
+# BENCH_CACHE_ENTRIES ([storage] cache_entries: parsed resources kept in memory; default 100000).
 # The defaults take hours on 2 cores; BENCH_AES=20000 BENCH_INSTANCES=200000 is a quick look.
 set -euo pipefail
 
@@ -41,10 +42,16 @@ source "$ROOT/bench/lib.sh"
 
 echo "== trustcse scale benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 header
-echo "devices: $AES; instances: $INSTANCES in $STEPS steps; samples ${WARM}s + ${DUR}s at c=64"
+echo "devices: $AES; instances: $INSTANCES in $STEPS steps; samples ${WARM}s + ${DUR}s at c=64;" \
+     "resource cache: ${BENCH_CACHE_ENTRIES:-100000 (default)} entries"
 
 mkdir -p "$TMP/cse"
-serve() { start cse "$CSE" serve --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse/cse.db"; }
+CONF=()
+if [[ -n ${BENCH_CACHE_ENTRIES:-} ]]; then  # the resource cache's size ([storage] cache_entries)
+  printf '[storage]\ncache_entries = %s\n' "$BENCH_CACHE_ENTRIES" >"$TMP/cse.toml"
+  CONF=(--config "$TMP/cse.toml")
+fi
+serve() { start cse "$CSE" serve "${CONF[@]}" --dev --http-port 0 --http-address 127.0.0.1 --db "$TMP/cse/cse.db"; }
 serve
 CSE_PID=$PID CSE_PORT=$PORT
 

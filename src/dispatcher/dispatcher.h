@@ -83,6 +83,8 @@ struct DispatcherOptions {
   std::shared_ptr<notification::PollingChannels> polling;
   // How long a poll of a pollingChannelURI waits for a request when it names no rqet.
   std::chrono::milliseconds long_poll_timeout{std::chrono::seconds(30)};
+  // Most parsed resources the request path keeps in memory (the resource cache).
+  size_t cache_entries = 100000;
   // Upper bound of records a discovery examines before privilege filtering.
   size_t max_discovery_scan = 100000;
   // Most results one discovery or child listing returns, whatever its lim: a larger result is

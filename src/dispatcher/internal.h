@@ -219,7 +219,7 @@ struct Dispatcher::Impl {
   const DispatcherOptions& opt;
   storage::Store& store;
   notification::Notifier& notifier;
-  ResourceCache cache{100000};
+  ResourceCache cache{opt.cache_entries};
   // Which groups list which members: deleted members leave them (group_members.h).
   GroupMemberIndex group_members{opt.self};
   WriterParents writer_parents;

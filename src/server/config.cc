@@ -272,9 +272,10 @@ Status LoadConfigTable(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "ae_id_registration", c.ae_id_registration, "security")
   }
   if (auto* t = root["storage"].as_table()) {
-    if (auto s = CheckKeys(*t, {"db", "fsync"}, "storage"); !s.ok()) return s;
+    if (auto s = CheckKeys(*t, {"db", "fsync", "cache_entries"}, "storage"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "db", c.db_path, "storage")
     TRUSTCSE_READ(*t, "fsync", c.storage_fsync, "storage")
+    TRUSTCSE_READ(*t, "cache_entries", c.cache_entries, "storage")
   }
   if (auto* t = root["polling"].as_table()) {
     if (auto s = CheckKeys(*t, {"long_poll_ms", "request_timeout_ms", "max_queued"}, "polling");
@@ -405,6 +406,9 @@ Status ValidateConfig(const Config& c) {
   if (!c.sp_id.empty() && !c.sp_id.starts_with("//")) return bad("cse.sp_id must start with //");
   if (c.cse_type < 1 || c.cse_type > 3) return bad("cse.type must be 1, 2 or 3");
   if (c.max_results < 1) return bad("limits.max_results must be at least 1");
+  if (c.cache_entries < 1000 || c.cache_entries > 100'000'000) {
+    return bad("storage.cache_entries must be between 1000 and 100000000");
+  }
   if (c.max_answer_bytes < 1024) return bad("limits.max_answer_bytes must be at least 1024");
   if (auto p = egress::DestinationPolicy::Parse(c.notification_allow_networks,
                                                       c.notification_deny_networks);

@@ -118,6 +118,10 @@ struct Config {
   // [storage]
   std::string db_path = "./var/trustcse.db";
   bool storage_fsync = true;  // false trades durability for speed: benchmarks only
+  // Parsed resources kept in memory for the request path (about 1.5 KiB each); past it, a
+  // request reads and parses from the database. Size it to the resources in daily use (AEs,
+  // containers, ACPs, subscriptions).
+  int64_t cache_entries = 100000;
   // [notification]
   int notification_timeout_ms = 3000;
   int notification_attempts = 5;

@@ -113,6 +113,7 @@ void WarnRestartNeeded(const Config& r, const Config& n, bool certificate_change
   check("security.ae_id_registration", r.ae_id_registration, n.ae_id_registration);
   check("storage.db", r.db_path, n.db_path);
   check("storage.fsync", r.storage_fsync, n.storage_fsync);
+  check("storage.cache_entries", r.cache_entries, n.cache_entries);
   check("notification.timeout_ms", r.notification_timeout_ms, n.notification_timeout_ms);
   check("notification.attempts", r.notification_attempts, n.notification_attempts);
   check("notification.allow_networks", r.notification_allow_networks,

@@ -481,6 +481,7 @@ Status Server::Start() {
   dopt.das_role = c.das_role;
   dopt.das_consultants = c.das_consultants;
   dopt.max_results = static_cast<size_t>(c.max_results);
+  dopt.cache_entries = static_cast<size_t>(c.cache_entries);
   dopt.max_answer_bytes = static_cast<size_t>(c.max_answer_bytes);
   dopt.max_requests_per_originator = static_cast<size_t>(c.max_requests_per_originator);
   dopt.max_resources_per_ae = static_cast<uint64_t>(c.max_resources_per_ae);

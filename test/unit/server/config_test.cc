@@ -44,6 +44,22 @@ TEST(Config, ShippedFileLoadsAndValidates) {
   EXPECT_TRUE(c.storage_fsync);
 }
 
+TEST(Config, TheResourceCacheSizeIsReadAndBounded) {
+  Config c;
+  EXPECT_EQ(c.cache_entries, 100000);
+  std::string path = WriteTemp("[storage]\ncache_entries = 2500000\n");
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  EXPECT_EQ(c.cache_entries, 2500000);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  std::remove(path.c_str());
+  for (int64_t bad : {int64_t{0}, int64_t{999}, int64_t{100'000'001}}) {
+    c.cache_entries = bad;
+    Status s = ValidateConfig(c);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("storage.cache_entries"), std::string::npos) << s.message();
+  }
+}
+
 TEST(Config, UnknownKeyIsRefused) {
   std::string path = WriteTemp("[coap]\nenabeld = true\n");
   Config c;
