@@ -17,8 +17,8 @@
 //
 // Threading: Handle() is called on I/O threads, concurrently. Reads complete on the calling
 // thread; writes complete on a storage thread (the writer, or its completion thread) after the
-// write is durable, so `done` may run on either — it must be cheap and thread-safe (bindings post back to their own
-// executor). `done` is called exactly once per request.
+// write is durable, so `done` may run on any of these — it must be cheap and thread-safe
+// (bindings post back to their own executor). `done` is called exactly once per request.
 #pragma once
 
 #include <atomic>

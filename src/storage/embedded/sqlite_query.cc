@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,9 @@
 namespace trustcse::storage::sqlite {
 namespace {
 
-// The types TRUSTCSE_INSTANCE_TYPES lists.
+// The types TRUSTCSE_INSTANCE_TYPES lists (the assertion keeps the two spellings together).
 bool IsInstanceType(int ty) { return ty == 4 || ty == 30 || ty == 58; }
+static_assert(std::string_view(TRUSTCSE_INSTANCE_TYPES) == "(4, 30, 58)");
 
 // Builds the one SELECT that answers a DiscoveryQuery. Values are always bound, never spliced
 // into the text, so the text depends only on the query's shape and caches well.
@@ -43,7 +45,8 @@ class DiscoverSql {
       for (int ty : q.types) Int(ty);
       // No instance type asked for: the (ty, path) index, which holds every other type, may
       // answer; otherwise the subtree's path range does.
-      if (q.combine == Combine::kAnd && std::none_of(q.types.begin(), q.types.end(), IsInstanceType)) {
+      if (q.combine == Combine::kAnd &&
+          std::none_of(q.types.begin(), q.types.end(), IsInstanceType)) {
         sql_ += " AND r.ty NOT IN " TRUSTCSE_INSTANCE_TYPES;
       }
     }
