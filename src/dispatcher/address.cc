@@ -18,45 +18,51 @@ bool ResourceCache::Cacheable(int ty) {
 
 std::shared_ptr<const Resource> ResourceCache::FindPath(std::string_view path) {
   std::shared_lock lock(mu_);
-  auto it = by_path_.find(std::string(path));
-  return it == by_path_.end() ? nullptr : it->second;
+  const auto* hit = by_path_.Find(path);
+  return hit == nullptr ? nullptr : *hit;
 }
 
 std::shared_ptr<const Resource> ResourceCache::FindRi(std::string_view ri) {
   std::shared_lock lock(mu_);
-  auto p = ri_to_path_.find(std::string(ri));
+  auto p = ri_to_path_.find(ri);
   if (p == ri_to_path_.end()) return nullptr;
-  auto it = by_path_.find(p->second);
-  return it == by_path_.end() ? nullptr : it->second;
+  const auto* hit = by_path_.Find(p->second);
+  return hit == nullptr ? nullptr : *hit;
+}
+
+void ResourceCache::DropResource(const std::string&, const std::shared_ptr<const Resource>& r) {
+  if (auto it = ri_to_path_.find(r->ri()); it != ri_to_path_.end()) ri_to_path_.erase(it);
 }
 
 void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resource> res) {
   if (!res || !Cacheable(res->ty())) return;
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
+  auto drop = [this](const std::string& p, const auto& r) { DropResource(p, r); };
   if (by_path_.size() >= capacity_ && !by_path_.contains(res->path)) {
     // One random entry makes room, not all of them: past the bound (a million devices) a
     // clear would send every hot resource back to storage at once, again and again.
-    auto victim = EvictionVictim(by_path_, eviction_state_);
-    ri_to_path_.erase(std::string(victim->second->ri()));
-    by_path_.erase(victim);
+    by_path_.EraseRandom(eviction_state_, drop);
   }
-  ri_to_path_[std::string(res->ri())] = res->path;
-  by_path_[res->path] = std::move(res);
+  ri_to_path_.insert_or_assign(std::string(res->ri()), res->path);
+  const std::string& path = res->path;
+  by_path_.Set(path, std::move(res));
 }
 
 std::shared_ptr<const ResourceRecord> ResourceCache::FindLatest(std::string_view path) {
   std::shared_lock lock(mu_);
-  auto it = latest_.find(std::string(path));
-  return it == latest_.end() ? nullptr : it->second;
+  const auto* hit = latest_.Find(path);
+  return hit == nullptr ? nullptr : *hit;
 }
 
 void ResourceCache::PutLatest(uint64_t generation_at_read, const std::string& path,
                               std::shared_ptr<const ResourceRecord> latest) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (latest_.size() >= capacity_ && !latest_.contains(path)) latest_.erase(EvictionVictim(latest_, eviction_state_));
-  latest_[path] = std::move(latest);
+  if (latest_.size() >= capacity_ && !latest_.contains(path)) {
+    latest_.EraseRandom(eviction_state_, [](const std::string&, const auto&) {});
+  }
+  latest_.Set(path, std::move(latest));
 }
 
 void ResourceCache::Invalidate(const std::vector<std::string>& paths,
@@ -64,28 +70,22 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
   if (paths.empty() && subtree_roots.empty()) return;
   std::unique_lock lock(mu_);
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  auto drop = [&](std::unordered_map<std::string, std::shared_ptr<const Resource>>::iterator it) {
-    ri_to_path_.erase(std::string(it->second->ri()));
-    return by_path_.erase(it);
-  };
+  auto drop = [this](const std::string& p, const auto& r) { DropResource(p, r); };
+  auto none = [](const std::string&, const auto&) {};
   for (const auto& p : paths) {
-    if (auto it = by_path_.find(p); it != by_path_.end()) drop(it);
-    latest_.erase(p);
-    compiled_.erase(p);
+    by_path_.Erase(p, drop);
+    latest_.Erase(p);
+    compiled_.Erase(p);
   }
+  // O(log n) per root plus what goes: deleting an instance (eviction, expiry) finds nothing
+  // below it without visiting the other cached resources.
   for (const auto& root : subtree_roots) {
-    if (auto it = by_path_.find(root); it != by_path_.end()) drop(it);
-    for (auto it = by_path_.begin(); it != by_path_.end();) {
-      it = storage::IsBelow(it->first, root) ? drop(it) : std::next(it);
-    }
-    latest_.erase(root);
-    for (auto it = latest_.begin(); it != latest_.end();) {
-      it = storage::IsBelow(it->first, root) ? latest_.erase(it) : std::next(it);
-    }
-    compiled_.erase(root);
-    for (auto it = compiled_.begin(); it != compiled_.end();) {
-      it = storage::IsBelow(it->first, root) ? compiled_.erase(it) : std::next(it);
-    }
+    by_path_.Erase(root, drop);
+    by_path_.EraseBelow(root, drop);
+    latest_.Erase(root);
+    latest_.EraseBelow(root, none);
+    compiled_.Erase(root);
+    compiled_.EraseBelow(root, none);
   }
 }
 
@@ -112,16 +112,18 @@ void WriterParents::Keep(Resource res) {
 
 std::shared_ptr<const security::CompiledAcp> ResourceCache::FindCompiled(std::string_view path) {
   std::shared_lock lock(mu_);
-  auto it = compiled_.find(std::string(path));
-  return it == compiled_.end() ? nullptr : it->second;
+  const auto* hit = compiled_.Find(path);
+  return hit == nullptr ? nullptr : *hit;
 }
 
 void ResourceCache::PutCompiled(uint64_t generation_at_read, const std::string& path,
                                 std::shared_ptr<const security::CompiledAcp> acp) {
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  if (compiled_.size() >= capacity_ && !compiled_.contains(path)) compiled_.erase(EvictionVictim(compiled_, eviction_state_));
-  compiled_[path] = std::move(acp);
+  if (compiled_.size() >= capacity_ && !compiled_.contains(path)) {
+    compiled_.EraseRandom(eviction_state_, [](const std::string&, const auto&) {});
+  }
+  compiled_.Set(path, std::move(acp));
 }
 
 std::shared_ptr<const security::CompiledAcp> CachedAcpSource::Compiled(const Resource& acp) {

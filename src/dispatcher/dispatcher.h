@@ -143,10 +143,13 @@ class Dispatcher {
   // Handles one request; see the class comment for threading.
   void Handle(RequestPrimitive req, Completion done);
 
-  // Deletes resources whose expirationTime has passed (with notifications). Returns how many
-  // were scheduled for deletion. Called by the reaper thread; safe to call from tests.
+  // Deletes one batch (up to 1,000) of the resources whose expirationTime has passed, soonest
+  // expired first, with notifications, and waits until those deletions are durable. Returns
+  // how many deletions it issued (a resource below another expired one goes with it). Called
+  // by the reaper thread; safe to call from tests, not from a storage thread.
   size_t ReapExpired();
-  // Starts/stops a background thread calling ReapExpired() every `interval`.
+  // Starts/stops a background thread that reaps every `interval`, and batch after batch
+  // without waiting while batches come back full (a backlog drains at the writer's pace).
   void StartReaper(std::chrono::milliseconds interval);
   void StopReaper();
   // Stops the dispatcher's own threads (the reaper, the runner of accepted non-blocking
@@ -172,6 +175,8 @@ class Dispatcher {
  private:
   std::unique_ptr<Impl> impl_;
   DispatcherOptions options_;
+  struct ReapCounts;
+  ReapCounts ReapBatch();  // reaper.cc
   std::thread reaper_;
   std::atomic<bool> reaper_stop_{false};
 };

@@ -21,6 +21,7 @@
 #include "dispatcher/group_members.h"
 #include "dispatcher/update_gate.h"
 #include "dispatcher/missing_data_monitor.h"
+#include "dispatcher/path_map.h"
 #include "resources/resource.h"
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_grants.h"
@@ -80,19 +81,6 @@ struct Target {
   const resources::Resource& resource() const { return *ptr; }
 };
 
-// An entry of `m` to give up when a bounded map is full: the first in a pseudo-random bucket
-// (random replacement). Not begin(): libstdc++ keeps the newest entry first, so taking it would
-// pin whatever filled the map first and let nothing else stay. `state` is the caller's
-// generator state, advanced under the caller's lock.
-template <typename Map>
-typename Map::iterator EvictionVictim(Map& m, uint64_t& state) {
-  state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-  const size_t n = m.bucket_count();
-  for (size_t i = 0, b = (state >> 33) % n; i < n; ++i, b = (b + 1) % n) {
-    if (m.bucket_size(b) > 0) return m.find(m.begin(b)->first);
-  }
-  return m.begin();
-}
 
 // Hot resources (CSEBase, AEs, containers, ACPs, groups, …) by path and by resource ID, so the
 // request path does not re-read and re-parse them from storage on every request.
@@ -125,12 +113,15 @@ class ResourceCache {
                   const std::vector<std::string>& subtree_roots);
 
  private:
+  void DropResource(const std::string& path, const std::shared_ptr<const resources::Resource>& r);
+
   const size_t capacity_;
   std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const resources::Resource>> by_path_;
-  std::unordered_map<std::string, std::string> ri_to_path_;
-  std::unordered_map<std::string, std::shared_ptr<const storage::ResourceRecord>> latest_;
-  std::unordered_map<std::string, std::shared_ptr<const security::CompiledAcp>> compiled_;
+  // Path-keyed, so that a deletion drops what is below it without a walk over every entry.
+  PathMap<std::shared_ptr<const resources::Resource>> by_path_;
+  StringMap<std::string> ri_to_path_;
+  PathMap<std::shared_ptr<const storage::ResourceRecord>> latest_;
+  PathMap<std::shared_ptr<const security::CompiledAcp>> compiled_;
   std::atomic<uint64_t> generation_{0};
   uint64_t eviction_state_ = 0;  // EvictionVictim's, under mu_
 };

@@ -85,7 +85,9 @@ class WriteTxn : public ReadView {
   // just before the commit. Reads through this WriteTxn see it at once; if the WriteFn fails it
   // is undone like any other write. 4004 if absent.
   virtual Status UpdateDeferred(const ResourceRecord& rec) { return Update(rec); }
-  // Deletes the resource and its whole subtree; returns the deleted records (root first).
+  // Deletes the resource and its whole subtree; returns the deleted records (root first). If it
+  // fails part-way, part of the subtree may be gone until the WriteFn fails, which it must do
+  // on any error from this call (its whole write is then undone).
   virtual Result<std::vector<ResourceRecord>> DeleteSubtree(std::string_view ri) = 0;
   // Creates or replaces object (kind, id).
   virtual Status PutObject(std::string_view kind, std::string_view id, std::string_view body) = 0;
@@ -110,7 +112,9 @@ class Store : public ReadView {
  public:
   // Resources below `q.root_path` matching `q`, as records (path order, offset/limit applied).
   virtual Result<std::vector<ResourceRecord>> Discover(const DiscoveryQuery& q) = 0;
-  // Resources whose et is set and earlier than `now` (timestamp string), at most `limit`.
+  // Resources whose et is set and earlier than `now` (timestamp string), at most `limit`, the
+  // soonest expired first (equal et in no particular order). Costs O(limit · log n), not
+  // O(expired): a backlog of expired resources is taken in batches.
   virtual Result<std::vector<ResourceRecord>> Expired(std::string_view now, size_t limit) = 0;
   // Queues `fn` for the writer; see the class comment for the guarantees.
   virtual void Submit(WriteFn fn, WriteDone done) = 0;

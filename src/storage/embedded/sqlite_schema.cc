@@ -84,9 +84,9 @@ const std::array<const char*, kStmtCount> kSql = {
     "SELECT count(*), coalesce(sum(cs), 0) FROM resources WHERE pi = ?1 AND ty = ?2",
     "SELECT count(*), coalesce(sum(n), 0), coalesce(sum(ty = 23), 0) FROM (SELECT ty, "
     "length(CAST(body AS BLOB)) AS n FROM resources WHERE path >= ?1 AND path < ?2 LIMIT ?3)",
-    // "+path" keeps the planner off the path index (a scan of every resource in path order)
-    // and on resources_expiry; the few expired rows are then sorted.
-    "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE et <> '' AND et < ?1 ORDER BY +path LIMIT ?2",
+    // Walks resources_expiry in its own order and stops at the limit: O(limit), however many
+    // expired rows wait (sorting them by path, as before, cost the whole backlog per batch).
+    "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE et <> '' AND et < ?1 ORDER BY et LIMIT ?2",
     "SELECT " TRUSTCSE_COLUMNS " FROM resources WHERE path >= ?1 AND path < ?2 ORDER BY path",
     "INSERT INTO resources(" TRUSTCSE_COLUMNS
     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",

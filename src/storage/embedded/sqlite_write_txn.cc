@@ -145,23 +145,22 @@ Result<std::vector<ResourceRecord>> SqliteTxn::DeleteSubtree(std::string_view ri
     if (!below) return Err(below.error());
     for (ResourceRecord& r : *below) deleted.push_back(std::move(r));
   }
-  Status s = Atomically([&]() -> Status {
-    for (Stmt id : {kDeleteSubtreeLabels, kDeleteSubtreeResources}) {
-      Use q(c_, c_.Prepared(id));
-      q.Text(1, lo);
-      q.Text(2, hi);
-      Status st = q.Run(kSql[id]);
-      if (!st.ok()) return st;
-    }
-    for (Stmt id : {kDeleteLabels, kDeleteResource}) {
-      Use q(c_, c_.Prepared(id));
-      q.Text(1, deleted.front().ri);
-      Status st = q.Run(kSql[id]);
-      if (!st.ok()) return st;
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) return Err(s);
+  // No savepoint of its own (unlike Insert and Update with labels): a WriteFn that evicts or
+  // expires thousands of instances calls this thousands of times, and SQLite's RELEASE of a
+  // nested savepoint walks the in-memory sub-journal the enclosing item has grown so far, which
+  // made such a WriteFn quadratic (55,000 evictions from one mni update: over 10 minutes). A
+  // failure part-way is undone with the WriteFn, which must fail (the WriteTxn contract).
+  for (Stmt id : {kDeleteSubtreeLabels, kDeleteSubtreeResources}) {
+    Use q(c_, c_.Prepared(id));
+    q.Text(1, lo);
+    q.Text(2, hi);
+    if (Status st = q.Run(kSql[id]); !st.ok()) return Err(st);
+  }
+  for (Stmt id : {kDeleteLabels, kDeleteResource}) {
+    Use q(c_, c_.Prepared(id));
+    q.Text(1, deleted.front().ri);
+    if (Status st = q.Run(kSql[id]); !st.ok()) return Err(st);
+  }
   if (deferred_ != nullptr && !deferred_->empty()) {
     for (ResourceRecord& r : deleted) {
       if (const ResourceRecord* d = deferred_->Find(r.ri)) {

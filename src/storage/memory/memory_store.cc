@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -137,6 +138,7 @@ class MemoryStore final : public Store {
     by_path_[rec.path] = rec;
     path_by_ri_[rec.ri] = rec.path;
     children_[rec.pi].insert(rec.ri);
+    if (!rec.et.empty()) by_expiry_.emplace(rec.et, rec.path);
   }
   void EraseRaw(const std::string& ri) {
     auto it = path_by_ri_.find(ri);
@@ -147,6 +149,7 @@ class MemoryStore final : public Store {
       kids->second.erase(ri);
       if (kids->second.empty()) children_.erase(kids);
     }
+    if (!rec->second.et.empty()) by_expiry_.erase({rec->second.et, rec->second.path});
     by_path_.erase(rec);
     path_by_ri_.erase(it);
   }
@@ -156,6 +159,7 @@ class MemoryStore final : public Store {
   std::map<std::string, ResourceRecord, std::less<>> by_path_;  // path order = result order
   std::unordered_map<std::string, std::string> path_by_ri_;
   std::unordered_map<std::string, std::unordered_set<std::string>> children_;  // pi -> ri
+  std::set<std::pair<std::string, std::string>> by_expiry_;  // (et, path) of those with an et
   std::map<std::pair<std::string, std::string>, std::string> objects_;     // (kind, id) -> body
 };
 
@@ -221,9 +225,9 @@ Result<std::vector<ResourceRecord>> MemoryStore::Discover(const DiscoveryQuery& 
 Result<std::vector<ResourceRecord>> MemoryStore::Expired(std::string_view now, size_t limit) {
   std::shared_lock lock(mu_);
   std::vector<ResourceRecord> out;
-  for (const auto& [path, r] : by_path_) {
-    if (out.size() >= limit) break;
-    if (!r.et.empty() && r.et < now) out.push_back(r);
+  for (auto it = by_expiry_.begin(); it != by_expiry_.end() && out.size() < limit; ++it) {
+    if (it->first >= now) break;
+    out.push_back(by_path_.at(it->second));
   }
   return out;
 }

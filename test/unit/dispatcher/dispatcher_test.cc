@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "primitive/json_util.h"
 #include "server/security_chains.h"
@@ -189,6 +190,49 @@ TEST_F(DispatcherTest, ReaperDeletesExpiredResources) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(Call(Operation::kRetrieve, "cse-in/tmp", "CAdmin").rsc, Rsc::kNotFound);
+}
+
+// A backlog of expired resources larger than one batch: each ReapExpired() deletes the next
+// 1,000 soonest expired (not the first in path order) and returns once they are gone; the
+// reaper thread drains the rest in one pass, not one batch per interval.
+TEST_F(DispatcherTest, ReaperDrainsABacklogSoonestExpiredFirstInBatches) {
+  auto containers = [&] {
+    auto kids = store_->Children("id-in", 3, storage::ChildOrder::kOldestFirst, SIZE_MAX);
+    EXPECT_TRUE(kids.has_value());
+    std::vector<std::string> names;
+    for (const auto& r : *kids) names.push_back(r.rn);
+    return names;
+  };
+  const auto start = Now();
+  auto create = [&](const std::string& prefix, int n, std::chrono::milliseconds ttl) {
+    const std::string et = FormatTimestamp(start + ttl);
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(Call(Operation::kCreate, "cse-in", "CAdmin", 3,
+                     R"({"m2m:cnt":{"rn":")" + prefix + std::to_string(i) + R"(","et":")" + et +
+                         R"("}})")
+                    .rsc,
+                Rsc::kCreated);
+    }
+  };
+  // Created first and first in path order, but expiring last.
+  create("a", 1500, std::chrono::milliseconds(2000));
+  create("z", 1000, std::chrono::milliseconds(1500));
+  ASSERT_EQ(containers().size(), 2500u);
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(2100));
+
+  EXPECT_EQ(dispatcher_->ReapExpired(), 1000u);
+  auto left = containers();  // durable when ReapExpired returns: no polling
+  ASSERT_EQ(left.size(), 1500u);
+  for (const auto& rn : left) ASSERT_EQ(rn[0], 'a') << rn;
+
+  const auto started = std::chrono::steady_clock::now();
+  dispatcher_->StartReaper(std::chrono::seconds(3));
+  while (!containers().empty() &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  dispatcher_->StopReaper();
+  EXPECT_TRUE(containers().empty()) << containers().size() << " left after 5 s";
 }
 
 // Release 4 <flexContainerInstance>: kept by a flexContainer with a limit, answered by la/ol,

@@ -3,7 +3,9 @@
 // backends on random queries: embedded/sqlite_store_test.cc.
 #include "storage/store.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 
 #include "storage/store_test_support.h"
 
@@ -533,9 +535,58 @@ TEST_P(StoreTest, ExpiredListsOnlyPastEt) {
   InsertAll({Rec("cse-in"), past1, past2, future, Rec("cse-in/never")});
   auto expired = store_->Expired("20250101T000000", 10);
   ASSERT_TRUE(expired.has_value());
-  EXPECT_EQ(Paths(*expired), (std::vector<std::string>{"cse-in/p0", "cse-in/p1"}));
-  EXPECT_EQ(store_->Expired("20250101T000000", 1)->size(), 1u);
+  // The soonest expired first, whatever the path order.
+  EXPECT_EQ(Paths(*expired), (std::vector<std::string>{"cse-in/p1", "cse-in/p0"}));
+  EXPECT_EQ(Paths(*store_->Expired("20250101T000000", 1)), std::vector<std::string>{"cse-in/p1"});
   EXPECT_TRUE(store_->Expired("20200101T000000", 10)->empty());
+}
+
+// A backlog larger than the limit comes out in batches, each the soonest expired of those left;
+// an update that moves et moves the resource in that order.
+TEST_P(StoreTest, ExpiredBacklogComesOutSoonestFirstInBatches) {
+  std::vector<ResourceRecord> records{Rec("cse-in")};
+  for (int i = 0; i < 60; ++i) {
+    ResourceRecord r = Rec("cse-in/r" + std::to_string(i));
+    // days 1..60 of 2024, in an order unrelated to the paths
+    const int day = 1 + (i * 37) % 60;
+    char et[32];
+    std::snprintf(et, sizeof et, "2024%02d%02dT000000", 1 + (day - 1) / 28, 1 + (day - 1) % 28);
+    r.et = et;
+    records.push_back(r);
+  }
+  InsertAll(records);
+  std::vector<std::string> all_ets;
+  for (size_t i = 1; i < records.size(); ++i) all_ets.push_back(records[i].et);
+  std::sort(all_ets.begin(), all_ets.end());
+
+  std::vector<std::string> seen;
+  for (int batch = 0; batch < 10; ++batch) {
+    auto expired = store_->Expired("20250101T000000", 25);
+    ASSERT_TRUE(expired.has_value());
+    if (expired->empty()) break;
+    EXPECT_LE(expired->size(), 25u);
+    for (const auto& r : *expired) {
+      seen.push_back(r.et);
+      ASSERT_TRUE(store_->SubmitAndWait([ri = r.ri](WriteTxn& txn) {
+                          return txn.DeleteSubtree(ri).has_value() ? Status::Ok()
+                                                                   : Status::NotFound("gone");
+                        }).ok());
+    }
+  }
+  EXPECT_EQ(seen, all_ets);
+
+  ResourceRecord moved = Rec("cse-in/m");
+  moved.et = "20240601T000000";
+  ASSERT_TRUE(Insert(moved).ok());
+  ResourceRecord early = Rec("cse-in/e");
+  early.et = "20240301T000000";
+  ASSERT_TRUE(Insert(early).ok());
+  moved.et = "20240101T000000";
+  ASSERT_TRUE(store_->SubmitAndWait([&](WriteTxn& txn) { return txn.Update(moved); }).ok());
+  EXPECT_EQ(Paths(*store_->Expired("20250101T000000", 1)), std::vector<std::string>{"cse-in/m"});
+  moved.et.clear();  // no longer expires
+  ASSERT_TRUE(store_->SubmitAndWait([&](WriteTxn& txn) { return txn.Update(moved); }).ok());
+  EXPECT_EQ(Paths(*store_->Expired("20250101T000000", 10)), std::vector<std::string>{"cse-in/e"});
 }
 
 TEST_P(StoreTest, SubmitAfterCloseFails) {
