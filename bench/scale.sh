@@ -183,7 +183,7 @@ awk -v first="${ROWS[0]}" -v last="${ROWS[-1]}" -v expire="$EXPIRE" 'BEGIN {
     100 * a[10] / a[4], a[8], 100 * b[10] / b[4], b[8]
   printf "evicted by lowering mni to half: %s/s first, %s/s last\n", a[9], b[9]
   printf "expired instances deleted: %s/s first, %s/s last (%d per sample)\n", a[11], b[11], expire }'
-echo "per resource at the end: $(awk -v r="$(rss_mib "$PID")" -v n="$((INSTANCES + 2 * AES))" \
-  'BEGIN {printf "%.0f", r * 1048576 / n}') bytes of RSS after restart, $(awk -v d="$(size_mib "$TMP/cse/cse.db")" \
+echo "per resource at the end: $(awk -v r="$(awk '{print $12}' <<<"${ROWS[-1]}")" \
+  -v n="$((INSTANCES + 2 * AES))" 'BEGIN {printf "%.0f", r * 1048576 / n}') bytes of RSS at the last step, $(awk -v d="$(size_mib "$TMP/cse/cse.db")" \
   -v n="$((INSTANCES + 2 * AES))" 'BEGIN {printf "%.0f", d * 1048576 / n}') bytes of database"
 echo "restart: ${restart}s (issue 15: under a second)"
