@@ -30,7 +30,7 @@ std::shared_ptr<const Resource> ResourceCache::FindRi(std::string_view ri) {
   return hit == nullptr ? nullptr : *hit;
 }
 
-void ResourceCache::DropResource(const std::string&, const std::shared_ptr<const Resource>& r) {
+void ResourceCache::ForgetRi(const std::shared_ptr<const Resource>& r) {
   if (auto it = ri_to_path_.find(r->ri()); it != ri_to_path_.end()) ri_to_path_.erase(it);
 }
 
@@ -38,7 +38,7 @@ void ResourceCache::Put(uint64_t generation_at_read, std::shared_ptr<const Resou
   if (!res || !Cacheable(res->ty())) return;
   std::unique_lock lock(mu_);
   if (generation_.load(std::memory_order_acquire) != generation_at_read) return;
-  auto drop = [this](const std::string& p, const auto& r) { DropResource(p, r); };
+  auto drop = [this](const std::string&, const auto& r) { ForgetRi(r); };
   if (by_path_.size() >= capacity_ && !by_path_.contains(res->path)) {
     // One random entry makes room, not all of them: past the bound (a million devices) a
     // clear would send every hot resource back to storage at once, again and again.
@@ -70,7 +70,7 @@ void ResourceCache::Invalidate(const std::vector<std::string>& paths,
   if (paths.empty() && subtree_roots.empty()) return;
   std::unique_lock lock(mu_);
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  auto drop = [this](const std::string& p, const auto& r) { DropResource(p, r); };
+  auto drop = [this](const std::string&, const auto& r) { ForgetRi(r); };
   auto none = [](const std::string&, const auto&) {};
   for (const auto& p : paths) {
     by_path_.Erase(p, drop);

@@ -113,7 +113,8 @@ class ResourceCache {
                   const std::vector<std::string>& subtree_roots);
 
  private:
-  void DropResource(const std::string& path, const std::shared_ptr<const resources::Resource>& r);
+  // Removes the ri -> path entry of a resource leaving by_path_ (its on_erase).
+  void ForgetRi(const std::shared_ptr<const resources::Resource>& r);
 
   const size_t capacity_;
   std::shared_mutex mu_;

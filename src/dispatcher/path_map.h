@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/string_hash.h"
+
 namespace trustcse::dispatcher {
 
 // An entry of `m` to give up when a bounded map is full: the first in a pseudo-random bucket
@@ -27,15 +29,6 @@ typename Map::iterator EvictionVictim(Map& m, uint64_t& state) {
   }
   return m.begin();
 }
-
-// Hashing for maps keyed by std::string that are looked up with a std::string_view (no copy of
-// the key per lookup).
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-template <typename V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 // Values by resource path: lookups by hash, and the paths also kept in order, so that
 // EraseBelow(root) takes the entries below `root` in O(log n + k) for k of them — deleting one

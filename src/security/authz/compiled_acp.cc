@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/string_hash.h"
 #include "primitive/json_util.h"
 #include "primitive/schedule_entry.h"
 
@@ -19,11 +20,6 @@ namespace trustcse::security {
 namespace bj = boost::json;
 
 namespace {
-
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 struct Prefix {
   IpAddress addr;
@@ -140,7 +136,7 @@ bool MatchesOriginatorPattern(std::string_view pattern, std::string_view s) {
 
 struct CompiledPrivileges::Rule {
   bool all = false;
-  std::unordered_set<std::string, TransparentHash, std::equal_to<>> exact;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> exact;
   std::vector<std::string> wildcards;
   std::vector<std::string> groups;
   std::vector<std::string> sp_relative;  // "/<cse-id>/<AE-ID or pattern>"

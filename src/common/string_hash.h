@@ -1,0 +1,22 @@
+// Heterogeneous lookup for hash maps keyed by std::string: find(std::string_view) without
+// building a std::string per lookup.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace trustcse {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// A std::unordered_map<std::string, V> that is looked up by std::string_view.
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+}  // namespace trustcse
