@@ -3,11 +3,18 @@
 // chain shows in nanoseconds per request without the HTTP stack's and the machine's noise.
 // Scenarios: retrieve <container>/la, retrieve the container (ACP-free default policy of the
 // owner), create a contentInstance (memory store: no fsync), a denied retrieve (a stranger).
-// Prints ns/request per scenario (best of ROUNDS rounds). Usage: dispatcher_bench [N] [ROUNDS].
+// Prints ns/request per scenario (best of ROUNDS rounds). Usage: dispatcher_bench [N] [ROUNDS]
+// [MACHINES]. With MACHINES > 0 the scenarios run twice — without the trust centre and with it
+// (an NBN application, MACHINES Machine-KYC records, the AEs among them: every trust check runs
+// and passes) — and the ratio is printed, then the trust gate's own decision latency over those
+// records (p50/p99 of single calls).
 // Builds against the tree it is in; compiles also against trees without installable chains
 // (the dispatcher then assembled its own), so two landings can be compared in one sitting.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <random>
+#include <vector>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -20,6 +27,12 @@
 #if __has_include("server/security_chains.h")
 #include "server/security_chains.h"
 #define TRUSTCSE_INSTALL_CHAINS 1
+#endif
+#if __has_include("security/trust/trust_gate.h")
+#include <boost/json.hpp>
+
+#include "security/trust/trust_gate.h"
+#define TRUSTCSE_TRUST 1
 #endif
 
 using namespace trustcse;
@@ -41,7 +54,7 @@ struct Bench {
   CseIdentity self{"/id-in", "cse-in", "//trustcse.local"};
   int rqi = 0;
 
-  Bench() {
+  explicit Bench(int machines = 0) {
     notification::NotifierOptions no;
     no.self = self;
     notifier = std::make_unique<notification::Notifier>(no, *store, std::make_unique<NullSender>());
@@ -49,10 +62,42 @@ struct Bench {
     o.self = self;
     d = std::make_unique<dispatcher::Dispatcher>(o, *store, *notifier);
 #ifdef TRUSTCSE_INSTALL_CHAINS
-    d->InstallSecurityChains(server::AssembleChains({}, d->authorization_services()));
+    server::ChainOptions co;
+#ifdef TRUSTCSE_TRUST
+    if (machines > 0) co.trust = trust = LoadTrust(machines);
+#endif
+    d->InstallSecurityChains(server::AssembleChains(co, d->authorization_services()));
 #endif
     if (!d->Bootstrap().ok() || !notifier->Start().ok()) std::abort();
   }
+  std::string app_id = "Nb";
+#ifdef TRUSTCSE_TRUST
+  std::shared_ptr<security::trust::TrustRegistry> trust;
+  // An NBN application and `n` machines M0…M(n-1) (entities C0…), Cbench and Cother among them.
+  std::shared_ptr<security::trust::TrustRegistry> LoadTrust(int n) {
+    namespace bj = boost::json;
+    auto t = std::make_shared<security::trust::TrustRegistry>(*store);
+    auto sp = t->AddProvider({"", "m2m", "Bench", "bench@example", ""});
+    security::trust::Application a;
+    a.provider = sp ? sp->id : "";
+    a.name = "bench";
+    a.use_case = security::trust::UseCaseClass::kNBN;
+    a.practice_statement = "-";
+    auto app = t->AddApp(a);
+    if (!app) std::abort();
+    app_id = app->id;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      std::string e = i == 0 ? "Cbench" : i == 1 ? "Cother" : "C" + std::to_string(i);
+      bj::object f{{"app", app_id}, {"id", "M" + std::to_string(i)}, {"entities", bj::array{bj::string(e)}},
+                   {"serial", "S" + std::to_string(i)}, {"model", "m"}, {"owner", "o"}};
+      if (!t->AddMachine(f, "bench")) std::abort();
+    }
+    std::fprintf(stderr, "dispatcher_bench: %d machines recorded in %.1f s\n", n,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return t;
+  }
+#endif
   ~Bench() {
     d->Stop();
     notifier->Stop();
@@ -85,23 +130,22 @@ double NsPerCall(int n, F&& f) {
   return std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const int n = argc > 1 ? std::atoi(argv[1]) : 100000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  spdlog::set_level(spdlog::level::err);  // the denied scenario would log every request
-  Bench b;
-  if (b.Call(Operation::kCreate, "cse-in", "Cbench", 2,
-             R"({"m2m:ae":{"rn":"bench","api":"Nb","rr":true,"srv":["3"]}})") != Rsc::kCreated ||
-      b.Call(Operation::kCreate, "cse-in", "Cother", 2,
-             R"({"m2m:ae":{"rn":"other","api":"Nb","rr":true,"srv":["3"]}})") != Rsc::kCreated ||
+// Runs the scenarios on `b`; the ns/request of each, in order; empty if the set-up failed.
+std::vector<double> RunScenarios(Bench& b, int n, int rounds) {
+  const std::string ae = R"({"m2m:ae":{"rn":"%s","api":")" + b.app_id + R"(","rr":true,"srv":["3"]}})";
+  auto ae_of = [&](const char* rn) {
+    std::string out = ae;
+    out.replace(out.find("%s"), 2, rn);
+    return out;
+  };
+  if (b.Call(Operation::kCreate, "cse-in", "Cbench", 2, ae_of("bench").c_str()) != Rsc::kCreated ||
+      b.Call(Operation::kCreate, "cse-in", "Cother", 2, ae_of("other").c_str()) != Rsc::kCreated ||
       b.Call(Operation::kCreate, "cse-in/bench", "Cbench", 3,
              R"({"m2m:cnt":{"rn":"data","mni":100000000}})") != Rsc::kCreated ||
       b.Call(Operation::kCreate, "cse-in/bench/data", "Cbench", 4, R"({"m2m:cin":{"con":"1"}})") !=
           Rsc::kCreated) {
     std::fprintf(stderr, "dispatcher_bench: set-up failed\n");
-    return 1;
+    return {};
   }
   struct Scenario {
     const char* name;
@@ -121,17 +165,75 @@ int main(int argc, char** argv) {
        },
        Rsc::kCreated},
   };
+  std::vector<double> out;
   for (auto& s : scenarios) {
     if (s.call() != s.want) {
       std::fprintf(stderr, "dispatcher_bench: %s answered unexpectedly\n", s.name);
-      return 1;
+      return {};
     }
     double best = 1e18;
     for (int r = 0; r < rounds; ++r) {
       const int count = s.want == Rsc::kCreated ? n / 4 : n;
       best = std::min(best, NsPerCall(count, [&] { s.call(); }));
     }
-    std::printf("%-20s %9.0f ns/request (best of %d)\n", s.name, best, rounds);
+    out.push_back(best);
   }
+  return out;
+}
+
+constexpr const char* kNames[] = {"retrieve la", "retrieve container", "retrieve denied",
+                                  "create cin"};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 100000;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const int machines = argc > 3 ? std::atoi(argv[3]) : 0;
+  spdlog::set_level(spdlog::level::err);  // the denied scenario would log every request
+  std::vector<double> base;
+  {
+    Bench b;
+    base = RunScenarios(b, n, rounds);
+  }
+  if (base.empty()) return 1;
+  if (machines <= 0) {
+    for (size_t i = 0; i < base.size(); ++i) {
+      std::printf("%-20s %9.0f ns/request (best of %d)\n", kNames[i], base[i], rounds);
+    }
+    return 0;
+  }
+#ifdef TRUSTCSE_TRUST
+  Bench t(machines);
+  auto with = RunScenarios(t, n, rounds);
+  if (with.empty()) return 1;
+  std::printf("%-20s %12s %12s %8s   (ns/request, best of %d; %d machines)\n", "scenario",
+              "no trust", "trust gate", "ratio", rounds, machines);
+  for (size_t i = 0; i < base.size(); ++i) {
+    std::printf("%-20s %12.0f %12.0f %7.1f%%\n", kNames[i], base[i], with[i],
+                100.0 * base[i] / with[i]);
+  }
+  // The gate alone: single decisions for random machines of the registry.
+  security::trust::TrustGate gate(t.trust, nullptr, {});
+  std::mt19937 rng(42);
+  std::vector<std::string> names;
+  for (int i = 0; i < 4096; ++i) names.push_back("C" + std::to_string(2 + rng() % (machines > 2 ? machines - 2 : 1)));
+  RequestPrimitive req;
+  std::vector<double> ns;
+  ns.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    security::SecurityContext ctx;
+    ctx.request = &req;
+    ctx.originator = names[static_cast<size_t>(i) % names.size()];
+    auto t0 = std::chrono::steady_clock::now();
+    auto dec = gate.Check(ctx);
+    auto t1 = std::chrono::steady_clock::now();
+    if (dec.verdict != security::Verdict::kAllow) std::abort();
+    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+  }
+  std::sort(ns.begin(), ns.end());
+  std::printf("trust gate decision (%d machines): p50 %.0f ns, p99 %.0f ns, p999 %.0f ns\n",
+              machines, ns[ns.size() / 2], ns[ns.size() * 99 / 100], ns[ns.size() * 999 / 1000]);
+#endif
   return 0;
 }

@@ -70,6 +70,10 @@ bj::object CredentialView(const security::Credential& c) {
   if (!c.reason.empty()) o["reason"] = c.reason;
   if (!c.replaces.empty()) o["replaces"] = c.replaces;
   if (!c.note.empty()) o["note"] = c.note;
+  if (!c.attested.empty()) {
+    o["attested"] = c.attested;
+    o["evidence"] = c.evidence;
+  }
   return o;
 }
 
@@ -81,10 +85,19 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
     return status_();
   }
   if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
-  auto out = Dispatch(op, a);
+  const bool trust = op.starts_with("provider.") || op.starts_with("app.") ||
+                     op.starts_with("device.");
+  if (trust && op.ends_with(".list")) return Trust(op, a, actor);  // read-only, as status
+  if (trust && op == "device.show") return Trust(op, a, actor);
+  auto out = trust ? Trust(op, a, actor) : Dispatch(op, a);
   if (credentials_) {
     std::string target = Str(a, "id");
     if (target.empty()) target = Str(a, "serial");
+    for (std::string_view k : {"provider", "application", "device"}) {
+      // What an add created: the ID issued.
+      if (!target.empty() || !out) break;
+      if (const auto* v = out->if_contains(k); v && v->is_object()) target = Str(v->get_object(), "id");
+    }
     // On record before it is answered: the audit log acknowledges the entry once durable.
     if (!events::EmitDurably(credentials_->events(), events::Kind::kAdminOperation, "admin",
                              actor, target, op, out ? "" : out.error().message(),
@@ -116,6 +129,11 @@ Result<bj::object> Operations::Dispatch(std::string_view op, const bj::object& a
   if (op == "credential.add") return CredentialAdd(a);
   if (op == "credential.list") return CredentialList();
   if (op == "credential.revoke") return CredentialRevoke(a);
+  if (op == "credential.attest") {
+    auto c = credentials_->Attest(Str(a, "id"), Str(a, "evidence"));
+    if (!c) return Err(c.error());
+    return bj::object{{"credential", CredentialView(*c)}};
+  }
   if (op == "enrol-token.create" || op == "enrol-token.list") {
     if (!enrolment_) return Err(Status::NotFound("enrolment is not configured"));
     if (op == "enrol-token.list") {

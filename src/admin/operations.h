@@ -15,6 +15,24 @@
 //                                                            → {credential, psk? (generated, hex)}
 //   credential.list    {}                                    → {credentials: [...]} (no secrets)
 //   credential.revoke  {id, reason?}                         → {credential}
+//   credential.attest  {id, evidence}                        → {credential} (key held in
+//                      hardware: authentication level 5, security/trust/use_case_class.h)
+// The trust centre (security/trust/trust_registry.h; docs/trust-centre.md):
+//   provider.add       {company, contact, kind?: m2m|asp, start?} → {provider} (ID issued)
+//   provider.list      {}                                    → {providers}
+//   app.add            {provider, name, class, practice_statement} → {application} (App-ID)
+//   app.update         {id, status?: active|suspended, class?, practice_statement?}
+//                                                            → {application}
+//   app.list           {provider?}                           → {applications}
+//   device.add         {app, id?, entities[]?, credentials[]?, imei?, serial?, eid?, iccid?,
+//                       imsi?, mnc_digits?, model?, certification?, capability?,
+//                       configuration?, purpose?, location?, owner?, provider?} → {device}
+//   device.update      {id, the fields of device.add but app/owner/provider, user_kyc?: bool}
+//                                                            → {device}
+//   device.transfer    {id, owner?, provider?, reason?}      → {device} (history kept)
+//   device.flag        {id, reason}  / device.unflag {id}    → {device} (services blocked)
+//   device.show        {id}                                  → {device}
+//   device.list        {app?, after?, limit? (≤ 10,000; 1,000)} → {devices, next?}
 //   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
 //   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
 //   audit.key          {}                                    → {key} (the log's verifier key)
@@ -50,6 +68,7 @@
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
+#include "security/trust/trust_registry.h"
 #include "storage/store.h"
 
 namespace trustcse::admin {
@@ -74,6 +93,8 @@ class Operations {
   // which outlives the admin API; and what signs a checkpoint on demand (audit.checkpoint with
   // sign: the newest checkpoint, a new one if the log grew since).
   using CheckpointSigner = std::function<Result<std::optional<std::string>>()>;
+  // The trust centre's registry (provider.*, app.*, device.*; 4004 without it).
+  void SetTrust(std::shared_ptr<security::trust::TrustRegistry> trust) { trust_ = std::move(trust); }
   void SetAuditLog(storage::ReadView* view, CheckpointSigner sign) {
     audit_view_ = view;
     sign_ = std::move(sign);
@@ -90,11 +111,14 @@ class Operations {
   Result<boost::json::object> CredentialList();
   Result<boost::json::object> CredentialRevoke(const boost::json::object& a);
   Result<boost::json::object> Audit(std::string_view op, const boost::json::object& a);
+  Result<boost::json::object> Trust(std::string_view op, const boost::json::object& a,
+                                    std::string_view actor);  // trust_operations.cc
 
   std::shared_ptr<security::CredentialRegistry> credentials_;
   std::shared_ptr<security::CertificateAuthority> ca_;
   std::shared_ptr<security::EnrolmentService> enrolment_;
   std::function<boost::json::object()> status_;
+  std::shared_ptr<security::trust::TrustRegistry> trust_;
   storage::ReadView* audit_view_ = nullptr;
   CheckpointSigner sign_;
 };

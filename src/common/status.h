@@ -45,6 +45,7 @@ enum class Rsc : uint16_t {
   kBlockingSubscriptionAlreadyExists = 4124,
   kAppRuleValidationFailed = 4126,
   kOperationDeniedByRemoteEntity = 4127,
+  kServiceSubscriptionNotEstablished = 4128,
   kInternalServerError = 5000,
   kNotImplemented = 5001,
   kTargetNotReachable = 5103,

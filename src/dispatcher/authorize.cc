@@ -41,6 +41,13 @@ bool CachedDirectory::IsRegistered(std::string_view originator) const {
   return d_.IsRegisteredAe(originator);
 }
 
+std::string CachedDirectory::AppIdOf(std::string_view originator) const {
+  if (originator.empty()) return {};
+  auto ae = d_.LoadRi(originator);
+  if (!ae || !*ae || (*ae)->ty() != rty::kAe) return {};
+  return std::string(json::GetString((*ae)->attrs, "api").value_or(""));
+}
+
 bool Dispatcher::Impl::GovernedByParent(int ty) {
   const ResourceType* type = resources::FindType(ty);
   return type && !type->validate_options().has_acpi && ty != rty::kAcp && ty != rty::kCseBase;

@@ -181,6 +181,7 @@ class CachedDirectory final : public security::OriginatorDirectory {
  public:
   explicit CachedDirectory(Dispatcher::Impl& d) : d_(d) {}
   bool IsRegistered(std::string_view originator) const override;
+  std::string AppIdOf(std::string_view originator) const override;
 
  private:
   Dispatcher::Impl& d_;

@@ -12,9 +12,9 @@ constexpr std::array<std::string_view, RequestMetrics::kBindings> kBindingNames 
 constexpr std::array<std::string_view, RequestMetrics::kOperations> kOperationNames = {
     "create", "retrieve", "update", "delete", "notify", "other"};
 // The status codes of common/status.h, ascending; the last bucket is "other".
-constexpr std::array<int, 39> kRscCodes = {
+constexpr std::array<int, 40> kRscCodes = {
     1000, 1001, 1002, 2000, 2001, 2002, 2004, 4000, 4001, 4004, 4005, 4008, 4015,
-    4101, 4102, 4103, 4105, 4106, 4107, 4108, 4110, 4117, 4126, 5000, 5001, 5103,
+    4101, 4102, 4103, 4105, 4106, 4107, 4108, 4110, 4117, 4126, 4128, 5000, 5001, 5103,
     5105, 5106, 5203, 5204, 5205, 5206, 5207, 5209, 5220, 6003, 6005, 6010, 6024};
 static_assert(kRscCodes.size() + 1 == RequestMetrics::kRscs);
 

@@ -35,7 +35,7 @@ class RequestMetrics {
   static constexpr size_t kOperations = 6;    // 5 oneM2M operations + other
   static constexpr size_t kMaxTy = 60;        // ty 0 … 59 have a bucket each
   static constexpr size_t kTys = kMaxTy + 1;  // + other
-  static constexpr size_t kRscs = 40;         // known codes + other (see RscIndex)
+  static constexpr size_t kRscs = 41;         // known codes + other (see RscIndex)
 
   RequestMetrics();
   RequestMetrics(const RequestMetrics&) = delete;

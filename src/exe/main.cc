@@ -1,7 +1,8 @@
 // trustcse — the oneM2M CSE with the operator's security services.
 //   trustcse serve [--config FILE] [--dev] [--http-port N] [--tls-port N] [--db PATH] …
 //   trustcse ca init|cert|issue|renew|revoke|crl …        the built-in certificate authority
-//   trustcse credential add|list|revoke …                  device and application credentials
+//   trustcse credential add|list|revoke|attest …           device and application credentials
+//   trustcse provider|app|device …                         the trust centre (docs/trust-centre.md)
 //   trustcse enrol-token create|list …                     one-time enrolment tokens
 //   trustcse token issue …                                 access tokens (dynamic authorization)
 //   trustcse status | key rotate | backup --out FILE       a running server; the master key; a copy
@@ -27,6 +28,7 @@
 #include "exe/backup_command.h"
 #include "exe/instance.h"
 #include "exe/operator_commands.h"
+#include "exe/trust_commands.h"
 #include "exe/key_command.h"
 #include "exe/status_command.h"
 #include "server/server.h"
@@ -185,6 +187,8 @@ int main(int argc, char** argv) {
 
   // ca, credential, enrol-token, token.
   auto operators = trustcse::exe::OperatorCommands::Add(app, instance);
+  // provider, app, device (the trust centre).
+  auto trust = trustcse::exe::TrustCommands::Add(app, instance);
   trustcse::exe::AddStatusCommand(app);
   trustcse::exe::AddKeyCommand(app);
   trustcse::exe::AddBackupCommand(app);
@@ -315,5 +319,6 @@ int main(int argc, char** argv) {
     return trustcse::exe::kExitUsage;
   }
   spdlog::set_level(spdlog::level::warn);
+  if (trust->parsed()) return trust->Run(config, trustcse::exe::ConfigFileFor(instance));
   return operators->Run(config, trustcse::exe::ConfigFileFor(instance));
 }

@@ -112,6 +112,12 @@ class Commands final : public OperatorCommands {
     instance_options(cred_revoke);
     cred_revoke->add_option("id", cred_id, "Credential-ID")->required();
     cred_revoke->add_option("--reason", reason, "why");
+    cred_attest = cred->add_subcommand(
+        "attest", "record that a certificate's or pinned key's private key is held in hardware");
+    instance_options(cred_attest);
+    cred_attest->add_option("id", cred_id, "Credential-ID")->required();
+    cred_attest->add_option("--evidence", note, "what was checked (attestation, SE model)")
+        ->required();
 
     // Enrolment tokens.
     etok = app.add_subcommand("enrol-token", "one-time enrolment tokens");
@@ -168,7 +174,7 @@ class Commands final : public OperatorCommands {
 
   bool parsed() const override {
     for (const CLI::App* c : {ca_init, ca_cert, ca_issue, ca_renew, ca_revoke, ca_crl, cred_add,
-                              cred_list, cred_revoke, etok_create, etok_list}) {
+                              cred_list, cred_revoke, cred_attest, etok_create, etok_list}) {
       if (c->parsed()) return true;
     }
     return false;
@@ -254,6 +260,10 @@ class Commands final : public OperatorCommands {
       op = "credential.revoke";
       args["id"] = cred_id;
       args["reason"] = reason;
+    } else if (cred_attest->parsed()) {
+      op = "credential.attest";
+      args["id"] = cred_id;
+      args["evidence"] = note;
     }
     bj::object r;
     if (int rc = RunOperation(config, config_file, op, args, r); rc != kExitOk) return rc;
@@ -312,6 +322,7 @@ class Commands final : public OperatorCommands {
   CLI::App* cred_add = nullptr;
   CLI::App* cred_list = nullptr;
   CLI::App* cred_revoke = nullptr;
+  CLI::App* cred_attest = nullptr;
   CLI::App* etok = nullptr;
   int ttl_seconds = 24 * 3600;
   CLI::App* etok_create = nullptr;

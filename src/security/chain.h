@@ -71,13 +71,14 @@ struct Obligations {
   bool read_only = false;               // writes are refused (4103) whatever a later step says
   bool audit = false;                   // the access is published as an event even if allowed
   std::chrono::milliseconds delay{0};   // throttle: the operation runs no sooner than this
-  uint8_t use_case_class = 0;           // 0 = unclassified
-  // Stricter wins: flags are or-ed, the longest delay and the highest class are kept.
+  uint8_t use_case_class = 0;           // security/trust/use_case_class.h; 0 = unclassified
+  // Stricter wins: flags are or-ed, the longest delay is kept. A class is a fact, not a degree:
+  // the first step that names one sets it.
   void Merge(const Obligations& o) {
     read_only = read_only || o.read_only;
     audit = audit || o.audit;
     if (o.delay > delay) delay = o.delay;
-    if (o.use_case_class > use_case_class) use_case_class = o.use_case_class;
+    if (use_case_class == 0) use_case_class = o.use_case_class;
   }
   bool any() const { return read_only || audit || delay.count() > 0 || use_case_class != 0; }
 };

@@ -41,6 +41,8 @@ class OriginatorDirectory {
   virtual ~OriginatorDirectory() = default;
   // True if `originator` is the AE-ID of an AE registered with this CSE.
   virtual bool IsRegistered(std::string_view originator) const = 0;
+  // The App-ID (api) the registered AE `originator` registered with; "" if none.
+  virtual std::string AppIdOf(std::string_view originator) const = 0;
 };
 
 }  // namespace trustcse::security

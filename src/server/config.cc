@@ -105,7 +105,7 @@ Status LoadConfigTable(const std::string& path, Config& c) {
                               std::string(e.description()));
   }
   if (auto s = CheckKeys(root, {"cse", "http", "tls", "coap", "mqtt", "admin", "enrolment",
-                                 "security", "storage", "notification", "egress", "polling",
+                                 "security", "trust", "storage", "notification", "egress", "polling",
                                  "expiration", "authz", "limits", "log", "monitoring",
                                  "websocket"},
                          "");
@@ -271,6 +271,10 @@ Status LoadConfigTable(const std::string& path, Config& c) {
     TRUSTCSE_READ(*t, "create_master_key", c.create_master_key, "security")
     TRUSTCSE_READ(*t, "ae_id_registration", c.ae_id_registration, "security")
   }
+  if (auto* t = root["trust"].as_table()) {
+    if (auto s = CheckKeys(*t, {"unregistered_apps"}, "trust"); !s.ok()) return s;
+    TRUSTCSE_READ(*t, "unregistered_apps", c.trust_unregistered_apps, "trust")
+  }
   if (auto* t = root["storage"].as_table()) {
     if (auto s = CheckKeys(*t, {"db", "fsync", "cache_entries"}, "storage"); !s.ok()) return s;
     TRUSTCSE_READ(*t, "db", c.db_path, "storage")
@@ -420,6 +424,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.max_requests_per_originator < 1) {
     return bad("limits.max_requests_per_originator must be at least 1");
+  }
+  if (c.trust_unregistered_apps != "allow" && c.trust_unregistered_apps != "refuse") {
+    return bad("trust.unregistered_apps must be \"allow\" or \"refuse\"");
   }
   if (!c.ae_id_registration.empty() && c.ae_id_registration != "bound" &&
       c.ae_id_registration != "any-free") {

@@ -115,6 +115,9 @@ struct Config {
   // "C"/"S", which is then bound to it) or "any-free" (also any AE-ID no credential holds or
   // reserves). "" = "bound", or "any-free" under `serve --dev`.
   std::string ae_id_registration;
+  // [trust] (TC-3): an AE registering with an App-ID the trust centre does not know is
+  // "allow"ed unclassified, or "refuse"d (4126); its later requests likewise (4128).
+  std::string trust_unregistered_apps = "allow";
   // [storage]
   std::string db_path = "./var/trustcse.db";
   bool storage_fsync = true;  // false trades durability for speed: benchmarks only

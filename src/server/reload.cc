@@ -111,6 +111,7 @@ void WarnRestartNeeded(const Config& r, const Config& n, bool certificate_change
   check("security.master_key_file", r.master_key_file, n.master_key_file);
   check("security.create_master_key", r.create_master_key, n.create_master_key);
   check("security.ae_id_registration", r.ae_id_registration, n.ae_id_registration);
+  check("trust.unregistered_apps", r.trust_unregistered_apps, n.trust_unregistered_apps);
   check("storage.db", r.db_path, n.db_path);
   check("storage.fsync", r.storage_fsync, n.storage_fsync);
   check("storage.cache_entries", r.cache_entries, n.cache_entries);

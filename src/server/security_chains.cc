@@ -5,6 +5,7 @@
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_authorization.h"
 #include "security/authz/token_authorization.h"
+#include "security/trust/trust_gate.h"
 
 namespace trustcse::server {
 
@@ -15,7 +16,12 @@ dispatcher::SecurityChains AssembleChains(const ChainOptions& o,
       o.credentials, o.admin_originator, o.free_ae_ids));
   chains.gates.Append(std::make_unique<security::OriginatorCheck>(
       o.admin_originator, o.free_ae_ids ? nullptr : o.credentials));
-  // Admission (storm protection) and trust (registry, black- and greylists) gates go here.
+  if (o.trust) {
+    chains.gates.Append(std::make_unique<security::trust::TrustGate>(
+        o.trust, o.credentials,
+        security::trust::TrustGateOptions{o.admin_originator, o.allow_unregistered_apps}));
+  }
+  // Admission (storm protection) goes here.
   if (o.tokens) {
     chains.authorization.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
   }

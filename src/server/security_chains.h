@@ -1,7 +1,8 @@
 // Assembles the dispatcher's security chains from the configuration (the one place that names
 // concrete steps): the gates — channel binding (TLS/DTLS/MQTT credentials; 4107 for a secure
 // channel without one, 4106 for a claim the credential does not cover), then the originator
-// check for plain channels; admission and trust plug in after them — and the authorization
+// check for plain channels, then the trust centre's gate (class floors, KYC); admission plugs
+// in after them — and the authorization
 // chain — access tokens (if a token key is configured), dynamic grants, ACPs, then dynamic
 // authorization (consulting the servers a resource's daci names). Start-up only.
 #pragma once
@@ -13,6 +14,7 @@
 #include "dispatcher/dispatcher.h"
 #include "security/authz/token.h"
 #include "security/credentials/credential_registry.h"
+#include "security/trust/trust_registry.h"
 
 namespace trustcse::server {
 
@@ -26,6 +28,9 @@ struct ChainOptions {
   bool free_ae_ids = false;
   std::shared_ptr<const security::TokenVerifier> tokens;  // null: tokens are not accepted
   std::chrono::milliseconds consultation_timeout{std::chrono::seconds(10)};
+  // The trust centre (security/trust/trust_gate.h); null: no trust gate.
+  std::shared_ptr<const security::trust::TrustRegistry> trust;
+  bool allow_unregistered_apps = true;  // [trust] unregistered_apps = "allow"
 };
 
 dispatcher::SecurityChains AssembleChains(const ChainOptions& options,

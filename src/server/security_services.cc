@@ -54,6 +54,8 @@ Result<SecurityServices> OpenSecurityServices(const Config& c, storage::Store& s
   out.enrolment =
       std::make_shared<security::EnrolmentService>(store, out.credentials, out.ca, std::move(eo));
   if (Status s = out.enrolment->LoadReservations(); !s.ok()) return Err(s);
+  out.trust = std::make_shared<security::trust::TrustRegistry>(store);
+  if (Status s = out.trust->Load(); !s.ok()) return Err(s);
   return out;
 }
 

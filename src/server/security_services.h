@@ -12,6 +12,7 @@
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
 #include "security/keystore/key_store.h"
+#include "security/trust/trust_registry.h"
 #include "server/config.h"
 #include "storage/store.h"
 
@@ -22,12 +23,14 @@ struct SecurityServices {
   std::shared_ptr<security::CredentialRegistry> credentials;
   std::shared_ptr<security::CertificateAuthority> ca;
   std::shared_ptr<security::EnrolmentService> enrolment;
+  std::shared_ptr<security::trust::TrustRegistry> trust;  // the trust centre's registry
 };
 
 // Creates the database's directory if needed and opens the SQLite store.
 Result<std::unique_ptr<storage::Store>> OpenStore(const Config& config);
 // Opens the key store (master key from TRUSTCSE_MASTER_KEY or the key file, created on first
-// use when allowed), then loads the credentials and the CA, and sets up enrolment.
+// use when allowed), then loads the credentials, the CA and the trust centre's registry, and
+// sets up enrolment.
 Result<SecurityServices> OpenSecurityServices(const Config& config, storage::Store& store);
 
 // An exclusive advisory lock (flock) on "<db>.lock", held while a server runs.

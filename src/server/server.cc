@@ -507,6 +507,8 @@ Status Server::Start() {
   chain_options.cse_id = c.cse_id;
   chain_options.credentials = m.security.credentials;
   chain_options.free_ae_ids = c.ae_id_registration == "any-free";
+  chain_options.trust = m.security.trust;
+  chain_options.allow_unregistered_apps = c.trust_unregistered_apps != "refuse";
   dopt.polling = m.polling;
   dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
   // The CSEBase advertises where it is reachable (the bound ports, also when port 0 was asked).
@@ -521,6 +523,7 @@ Status Server::Start() {
   m.admin = std::make_unique<admin::AdminServer>(
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
+  m.admin->operations().SetTrust(m.security.trust);
   m.monitoring->AttachTo(*m.admin);
   m.ServeAuditLog(m.admin->operations());
   MakeSocketDirectory(AdminSocketPath(c));

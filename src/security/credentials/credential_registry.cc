@@ -73,6 +73,8 @@ std::string CredentialToJson(const Credential& c) {
   if (!c.reason.empty()) o["reason"] = c.reason;
   if (!c.replaces.empty()) o["replaces"] = c.replaces;
   if (!c.note.empty()) o["note"] = c.note;
+  if (!c.attested.empty()) o["attested"] = c.attested;
+  if (!c.evidence.empty()) o["evidence"] = c.evidence;
   return json::Serialize(o);
 }
 
@@ -100,6 +102,8 @@ Result<Credential> CredentialFromJson(std::string_view id, std::string_view body
   c.reason = str("reason");
   c.replaces = str("replaces");
   c.note = str("note");
+  c.attested = str("attested");
+  c.evidence = str("evidence");
   return c;
 }
 
@@ -291,7 +295,9 @@ Status CredentialRegistry::Add(Credential c, const crypto::Secret* psk) {
   return Status::Ok();
 }
 
-Result<Credential> CredentialRegistry::Revoke(std::string_view id, std::string reason) {
+Result<Credential> CredentialRegistry::Change(std::string_view id,
+                                              const std::function<Status(Credential&)>& edit,
+                                              bool notify) {
   auto out = std::make_shared<Credential>();
   std::string key(id);
   Status s = store_.SubmitAndWait([&, out](storage::WriteTxn& txn) -> Status {
@@ -299,15 +305,40 @@ Result<Credential> CredentialRegistry::Revoke(std::string_view id, std::string r
     if (!c) return c.error();
     if (!*c) return Status::NotFound("no such credential");
     *out = std::move(**c);
-    if (out->revoked.empty()) {
-      out->revoked = FormatTimestamp(Now());
-      out->reason = reason.empty() ? "revoked by the operator" : reason;
-    }
+    if (Status e = edit(*out); !e.ok()) return e;
     return WriteInWrite(txn, *out);
   });
   if (!s.ok()) return Err(s);
-  Apply(*out);
+  Apply(*out, notify);
   return *out;
+}
+
+Result<Credential> CredentialRegistry::Revoke(std::string_view id, std::string reason) {
+  return Change(id, [&](Credential& c) {
+    if (c.revoked.empty()) {
+      c.revoked = FormatTimestamp(Now());
+      c.reason = reason.empty() ? "revoked by the operator" : reason;
+    }
+    return Status::Ok();
+  });
+}
+
+Result<Credential> CredentialRegistry::Attest(std::string_view id, std::string evidence) {
+  if (evidence.empty()) {
+    return Err(Status::BadRequest("say what was checked: the attestation evidence is required"));
+  }
+  return Change(
+      id,
+      [&](Credential& c) {
+        if (c.kind == CredentialKind::kPsk) {
+          return Status::BadRequest("a pre-shared key is held by the CSE too: only a certificate "
+                                    "or pinned key can be hardware-protected");
+        }
+        c.attested = FormatTimestamp(Now());
+        c.evidence = evidence;
+        return Status::Ok();
+      },
+      /*notify=*/false);
 }
 
 }  // namespace trustcse::security

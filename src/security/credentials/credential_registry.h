@@ -53,6 +53,11 @@ struct Credential {
   std::string reason;            // why it was revoked
   std::string replaces;          // the credential this one replaced (re-enrolment)
   std::string note;              // operator's note: device serial, certificate subject, …
+  // The operator attested that the key is held in hardware (secure element, SIM, TPM) and
+  // cannot leave it: `attested` says when, `evidence` what was checked. Authentication level 5
+  // (security/trust/use_case_class.h) needs it.
+  std::string attested;
+  std::string evidence;
 
   bool Active(TimePoint now) const;
   bool MayActAs(std::string_view originator) const;
@@ -102,6 +107,9 @@ class CredentialRegistry {
   Status Add(Credential c, const crypto::Secret* psk);
   // Revokes credential `id` (4004 if unknown) and tells the revocation listeners.
   Result<Credential> Revoke(std::string_view id, std::string reason);
+  // Records that credential `id`'s key is hardware-protected (4004 unknown, 4000 no evidence
+  // or a PSK — a key the CSE also holds is never hardware-protected).
+  Result<Credential> Attest(std::string_view id, std::string evidence);
 
   // --- building blocks for a WriteFn (run on the store's writer) ---
   static Result<std::optional<Credential>> ReadInWrite(storage::WriteTxn& txn, std::string_view id);
@@ -130,6 +138,9 @@ class CredentialRegistry {
   const InWriteAudit& in_write_audit() const { return in_write_audit_; }
 
  private:
+  // Reads credential `id` in a write, applies `edit`, writes it and applies it (4004 unknown).
+  Result<Credential> Change(std::string_view id, const std::function<Status(Credential&)>& edit,
+                            bool notify = true);
   void IndexLocked(std::shared_ptr<const Credential> c);
 
   storage::Store& store_;

@@ -182,8 +182,11 @@ TEST(SecurityChainObligations, MergeKeepsTheStricter) {
   a.Merge(b);
   EXPECT_EQ(a.delay, 30ms);
   EXPECT_TRUE(a.audit);
-  EXPECT_EQ(a.use_case_class, 2);
+  EXPECT_EQ(a.use_case_class, 2);  // the class named first stays
   EXPECT_FALSE(a.read_only);
+  Obligations unclassified;
+  unclassified.Merge(b);
+  EXPECT_EQ(unclassified.use_case_class, 1);
 }
 
 TEST(SecurityChainObligations, ObligationsAccumulateInTheOutcome) {

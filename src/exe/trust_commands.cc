@@ -1,0 +1,207 @@
+#include "exe/trust_commands.h"
+
+#include <boost/json.hpp>
+#include <iostream>
+#include <map>
+#include <vector>
+
+namespace trustcse::exe {
+namespace {
+
+namespace bj = boost::json;
+
+enum class Kind { kText, kList, kInt, kKyc };
+struct Opt {
+  const char* flag;  // "--company"
+  const char* key;   // "company"
+  const char* help;
+  Kind kind = Kind::kText;
+  bool required = false;
+};
+struct Verb {
+  const char* group;
+  const char* name;
+  const char* help;
+  std::vector<Opt> opts;
+};
+
+// The descriptive fields of a machine, shared by device add and device update.
+std::vector<Opt> MachineFields() {
+  return {
+      {"--entity", "entities", "AE-ID of this machine (repeatable)", Kind::kList},
+      {"--credential", "credentials", "Credential-ID of this machine (repeatable)", Kind::kList},
+      {"--imei", "imei", "IMEI (15 digits, Luhn-checked; 14 gets its check digit)"},
+      {"--serial", "serial", "serial number"},
+      {"--eid", "eid", "eUICC ID (32 digits)"},
+      {"--iccid", "iccid", "SIM ICCID (19-20 digits, Luhn-checked)"},
+      {"--imsi", "imsi", "SIM IMSI (MCC, MNC, MSIN)"},
+      {"--mnc-digits", "mnc_digits", "digits of the IMSI's MNC (2 or 3; default by MCC)",
+       Kind::kInt},
+      {"--model", "model", "device model"},
+      {"--certification", "certification", "the model's certification reference"},
+      {"--capability", "capability", "capabilities"},
+      {"--configuration", "configuration", "configuration"},
+      {"--purpose", "purpose", "what the machine is for (use case)"},
+      {"--location", "location", "where it is"}};
+}
+
+std::vector<Verb> Verbs() {
+  std::vector<Verb> v = {
+      {"provider",
+       "add",
+       "register an M2M or application service provider (prints its ID)",
+       {{"--company", "company", "company name", Kind::kText, true},
+        {"--contact", "contact", "contact (e-mail, phone)", Kind::kText, true},
+        {"--kind", "kind", "m2m (default) or asp"},
+        {"--start", "start", "start date, YYYYMMDDThhmmss (default now)"}}},
+      {"provider", "list", "list the providers", {}},
+      {"app",
+       "add",
+       "register an application (prints its App-ID)",
+       {{"--provider", "provider", "the provider's registration ID", Kind::kText, true},
+        {"--name", "name", "application name", Kind::kText, true},
+        {"--class", "class", "use-case class: CQS CQN CBS CBN NQS NQN NBS NBN", Kind::kText, true},
+        {"--practice-statement", "practice_statement", "reference of its practice statement",
+         Kind::kText, true}}},
+      {"app",
+       "update",
+       "suspend or resume an application, change its class or statement",
+       {{"--id", "id", "App-ID", Kind::kText, true},
+        {"--status", "status", "active or suspended"},
+        {"--class", "class", "use-case class"},
+        {"--practice-statement", "practice_statement", "reference of its practice statement"}}},
+      {"app", "list", "list the applications", {{"--provider", "provider", "of one provider"}}},
+      {"device",
+       "transfer",
+       "transfer a machine to a new owner and/or provider (history kept)",
+       {{"--id", "id", "machine ID", Kind::kText, true},
+        {"--owner", "owner", "the new owner"},
+        {"--provider", "provider", "the new responsible provider"},
+        {"--reason", "reason", "why"}}},
+      {"device",
+       "flag",
+       "flag a machine as compromised: its services are blocked",
+       {{"--id", "id", "machine ID", Kind::kText, true},
+        {"--reason", "reason", "why", Kind::kText, true}}},
+      {"device",
+       "unflag",
+       "clear a machine's flag",
+       {{"--id", "id", "machine ID", Kind::kText, true}}},
+      {"device",
+       "show",
+       "print a machine's record",
+       {{"--id", "id", "machine ID", Kind::kText, true}}},
+      {"device",
+       "list",
+       "list machines (1,000 at a time; --after the last one for more)",
+       {{"--app", "app", "of one application"},
+        {"--after", "after", "start after this machine ID"},
+        {"--limit", "limit", "at most this many (1-10000)", Kind::kInt}}},
+  };
+  Verb add{"device",
+           "add",
+           "record a machine (Machine-KYC)",
+           {{"--app", "app", "its App-ID", Kind::kText, true},
+            {"--id", "id", "machine ID (default: one is issued)"},
+            {"--owner", "owner", "its owner"},
+            {"--provider", "provider", "responsible provider (default: the application's)"}}};
+  Verb update{"device",
+              "update",
+              "change a machine's record (not its owner or provider)",
+              {{"--id", "id", "machine ID", Kind::kText, true},
+               {"--user-kyc", "user_kyc", "verified or unverified: the owner's KYC", Kind::kKyc}}};
+  for (auto& o : MachineFields()) {
+    add.opts.push_back(o);
+    update.opts.push_back(o);
+  }
+  v.insert(v.begin() + 5, std::move(add));
+  v.insert(v.begin() + 6, std::move(update));
+  return v;
+}
+
+class Commands final : public TrustCommands {
+ public:
+  Commands(CLI::App& app, InstanceFlags& flags) {
+    std::map<std::string, CLI::App*> groups;
+    groups["provider"] = app.add_subcommand("provider", "trust centre: service providers");
+    groups["app"] = app.add_subcommand("app", "trust centre: applications and their classes");
+    groups["device"] = app.add_subcommand("device", "trust centre: Machine-KYC records");
+    for (auto& [name, g] : groups) g->require_subcommand(1);
+    for (Verb& verb : Verbs()) {
+      auto cmd = std::make_unique<Command>();
+      cmd->op = std::string(verb.group == std::string("device") ? "device."
+                            : verb.group == std::string("app")  ? "app."
+                                                                : "provider.") +
+                verb.name;
+      cmd->app = groups[verb.group]->add_subcommand(verb.name, verb.help);
+      AddInstanceOptions(cmd->app, flags);
+      cmd->opts = verb.opts;
+      cmd->values.resize(verb.opts.size());
+      cmd->lists.resize(verb.opts.size());
+      for (size_t i = 0; i < verb.opts.size(); ++i) {
+        const Opt& o = verb.opts[i];
+        CLI::Option* opt = o.kind == Kind::kList
+                               ? cmd->app->add_option(o.flag, cmd->lists[i], o.help)
+                               : cmd->app->add_option(o.flag, cmd->values[i], o.help);
+        if (o.kind == Kind::kInt) opt->check(CLI::Number);
+        if (o.kind == Kind::kKyc) opt->check(CLI::IsMember({"verified", "unverified"}));
+        if (o.required) opt->required();
+      }
+      commands_.push_back(std::move(cmd));
+    }
+  }
+
+  bool parsed() const override {
+    for (const auto& c : commands_) {
+      if (c->app->parsed()) return true;
+    }
+    return false;
+  }
+
+  int Run(const server::Config& config, const std::string& config_file) override {
+    for (const auto& c : commands_) {
+      if (!c->app->parsed()) continue;
+      bj::object args;
+      for (size_t i = 0; i < c->opts.size(); ++i) {
+        const Opt& o = c->opts[i];
+        if (o.kind == Kind::kList) {
+          if (c->app->get_option(o.flag)->count() == 0) continue;
+          bj::array a;
+          for (const auto& s : c->lists[i]) a.emplace_back(s);
+          args[o.key] = std::move(a);
+          continue;
+        }
+        if (c->app->get_option(o.flag)->count() == 0) continue;
+        if (o.kind == Kind::kInt)
+          args[o.key] = std::stoll(c->values[i]);
+        else if (o.kind == Kind::kKyc)
+          args[o.key] = c->values[i] == "verified";
+        else
+          args[o.key] = c->values[i];
+      }
+      bj::object r;
+      if (int rc = RunOperation(config, config_file, c->op, args, r); rc != kExitOk) return rc;
+      std::cout << bj::serialize(r) << "\n";
+      return kExitOk;
+    }
+    return kExitUsage;
+  }
+
+ private:
+  struct Command {
+    std::string op;
+    CLI::App* app = nullptr;
+    std::vector<Opt> opts;
+    std::vector<std::string> values;
+    std::vector<std::vector<std::string>> lists;
+  };
+  std::vector<std::unique_ptr<Command>> commands_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrustCommands> TrustCommands::Add(CLI::App& app, InstanceFlags& flags) {
+  return std::make_unique<Commands>(app, flags);
+}
+
+}  // namespace trustcse::exe

@@ -1,0 +1,132 @@
+#include "security/trust/trust_gate.h"
+
+#include "primitive/json_util.h"
+
+namespace trustcse::security::trust {
+
+namespace {
+
+// The api of an AE registration's content ({"m2m:ae": {"api": …}}), "" if none.
+std::string RegisteringAppId(const RequestPrimitive* req) {
+  if (req == nullptr || !req->pc.is_object()) return {};
+  const auto* ae = req->pc.get_object().if_contains("m2m:ae");
+  if (ae == nullptr || !ae->is_object()) return {};
+  return std::string(json::GetString(ae->get_object(), "api").value_or(""));
+}
+
+// A CSE-ID ("/id-mn", "//sp.example/id-mn"), not an AE of another CSE ("/id-mn/Cae").
+bool IsCseId(std::string_view o) {
+  if (!o.starts_with('/')) return false;
+  if (o.starts_with("//")) {
+    size_t sp_end = o.find('/', 2);
+    if (sp_end == std::string_view::npos) return true;
+    o.remove_prefix(sp_end);
+  }
+  return o.find('/', 1) == std::string_view::npos;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out.append(out.empty() ? "" : ", ").append(s);
+  return out;
+}
+
+}  // namespace
+
+Decision TrustGate::Check(const SecurityContext& ctx) const {
+  if (!registry_->has_applications() && options_.allow_unregistered_apps) return Decision::Defer();
+  std::string_view orig = ctx.originator;
+  if (orig == options_.admin_originator || IsCseId(orig)) return Decision::Defer();
+  const RequestPrimitive* req = ctx.request;
+  const ChannelIdentity* ch = req ? req->channel.get() : nullptr;
+  std::shared_ptr<const Credential> cred;
+  if (ch && ch->authenticated() && credentials_) cred = credentials_->Find(ch->credential_id);
+
+  const std::string api = ctx.registration ? RegisteringAppId(req) : std::string();
+  // Named members, not a structured binding: the lambdas below capture them (clang 14).
+  TrustRegistry::Subject subject =
+      registry_->Resolve(orig, cred ? std::string_view(cred->id) : "", api);
+  std::shared_ptr<const Machine>& machine = subject.machine;
+  std::shared_ptr<const Application>& app = subject.app;
+  std::string app_id = machine ? machine->app : api;
+  if (!machine && !ctx.registration && ctx.directory) {
+    // An AE without a machine record: the application it registered into.
+    app_id = ctx.directory->AppIdOf(orig);
+    app = registry_->FindApp(app_id);
+  }
+
+  // Refusals that are not about the channel: 4126 for a registration, 4128 otherwise. The
+  // event's reason adds the application, class and machine.
+  const Rsc service =
+      ctx.registration ? Rsc::kAppRuleValidationFailed : Rsc::kServiceSubscriptionNotEstablished;
+  auto refuse = [&](Rsc code, std::string message) {
+    std::string reason = message;
+    if (app) {
+      reason.append(" (application ")
+          .append(app->id)
+          .append(", class ")
+          .append(ClassCode(app->use_case));
+      if (machine) reason.append(", machine ").append(machine->id);
+      reason.append(")");
+    } else {
+      reason.append(" (").append(orig).append(")");
+    }
+    return Decision::Deny(Status(code, std::move(message)), std::move(reason));
+  };
+
+  if (!app) {
+    if (options_.allow_unregistered_apps && !machine) return Decision::Defer();
+    return refuse(service,
+                  app_id.empty()
+                      ? std::string("this CSE serves only applications registered with "
+                                    "its trust centre: name one as the AE's App-ID (api)")
+                      : "application " + app_id + " is not registered with the trust centre");
+  }
+  if (machine && ctx.registration && machine->app != api) {
+    return refuse(service, "this machine is registered to application " + machine->app + ", not " +
+                               (api.empty() ? std::string("none") : api));
+  }
+  if (!app->active()) return refuse(service, "application " + app->id + " is suspended");
+  if (machine && !machine->flagged.empty()) {
+    return refuse(service, "machine " + machine->id +
+                               " is flagged as compromised: services are blocked until its "
+                               "provider clears the flag");
+  }
+  const ClassFloor& floor = FloorOf(app->use_case);
+  const std::string cls(floor.code);
+  if (floor.encryption && !(ch && ch->secure)) {
+    return refuse(Rsc::kSecurityAssociationRequired,
+                  "class " + cls + " requires transport encryption: connect over TLS or DTLS");
+  }
+  AuthLevel level = AuthenticationLevel(ch, cred.get());
+  if (level.level < floor.level) {
+    return refuse(Rsc::kSecurityAssociationRequired,
+                  "class " + cls + " requires authentication level " + std::to_string(floor.level) +
+                      "; this request has level " + std::to_string(level.level) + " (" +
+                      std::string(level.how) + ")");
+  }
+  if (floor.machine_kyc) {
+    if (!machine) {
+      return refuse(service, "class " + cls + " requires machine KYC: no machine record names " +
+                                 std::string(orig.empty() ? "this originator" : orig));
+    }
+    if (auto missing = machine->MissingKyc(); !missing.empty()) {
+      return refuse(service,
+                    "machine KYC of " + machine->id + " is incomplete: missing " + Join(missing));
+    }
+    if (machine->certification.empty()) {
+      return refuse(service, "class " + cls + " requires a certified model: model " +
+                                 machine->model + " of " + machine->id + " has no certification");
+    }
+  }
+  if (floor.user_kyc && (!machine || machine->user_kyc.empty())) {
+    return refuse(service, "class " + cls + " requires user KYC: the owner of " +
+                               (machine ? machine->id : std::string("this machine")) +
+                               " is not verified");
+  }
+  Decision allow = Decision::Allow();
+  allow.obligations.use_case_class = static_cast<uint8_t>(app->use_case);
+  return allow;
+}
+
+}  // namespace trustcse::security::trust

@@ -1,0 +1,58 @@
+// TrustGate: the trust centre's gate in the security chain (TC-3, TC-4), after authentication.
+// It refuses, on the request itself, what falls short of the class of the application the
+// originator belongs to — checked in this order, the first failure answering:
+//
+//   1. the application: the App-ID an AE registers with (its api) or, for later requests, the
+//      one of its machine record or of its registered AE. An App-ID the registry does not know:
+//      allowed unclassified when `[trust] unregistered_apps = "allow"` (the default), else
+//      refused. A suspended application, or a registration naming another application than
+//      the machine record's: refused.
+//   2. the machine: flagged as compromised → refused until the provider clears the flag.
+//   3. transport encryption, when the class requires it → 4107.
+//   4. the authentication level (use_case_class.h) against the class's floor → 4107.
+//   5. machine KYC (a complete record, a certified model) and user KYC, when required.
+// Refusals: 4107 SECURITY_ASSOCIATION_REQUIRED for 3 and 4 (a stronger channel or credential
+// fixes them); otherwise 4126 APP_RULE_VALIDATION_FAILED for an AE registration and 4128
+// SERVICE_SUBSCRIPTION_NOT_ESTABLISHED for any other request. The message names what is
+// missing; the event (audit log) names the application, class and machine too.
+// An allowed request carries its class as an obligation (Obligations::use_case_class) for the
+// steps after it. The admin originator and CSE-IDs are not machines of an application and pass;
+// AEs of other CSEs ("/id-mn/Cae") are checked when a machine record names them.
+//
+// Cost: nothing while no application is registered and unregistered ones are allowed; else a
+// few hash lookups under shared locks (and the AE's cached record for its api).
+// Thread-safe (the registries are).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "security/chain.h"
+#include "security/credentials/credential_registry.h"
+#include "security/trust/trust_registry.h"
+
+namespace trustcse::security::trust {
+
+struct TrustGateOptions {
+  std::string admin_originator = "CAdmin";
+  bool allow_unregistered_apps = true;
+};
+
+class TrustGate final : public SecurityStep {
+ public:
+  TrustGate(std::shared_ptr<const TrustRegistry> registry,
+            std::shared_ptr<const CredentialRegistry> credentials, TrustGateOptions options)
+      : registry_(std::move(registry)),
+        credentials_(std::move(credentials)),
+        options_(std::move(options)) {}
+  std::string_view name() const override { return "trust"; }
+  bool deciding() const override { return false; }
+  Decision Check(const SecurityContext& ctx) const override;
+
+ private:
+  std::shared_ptr<const TrustRegistry> registry_;
+  std::shared_ptr<const CredentialRegistry> credentials_;
+  TrustGateOptions options_;
+};
+
+}  // namespace trustcse::security::trust

@@ -1,0 +1,273 @@
+#include "security/trust/trust_records.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <tuple>
+
+#include "common/time.h"
+#include "primitive/json_util.h"
+#include "security/trust/identifiers.h"
+
+namespace trustcse::security::trust {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string Str(const bj::object& o, std::string_view k) {
+  return std::string(json::GetString(o, k).value_or(""));
+}
+
+bj::array Array(const std::vector<std::string>& v) {
+  bj::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+std::vector<std::string> Strings(const bj::object& o, std::string_view k) {
+  std::vector<std::string> out;
+  if (const bj::value* v = o.if_contains(k); v && v->is_array()) {
+    for (const auto& e : v->get_array()) {
+      if (e.is_string()) out.emplace_back(e.get_string());
+    }
+  }
+  return out;
+}
+
+void PutIf(bj::object& o, std::string_view k, const std::string& v) {
+  if (!v.empty()) o[k] = v;
+}
+
+}  // namespace
+
+std::vector<std::string> Machine::MissingKyc() const {
+  std::vector<std::string> missing;
+  if (imei.empty() && serial.empty()) missing.emplace_back("imei or serial");
+  if (model.empty()) missing.emplace_back("model");
+  if (purpose.empty()) missing.emplace_back("purpose");
+  if (owner.empty()) missing.emplace_back("owner");
+  if (provider.empty()) missing.emplace_back("provider");
+  if (location.empty()) missing.emplace_back("location");
+  return missing;
+}
+
+bj::object ToJson(const Provider& p) {
+  return {{"id", p.id},
+          {"kind", p.kind},
+          {"company", p.company},
+          {"contact", p.contact},
+          {"start", p.start}};
+}
+
+bj::object ToJson(const Application& a) {
+  return {{"id", a.id},
+          {"provider", a.provider},
+          {"name", a.name},
+          {"class", ClassCode(a.use_case)},
+          {"practice_statement", a.practice_statement},
+          {"status", a.status},
+          {"created", a.created}};
+}
+
+bj::object ToJson(const Machine& m) {
+  bj::object o = records::MachineBody(m);
+  o["id"] = m.id;
+  o["kyc_missing"] = Array(m.MissingKyc());
+  o["kyc_complete"] = m.MissingKyc().empty();
+  return o;
+}
+
+namespace records {
+
+bj::object MachineBody(const Machine& m) {
+  bj::object o{{"app", m.app},
+               {"entities", Array(m.entities)},
+               {"credentials", Array(m.credentials)},
+               {"created", m.created}};
+  PutIf(o, "imei", m.imei);
+  PutIf(o, "serial", m.serial);
+  PutIf(o, "eid", m.eid);
+  PutIf(o, "iccid", m.iccid);
+  PutIf(o, "imsi", m.imsi);
+  PutIf(o, "mcc", m.mcc);
+  PutIf(o, "mnc", m.mnc);
+  PutIf(o, "model", m.model);
+  PutIf(o, "certification", m.certification);
+  PutIf(o, "capability", m.capability);
+  PutIf(o, "configuration", m.configuration);
+  PutIf(o, "purpose", m.purpose);
+  PutIf(o, "location", m.location);
+  PutIf(o, "provider", m.provider);
+  PutIf(o, "owner", m.owner);
+  PutIf(o, "user_kyc", m.user_kyc);
+  PutIf(o, "flagged", m.flagged);
+  bj::array history;
+  for (const auto& h : m.history) {
+    bj::object e{{"at", h.at}, {"field", h.field}, {"from", h.from}, {"to", h.to}, {"by", h.by}};
+    PutIf(e, "reason", h.reason);
+    history.emplace_back(std::move(e));
+  }
+  o["history"] = std::move(history);
+  return o;
+}
+
+Result<Provider> ProviderFrom(std::string_view id, const bj::object& o) {
+  Provider p;
+  p.id = std::string(id);
+  p.kind = Str(o, "kind");
+  p.company = Str(o, "company");
+  p.contact = Str(o, "contact");
+  p.start = Str(o, "start");
+  return p;
+}
+
+Result<Application> AppFrom(std::string_view id, const bj::object& o) {
+  Application a;
+  a.id = std::string(id);
+  a.provider = Str(o, "provider");
+  a.name = Str(o, "name");
+  auto c = ParseUseCaseClass(Str(o, "class"));
+  if (!c) return Err(Status::Internal("stored application " + a.id + " has no class"));
+  a.use_case = *c;
+  a.practice_statement = Str(o, "practice_statement");
+  a.status = Str(o, "status");
+  a.created = Str(o, "created");
+  return a;
+}
+
+Result<Machine> MachineFrom(std::string_view id, const bj::object& o) {
+  Machine m;
+  m.id = std::string(id);
+  m.app = Str(o, "app");
+  m.entities = Strings(o, "entities");
+  m.credentials = Strings(o, "credentials");
+  for (auto [field, key] : {std::pair{&m.imei, "imei"},
+                            {&m.serial, "serial"},
+                            {&m.eid, "eid"},
+                            {&m.iccid, "iccid"},
+                            {&m.imsi, "imsi"},
+                            {&m.mcc, "mcc"},
+                            {&m.mnc, "mnc"},
+                            {&m.model, "model"},
+                            {&m.certification, "certification"},
+                            {&m.capability, "capability"},
+                            {&m.configuration, "configuration"},
+                            {&m.purpose, "purpose"},
+                            {&m.location, "location"},
+                            {&m.provider, "provider"},
+                            {&m.owner, "owner"},
+                            {&m.user_kyc, "user_kyc"},
+                            {&m.flagged, "flagged"},
+                            {&m.created, "created"}}) {
+    *field = Str(o, key);
+  }
+  if (const bj::value* h = o.if_contains("history"); h && h->is_array()) {
+    for (const auto& e : h->get_array()) {
+      if (!e.is_object()) continue;
+      const auto& x = e.get_object();
+      m.history.push_back({Str(x, "at"), Str(x, "field"), Str(x, "from"), Str(x, "to"),
+                           Str(x, "by"), Str(x, "reason")});
+    }
+  }
+  return m;
+}
+
+Status ApplyMachineFields(Machine& m, const bj::object& f, bool creating) {
+  static constexpr std::string_view kText[] = {
+      "serial", "model", "certification", "capability", "configuration", "purpose", "location"};
+  static constexpr std::string_view kCreateOnly[] = {"id", "app", "owner", "provider"};
+  for (const auto& kv : f) {
+    std::string_view k = kv.key();
+    bool known = k == "entities" || k == "credentials" || k == "imei" || k == "eid" ||
+                 k == "iccid" || k == "imsi" || k == "mnc_digits" || k == "user_kyc" ||
+                 std::find(std::begin(kText), std::end(kText), k) != std::end(kText);
+    bool create_only =
+        std::find(std::begin(kCreateOnly), std::end(kCreateOnly), k) != std::end(kCreateOnly);
+    if (create_only && !creating) {
+      if (k == "id") continue;  // names the machine being updated
+      return Status::BadRequest(std::string(k) + " changes only through device transfer" +
+                                (k == "app" ? " (a machine's application is fixed)" : ""));
+    }
+    if (!known && !create_only) return Status::BadRequest("unknown device field " + std::string(k));
+    if (k != "entities" && k != "credentials" && k != "user_kyc" && k != "mnc_digits" &&
+        !kv.value().is_string()) {
+      return Status::BadRequest(std::string(k) + " must be a string");
+    }
+  }
+  for (std::string_view k : kText) {
+    if (f.contains(k)) {
+      std::string v = Str(f, k);
+      if (v.size() > 1024) return Status::BadRequest(std::string(k) + " is longer than 1024");
+      if (k == "serial")
+        m.serial = v;
+      else if (k == "model")
+        m.model = v;
+      else if (k == "certification")
+        m.certification = v;
+      else if (k == "capability")
+        m.capability = v;
+      else if (k == "configuration")
+        m.configuration = v;
+      else if (k == "purpose")
+        m.purpose = v;
+      else
+        m.location = v;
+    }
+  }
+  if (creating) {
+    m.app = Str(f, "app");
+    m.owner = Str(f, "owner");
+    m.provider = Str(f, "provider");
+  }
+  for (auto [key, list] : {std::pair{"entities", &m.entities}, {"credentials", &m.credentials}}) {
+    if (const bj::value* v = f.if_contains(key)) {
+      if (!v->is_array()) return Status::BadRequest(std::string(key) + " must be a list");
+      *list = Strings(f, key);
+      if (list->size() != v->get_array().size()) {
+        return Status::BadRequest(std::string(key) + " must be a list of strings");
+      }
+      for (const auto& e : *list) {
+        if (e.empty() || e.size() > 256) {
+          return Status::BadRequest(std::string(key) + ": an ID has 1 to 256 characters");
+        }
+      }
+    }
+  }
+  using Validator = Result<std::string> (*)(std::string_view);
+  for (auto [key, field, validate] : {std::tuple{"imei", &m.imei, Validator{&ValidateImei}},
+                                      {"eid", &m.eid, Validator{&ValidateEid}},
+                                      {"iccid", &m.iccid, Validator{&ValidateIccid}}}) {
+    if (!f.contains(key)) continue;
+    field->clear();  // "" removes it
+    if (std::string v = Str(f, key); !v.empty()) {
+      auto valid = validate(v);
+      if (!valid) return valid.error();
+      *field = std::move(*valid);
+    }
+  }
+  if (const bj::value* d = f.if_contains("mnc_digits")) {
+    if (!d->is_int64() || !f.contains("imsi")) {
+      return Status::BadRequest("mnc_digits (2 or 3) is a number given with imsi");
+    }
+  }
+  if (f.contains("imsi")) {
+    m.imsi.clear();
+    m.mcc.clear();
+    m.mnc.clear();
+    if (std::string v = Str(f, "imsi"); !v.empty()) {
+      auto imsi = ValidateImsi(v, static_cast<int>(json::GetInt(f, "mnc_digits").value_or(0)));
+      if (!imsi) return imsi.error();
+      m.imsi = imsi->imsi;
+      m.mcc = imsi->mcc;
+      m.mnc = imsi->mnc;
+    }
+  }
+  if (const bj::value* v = f.if_contains("user_kyc")) {
+    if (!v->is_bool()) return Status::BadRequest("user_kyc must be true (verified) or false");
+    m.user_kyc = v->get_bool() ? (m.user_kyc.empty() ? FormatTimestamp(Now()) : m.user_kyc) : "";
+  }
+  return Status::Ok();
+}
+
+}  // namespace records
+}  // namespace trustcse::security::trust

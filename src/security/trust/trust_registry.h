@@ -1,0 +1,167 @@
+// TrustRegistry: what the trust centre knows (TC-1, TC-2) — the service providers, their
+// applications with a use-case class, and one Machine-KYC record per machine.
+//
+//   Provider     an M2M service provider or application service provider: company, contact,
+//                start date; its registration ID ("SP000001") is issued here.
+//   Application  a provider's application: App-ID issued here ("R" + provider ID + "-" + n,
+//                the "R" of a registered App-ID in TS-0001), name, use-case class, practice
+//                statement reference, status (active | suspended). An AE registers into it
+//                by naming the App-ID as its api.
+//   Machine      a device record: the CSE entities (AE-IDs) and credentials that are this
+//                machine; embedded identity (IMEI, serial, EID), SIM identity (ICCID, IMSI
+//                with MCC/MNC), model and its certification, capability, configuration,
+//                purpose, parent application, responsible provider and owner (changed only by
+//                a transfer, which keeps the history), location, the owner's KYC, a flag
+//                (compromised: services blocked).
+//
+// State lives in the store as objects (kinds "tc-provider", "tc-app", "tc-machine"; JSON) and in
+// memory for the lookups of the request path. Changes are written through the store's writer
+// and applied to memory once durable (they wait: admin API and CLI, not the request path).
+// Identities are validated (identifiers.h) and unique: an AE-ID, credential, IMEI or ICCID
+// belongs to one machine at most (4105 otherwise).
+//
+// Thread-safety: lookups take a shared lock, any thread; changes are serialized by a mutex and
+// the store's writer.
+#pragma once
+
+#include <atomic>
+#include <boost/json/object.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "common/string_hash.h"
+#include "security/trust/use_case_class.h"
+#include "storage/store.h"
+
+namespace trustcse::security::trust {
+
+struct Provider {
+  std::string id;
+  std::string kind = "m2m";  // "m2m" (M2M service provider) | "asp" (application service provider)
+  std::string company;
+  std::string contact;
+  std::string start;  // start date (oneM2M timestamp), default when registered
+};
+
+struct Application {
+  std::string id;  // App-ID
+  std::string provider;
+  std::string name;
+  UseCaseClass use_case = UseCaseClass::kNone;
+  std::string practice_statement;
+  std::string status = "active";  // active | suspended
+  std::string created;
+  bool active() const { return status == "active"; }
+};
+
+// One change of a transferable attribute (owner, provider), or of the machine's standing.
+struct HistoryEntry {
+  std::string at, field, from, to, by, reason;
+};
+
+struct Machine {
+  std::string id;
+  std::string app;
+  std::vector<std::string> entities;     // AE-IDs
+  std::vector<std::string> credentials;  // Credential-IDs
+  std::string imei, serial, eid;
+  std::string iccid, imsi, mcc, mnc;
+  std::string model, certification;  // certification: the model's certificate reference
+  std::string capability, configuration, purpose, location;
+  std::string provider, owner;
+  std::string user_kyc;  // when the owner's KYC was verified ("" = not)
+  std::string flagged;   // why it is flagged as compromised ("" = not)
+  std::string created;
+  std::vector<HistoryEntry> history;
+
+  // What a complete machine KYC record still lacks: "imei or serial", "model", "purpose",
+  // "owner", "provider", "location". Empty when complete.
+  std::vector<std::string> MissingKyc() const;
+};
+
+boost::json::object ToJson(const Provider& p);
+boost::json::object ToJson(const Application& a);
+boost::json::object ToJson(const Machine& m);  // with "kyc_missing"
+
+class TrustRegistry {
+ public:
+  static constexpr std::string_view kProviderKind = "tc-provider";
+  static constexpr std::string_view kAppKind = "tc-app";
+  static constexpr std::string_view kMachineKind = "tc-machine";
+
+  explicit TrustRegistry(storage::Store& store) : store_(store) {}
+
+  // Reads everything from the store. Start-up.
+  Status Load();
+
+  // --- lookups (any thread) ---
+  std::shared_ptr<const Provider> FindProvider(std::string_view id) const;
+  std::shared_ptr<const Application> FindApp(std::string_view app_id) const;
+  std::shared_ptr<const Machine> FindMachine(std::string_view id) const;
+  // The machine an AE-ID (or CSE-ID) / a Credential-ID belongs to; null if none.
+  std::shared_ptr<const Machine> MachineOfEntity(std::string_view originator) const;
+  std::shared_ptr<const Machine> MachineOfCredential(std::string_view credential_id) const;
+  // For the request path, under one lock: the machine of `originator` (else of `credential_id`)
+  // and the application — the machine's, else the one named `app_id`.
+  struct Subject {
+    std::shared_ptr<const Machine> machine;
+    std::shared_ptr<const Application> app;
+  };
+  Subject Resolve(std::string_view originator, std::string_view credential_id,
+                  std::string_view app_id) const;
+  std::vector<Provider> Providers() const;
+  std::vector<Application> Applications(std::string_view provider = {}) const;
+  // At most `limit` machines from `after` (exclusive) on, in ID order; of one app if given.
+  std::vector<Machine> Machines(std::string_view app, std::string_view after, size_t limit) const;
+  // True once any application is registered (the trust gate has work).
+  bool has_applications() const { return has_apps_.load(std::memory_order_acquire); }
+
+  // --- durable changes (wait for the commit) ---
+  // Issues the registration ID. 4000 for a missing company or contact, or a bad kind.
+  Result<Provider> AddProvider(Provider p);
+  // Issues the App-ID. 4004 unknown provider; 4000 missing name, class or practice statement.
+  Result<Application> AddApp(Application a);
+  // Changes an application's status, class or practice statement (`fields` of app.update).
+  Result<Application> UpdateApp(std::string_view id, const boost::json::object& fields);
+  // Adds a machine from the fields of device.add (see admin/operations.h); `by` is recorded.
+  Result<Machine> AddMachine(const boost::json::object& fields, std::string_view by);
+  // Changes a machine's descriptive fields (device.update); not owner or provider.
+  Result<Machine> UpdateMachine(std::string_view id, const boost::json::object& fields,
+                                std::string_view by);
+  // Ownership transfer (owner and/or responsible provider), with a history entry per change.
+  Result<Machine> TransferMachine(std::string_view id, const boost::json::object& fields,
+                                  std::string_view by);
+  // Flags the machine as compromised (reason non-empty) or clears the flag (reason empty).
+  Result<Machine> FlagMachine(std::string_view id, std::string reason, std::string_view by);
+
+ private:
+  // map[key] under a shared lock; null if absent or key is empty.
+  template <class Map>
+  auto Lookup(const Map& map, std::string_view key) const -> typename Map::mapped_type;
+  using Edit = std::function<Status(Machine&)>;
+  // Reads machine `id`, applies `edit`, checks uniqueness, writes, applies to memory.
+  Result<Machine> ChangeMachine(std::string_view id, const Edit& edit);
+  Status CheckUnique(const Machine& m) const;  // under mu_ (shared)
+  void IndexLocked(std::shared_ptr<const Machine> m);
+  Result<uint64_t> NextNumber(storage::WriteTxn& txn, std::string_view counter);
+
+  storage::Store& store_;
+  std::mutex change_mu_;  // one change at a time (read-check-write under the writer)
+  mutable std::shared_mutex mu_;
+  StringMap<std::shared_ptr<const Provider>> providers_;
+  StringMap<std::shared_ptr<const Application>> apps_;
+  StringMap<std::shared_ptr<const Machine>> machines_;
+  // Identity → machine (the record itself: one lookup on the request path).
+  using MachineIndex = StringMap<std::shared_ptr<const Machine>>;
+  MachineIndex by_entity_, by_credential_, by_imei_, by_iccid_;
+  std::atomic<bool> has_apps_{false};
+};
+
+}  // namespace trustcse::security::trust

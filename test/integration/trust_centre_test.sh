@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Black-box test of the trust centre (issue 17: TC-1..4; docs/trust-centre.md) through the real
+# server and CLI, with curl and openssl s_client:
+#   - the registry: a provider and two applications (NBS, CQS), IDs issued by trustcse; machines
+#     with validated identities (a wrong IMEI check digit refused);
+#   - an NBS application refused over plain HTTP (4107) and accepted over TLS with its
+#     per-device certificate; a per-device PSK is below a CQS floor (4107);
+#   - a CQS device refused until its owner's KYC is verified (4126), then registered;
+#   - ownership transfer keeps the history, and the new owner's KYC starts again (4128);
+#   - a flagged device and a suspended application are blocked (4128) until cleared;
+#   - every refusal and every operator action in the audit log.
+# Needs curl, jq and openssl. Usage: trust_centre_test.sh path/to/trustcse
+set -uo pipefail
+bin=${1:?usage: trust_centre_test.sh path/to/trustcse}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+start_test trust
+cse() { "$bin" "$@" --db "$dir/db"; }
+
+must cse ca init --out ca.pem
+must cse ca issue --id Cmeter1 --generate --key-out meter.key --out meter.crt 2>/dev/null
+must cse ca issue --id Ccam1 --generate --key-out cam.key --out cam.crt 2>cam.log
+cam_cred=$(sed -n 's/.*(credential \([^)]*\)).*/\1/p' cam.log)
+psk=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+must cse credential add --psk-identity cam2@trustcse.test --psk "$psk" --id Ccam2 >/dev/null
+
+# The registry: IDs issued here.
+sp=$(cse provider add --company "Acme Metering" --contact ops@acme.example | jq -r .provider.id)
+[[ $sp =~ ^SP[0-9]{6}$ ]] && pass || fail "provider ID: '$sp'"
+nbs=$(cse app add --provider "$sp" --name meters --class NBS \
+      --practice-statement https://acme.example/cps | jq -r .application.id)
+cqs=$(cse app add --provider "$sp" --name cameras --class CQS \
+      --practice-statement https://acme.example/cps | jq -r .application.id)
+[ "$nbs" = "R$sp-1" ] && [ "$cqs" = "R$sp-2" ] && pass || fail "App-IDs: '$nbs' '$cqs'"
+cse app add --provider "$sp" --name x --class XYZ --practice-statement p >/dev/null 2>err &&
+  fail "an unknown class accepted" || grep -q "CQS" err && pass || fail "class error: $(cat err)"
+cse device add --app "$nbs" --id bad --imei 352099001761482 >/dev/null 2>err &&
+  fail "a wrong IMEI check digit accepted" || grep -q "check digit" err && pass ||
+  fail "IMEI error: $(cat err)"
+kyc=(--certification TEC-MTCTE-2026-0042 --location "Pune, IN")
+must cse device add --app "$nbs" --id meter-1 --entity Cmeter1 --imei 35209900176148 \
+  --iccid 8991101200003204514 --imsi 404450123456789 --model M-100 --purpose metering \
+  --owner alice "${kyc[@]}" >/dev/null
+must cse device update --id meter-1 --user-kyc verified >/dev/null
+[ "$(cse device show --id meter-1 | jq -r '.device.imei + " " + .device.mcc + "/" + .device.mnc')" \
+  = "352099001761481 404/45" ] && pass || fail "identities not normalised: $(cse device show --id meter-1)"
+must cse device add --app "$cqs" --id cam-1 --entity Ccam1 --credential "$cam_cred" \
+  --serial CAM-0001 --model C-1 --purpose "site camera" --owner bob "${kyc[@]}" >/dev/null
+must cse credential attest "$cam_cred" --evidence "key generated in secure element, attested" >/dev/null
+must cse device add --app "$cqs" --id cam-2 --entity Ccam2 --serial CAM-0002 --model C-1 \
+  --purpose "site camera" --owner bob "${kyc[@]}" >/dev/null
+must cse device update --id cam-2 --user-kyc verified >/dev/null
+
+"$bin" serve --db "$dir/db" --dev --http-port 0 --tls-port 0 >out 2>log &
+pid=$!
+for _ in $(seq 100); do [ "$(grep -c '^listening http' out 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+http=$(awk '/^listening http / {print $3}' out)
+tls=$(awk '/^listening https/ {print $3}' out)
+[ -n "$tls" ] || { echo "server did not start"; cat log; exit 1; }
+
+# req NAME WANT_RSC AUTH(curl args or "plain") ORIGIN METHOD PATH [TY BODY] — checks the rsc,
+# and that the message names WANT_TEXT when $want_text is set.
+want_text=
+req() {
+  local name=$1 want=$2 auth=$3 origin=$4 method=$5 path=$6 ty=${7:-} body=${8:-} base
+  local args=(-s -o body -D headers -X "$method" -H "X-M2M-Origin: $origin" -H "X-M2M-RI: $name"
+              -H "X-M2M-RVI: 3")
+  if [ "$auth" = plain ]; then base="http://127.0.0.1:$http"
+  else base="https://localhost:$tls"; args+=(--cacert ca.pem); read -ra extra <<<"$auth"; args+=("${extra[@]}"); fi
+  [ -n "$ty" ] && args+=(-H "Content-Type: application/json;ty=$ty" --data-binary "$body")
+  : >headers; : >body
+  curl "${args[@]}" "$base$path"
+  local got; got=$(rsc_of headers)
+  if [ "$got" != "$want" ]; then fail "$name: want $want got '$got': $(cat body)"
+  elif [ -n "$want_text" ] && ! grep -q "$want_text" body; then fail "$name: message: $(cat body)"
+  else pass; fi
+  want_text=
+}
+ae() { printf '{"m2m:ae":{"rn":"%s","api":"%s","rr":false,"srv":["3"]}}' "$1" "$2"; }
+meter="--cert meter.crt --key meter.key"
+cam="--cert cam.crt --key cam.key"
+
+# 1. An NBS application: refused over plain HTTP, accepted over TLS with its certificate.
+want_text="transport encryption" req nbs-plain 4107 plain Cmeter1 POST /cse-in 2 "$(ae meter1 "$nbs")"
+req nbs-tls 2001 "$meter" Cmeter1 POST /cse-in 2 "$(ae meter1 "$nbs")"
+req nbs-data 2001 "$meter" Cmeter1 POST /cse-in/meter1 3 '{"m2m:cnt":{"rn":"data"}}'
+want_text="transport encryption" req nbs-later-plain 4107 plain Cmeter1 GET /cse-in/meter1
+# Unregistered applications are served unclassified ([trust] unregistered_apps = "allow").
+req unregistered 2001 plain Cfree POST /cse-in 2 "$(ae free Nfree)"
+# A per-device PSK is level 3: below CQS's floor of 5 (openssl s_client: curl has no TLS-PSK).
+printf '%b' "$(post Ccam2 /cse-in 2 "$(ae cam2 "$cqs")")" | timeout 10 openssl s_client \
+  -connect "127.0.0.1:$tls" -psk_identity cam2@trustcse.test -psk "$psk" -tls1_2 \
+  -cipher PSK-AES128-GCM-SHA256 -ign_eof -quiet >sout 2>serr
+[ "$(rsc_of sout)" = 4107 ] && grep -q "level 5; this request has level 3" sout && pass ||
+  fail "CQS over PSK: $(cat sout)"
+
+# 2. A CQS device: refused until its owner's KYC is verified.
+want_text="requires user KYC" req cqs-no-kyc 4126 "$cam" Ccam1 POST /cse-in 2 "$(ae cam1 "$cqs")"
+must cse device update --id cam-1 --user-kyc verified >/dev/null  # through the admin socket
+req cqs-kyc 2001 "$cam" Ccam1 POST /cse-in 2 "$(ae cam1 "$cqs")"
+req cqs-get 2000 "$cam" Ccam1 GET /cse-in/cam1
+
+# 3. Ownership transfer: history kept; the new owner's KYC starts again.
+must cse device transfer --id cam-1 --owner carol --reason "site sold" >/dev/null
+cse device show --id cam-1 >show.json
+[ "$(jq -r '[.device.history[] | select(.field == "owner") | .from + ">" + .to + " " + .reason] | join(",")' show.json)" \
+  = "bob>carol site sold" ] && pass || fail "transfer history: $(cat show.json)"
+jq -e '.device.history[0].field == "registered" and (.device.history[0].by | startswith("cli:"))' \
+  show.json >/dev/null && pass || fail "first history entry: $(cat show.json)"
+want_text="requires user KYC" req cqs-new-owner 4128 "$cam" Ccam1 GET /cse-in/cam1
+must cse device update --id cam-1 --user-kyc verified >/dev/null
+req cqs-new-owner-kyc 2000 "$cam" Ccam1 GET /cse-in/cam1
+
+# 4. A flagged machine and a suspended application are blocked until cleared.
+must cse device flag --id meter-1 --reason "tamper alarm" >/dev/null
+want_text="flagged" req flagged 4128 "$meter" Cmeter1 GET /cse-in/meter1
+must cse device unflag --id meter-1 >/dev/null
+req unflagged 2000 "$meter" Cmeter1 GET /cse-in/meter1
+must cse app update --id "$nbs" --status suspended >/dev/null
+want_text="suspended" req suspended 4128 "$meter" Cmeter1 GET /cse-in/meter1
+must cse app update --id "$nbs" --status active >/dev/null
+req resumed 2000 "$meter" Cmeter1 GET /cse-in/meter1
+# The registry survives a restart.
+kill -TERM "$pid"; wait "$pid"; pid=
+
+# 5. Every refusal and every operator action is in the audit log.
+cse audit export --out bundle >/dev/null 2>err || fail "audit export: $(cat err)"
+grep '^entry ' bundle | while read -r _ _ b; do printf '%s\n' "$b" | base64 -d; echo; done >entries.txt
+denied() { grep '"kind":"access.denied"' entries.txt | grep "$1" | grep -q "$2" && pass ||
+           fail "denial $1 $2 not logged: $(grep access.denied entries.txt)"; }
+denied '"actor":"Cmeter1"' "requires transport encryption"
+denied '"actor":"Ccam1"' "requires user KYC"
+denied '"actor":"Ccam1"' "machine cam-1"
+denied '"actor":"Cmeter1"' "is flagged"
+denied '"actor":"Cmeter1"' "is suspended"
+for op in provider.add app.add device.add device.update device.transfer device.flag \
+          device.unflag app.update credential.attest; do
+  grep '"kind":"admin"' entries.txt | grep -q "\"operation\":\"$op\"" && pass ||
+    fail "operator action $op not logged"
+done
+grep '"operation":"device.transfer"' entries.txt | grep -q '"subject":"cam-1"' && pass ||
+  fail "transfer entry without its machine: $(grep device.transfer entries.txt)"
+finish trust
