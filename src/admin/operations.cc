@@ -86,13 +86,18 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   }
   if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
   const bool trust = op.starts_with("provider.") || op.starts_with("app.") ||
-                     op.starts_with("device.");
-  if (trust && op.ends_with(".list")) return Trust(op, a, actor);  // read-only, as status
-  if (trust && op == "device.show") return Trust(op, a, actor);
+                     op.starts_with("device.") || op.starts_with("list.");
+  // Reads: not operator actions (no event), as status.
+  if (trust && (op.ends_with(".list") || op.ends_with(".show"))) return Trust(op, a, actor);
   auto out = trust ? Trust(op, a, actor) : Dispatch(op, a);
   if (credentials_) {
     std::string target = Str(a, "id");
     if (target.empty()) target = Str(a, "serial");
+    if (target.empty() && out) {
+      if (const auto* e = out->if_contains("entry"); e && e->is_object()) {
+        target = Str(e->get_object(), "kind") + ":" + Str(e->get_object(), "value");
+      }
+    }
     for (std::string_view k : {"provider", "application", "device"}) {
       // What an add created: the ID issued.
       if (!target.empty() || !out) break;

@@ -33,6 +33,11 @@
 //   device.flag        {id, reason}  / device.unflag {id}    → {device} (services blocked)
 //   device.show        {id}                                  → {device}
 //   device.list        {app?, after?, limit? (≤ 10,000; 1,000)} → {devices, next?}
+//   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,
+//                       reason, owner?, expires? | ttl_seconds?, mode?: suspend|read-only,
+//                       override?}                          → {entry} (security/trust/trust_lists.h)
+//   list.remove        {kind, value}                         → {entry}
+//   list.show          {list?, limit? (1,000)}               → {entries}
 //   enrol-token.create {ids[]?, ttl_seconds?, note?}         → {token, expires} (token shown once)
 //   enrol-token.list   {}                                    → {tokens: [...]} (hashes, not tokens)
 //   audit.key          {}                                    → {key} (the log's verifier key)
@@ -68,6 +73,7 @@
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
+#include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 #include "storage/store.h"
 
@@ -94,7 +100,11 @@ class Operations {
   // sign: the newest checkpoint, a new one if the log grew since).
   using CheckpointSigner = std::function<Result<std::optional<std::string>>()>;
   // The trust centre's registry (provider.*, app.*, device.*; 4004 without it).
-  void SetTrust(std::shared_ptr<security::trust::TrustRegistry> trust) { trust_ = std::move(trust); }
+  void SetTrust(std::shared_ptr<security::trust::TrustRegistry> trust,
+                std::shared_ptr<security::trust::TrustLists> lists) {
+    trust_ = std::move(trust);
+    lists_ = std::move(lists);
+  }
   void SetAuditLog(storage::ReadView* view, CheckpointSigner sign) {
     audit_view_ = view;
     sign_ = std::move(sign);
@@ -119,6 +129,7 @@ class Operations {
   std::shared_ptr<security::EnrolmentService> enrolment_;
   std::function<boost::json::object()> status_;
   std::shared_ptr<security::trust::TrustRegistry> trust_;
+  std::shared_ptr<security::trust::TrustLists> lists_;
   storage::ReadView* audit_view_ = nullptr;
   CheckpointSigner sign_;
 };

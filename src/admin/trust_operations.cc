@@ -25,7 +25,26 @@ Result<bj::object> One(std::string_view key, Result<T> r) {
 
 Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
                                      std::string_view actor) {
-  if (!trust_) return Err(Status::NotFound("the trust centre is not available here"));
+  if (!trust_ || !lists_) return Err(Status::NotFound("the trust centre is not available here"));
+  if (op == "list.add") {
+    auto e = lists_->Add(a, actor);
+    if (!e) return Err(e.error());
+    return bj::object{{"entry", trust::ToJson(*e)}};
+  }
+  if (op == "list.remove") {
+    auto e = lists_->Remove(Str(a, "kind"), Str(a, "value"));
+    if (!e) return Err(e.error());
+    return bj::object{{"entry", trust::ToJson(*e)}};
+  }
+  if (op == "list.show") {
+    int64_t limit = json::GetInt(a, "limit").value_or(1000);
+    if (limit < 1 || limit > 10000) return Err(Status::BadRequest("limit is 1 to 10,000"));
+    bj::array out;
+    for (const auto& e : lists_->Entries(Str(a, "list"), static_cast<size_t>(limit))) {
+      out.emplace_back(trust::ToJson(e));
+    }
+    return bj::object{{"entries", std::move(out)}};
+  }
   trust::TrustRegistry& t = *trust_;
   if (op == "provider.add") {
     trust::Provider p;

@@ -10,7 +10,7 @@ namespace {
 
 namespace bj = boost::json;
 
-enum class Kind { kText, kList, kInt, kKyc };
+enum class Kind { kText, kList, kInt, kKyc, kFlag };
 struct Opt {
   const char* flag;  // "--company"
   const char* key;   // "company"
@@ -71,6 +71,28 @@ std::vector<Verb> Verbs() {
         {"--class", "class", "use-case class"},
         {"--practice-statement", "practice_statement", "reference of its practice statement"}}},
       {"app", "list", "list the applications", {{"--provider", "provider", "of one provider"}}},
+      {"list",
+       "add",
+       "black- or greylist an IMEI, IMSI, ICCID, credential, AE-ID or prefix",
+       {{"--list", "list", "black (refused, sessions closed) or grey", Kind::kText, true},
+        {"--kind", "kind", "imei, imsi, iccid, credential, ae or prefix", Kind::kText, true},
+        {"--value", "value", "the identity (a prefix: 10.1.0.0/16)", Kind::kText, true},
+        {"--reason", "reason", "why", Kind::kText, true},
+        {"--owner", "owner", "who investigates"},
+        {"--expires", "expires", "until, YYYYMMDDThhmmss"},
+        {"--ttl", "ttl_seconds", "for this many seconds", Kind::kInt},
+        {"--mode", "mode", "greylist: suspend (default) or read-only"},
+        {"--override", "override", "also for machines of critical classes", Kind::kFlag}}},
+      {"list",
+       "remove",
+       "take an identity off its list",
+       {{"--kind", "kind", "imei, imsi, iccid, credential, ae or prefix", Kind::kText, true},
+        {"--value", "value", "the identity", Kind::kText, true}}},
+      {"list",
+       "show",
+       "print the entries",
+       {{"--list", "list", "black or grey"},
+        {"--limit", "limit", "at most this many", Kind::kInt}}},
       {"device",
        "transfer",
        "transfer a machine to a new owner and/or provider (history kept)",
@@ -126,13 +148,11 @@ class Commands final : public TrustCommands {
     groups["provider"] = app.add_subcommand("provider", "trust centre: service providers");
     groups["app"] = app.add_subcommand("app", "trust centre: applications and their classes");
     groups["device"] = app.add_subcommand("device", "trust centre: Machine-KYC records");
+    groups["list"] = app.add_subcommand("list", "trust centre: black- and greylists");
     for (auto& [name, g] : groups) g->require_subcommand(1);
     for (Verb& verb : Verbs()) {
       auto cmd = std::make_unique<Command>();
-      cmd->op = std::string(verb.group == std::string("device") ? "device."
-                            : verb.group == std::string("app")  ? "app."
-                                                                : "provider.") +
-                verb.name;
+      cmd->op = std::string(verb.group) + "." + verb.name;
       cmd->app = groups[verb.group]->add_subcommand(verb.name, verb.help);
       AddInstanceOptions(cmd->app, flags);
       cmd->opts = verb.opts;
@@ -140,9 +160,10 @@ class Commands final : public TrustCommands {
       cmd->lists.resize(verb.opts.size());
       for (size_t i = 0; i < verb.opts.size(); ++i) {
         const Opt& o = verb.opts[i];
-        CLI::Option* opt = o.kind == Kind::kList
-                               ? cmd->app->add_option(o.flag, cmd->lists[i], o.help)
-                               : cmd->app->add_option(o.flag, cmd->values[i], o.help);
+        CLI::Option* opt =
+            o.kind == Kind::kList   ? cmd->app->add_option(o.flag, cmd->lists[i], o.help)
+            : o.kind == Kind::kFlag ? cmd->app->add_flag(o.flag, o.help)
+                                    : cmd->app->add_option(o.flag, cmd->values[i], o.help);
         if (o.kind == Kind::kInt) opt->check(CLI::Number);
         if (o.kind == Kind::kKyc) opt->check(CLI::IsMember({"verified", "unverified"}));
         if (o.required) opt->required();
@@ -172,7 +193,9 @@ class Commands final : public TrustCommands {
           continue;
         }
         if (c->app->get_option(o.flag)->count() == 0) continue;
-        if (o.kind == Kind::kInt)
+        if (o.kind == Kind::kFlag)
+          args[o.key] = true;
+        else if (o.kind == Kind::kInt)
           args[o.key] = std::stoll(c->values[i]);
         else if (o.kind == Kind::kKyc)
           args[o.key] = c->values[i] == "verified";

@@ -19,7 +19,8 @@ dispatcher::SecurityChains AssembleChains(const ChainOptions& o,
   if (o.trust) {
     chains.gates.Append(std::make_unique<security::trust::TrustGate>(
         o.trust, o.credentials,
-        security::trust::TrustGateOptions{o.admin_originator, o.allow_unregistered_apps}));
+        security::trust::TrustGateOptions{o.admin_originator, o.allow_unregistered_apps},
+        o.lists));
   }
   // Admission (storm protection) goes here.
   if (o.tokens) {

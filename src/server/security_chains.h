@@ -14,6 +14,7 @@
 #include "dispatcher/dispatcher.h"
 #include "security/authz/token.h"
 #include "security/credentials/credential_registry.h"
+#include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 
 namespace trustcse::server {
@@ -30,6 +31,7 @@ struct ChainOptions {
   std::chrono::milliseconds consultation_timeout{std::chrono::seconds(10)};
   // The trust centre (security/trust/trust_gate.h); null: no trust gate.
   std::shared_ptr<const security::trust::TrustRegistry> trust;
+  std::shared_ptr<const security::trust::TrustLists> lists;  // null: no black- and greylists
   bool allow_unregistered_apps = true;  // [trust] unregistered_apps = "allow"
 };
 

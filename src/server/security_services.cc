@@ -56,6 +56,8 @@ Result<SecurityServices> OpenSecurityServices(const Config& c, storage::Store& s
   if (Status s = out.enrolment->LoadReservations(); !s.ok()) return Err(s);
   out.trust = std::make_shared<security::trust::TrustRegistry>(store);
   if (Status s = out.trust->Load(); !s.ok()) return Err(s);
+  out.lists = std::make_shared<security::trust::TrustLists>(store);
+  if (Status s = out.lists->Load(); !s.ok()) return Err(s);
   return out;
 }
 

@@ -465,10 +465,15 @@ Status Server::Start() {
   }
   // A revoked credential loses its live HTTPS connections at once (its DTLS sessions are refused
   // by the gates at their next request).
-  m.security.credentials->AddRevocationListener([&m](const std::string& id) {
+  auto close_sessions = [&m](const std::string& id) {
     std::lock_guard g(m.tls_mu);
     for (auto& s : m.https) s->CloseSessionsOf(id);
     for (auto& s : m.websockets) s->CloseSessionsOf(id);
+  };
+  m.security.credentials->AddRevocationListener(close_sessions);
+  // A blacklisted credential or AE loses its live sessions the same way.
+  m.security.lists->SetSessionCloser(close_sessions, [&m](std::string_view ae) {
+    return m.security.credentials->CredentialsOf(ae);
   });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
   if (m.mqtt) {
@@ -508,6 +513,7 @@ Status Server::Start() {
   chain_options.credentials = m.security.credentials;
   chain_options.free_ae_ids = c.ae_id_registration == "any-free";
   chain_options.trust = m.security.trust;
+  chain_options.lists = m.security.lists;
   chain_options.allow_unregistered_apps = c.trust_unregistered_apps != "refuse";
   dopt.polling = m.polling;
   dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
@@ -523,7 +529,7 @@ Status Server::Start() {
   m.admin = std::make_unique<admin::AdminServer>(
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
-  m.admin->operations().SetTrust(m.security.trust);
+  m.admin->operations().SetTrust(m.security.trust, m.security.lists);
   m.monitoring->AttachTo(*m.admin);
   m.ServeAuditLog(m.admin->operations());
   MakeSocketDirectory(AdminSocketPath(c));

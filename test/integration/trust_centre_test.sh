@@ -8,6 +8,8 @@
 #   - a CQS device refused until its owner's KYC is verified (4126), then registered;
 #   - ownership transfer keeps the history, and the new owner's KYC starts again (4128);
 #   - a flagged device and a suspended application are blocked (4128) until cleared;
+#   - a greylist that expires, a read-only greylist, a critical service's exception and its
+#     override; a blacklisted IMEI refused and its live TLS session closed;
 #   - every refusal and every operator action in the audit log.
 # Needs curl, jq and openssl. Usage: trust_centre_test.sh path/to/trustcse
 set -uo pipefail
@@ -119,7 +121,41 @@ must cse app update --id "$nbs" --status suspended >/dev/null
 want_text="suspended" req suspended 4128 "$meter" Cmeter1 GET /cse-in/meter1
 must cse app update --id "$nbs" --status active >/dev/null
 req resumed 2000 "$meter" Cmeter1 GET /cse-in/meter1
-# The registry survives a restart.
+
+# 5. Black- and greylists (OP-3).
+# A greylist that expires: suspended for two seconds, then served again.
+must cse list add --list grey --kind ae --value Cfree --reason "odd traffic" --owner soc --ttl 2 >/dev/null
+want_text="greylisted ae" req grey 4128 plain Cfree GET /cse-in/free
+sleep 2.2
+req grey-expired 2000 plain Cfree GET /cse-in/free
+# Read-only: reads served, writes refused.
+must cse list add --list grey --kind ae --value Cfree --reason "under review" --mode read-only >/dev/null
+req grey-read 2000 plain Cfree GET /cse-in/free
+req grey-write 4103 plain Cfree POST /cse-in/free 3 '{"m2m:cnt":{"rn":"x"}}'
+must cse list remove --kind ae --value Cfree >/dev/null
+req grey-removed 2001 plain Cfree POST /cse-in/free 3 '{"m2m:cnt":{"rn":"x"}}'
+# A critical service keeps running under a greylist, unless the entry overrides it.
+must cse list add --list grey --kind ae --value Ccam1 --reason "odd traffic" >/dev/null
+req grey-critical 2000 "$cam" Ccam1 GET /cse-in/cam1
+must cse list add --list grey --kind ae --value Ccam1 --reason "odd traffic" --override >/dev/null
+want_text="greylisted" req grey-critical-override 4128 "$cam" Ccam1 GET /cse-in/cam1
+cse list show --list grey | jq -e '.entries | length == 1 and .[0].override' >/dev/null && pass ||
+  fail "list show: $(cse list show)"
+# A blacklisted IMEI: refused at once, and its live TLS session is closed.
+keep() { printf 'GET /cse-in/meter1 HTTP/1.1\r\nHost: localhost\r\nX-M2M-Origin: Cmeter1\r\nX-M2M-RI: k%s\r\nX-M2M-RVI: 3\r\n\r\n' "$1"; }
+{ keep 1; sleep 2; keep 2; sleep 1; } | timeout 10 openssl s_client -connect "127.0.0.1:$tls" \
+  -CAfile ca.pem -cert meter.crt -key meter.key -servername localhost -ign_eof -quiet \
+  >live.out 2>live.err &
+live=$!
+sleep 1
+must cse list add --list black --kind imei --value 352099001761481 --reason "reported stolen" >/dev/null
+wait "$live"
+[ "$(grep -c '^HTTP/1.1 200' live.out)" = 1 ] && pass ||
+  fail "the live session was not closed: $(cat live.out)"
+want_text="blacklisted imei" req black 4128 "$meter" Cmeter1 GET /cse-in/meter1
+cse list add --list black --kind imei --value 352099001761482 --reason x >/dev/null 2>err &&
+  fail "a wrong IMEI listed" || pass
+# The registry and the lists survive a restart.
 kill -TERM "$pid"; wait "$pid"; pid=
 
 # 5. Every refusal and every operator action is in the audit log.
@@ -132,8 +168,9 @@ denied '"actor":"Ccam1"' "requires user KYC"
 denied '"actor":"Ccam1"' "machine cam-1"
 denied '"actor":"Cmeter1"' "is flagged"
 denied '"actor":"Cmeter1"' "is suspended"
+denied '"actor":"Cmeter1"' "reported stolen"
 for op in provider.add app.add device.add device.update device.transfer device.flag \
-          device.unflag app.update credential.attest; do
+          device.unflag app.update credential.attest list.add list.remove; do
   grep '"kind":"admin"' entries.txt | grep -q "\"operation\":\"$op\"" && pass ||
     fail "operator action $op not logged"
 done

@@ -34,7 +34,10 @@ std::string Join(const std::vector<std::string>& v) {
 }  // namespace
 
 Decision TrustGate::Check(const SecurityContext& ctx) const {
-  if (!registry_->has_applications() && options_.allow_unregistered_apps) return Decision::Defer();
+  const bool lists = lists_ && lists_->size() > 0;
+  if (!registry_->has_applications() && options_.allow_unregistered_apps && !lists) {
+    return Decision::Defer();
+  }
   std::string_view orig = ctx.originator;
   if (orig == options_.admin_originator || IsCseId(orig)) return Decision::Defer();
   const RequestPrimitive* req = ctx.request;
@@ -59,8 +62,9 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
   // event's reason adds the application, class and machine.
   const Rsc service =
       ctx.registration ? Rsc::kAppRuleValidationFailed : Rsc::kServiceSubscriptionNotEstablished;
-  auto refuse = [&](Rsc code, std::string message) {
+  auto refuse = [&](Rsc code, std::string message, std::string_view detail = {}) {
     std::string reason = message;
+    reason.append(detail);
     if (app) {
       reason.append(" (application ")
           .append(app->id)
@@ -74,8 +78,45 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
     return Decision::Deny(Status(code, std::move(message)), std::move(reason));
   };
 
+  // The black- and greylists.
+  Obligations extra;
+  if (lists) {
+    TrustLists::Identities ids{
+        orig, cred ? std::string_view(cred->id) : std::string_view(), {}, {}, {}, ctx.source};
+    if (ch && ch->authenticated() && !cred) ids.credential = ch->credential_id;
+    if (machine) {
+      ids.imei = machine->imei;
+      ids.imsi = machine->imsi;
+      ids.iccid = machine->iccid;
+    }
+    if (auto entry = lists_->Match(ids, ctx.time)) {
+      const std::string what = entry->kind + " " + entry->value;
+      const std::string why =
+          ": " + entry->reason + (entry->owner.empty() ? "" : ", owner " + entry->owner);
+      if (entry->list == "black") {
+        return refuse(service, "barred by the operator (blacklisted " + entry->kind + ")",
+                      " [" + what + why + "]");
+      }
+      if (app && IsCritical(app->use_case) && !entry->override_critical) {
+        extra.audit = true;  // critical-service exception: served, every access on record
+      } else if (entry->mode == "read-only") {
+        extra.read_only = true;
+        extra.audit = true;
+      } else {
+        return refuse(
+            service,
+            "suspended by the operator while under investigation (greylisted " + entry->kind + ")",
+            " [" + what + why + "]");
+      }
+    }
+  }
+  auto pass = [&](Decision d) {
+    d.obligations.Merge(extra);
+    return d;
+  };
+
   if (!app) {
-    if (options_.allow_unregistered_apps && !machine) return Decision::Defer();
+    if (options_.allow_unregistered_apps && !machine) return pass(Decision::Defer());
     return refuse(service,
                   app_id.empty()
                       ? std::string("this CSE serves only applications registered with "
@@ -126,7 +167,7 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
   }
   Decision allow = Decision::Allow();
   allow.obligations.use_case_class = static_cast<uint8_t>(app->use_case);
-  return allow;
+  return pass(std::move(allow));
 }
 
 }  // namespace trustcse::security::trust

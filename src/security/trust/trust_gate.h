@@ -7,7 +7,11 @@
 //      allowed unclassified when `[trust] unregistered_apps = "allow"` (the default), else
 //      refused. A suspended application, or a registration naming another application than
 //      the machine record's: refused.
-//   2. the machine: flagged as compromised → refused until the provider clears the flag.
+//   2. the black- and greylists (trust_lists.h) by the AE-ID, the channel's credential, the
+//      machine's IMEI, IMSI and ICCID, and the source address: blacklisted → refused;
+//      greylisted → refused ("suspend") or writes refused ("read-only", an obligation), except
+//      for a machine of a critical class without the entry's override (served, audited);
+//      the machine flagged as compromised → refused until the provider clears the flag.
 //   3. transport encryption, when the class requires it → 4107.
 //   4. the authentication level (use_case_class.h) against the class's floor → 4107.
 //   5. machine KYC (a complete record, a certified model) and user KYC, when required.
@@ -29,6 +33,7 @@
 
 #include "security/chain.h"
 #include "security/credentials/credential_registry.h"
+#include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 
 namespace trustcse::security::trust {
@@ -40,11 +45,14 @@ struct TrustGateOptions {
 
 class TrustGate final : public SecurityStep {
  public:
+  // `lists` may be null (no black- and greylists).
   TrustGate(std::shared_ptr<const TrustRegistry> registry,
-            std::shared_ptr<const CredentialRegistry> credentials, TrustGateOptions options)
+            std::shared_ptr<const CredentialRegistry> credentials, TrustGateOptions options,
+            std::shared_ptr<const TrustLists> lists = nullptr)
       : registry_(std::move(registry)),
         credentials_(std::move(credentials)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        lists_(std::move(lists)) {}
   std::string_view name() const override { return "trust"; }
   bool deciding() const override { return false; }
   Decision Check(const SecurityContext& ctx) const override;
@@ -53,6 +61,7 @@ class TrustGate final : public SecurityStep {
   std::shared_ptr<const TrustRegistry> registry_;
   std::shared_ptr<const CredentialRegistry> credentials_;
   TrustGateOptions options_;
+  std::shared_ptr<const TrustLists> lists_;
 };
 
 }  // namespace trustcse::security::trust
