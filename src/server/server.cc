@@ -472,9 +472,18 @@ Status Server::Start() {
   };
   m.security.credentials->AddRevocationListener(close_sessions);
   // A blacklisted credential or AE loses its live sessions the same way.
-  m.security.lists->SetSessionCloser(close_sessions, [&m](std::string_view ae) {
-    return m.security.credentials->CredentialsOf(ae);
-  });
+  m.security.lists->SetSessionCloser(
+      close_sessions, [&m](std::string_view kind, std::string_view value) {
+        if (kind == "ae") return m.security.credentials->CredentialsOf(value);
+        std::vector<std::string> out;
+        if (auto machine = m.security.trust->MachineOfIdentity(kind, value)) {
+          out = machine->credentials;
+          for (const auto& e : machine->entities) {
+            for (auto& c : m.security.credentials->CredentialsOf(e)) out.push_back(std::move(c));
+          }
+        }
+        return out;
+      });
   if (m.http) poa.push_back("http://" + c.http_address + ":" + std::to_string(m.http->port()));
   if (m.mqtt) {
     poa.push_back((c.mqtt_ca_file.empty() ? "mqtt://" : "mqtts://") + c.mqtt_host + ":" +

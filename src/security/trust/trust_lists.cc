@@ -230,8 +230,8 @@ Result<ListEntry> TrustLists::Add(const bj::object& f, std::string_view by) {
   if (e.list == "black" && closer_) {
     // Its live sessions end now, on every binding that keeps sessions.
     if (e.kind == "credential") closer_(e.value);
-    if (e.kind == "ae" && credentials_of_) {
-      for (const auto& c : credentials_of_(e.value)) closer_(c);
+    if (e.kind != "credential" && e.kind != "prefix" && credentials_of_) {
+      for (const auto& c : credentials_of_(e.kind, e.value)) closer_(c);
     }
   }
   return e;

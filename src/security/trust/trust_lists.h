@@ -64,7 +64,8 @@ class TrustLists {
 
   // list.add: {list, kind, value, reason, owner?, expires? (timestamp) | ttl_seconds?, mode?
   // (grey), override?}. Validates and normalises the value; closes the sessions of a
-  // blacklisted credential (or of the credentials `credentials_of` names for an AE-ID).
+  // blacklisted credential, or of the credentials `credentials_of` names for any other
+  // identity (an AE-ID's, a machine's).
   Result<ListEntry> Add(const boost::json::object& fields, std::string_view by);
   // list.remove {kind, value}: 4004 if not listed.
   Result<ListEntry> Remove(std::string_view kind, std::string_view value);
@@ -72,7 +73,9 @@ class TrustLists {
   size_t size() const;
 
   using SessionCloser = std::function<void(const std::string& credential_id)>;
-  using CredentialsOf = std::function<std::vector<std::string>(std::string_view ae_id)>;
+  // The credentials of identity (kind, value): an AE-ID's, the machine's of an IMEI/IMSI/ICCID.
+  using CredentialsOf =
+      std::function<std::vector<std::string>(std::string_view kind, std::string_view value)>;
   // Start-up only.
   void SetSessionCloser(SessionCloser closer, CredentialsOf credentials_of) {
     closer_ = std::move(closer);

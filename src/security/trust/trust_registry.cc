@@ -107,6 +107,13 @@ std::shared_ptr<const Machine> TrustRegistry::MachineOfEntity(std::string_view o
 std::shared_ptr<const Machine> TrustRegistry::MachineOfCredential(std::string_view id) const {
   return Lookup(by_credential_, id);
 }
+std::shared_ptr<const Machine> TrustRegistry::MachineOfIdentity(std::string_view kind,
+                                                                std::string_view value) const {
+  if (kind == "imei") return Lookup(by_imei_, value);
+  if (kind == "imsi") return Lookup(by_imsi_, value);
+  if (kind == "iccid") return Lookup(by_iccid_, value);
+  return nullptr;
+}
 
 TrustRegistry::Subject TrustRegistry::Resolve(std::string_view originator,
                                               std::string_view credential_id,
@@ -161,11 +168,13 @@ void TrustRegistry::IndexLocked(std::shared_ptr<const Machine> m) {
     for (const auto& c : old->second->credentials) by_credential_.erase(c);
     if (!old->second->imei.empty()) by_imei_.erase(old->second->imei);
     if (!old->second->iccid.empty()) by_iccid_.erase(old->second->iccid);
+    if (!old->second->imsi.empty()) by_imsi_.erase(old->second->imsi);
   }
   for (const auto& e : m->entities) by_entity_[e] = m;
   for (const auto& c : m->credentials) by_credential_[c] = m;
   if (!m->imei.empty()) by_imei_[m->imei] = m;
   if (!m->iccid.empty()) by_iccid_[m->iccid] = m;
+  if (!m->imsi.empty()) by_imsi_[m->imsi] = m;
   machines_[m->id] = std::move(m);
 }
 
@@ -188,6 +197,9 @@ Status TrustRegistry::CheckUnique(const Machine& m) const {
   }
   if (!m.iccid.empty() && taken(by_iccid_, m.iccid)) {
     return Status::Conflict("ICCID " + m.iccid + " is recorded for another machine");
+  }
+  if (!m.imsi.empty() && taken(by_imsi_, m.imsi)) {
+    return Status::Conflict("IMSI " + m.imsi + " is recorded for another machine");
   }
   return Status::Ok();
 }

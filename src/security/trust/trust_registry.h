@@ -108,6 +108,9 @@ class TrustRegistry {
   // The machine an AE-ID (or CSE-ID) / a Credential-ID belongs to; null if none.
   std::shared_ptr<const Machine> MachineOfEntity(std::string_view originator) const;
   std::shared_ptr<const Machine> MachineOfCredential(std::string_view credential_id) const;
+  // The machine whose record holds IMEI / IMSI / ICCID `value` (`kind` "imei", "imsi", "iccid").
+  std::shared_ptr<const Machine> MachineOfIdentity(std::string_view kind,
+                                                   std::string_view value) const;
   // For the request path, under one lock: the machine of `originator` (else of `credential_id`)
   // and the application — the machine's, else the one named `app_id`.
   struct Subject {
@@ -160,7 +163,7 @@ class TrustRegistry {
   StringMap<std::shared_ptr<const Machine>> machines_;
   // Identity → machine (the record itself: one lookup on the request path).
   using MachineIndex = StringMap<std::shared_ptr<const Machine>>;
-  MachineIndex by_entity_, by_credential_, by_imei_, by_iccid_;
+  MachineIndex by_entity_, by_credential_, by_imei_, by_iccid_, by_imsi_;
   std::atomic<bool> has_apps_{false};
 };
 

@@ -115,15 +115,20 @@ TEST_F(TrustListsTest, BlacklistingClosesTheLiveSessions) {
   std::vector<std::string> closed;
   lists_.SetSessionCloser(
       [&](const std::string& c) { closed.push_back(c); },
-      [](std::string_view ae) {
-        return std::vector<std::string>{std::string(ae) + "-psk", std::string(ae) + "-cert"};
+      [](std::string_view kind, std::string_view value) {
+        return std::vector<std::string>{std::string(value) + "-psk", std::string(kind) + "-cert"};
       });
   EXPECT_EQ(Add(R"({"list":"black","kind":"credential","value":"x509:0a","reason":"leaked"})"),
             Rsc::kOk);
   EXPECT_EQ(Add(R"({"list":"black","kind":"ae","value":"Cm","reason":"stolen"})"), Rsc::kOk);
   EXPECT_EQ(Add(R"({"list":"grey","kind":"credential","value":"x509:0b","reason":"odd"})"),
             Rsc::kOk);  // a greylist keeps the sessions
-  EXPECT_EQ(closed, (std::vector<std::string>{"x509:0a", "Cm-psk", "Cm-cert"}));
+  EXPECT_EQ(Add(R"({"list":"black","kind":"imei","value":"352099001761481","reason":"stolen"})"),
+            Rsc::kOk);  // the machine's credentials
+  EXPECT_EQ(Add(R"({"list":"black","kind":"prefix","value":"192.0.2.0/24","reason":"r"})"),
+            Rsc::kOk);  // no credential to close
+  EXPECT_EQ(closed, (std::vector<std::string>{"x509:0a", "Cm-psk", "ae-cert", "352099001761481-psk",
+                                              "imei-cert"}));
 }
 
 TEST_F(TrustListsTest, ASecondInstanceLoadsTheSameEntries) {
