@@ -130,6 +130,7 @@ void TrustLists::IndexLocked(std::shared_ptr<const ListEntry> e) {
     by_prefix_[PrefixKey(p->first, p->second)] = e;
   }
   by_key_[e->key()] = std::move(e);
+  size_.store(by_key_.size(), std::memory_order_release);
 }
 
 void TrustLists::UnindexLocked(const std::string& key) {
@@ -144,6 +145,7 @@ void TrustLists::UnindexLocked(const std::string& key) {
     }
   }
   by_key_.erase(it);
+  size_.store(by_key_.size(), std::memory_order_release);
 }
 
 std::shared_ptr<const ListEntry> TrustLists::Match(const Identities& ids, TimePoint now) const {
@@ -268,11 +270,6 @@ std::vector<ListEntry> TrustLists::Entries(std::string_view list, size_t limit) 
   std::sort(out.begin(), out.end(),
             [](const ListEntry& a, const ListEntry& b) { return a.key() < b.key(); });
   return out;
-}
-
-size_t TrustLists::size() const {
-  std::shared_lock lock(mu_);
-  return by_key_.size();
 }
 
 }  // namespace trustcse::security::trust

@@ -17,6 +17,7 @@
 // Thread-safety: any thread; changes wait for the store's commit.
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
@@ -70,7 +71,8 @@ class TrustLists {
   // list.remove {kind, value}: 4004 if not listed.
   Result<ListEntry> Remove(std::string_view kind, std::string_view value);
   std::vector<ListEntry> Entries(std::string_view list, size_t limit) const;
-  size_t size() const;
+  // Entries held (expired ones included until dropped); lock-free, for the request path.
+  size_t size() const { return size_.load(std::memory_order_acquire); }
 
   using SessionCloser = std::function<void(const std::string& credential_id)>;
   // The credentials of identity (kind, value): an AE-ID's, the machine's of an IMEI/IMSI/ICCID.
@@ -92,6 +94,7 @@ class TrustLists {
   StringMap<std::shared_ptr<const ListEntry>> by_key_;     // "<kind>:<value>"
   StringMap<std::shared_ptr<const ListEntry>> by_prefix_;  // PrefixKey(bits, masked address)
   std::multiset<int> prefix_lengths_;  // of the prefix entries, in bits of the 16-byte form
+  std::atomic<size_t> size_{0};        // by_key_.size(), written under mu_
   SessionCloser closer_;
   CredentialsOf credentials_of_;
 };
