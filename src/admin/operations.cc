@@ -6,6 +6,7 @@
 
 #include "primitive/json_util.h"
 #include "security/crypto/crypto.h"
+#include "security/trust/identifiers.h"
 #include "tls/server_context.h"
 
 namespace trustcse::admin {
@@ -74,8 +75,37 @@ bj::object CredentialView(const security::Credential& c) {
     o["attested"] = c.attested;
     o["evidence"] = c.evidence;
   }
+  for (auto [k, v] : {std::pair{"imei", &c.imei}, {"imsi", &c.imsi}, {"iccid", &c.iccid}}) {
+    if (!v->empty()) o[k] = *v;
+  }
   return o;
 }
+
+namespace {
+
+// The device / SIM a key is held in (credential.attest, ca.issue): imei, imsi, iccid,
+// validated and normalised.
+Result<security::Credential> HardwareOf(const bj::object& a) {
+  security::Credential c;
+  if (std::string v = Str(a, "imei"); !v.empty()) {
+    auto imei = security::trust::ValidateImei(v);
+    if (!imei) return Err(imei.error());
+    c.imei = *imei;
+  }
+  if (std::string v = Str(a, "imsi"); !v.empty()) {
+    auto imsi = security::trust::ValidateImsi(v);
+    if (!imsi) return Err(imsi.error());
+    c.imsi = imsi->imsi;
+  }
+  if (std::string v = Str(a, "iccid"); !v.empty()) {
+    auto iccid = security::trust::ValidateIccid(v);
+    if (!iccid) return Err(iccid.error());
+    c.iccid = *iccid;
+  }
+  return c;
+}
+
+}  // namespace
 
 Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
                                    std::string_view actor) {
@@ -135,7 +165,9 @@ Result<bj::object> Operations::Dispatch(std::string_view op, const bj::object& a
   if (op == "credential.list") return CredentialList();
   if (op == "credential.revoke") return CredentialRevoke(a);
   if (op == "credential.attest") {
-    auto c = credentials_->Attest(Str(a, "id"), Str(a, "evidence"));
+    auto held_in = HardwareOf(a);
+    if (!held_in) return Err(held_in.error());
+    auto c = credentials_->Attest(Str(a, "id"), Str(a, "evidence"), *held_in);
     if (!c) return Err(c.error());
     return bj::object{{"credential", CredentialView(*c)}};
   }
@@ -193,6 +225,13 @@ Result<bj::object> Operations::CaIssue(const bj::object& a) {
     if (!r.not_before) return Err(Bad("not_before must be a timestamp YYYYMMDDThhmmss"));
   }
   r.note = Str(a, "note");
+  auto hardware = HardwareOf(a);
+  if (!hardware) return Err(hardware.error());
+  if (!hardware->imsi.empty() || !hardware->iccid.empty()) {
+    return Err(Bad("a certificate certifies the device's imei; a SIM is attested "
+                   "(credential attest --imsi/--iccid)"));
+  }
+  r.imei = hardware->imei;
   auto issued = ca_->Issue(r);
   if (!issued) return Err(issued.error());
   return Issued(*issued);

@@ -26,11 +26,15 @@
 //   app.list           {provider?}                           → {applications}
 //   device.add         {app, id?, entities[]?, credentials[]?, imei?, serial?, eid?, iccid?,
 //                       imsi?, mnc_digits?, model?, certification?, capability?,
-//                       configuration?, purpose?, location?, owner?, provider?} → {device}
+//                       configuration?, purpose?, location?, owner?, provider?,
+//                       binding?: off|learn|strict, allowed_imeis[]?} → {device}
 //   device.update      {id, the fields of device.add but app/owner/provider, user_kyc?: bool}
 //                                                            → {device}
 //   device.transfer    {id, owner?, provider?, reason?}      → {device} (history kept)
 //   device.flag        {id, reason}  / device.unflag {id}    → {device} (services blocked)
+//   device.authorize   {id, reason?}  → {device}: a machine locked by its SIM binding gets the
+//                      pairing the locking request showed (4105 if another machine's)
+//   device.unlock      {id, reason?}  → {device}: the lock cleared, the binding kept
 //   device.show        {id}                                  → {device}
 //   device.list        {app?, after?, limit? (≤ 10,000; 1,000)} → {devices, next?}
 //   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,

@@ -83,6 +83,9 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
     return One("device", t.FlagMachine(Str(a, "id"), Str(a, "reason"), actor));
   }
   if (op == "device.unflag") return One("device", t.FlagMachine(Str(a, "id"), "", actor));
+  if (op == "device.authorize" || op == "device.unlock") {
+    return One("device", t.Unlock(Str(a, "id"), op == "device.authorize", Str(a, "reason"), actor));
+  }
   if (op == "device.show") {
     auto m = t.FindMachine(Str(a, "id"));
     if (!m) return Err(Status::NotFound("no machine " + Str(a, "id")));

@@ -78,6 +78,8 @@ class Commands final : public OperatorCommands {
     ca_issue->add_option("--not-before", not_before,
                          "start of validity, YYYYMMDDThhmmss (default now; may be in the past)");
     ca_issue->add_option("--out", out_file, "write the certificate here");
+    ca_issue->add_option("--imei", imei,
+                         "the device's IMEI, certified as urn:gsma:imei (SIM binding)");
     ca_renew = ca->add_subcommand("renew", "a new certificate for the same key and IDs");
     instance_options(ca_renew);
     ca_renew->add_option("--serial", serial, "serial of the certificate to renew (hex)")->required();
@@ -118,6 +120,9 @@ class Commands final : public OperatorCommands {
     cred_attest->add_option("id", cred_id, "Credential-ID")->required();
     cred_attest->add_option("--evidence", note, "what was checked (attestation, SE model)")
         ->required();
+    cred_attest->add_option("--imei", imei, "the device whose secure element holds the key");
+    cred_attest->add_option("--imsi", imsi, "the SIM that holds the key (e.g. IoT SAFE): IMSI");
+    cred_attest->add_option("--iccid", iccid, "the SIM that holds the key: ICCID");
 
     // Enrolment tokens.
     etok = app.add_subcommand("enrol-token", "one-time enrolment tokens");
@@ -213,6 +218,7 @@ class Commands final : public OperatorCommands {
       }
       if (days > 0) args["days"] = days;
       if (!not_before.empty()) args["not_before"] = not_before;
+      if (!imei.empty()) args["imei"] = imei;
     } else if (ca_renew->parsed()) {
       op = "ca.renew";
       args["serial"] = serial;
@@ -264,6 +270,9 @@ class Commands final : public OperatorCommands {
       op = "credential.attest";
       args["id"] = cred_id;
       args["evidence"] = note;
+      for (auto [k, v] : {std::pair{"imei", &imei}, {"imsi", &imsi}, {"iccid", &iccid}}) {
+        if (!v->empty()) args[k] = *v;
+      }
     }
     bj::object r;
     if (int rc = RunOperation(config, config_file, op, args, r); rc != kExitOk) return rc;
@@ -306,6 +315,7 @@ class Commands final : public OperatorCommands {
  private:
   CLI::App* ca = nullptr;
   std::string cn, csr_file, out_file, key_out, serial, reason, not_before;
+  std::string imei, imsi, iccid;  // the hardware a key is in (SIM binding)
   std::vector<std::string> ids;
   int days = 0;
   bool generate = false;

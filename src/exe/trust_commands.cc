@@ -42,7 +42,11 @@ std::vector<Opt> MachineFields() {
       {"--capability", "capability", "capabilities"},
       {"--configuration", "configuration", "configuration"},
       {"--purpose", "purpose", "what the machine is for (use case)"},
-      {"--location", "location", "where it is"}};
+      {"--location", "location", "where it is"},
+      {"--binding", "binding",
+       "SIM binding: off, learn (the first IMEI/SIM seen) or strict (--allowed-imei)"},
+      {"--allowed-imei", "allowed_imeis", "strict binding: a device the SIM may be in (repeatable)",
+       Kind::kList}};
 }
 
 std::vector<Verb> Verbs() {
@@ -109,6 +113,14 @@ std::vector<Verb> Verbs() {
        "unflag",
        "clear a machine's flag",
        {{"--id", "id", "machine ID", Kind::kText, true}}},
+      {"device",
+       "authorize",
+       "accept the SIM/device pairing that locked a machine (it becomes the bound one)",
+       {{"--id", "id", "machine ID", Kind::kText, true}, {"--reason", "reason", "why"}}},
+      {"device",
+       "unlock",
+       "clear a machine's lock and keep its binding (the SIM is back in its device)",
+       {{"--id", "id", "machine ID", Kind::kText, true}, {"--reason", "reason", "why"}}},
       {"device",
        "show",
        "print a machine's record",

@@ -30,7 +30,7 @@ struct ChainOptions {
   std::shared_ptr<const security::TokenVerifier> tokens;  // null: tokens are not accepted
   std::chrono::milliseconds consultation_timeout{std::chrono::seconds(10)};
   // The trust centre (security/trust/trust_gate.h); null: no trust gate.
-  std::shared_ptr<const security::trust::TrustRegistry> trust;
+  std::shared_ptr<security::trust::TrustRegistry> trust;
   std::shared_ptr<const security::trust::TrustLists> lists;  // null: no black- and greylists
   bool allow_unregistered_apps = true;  // [trust] unregistered_apps = "allow"
 };

@@ -273,6 +273,7 @@ Status Server::Start() {
   if (auto s = m.StartAuditCheckpoints(); !s.ok()) return s;
   // Credentials, the CA, enrolment and the admin operations publish through the registry.
   m.security.credentials->SetEventStream(m.events);
+  m.security.trust->SetEventStream(m.events);  // SIM-binding locks: the alert
   m.endpoints = std::make_unique<security::WellKnownEndpoints>(m.security.ca, m.security.enrolment);
 
   CseIdentity self{c.cse_id, c.cse_name, c.sp_id};

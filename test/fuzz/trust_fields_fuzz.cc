@@ -3,7 +3,9 @@
 // and the identities in it. The first byte picks creating or updating; the rest is the JSON
 // text (or, when it is not JSON, the identity strings). Nothing may crash or throw; a field set
 // that is accepted holds only valid identities (IMEI and ICCID Luhn-checked, IMSI split into
-// its MCC and MNC), and its stored body reads back to the same record.
+// its MCC and MNC), and its stored body reads back to the same record. The same text is also a
+// device's report (sim_binding.h): a deviceLabel, or the content of a CREATE; what is observed
+// in it is valid, and the binding check of the record against it does not fail.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "primitive/json_util.h"
 #include "security/trust/identifiers.h"
+#include "security/trust/sim_binding.h"
 #include "security/trust/trust_records.h"
 
 namespace {
@@ -37,12 +40,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           imsi->imsi.starts_with(imsi->mcc + imsi->mnc));
   }
   if (auto eid = ValidateEid(text)) Check(eid->size() == 32);
+  if (std::string imei = ImeiOfLabel(text); !imei.empty()) Check(LuhnValid(imei));
 
   auto v = json::ParseUntrusted(text);
   if (!v || !v->is_object()) return 0;
+  RequestPrimitive report;
+  report.op = creating ? Operation::kCreate : Operation::kUpdate;
+  report.pc = *v;
+  Observed seen = ObservedIdentities(&report, nullptr);
+  Check(seen.imei.empty() || (seen.imei.size() == 15 && LuhnValid(seen.imei)));
+  Check(seen.iccid.empty() || LuhnValid(seen.iccid));
+  // The record: the same object without the reports.
+  boost::json::object fields = v->get_object();
+  fields.erase("m2m:dvi");
+  fields.erase("dcfg:sim");
   Machine m;
   m.id = "M1";
-  if (!records::ApplyMachineFields(m, v->get_object(), creating).ok()) return 0;
+  if (!records::ApplyMachineFields(m, fields, creating).ok()) return 0;
+  Check(m.binding.empty() || m.binding == "learn" || m.binding == "strict");
+  BindingVerdict verdict = CheckBinding(m, seen);
+  Check(verdict.kind != BindingVerdict::Kind::kMismatch || !verdict.what.empty());
   Check(m.imei.empty() || (m.imei.size() == 15 && LuhnValid(m.imei)));
   Check(m.iccid.empty() || LuhnValid(m.iccid));
   Check(m.imsi.empty() || m.imsi.starts_with(m.mcc + m.mnc));
@@ -50,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(back.has_value());
   Check(back->imei == m.imei && back->iccid == m.iccid && back->imsi == m.imsi &&
         back->entities == m.entities && back->credentials == m.credentials &&
-        back->model == m.model && back->user_kyc == m.user_kyc && back->app == m.app);
+        back->model == m.model && back->user_kyc == m.user_kyc && back->app == m.app &&
+        back->binding == m.binding && back->allowed_imeis == m.allowed_imeis);
   return 0;
 }

@@ -8,6 +8,10 @@
 #   - a CQS device refused until its owner's KYC is verified (4126), then registered;
 #   - ownership transfer keeps the history, and the new owner's KYC starts again (4128);
 #   - a flagged device and a suspended application are blocked (4128) until cleared;
+#   - the SIM-device binding: an IMEI learned from the device's certificate; a device reporting
+#     another machine's SIM refused on that request, both machines locked until unlocked; a
+#     new SIM locked until the provider authorizes it; an unknown device cannot join an
+#     application by naming its App-ID;
 #   - a greylist that expires, a read-only greylist, a critical service's exception and its
 #     override; a blacklisted IMEI refused and its live TLS session closed;
 #   - every refusal and every operator action in the audit log.
@@ -164,6 +168,52 @@ wait "$live"
 want_text="blacklisted imei" req black 4128 "$meter" Cmeter1 GET /cse-in/meter1
 cse list add --list black --kind imei --value 352099001761482 --reason x >/dev/null 2>err &&
   fail "a wrong IMEI listed" || pass
+
+# 6. The SIM-device binding (TC-2): learned from the channel's certificate; the request that
+#    reveals a swap is refused and locks the machine (and the machine whose SIM it shows).
+nbn=$(cse app add --provider "$sp" --name trackers --class NBN \
+      --practice-statement https://acme.example/cps | jq -r .application.id)
+must cse ca issue --id Ctrk1 --imei 490154203237518 --generate --key-out trk.key --out trk.crt \
+  2>/dev/null
+openssl x509 -in trk.crt -noout -ext subjectAltName | grep "urn:gsma:imei:49015420-323751-8" \
+  >/dev/null && pass || fail "IMEI not certified: $(openssl x509 -in trk.crt -noout -text)"
+must cse device add --app "$nbn" --id trk-1 --entity Ctrk1 --imsi 234150999999999 \
+  --binding learn >/dev/null
+must cse device add --app "$nbn" --id trk-2 --entity Ctrk2 --imsi 234150888888888 \
+  --imei 353456789012348 --binding strict >/dev/null
+trk="--cert trk.crt --key trk.key"
+# Naming a registered App-ID does not make an unknown device a member of the application.
+want_text="admits only its machines" req nbn-stranger 4126 plain Cstranger POST /cse-in 2 \
+  "$(ae stranger "$nbn")"
+req trk-reg 2001 "$trk" Ctrk1 POST /cse-in 2 "$(ae trk1 "$nbn")"
+cse device show --id trk-1 >trk.json
+jq -e '.device.imei == "490154203237518" and
+       (.device.history | map(select(.field == "binding.imei" and .reason == "learned")) | length == 1)' \
+  trk.json >/dev/null && pass || fail "IMEI not learned from the certificate: $(cat trk.json)"
+req trk-acp 2001 plain CAdmin POST /cse-in 1 \
+  '{"m2m:acp":{"rn":"trkacp","pv":{"acr":[{"acor":["Ctrk1"],"acop":63}]},"pvs":{"acr":[{"acor":["CAdmin"],"acop":63}]}}}'
+acp_ri=$(jq -r '."m2m:acp".ri' body)
+req trk-node 2001 plain CAdmin POST /cse-in 14 \
+  "{\"m2m:nod\":{\"rn\":\"trk1node\",\"ni\":\"urn:dev:trk1\",\"acpi\":[\"$acp_ri\"]}}"
+sim() { printf '{"dcfg:sim":{"mgd":1030,"rn":"%s","icid":"8944500102198304826","imsi":"%s"}}' "$1" "$2"; }
+req trk-sim 2001 "$trk" Ctrk1 POST /cse-in/trk1node 13 "$(sim sim1 234150999999999)"
+# The device reports trk-2's SIM: refused on that request; both machines locked.
+want_text="locked" req trk-swap 4128 "$trk" Ctrk1 POST /cse-in/trk1node 13 \
+  "$(sim sim2 234150888888888)"
+want_text="presents SIM IMSI 234150888888888" req trk-locked 4128 "$trk" Ctrk1 GET /cse-in/trk1
+cse device show --id trk-2 | jq -e '.device.locked | contains("seen with machine trk-1")' \
+  >/dev/null && pass || fail "the SIM's own machine not locked: $(cse device show --id trk-2)"
+must cse device unlock --id trk-1 --reason "SIM put back" >/dev/null
+must cse device unlock --id trk-2 --reason "SIM put back" >/dev/null
+req trk-unlocked 2000 "$trk" Ctrk1 GET /cse-in/trk1
+# A new SIM no machine holds: locked until the provider authorizes it, then it is the bound one.
+want_text="locked" req trk-new-sim 4128 "$trk" Ctrk1 POST /cse-in/trk1node 13 \
+  "$(sim sim3 234150777777777)"
+must cse device authorize --id trk-1 --reason "SIM replaced by the provider" >/dev/null
+req trk-authorized 2001 "$trk" Ctrk1 POST /cse-in/trk1node 13 "$(sim sim3 234150777777777)"
+[ "$(cse device show --id trk-1 | jq -r '.device.imsi + " " + (.device.locked // "")')" \
+  = "234150777777777 " ] && pass || fail "authorize: $(cse device show --id trk-1)"
+
 # The registry and the lists survive a restart.
 kill -TERM "$pid"; wait "$pid"; pid=
 
@@ -180,8 +230,13 @@ denied '"actor":"Ccam1"' "machine cam-1"
 denied '"actor":"Cmeter1"' "is flagged"
 denied '"actor":"Cmeter1"' "is suspended"
 denied '"actor":"Cmeter1"' "reported stolen"
+denied '"actor":"Cstranger"' "admits only its machines"
+denied '"actor":"Ctrk1"' "machine trk-1 is locked"
+grep '"kind":"trust"' entries.txt | grep '"subject":"trk-2"' | grep "seen with machine trk-1" \
+  >/dev/null && pass || fail "lock alert not logged: $(grep '"kind":"trust"' entries.txt)"
 for op in provider.add app.add device.add device.update device.transfer device.flag \
-          device.unflag app.update credential.attest list.add list.remove; do
+          device.unflag device.unlock device.authorize app.update credential.attest list.add \
+          list.remove; do
   grep '"kind":"admin"' entries.txt | grep "\"operation\":\"$op\"" >/dev/null && pass ||
     fail "operator action $op not logged"
 done

@@ -356,7 +356,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& r) {
     if (!key) return Err(key.error());
     public_pem = std::move(*key);
   }
-  auto pending = SignPublicKey(public_pem, r.ids, r.validity, r.not_before, r.note, "");
+  auto pending = SignPublicKey(public_pem, r.ids, r.validity, r.not_before, r.note, "", r.imei);
   if (!pending) return Err(pending.error());
   auto out = Commit(std::move(*pending));
   if (out && generated) out->key_pem = std::string(KeyPem(generated.get()).view());
@@ -377,7 +377,7 @@ Result<IssuedCertificate> CertificateAuthority::Renew(const std::string& serial,
   if (!cred->revoked.empty()) return Err(Bad("a revoked certificate cannot be renewed"));
   PkeyPtr key(X509_get_pubkey(old.get()));
   auto pending = SignPublicKey(PublicPem(key.get()), cred->ids, validity, std::nullopt,
-                               "renewal of " + serial, "x509:" + serial);
+                               "renewal of " + serial, "x509:" + serial, cred->imei);
   if (!pending) return Err(pending.error());
   return Commit(std::move(*pending));
 }
@@ -412,8 +412,13 @@ Result<PendingCertificate> CertificateAuthority::SignPublicKey(const std::string
                                                          std::chrono::hours validity,
                                                          std::optional<TimePoint> not_before,
                                                          const std::string& note,
-                                                         const std::string& replaces) {
+                                                         const std::string& replaces,
+                                                         const std::string& imei) {
   if (Status s = ValidateIds(ids); !s.ok()) return Err(s);
+  if (!imei.empty() && (imei.size() != 15 ||
+                        imei.find_first_not_of("0123456789") != std::string::npos)) {
+    return Err(Bad("an IMEI has 15 digits"));
+  }
   if (validity.count() <= 0 || validity > std::chrono::hours(24 * 3650)) {
     return Err(Bad("validity must be between 1 hour and 10 years"));
   }
@@ -422,6 +427,10 @@ Result<PendingCertificate> CertificateAuthority::SignPublicKey(const std::string
   if (!subject_key) return Err(Failed("reading the subject key"));
   std::vector<std::string> uris;
   for (const auto& id : ids) uris.push_back(UriForOriginator(id));
+  if (!imei.empty()) {
+    uris.push_back("urn:gsma:imei:" + imei.substr(0, 8) + "-" + imei.substr(8, 6) + "-" +
+                   imei.substr(14));
+  }
 
   std::lock_guard lock(mu_);
   if (!state_) return Err(Status::NotFound("the CA is not initialized (trustcse ca init)"));
@@ -453,6 +462,7 @@ Result<PendingCertificate> CertificateAuthority::SignPublicKey(const std::string
   cred.expires = out.not_after;
   cred.replaces = replaces;
   cred.note = note;
+  cred.imei = imei;
   bj::array arr;
   for (const auto& i : ids) arr.emplace_back(i);
   p.record = json::Serialize(bj::object{

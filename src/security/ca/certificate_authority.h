@@ -40,6 +40,9 @@ struct IssueRequest {
   // -startdate`, it may lie in the past, also far enough for the certificate to have expired.
   std::optional<TimePoint> not_before;
   std::string note;
+  // The device's IMEI (15 digits, validated by the caller): certified in subjectAltName as
+  // urn:gsma:imei:TAC-SNR-CD (RFC 7254) and recorded on the credential (its imei attribute).
+  std::string imei;
 };
 
 struct IssuedCertificate {
@@ -118,7 +121,8 @@ class CertificateAuthority {
                                            const std::vector<std::string>& ids,
                                            std::chrono::hours validity,
                                            std::optional<TimePoint> not_before,
-                                           const std::string& note, const std::string& replaces);
+                                           const std::string& note, const std::string& replaces,
+                                           const std::string& imei = {});
   // Records a signed certificate (waits for the commit) and applies its credential.
   Result<IssuedCertificate> Commit(PendingCertificate p);
 

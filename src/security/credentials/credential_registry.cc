@@ -75,6 +75,9 @@ std::string CredentialToJson(const Credential& c) {
   if (!c.note.empty()) o["note"] = c.note;
   if (!c.attested.empty()) o["attested"] = c.attested;
   if (!c.evidence.empty()) o["evidence"] = c.evidence;
+  if (!c.imei.empty()) o["imei"] = c.imei;
+  if (!c.imsi.empty()) o["imsi"] = c.imsi;
+  if (!c.iccid.empty()) o["iccid"] = c.iccid;
   return json::Serialize(o);
 }
 
@@ -104,6 +107,9 @@ Result<Credential> CredentialFromJson(std::string_view id, std::string_view body
   c.note = str("note");
   c.attested = str("attested");
   c.evidence = str("evidence");
+  c.imei = str("imei");
+  c.imsi = str("imsi");
+  c.iccid = str("iccid");
   return c;
 }
 
@@ -323,7 +329,8 @@ Result<Credential> CredentialRegistry::Revoke(std::string_view id, std::string r
   });
 }
 
-Result<Credential> CredentialRegistry::Attest(std::string_view id, std::string evidence) {
+Result<Credential> CredentialRegistry::Attest(std::string_view id, std::string evidence,
+                                              const Credential& held_in) {
   if (evidence.empty()) {
     return Err(Status::BadRequest("say what was checked: the attestation evidence is required"));
   }
@@ -336,6 +343,9 @@ Result<Credential> CredentialRegistry::Attest(std::string_view id, std::string e
         }
         c.attested = FormatTimestamp(Now());
         c.evidence = evidence;
+        if (!held_in.imei.empty()) c.imei = held_in.imei;
+        if (!held_in.imsi.empty()) c.imsi = held_in.imsi;
+        if (!held_in.iccid.empty()) c.iccid = held_in.iccid;
         return Status::Ok();
       },
       /*notify=*/false);

@@ -58,6 +58,11 @@ struct Credential {
   // (security/trust/use_case_class.h) needs it.
   std::string attested;
   std::string evidence;
+  // The hardware the key is held in or certified for, as the trust centre's SIM↔device
+  // binding reads them (security/trust/sim_binding.h): the device's IMEI (a certificate's
+  // subjectAltName urn:gsma:imei, or attested), the SIM's IMSI and ICCID (attested: a key in the
+  // SIM). Normalised by the admin operation that sets them.
+  std::string imei, imsi, iccid;
 
   bool Active(TimePoint now) const;
   bool MayActAs(std::string_view originator) const;
@@ -109,7 +114,9 @@ class CredentialRegistry {
   Result<Credential> Revoke(std::string_view id, std::string reason);
   // Records that credential `id`'s key is hardware-protected (4004 unknown, 4000 no evidence
   // or a PSK — a key the CSE also holds is never hardware-protected).
-  Result<Credential> Attest(std::string_view id, std::string evidence);
+  // `held_in`: the device / SIM the key is in (its imei, imsi, iccid; empty ones unchanged).
+  Result<Credential> Attest(std::string_view id, std::string evidence,
+                            const Credential& held_in = {});
 
   // --- building blocks for a WriteFn (run on the store's writer) ---
   static Result<std::optional<Credential>> ReadInWrite(storage::WriteTxn& txn, std::string_view id);

@@ -1,6 +1,7 @@
 #include "security/trust/trust_gate.h"
 
 #include "primitive/json_util.h"
+#include "security/trust/sim_binding.h"
 
 namespace trustcse::security::trust {
 
@@ -78,7 +79,18 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
     return Decision::Deny(Status(code, std::move(message)), std::move(reason));
   };
 
-  // The black- and greylists.
+  // The SIM↔device binding: learned, or the machine locked on this request.
+  const Observed seen = ObservedIdentities(req, cred.get());
+  if (machine && !machine->binding.empty() && !seen.empty()) {
+    machine = registry_->Observe(machine, seen, orig);
+  }
+  if (machine && !machine->locked.empty()) {
+    return refuse(service, "machine " + machine->id + " is locked (" + machine->locked +
+                               "): its provider authorizes the new pairing (trustcse device "
+                               "authorize) or restores the bound one (trustcse device unlock)");
+  }
+
+  // The black- and greylists: the machine's identities, then those the request shows.
   Obligations extra;
   if (lists) {
     TrustLists::Identities ids{
@@ -89,7 +101,12 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
       ids.imsi = machine->imsi;
       ids.iccid = machine->iccid;
     }
-    if (auto entry = lists_->Match(ids, ctx.time)) {
+    auto entry = lists_->Match(ids, ctx.time);
+    if (!entry && !seen.empty()) {
+      TrustLists::Identities shown{{}, {}, seen.imei, seen.imsi, seen.iccid, {}};
+      entry = lists_->Match(shown, ctx.time);
+    }
+    if (entry) {
       const std::string what = entry->kind + " " + entry->value;
       const std::string why =
           ": " + entry->reason + (entry->owner.empty() ? "" : ", owner " + entry->owner);
@@ -123,7 +140,15 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
                                     "its trust centre: name one as the AE's App-ID (api)")
                       : "application " + app_id + " is not registered with the trust centre");
   }
-  if (machine && ctx.registration && machine->app != api) {
+  if (!machine) {
+    return refuse(service, "application " + app->id +
+                               " admits only its machines: no machine record names " +
+                               std::string(orig.empty() ? "this originator" : orig) +
+                               (cred ? " or credential " + cred->id : std::string()) +
+                               " (trustcse device add --app " + app->id +
+                               " --entity … or --credential …)");
+  }
+  if (ctx.registration && machine->app != api) {
     return refuse(service, "this machine is registered to application " + machine->app + ", not " +
                                (api.empty() ? std::string("none") : api));
   }
@@ -147,10 +172,6 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
                       std::string(level.how) + ")");
   }
   if (floor.machine_kyc) {
-    if (!machine) {
-      return refuse(service, "class " + cls + " requires machine KYC: no machine record names " +
-                                 std::string(orig.empty() ? "this originator" : orig));
-    }
     if (auto missing = machine->MissingKyc(); !missing.empty()) {
       return refuse(service,
                     "machine KYC of " + machine->id + " is incomplete: missing " + Join(missing));
@@ -160,9 +181,8 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
                                  machine->model + " of " + machine->id + " has no certification");
     }
   }
-  if (floor.user_kyc && (!machine || machine->user_kyc.empty())) {
-    return refuse(service, "class " + cls + " requires user KYC: the owner of " +
-                               (machine ? machine->id : std::string("this machine")) +
+  if (floor.user_kyc && machine->user_kyc.empty()) {
+    return refuse(service, "class " + cls + " requires user KYC: the owner of " + machine->id +
                                " is not verified");
   }
   Decision allow = Decision::Allow();

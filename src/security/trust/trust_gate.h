@@ -2,20 +2,27 @@
 // It refuses, on the request itself, what falls short of the class of the application the
 // originator belongs to — checked in this order, the first failure answering:
 //
-//   1. the application: the App-ID an AE registers with (its api) or, for later requests, the
+//   1. the machine and the SIM↔device binding (sim_binding.h): what the request shows of its
+//      device and SIM (the credential's attributes, a deviceInfo or SIM report) is checked
+//      against the machine record — learned, or the machine locked on this very request (and
+//      any other machine whose SIM or device it shows); a locked machine → refused until the
+//      provider authorizes the pairing or unlocks it.
+//   2. the black- and greylists (trust_lists.h) by the AE-ID, the channel's credential, the
+//      machine's IMEI, IMSI and ICCID (and those the request shows), and the source address:
+//      blacklisted → refused; greylisted → refused ("suspend") or writes refused
+//      ("read-only", an obligation), except for a machine of a critical class without the
+//      entry's override (served, audited).
+//   3. the application: the App-ID an AE registers with (its api) or, for later requests, the
 //      one of its machine record or of its registered AE. An App-ID the registry does not know:
 //      allowed unclassified when `[trust] unregistered_apps = "allow"` (the default), else
-//      refused. A suspended application, or a registration naming another application than
-//      the machine record's: refused.
-//   2. the black- and greylists (trust_lists.h) by the AE-ID, the channel's credential, the
-//      machine's IMEI, IMSI and ICCID, and the source address: blacklisted → refused;
-//      greylisted → refused ("suspend") or writes refused ("read-only", an obligation), except
-//      for a machine of a critical class without the entry's override (served, audited);
-//      the machine flagged as compromised → refused until the provider clears the flag.
-//   3. transport encryption, when the class requires it → 4107.
-//   4. the authentication level (use_case_class.h) against the class's floor → 4107.
-//   5. machine KYC (a complete record, a certified model) and user KYC, when required.
-// Refusals: 4107 SECURITY_ASSOCIATION_REQUIRED for 3 and 4 (a stronger channel or credential
+//      refused. A suspended application, a registration naming another application than the
+//      machine record's, or an originator no machine record of the application names (by
+//      AE-ID or credential: an application admits only its members): refused. The machine
+//      flagged as compromised → refused until the provider clears the flag.
+//   4. transport encryption, when the class requires it → 4107.
+//   5. the authentication level (use_case_class.h) against the class's floor → 4107.
+//   6. machine KYC (a complete record, a certified model) and user KYC, when required.
+// Refusals: 4107 SECURITY_ASSOCIATION_REQUIRED for 4 and 5 (a stronger channel or credential
 // fixes them); otherwise 4126 APP_RULE_VALIDATION_FAILED for an AE registration and 4128
 // SERVICE_SUBSCRIPTION_NOT_ESTABLISHED for any other request. The message names what is
 // missing; the event (audit log) names the application, class and machine too.
@@ -46,7 +53,7 @@ struct TrustGateOptions {
 class TrustGate final : public SecurityStep {
  public:
   // `lists` may be null (no black- and greylists).
-  TrustGate(std::shared_ptr<const TrustRegistry> registry,
+  TrustGate(std::shared_ptr<TrustRegistry> registry,
             std::shared_ptr<const CredentialRegistry> credentials, TrustGateOptions options,
             std::shared_ptr<const TrustLists> lists = nullptr)
       : registry_(std::move(registry)),
@@ -58,7 +65,7 @@ class TrustGate final : public SecurityStep {
   Decision Check(const SecurityContext& ctx) const override;
 
  private:
-  std::shared_ptr<const TrustRegistry> registry_;
+  std::shared_ptr<TrustRegistry> registry_;  // non-const: the SIM binding learns and locks
   std::shared_ptr<const CredentialRegistry> credentials_;
   TrustGateOptions options_;
   std::shared_ptr<const TrustLists> lists_;

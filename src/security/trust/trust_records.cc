@@ -101,6 +101,16 @@ bj::object MachineBody(const Machine& m) {
   PutIf(o, "owner", m.owner);
   PutIf(o, "user_kyc", m.user_kyc);
   PutIf(o, "flagged", m.flagged);
+  PutIf(o, "binding", m.binding);
+  if (!m.allowed_imeis.empty()) o["allowed_imeis"] = Array(m.allowed_imeis);
+  PutIf(o, "locked", m.locked);
+  if (!m.locked.empty()) {
+    bj::object seen;
+    PutIf(seen, "imei", m.seen_imei);
+    PutIf(seen, "imsi", m.seen_imsi);
+    PutIf(seen, "iccid", m.seen_iccid);
+    o["seen"] = std::move(seen);
+  }
   bj::array history;
   for (const auto& h : m.history) {
     bj::object e{{"at", h.at}, {"field", h.field}, {"from", h.from}, {"to", h.to}, {"by", h.by}};
@@ -158,8 +168,16 @@ Result<Machine> MachineFrom(std::string_view id, const bj::object& o) {
                             {&m.owner, "owner"},
                             {&m.user_kyc, "user_kyc"},
                             {&m.flagged, "flagged"},
+                            {&m.binding, "binding"},
+                            {&m.locked, "locked"},
                             {&m.created, "created"}}) {
     *field = Str(o, key);
+  }
+  m.allowed_imeis = Strings(o, "allowed_imeis");
+  if (const bj::value* seen = o.if_contains("seen"); seen && seen->is_object()) {
+    m.seen_imei = Str(seen->get_object(), "imei");
+    m.seen_imsi = Str(seen->get_object(), "imsi");
+    m.seen_iccid = Str(seen->get_object(), "iccid");
   }
   if (const bj::value* h = o.if_contains("history"); h && h->is_array()) {
     for (const auto& e : h->get_array()) {
@@ -180,6 +198,7 @@ Status ApplyMachineFields(Machine& m, const bj::object& f, bool creating) {
     std::string_view k = kv.key();
     bool known = k == "entities" || k == "credentials" || k == "imei" || k == "eid" ||
                  k == "iccid" || k == "imsi" || k == "mnc_digits" || k == "user_kyc" ||
+                 k == "binding" || k == "allowed_imeis" ||
                  std::find(std::begin(kText), std::end(kText), k) != std::end(kText);
     bool create_only =
         std::find(std::begin(kCreateOnly), std::end(kCreateOnly), k) != std::end(kCreateOnly);
@@ -190,7 +209,7 @@ Status ApplyMachineFields(Machine& m, const bj::object& f, bool creating) {
     }
     if (!known && !create_only) return Status::BadRequest("unknown device field " + std::string(k));
     if (k != "entities" && k != "credentials" && k != "user_kyc" && k != "mnc_digits" &&
-        !kv.value().is_string()) {
+        k != "allowed_imeis" && !kv.value().is_string()) {
       return Status::BadRequest(std::string(k) + " must be a string");
     }
   }
@@ -261,6 +280,37 @@ Status ApplyMachineFields(Machine& m, const bj::object& f, bool creating) {
       m.mcc = imsi->mcc;
       m.mnc = imsi->mnc;
     }
+  }
+  if (const bj::value* v = f.if_contains("allowed_imeis")) {
+    if (!v->is_array()) return Status::BadRequest("allowed_imeis must be a list");
+    m.allowed_imeis.clear();
+    for (const auto& e : v->get_array()) {
+      if (!e.is_string()) return Status::BadRequest("allowed_imeis must be a list of IMEIs");
+      auto imei = ValidateImei(e.get_string());
+      if (!imei) return imei.error();
+      if (std::find(m.allowed_imeis.begin(), m.allowed_imeis.end(), *imei) ==
+          m.allowed_imeis.end()) {
+        m.allowed_imeis.push_back(std::move(*imei));
+      }
+    }
+    if (m.allowed_imeis.size() > 64) return Status::BadRequest("allowed_imeis: at most 64");
+  }
+  if (f.contains("binding")) {
+    std::string b = Str(f, "binding");
+    if (b == "off") b.clear();
+    if (!b.empty() && b != "learn" && b != "strict") {
+      return Status::BadRequest("binding is off, learn or strict");
+    }
+    m.binding = std::move(b);
+  }
+  if (m.binding == "strict" && (m.imsi.empty() && m.iccid.empty())) {
+    return Status::BadRequest(
+        "a strict SIM binding needs the SIM: give imsi or iccid (or use binding learn)");
+  }
+  if (m.binding == "strict" && m.imei.empty() && m.allowed_imeis.empty()) {
+    return Status::BadRequest(
+        "a strict SIM binding needs the devices: give imei or allowed_imeis (or use binding "
+        "learn)");
   }
   if (const bj::value* v = f.if_contains("user_kyc")) {
     if (!v->is_bool()) return Status::BadRequest("user_kyc must be true (verified) or false");

@@ -40,7 +40,13 @@
 #include "security/trust/use_case_class.h"
 #include "storage/store.h"
 
+namespace trustcse::events {
+class EventStream;
+}
+
 namespace trustcse::security::trust {
+
+struct Observed;  // sim_binding.h
 
 struct Provider {
   std::string id;
@@ -78,6 +84,15 @@ struct Machine {
   std::string provider, owner;
   std::string user_kyc;  // when the owner's KYC was verified ("" = not)
   std::string flagged;   // why it is flagged as compromised ("" = not)
+  // The SIM↔device binding (sim_binding.h): "" off, "learn" (the first IMEI, IMSI and ICCID
+  // seen are bound), "strict" (the SIM only in the devices of `allowed_imeis`, the record's
+  // imei when that is empty; the device only with the record's SIM).
+  std::string binding;
+  std::vector<std::string> allowed_imeis;
+  // Locked by a binding violation: why ("" = not locked); services are blocked until the
+  // provider authorizes the pairing seen (device authorize) or clears the lock (device unlock).
+  std::string locked;
+  std::string seen_imei, seen_imsi, seen_iccid;  // what the locking request showed
   std::string created;
   std::vector<HistoryEntry> history;
 
@@ -144,6 +159,25 @@ class TrustRegistry {
   // Flags the machine as compromised (reason non-empty) or clears the flag (reason empty).
   Result<Machine> FlagMachine(std::string_view id, std::string reason, std::string_view by);
 
+  // --- the SIM↔device binding (sim_binding.h; defined in sim_binding.cc) ---
+  // Applies what a request showed of machine `m` when CheckBinding did not find it matching:
+  // binds what is learned, or locks the machine — and any other machine whose SIM or device
+  // the request showed — with a history entry and a trust event (the alert). Memory changes
+  // at once; the store write is queued behind earlier ones, not waited for (a lock lost to a
+  // crash is found again by the next request that shows the same pairing). For the request
+  // path: it takes the change mutex only when something changes. Returns the machine as it
+  // now is (locked() non-empty: refuse the request).
+  std::shared_ptr<const Machine> Observe(const std::shared_ptr<const Machine>& m,
+                                         const Observed& o, std::string_view by);
+  // The provider's answer to a lock: `adopt` binds the pairing the locking request showed
+  // (device authorize: its IMEI allowed or bound, its SIM recorded — 4105 if that SIM or device
+  // is another machine's), else the lock is cleared and the binding kept (device unlock).
+  // 4000 if the machine is not locked.
+  Result<Machine> Unlock(std::string_view id, bool adopt, std::string reason,
+                         std::string_view by);
+  // Where locks are announced (kind trust). Start-up only.
+  void SetEventStream(std::shared_ptr<events::EventStream> events) { events_ = std::move(events); }
+
  private:
   // map[key] under a shared lock; null if absent or key is empty.
   template <class Map>
@@ -165,6 +199,12 @@ class TrustRegistry {
   using MachineIndex = StringMap<std::shared_ptr<const Machine>>;
   MachineIndex by_entity_, by_credential_, by_imei_, by_iccid_, by_imsi_;
   std::atomic<bool> has_apps_{false};
+  std::shared_ptr<events::EventStream> events_;
+  // Writes `m` without waiting and makes it visible now (binding changes). Under change_mu_.
+  void StoreQueued(std::shared_ptr<const Machine> m);
+  // Locks machine `m` (a copy is changed): `what` says why. Under change_mu_.
+  std::shared_ptr<const Machine> LockMachine(const Machine& m, const Observed& o,
+                                            const std::string& what, std::string_view by);
 };
 
 }  // namespace trustcse::security::trust

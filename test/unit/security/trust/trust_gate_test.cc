@@ -72,9 +72,11 @@ class TrustGateTest : public testing::Test {
     ASSERT_TRUE(credentials_->Add(c, key).ok());
   }
   void AddMachine(std::string id, std::vector<std::string> entities, std::vector<std::string> creds,
-                  bool complete, bool user_kyc, std::string certification = "TEC-CERT-1") {
+                  bool complete, bool user_kyc, std::string certification = "TEC-CERT-1",
+                  std::string app = kNbsApp, bj::object more = {}) {
     bj::object f{
-        {"id", id}, {"app", kNbsApp}, {"certification", certification}, {"user_kyc", user_kyc}};
+        {"id", id}, {"app", app}, {"certification", certification}, {"user_kyc", user_kyc}};
+    for (const auto& kv : more) f[kv.key()] = kv.value();
     bj::array e, c;
     for (auto& s : entities) e.emplace_back(s);
     for (auto& s : creds) c.emplace_back(s);
@@ -181,10 +183,11 @@ TEST_F(TrustGateTest, MachineKycIsRequiredForTheSensitiveClasses) {
   // No machine record names this originator or its credential.
   Decision none = Check("Cstranger", Method::kCertificate, "x509:04", true, kNbsApp);
   ExpectDeny(none, Rsc::kAppRuleValidationFailed,
-             "requires machine KYC: no machine record names Cstranger");
+             "application RSP000001-1 admits only its machines: no machine record names "
+             "Cstranger or credential x509:04");
   directory_.apps["Cstranger"] = kNbsApp;
   ExpectDeny(Check("Cstranger", Method::kCertificate, "x509:04", false),
-             Rsc::kServiceSubscriptionNotEstablished, "requires machine KYC");
+             Rsc::kServiceSubscriptionNotEstablished, "admits only its machines");
   // An incomplete record, then a complete one of an uncertified model.
   AddMachine("M3", {"Cmeter3"}, {"x509:03"}, /*complete=*/false, true);
   ExpectDeny(Check("Cmeter3", Method::kCertificate, "x509:03", true, kNbsApp),
@@ -266,9 +269,18 @@ TEST_F(TrustGateTest, TheAdminAndCsesPass) {
   EXPECT_EQ(Check("CAdmin", Method::kNone, "", false, "", other_admin).verdict, Verdict::kDeny);
 }
 
-TEST_F(TrustGateTest, RegisteredAesWithoutAMachineUseTheDirectory) {
+TEST_F(TrustGateTest, ApplicationsAdmitOnlyTheirMachines) {
   SetUpTrustCentre();
+  // Even the lowest class: naming a registered App-ID does not make a device a member.
+  ExpectDeny(Check("Cintruder", Method::kNone, "", true, kNbnApp), Rsc::kAppRuleValidationFailed,
+             "application RSP000001-2 admits only its machines: no machine record names "
+             "Cintruder");
+  // An AE registered into it earlier (the directory knows its api): refused the same way.
   directory_.apps["Csensor"] = kNbnApp;
+  ExpectDeny(Check("Csensor", Method::kNone, "", false), Rsc::kServiceSubscriptionNotEstablished,
+             "admits only its machines");
+  // Once a machine record names it, it is served with the application's class.
+  AddMachine("M9", {"Csensor"}, {}, /*complete=*/false, /*user_kyc=*/false, "", kNbnApp);
   Decision d = Check("Csensor", Method::kNone, "", false);
   EXPECT_EQ(d.verdict, Verdict::kAllow) << d.status.message();
   EXPECT_EQ(d.obligations.use_case_class, static_cast<uint8_t>(UseCaseClass::kNBN));
