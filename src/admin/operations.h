@@ -35,6 +35,8 @@
 //   device.authorize   {id, reason?}  → {device}: a machine locked by its SIM binding gets the
 //                      pairing the locking request showed (4105 if another machine's)
 //   device.unlock      {id, reason?}  → {device}: the lock cleared, the binding kept
+//   device.query       {id}  → {device, sent_to}: the machine's AEs asked to report identity
+//                      and configuration (security/trust/identity_query.h); running server only
 //   device.show        {id}                                  → {device}
 //   device.list        {app?, after?, limit? (≤ 10,000; 1,000)} → {devices, next?}
 //   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,
@@ -109,6 +111,10 @@ class Operations {
     trust_ = std::move(trust);
     lists_ = std::move(lists);
   }
+  // How device.query reaches a device: a NOTIFY with `body` to AE-ID `ae` (the running
+  // server's notifier; unset: device.query answers that it needs the running server).
+  using DeviceNotifier = std::function<void(const std::string& ae, std::string body)>;
+  void SetDeviceNotifier(DeviceNotifier notify) { notify_device_ = std::move(notify); }
   void SetAuditLog(storage::ReadView* view, CheckpointSigner sign) {
     audit_view_ = view;
     sign_ = std::move(sign);
@@ -134,6 +140,7 @@ class Operations {
   std::function<boost::json::object()> status_;
   std::shared_ptr<security::trust::TrustRegistry> trust_;
   std::shared_ptr<security::trust::TrustLists> lists_;
+  DeviceNotifier notify_device_;
   storage::ReadView* audit_view_ = nullptr;
   CheckpointSigner sign_;
 };

@@ -3,6 +3,7 @@
 
 #include "admin/operations.h"
 #include "primitive/json_util.h"
+#include "security/trust/identity_query.h"
 
 namespace trustcse::admin {
 
@@ -83,6 +84,20 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
     return One("device", t.FlagMachine(Str(a, "id"), Str(a, "reason"), actor));
   }
   if (op == "device.unflag") return One("device", t.FlagMachine(Str(a, "id"), "", actor));
+  if (op == "device.query") {
+    if (!notify_device_) {
+      return Err(Status::NotFound("device query needs the running server: it sends the query"));
+    }
+    auto m = t.StartQuery(Str(a, "id"), actor);
+    if (!m) return Err(m.error());
+    const std::string body = trust::IdentityQueryBody(*m);
+    bj::array sent;
+    for (const auto& ae : m->entities) {
+      notify_device_(ae, body);
+      sent.emplace_back(ae);
+    }
+    return bj::object{{"device", trust::ToJson(*m)}, {"sent_to", std::move(sent)}};
+  }
   if (op == "device.authorize" || op == "device.unlock") {
     return One("device", t.Unlock(Str(a, "id"), op == "device.authorize", Str(a, "reason"), actor));
   }

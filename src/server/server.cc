@@ -540,6 +540,10 @@ Status Server::Start() {
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
   m.admin->operations().SetTrust(m.security.trust, m.security.lists);
+  m.admin->operations().SetDeviceNotifier(
+      [notifier = m.notifier.get()](const std::string& ae, std::string body) {
+        notifier->Deliver(ae, std::move(body), "identity query");
+      });
   m.monitoring->AttachTo(*m.admin);
   m.ServeAuditLog(m.admin->operations());
   MakeSocketDirectory(AdminSocketPath(c));

@@ -12,6 +12,8 @@
 #     another machine's SIM refused on that request, both machines locked until unlocked; a
 #     new SIM locked until the provider authorizes it; an unknown device cannot join an
 #     application by naming its App-ID;
+#   - identity on demand: the machine's AE asked by a NOTIFY, its deviceInfo answer compared with
+#     the record, the mismatch an alert;
 #   - a greylist that expires, a read-only greylist, a critical service's exception and its
 #     override; a blacklisted IMEI refused and its live TLS session closed;
 #   - every refusal and every operator action in the audit log.
@@ -68,7 +70,8 @@ http=$(awk '/^listening http / {print $3}' out)
 tls=$(awk '/^listening https/ {print $3}' out)
 [ -n "$tls" ] || { echo "server did not start"; cat log; exit 1; }
 
-# req NAME WANT_RSC AUTH(curl args or "plain") ORIGIN METHOD PATH [TY BODY] — checks the rsc,
+# req NAME WANT_RSC AUTH(curl args or "plain") ORIGIN METHOD PATH [TY BODY] — checks the rsc
+# (an update: TY empty, BODY given),
 # and that the message names WANT_TEXT when $want_text is set.
 want_text=
 req() {
@@ -77,7 +80,8 @@ req() {
               -H "X-M2M-RVI: 3")
   if [ "$auth" = plain ]; then base="http://127.0.0.1:$http"
   else base="https://localhost:$tls"; args+=(--cacert ca.pem); read -ra extra <<<"$auth"; args+=("${extra[@]}"); fi
-  [ -n "$ty" ] && args+=(-H "Content-Type: application/json;ty=$ty" --data-binary "$body")
+  if [ -n "$ty" ]; then args+=(-H "Content-Type: application/json;ty=$ty" --data-binary "$body")
+  elif [ -n "$body" ]; then args+=(-H "Content-Type: application/json" --data-binary "$body"); fi
   : >headers; : >body
   curl "${args[@]}" "$base$path"
   local got; got=$(rsc_of headers)
@@ -214,6 +218,47 @@ req trk-authorized 2001 "$trk" Ctrk1 POST /cse-in/trk1node 13 "$(sim sim3 234150
 [ "$(cse device show --id trk-1 | jq -r '.device.imsi + " " + (.device.locked // "")')" \
   = "234150777777777 " ] && pass || fail "authorize: $(cse device show --id trk-1)"
 
+# 7. Identity on demand (TC-7): the operator asks; the device's AE gets a NOTIFY, answers with its
+#    deviceInfo report, and the answer is compared with the record (a mismatch: an alert).
+cat >receiver.py <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        with open(sys.argv[1], 'ab') as f:
+            f.write(body + b'\n')
+        self.send_response(200)
+        self.send_header('X-M2M-RSC', '2000')
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+open(sys.argv[2], 'w').write(str(s.server_port))
+s.serve_forever()
+PY
+timeout 60 python3 receiver.py notified.log rport &  # bounded, should a setup step abort
+receiver=$!
+for _ in $(seq 50); do [ -s rport ] && break; sleep 0.1; done
+req trk-poa 2004 "$trk" Ctrk1 PUT /cse-in/trk1 "" \
+  "{\"m2m:ae\":{\"poa\":[\"http://127.0.0.1:$(cat rport)/\"],\"rr\":true}}"
+must cse device update --id trk-1 --model T-1 >/dev/null
+cse device query --id trk-1 >query.json
+qid=$(jq -r '.device.query.id' query.json)
+jq -e '.sent_to == ["Ctrk1"]' query.json >/dev/null && [ ${#qid} = 16 ] && pass ||
+  fail "device query: $(cat query.json)"
+for _ in $(seq 100); do grep -q "$qid" notified.log 2>/dev/null && break; sleep 0.1; done
+jq -e --arg q "$qid" '."trustcse:identityQuery" | .query == $q and .machine == "trk-1"' \
+  notified.log >/dev/null && pass || fail "the AE was not asked: $(cat notified.log 2>&1)"
+kill "$receiver"; wait "$receiver" 2>/dev/null
+req trk-answer 2001 "$trk" Ctrk1 POST /cse-in/trk1node 13 \
+  '{"m2m:dvi":{"mgd":1007,"rn":"dvi","dlb":"IMEI:490154203237518","man":"Acme","mod":"T-9","dty":"tracker","fwv":"2.0"}}'
+cse device show --id trk-1 >answer.json
+jq -e '.device.answer.result == "model T-9, recorded T-1" and .device.answer.firmware == "2.0"
+       and (.device | has("query") | not)' answer.json >/dev/null && pass ||
+  fail "the answer was not compared: $(cat answer.json)"
+
 # The registry and the lists survive a restart.
 kill -TERM "$pid"; wait "$pid"; pid=
 
@@ -234,8 +279,10 @@ denied '"actor":"Cstranger"' "admits only its machines"
 denied '"actor":"Ctrk1"' "machine trk-1 is locked"
 grep '"kind":"trust"' entries.txt | grep '"subject":"trk-2"' | grep "seen with machine trk-1" \
   >/dev/null && pass || fail "lock alert not logged: $(grep '"kind":"trust"' entries.txt)"
+grep '"kind":"trust"' entries.txt | grep '"operation":"query.mismatch"' | grep "model T-9" \
+  >/dev/null && pass || fail "query alert not logged: $(grep '"kind":"trust"' entries.txt)"
 for op in provider.add app.add device.add device.update device.transfer device.flag \
-          device.unflag device.unlock device.authorize app.update credential.attest list.add \
+          device.unflag device.unlock device.authorize device.query app.update credential.attest list.add \
           list.remove; do
   grep '"kind":"admin"' entries.txt | grep "\"operation\":\"$op\"" >/dev/null && pass ||
     fail "operator action $op not logged"

@@ -68,11 +68,17 @@ Observed ObservedIdentities(const RequestPrimitive* req, const Credential* cred)
     Put(o, o.iccid, o.iccid_source, cred->iccid, "credential", "ICCID");
   }
   if (const bj::object* dvi = Report(req, "m2m:dvi")) {
+    o.report = true;
     if (auto label = json::GetString(*dvi, "dlb")) {
       Put(o, o.imei, o.imei_source, ImeiOfLabel(*label), "deviceInfo", "IMEI");
     }
+    for (auto [field, key] : {std::pair{&o.model, "mod"}, {&o.firmware, "fwv"},
+                              {&o.software, "swv"}}) {
+      if (auto v = json::GetString(*dvi, key); v && v->size() <= 256) *field = std::string(*v);
+    }
   }
   if (const bj::object* sim = Report(req, "dcfg:sim")) {
+    o.report = true;
     if (auto imsi = json::GetString(*sim, "imsi")) {
       if (auto v = ValidateImsi(*imsi)) Put(o, o.imsi, o.imsi_source, v->imsi, "SIM", "IMSI");
     }

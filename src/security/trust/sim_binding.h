@@ -35,6 +35,11 @@ struct Observed {
   std::string imei, imsi, iccid;
   std::string imei_source, imsi_source, iccid_source;  // "credential", "deviceInfo", "SIM"
   std::string conflict;  // two sources disagreeing, said in words; "" if none
+  // True when the request is a deviceInfo or SIM report (an answer to an identity query,
+  // identity_query.h), with the configuration a deviceInfo report gives: model (mod),
+  // firmware (fwv) and software (swv) versions.
+  bool report = false;
+  std::string model, firmware, software;
   bool empty() const { return imei.empty() && imsi.empty() && iccid.empty() && conflict.empty(); }
 };
 

@@ -84,6 +84,10 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
   if (machine && !machine->binding.empty() && !seen.empty()) {
     machine = registry_->Observe(machine, seen, orig);
   }
+  // The answer to an identity query (identity_query.h).
+  if (machine && seen.report && !machine->query_id.empty()) {
+    machine = registry_->AnswerQuery(machine, seen, orig);
+  }
   if (machine && !machine->locked.empty()) {
     return refuse(service, "machine " + machine->id + " is locked (" + machine->locked +
                                "): its provider authorizes the new pairing (trustcse device "

@@ -103,6 +103,18 @@ bj::object MachineBody(const Machine& m) {
   PutIf(o, "flagged", m.flagged);
   PutIf(o, "binding", m.binding);
   if (!m.allowed_imeis.empty()) o["allowed_imeis"] = Array(m.allowed_imeis);
+  if (!m.query_id.empty()) o["query"] = bj::object{{"id", m.query_id}, {"at", m.query_at}};
+  if (!m.answer.at.empty()) {
+    const auto& a = m.answer;
+    bj::object ans{{"at", a.at}, {"result", a.result}};
+    PutIf(ans, "imei", a.imei);
+    PutIf(ans, "imsi", a.imsi);
+    PutIf(ans, "iccid", a.iccid);
+    PutIf(ans, "model", a.model);
+    PutIf(ans, "firmware", a.firmware);
+    PutIf(ans, "software", a.software);
+    o["answer"] = std::move(ans);
+  }
   PutIf(o, "locked", m.locked);
   if (!m.locked.empty()) {
     bj::object seen;
@@ -178,6 +190,15 @@ Result<Machine> MachineFrom(std::string_view id, const bj::object& o) {
     m.seen_imei = Str(seen->get_object(), "imei");
     m.seen_imsi = Str(seen->get_object(), "imsi");
     m.seen_iccid = Str(seen->get_object(), "iccid");
+  }
+  if (const bj::value* q = o.if_contains("query"); q && q->is_object()) {
+    m.query_id = Str(q->get_object(), "id");
+    m.query_at = Str(q->get_object(), "at");
+  }
+  if (const bj::value* a = o.if_contains("answer"); a && a->is_object()) {
+    const auto& x = a->get_object();
+    m.answer = {Str(x, "at"),    Str(x, "imei"),     Str(x, "imsi"),     Str(x, "iccid"),
+                Str(x, "model"), Str(x, "firmware"), Str(x, "software"), Str(x, "result")};
   }
   if (const bj::value* h = o.if_contains("history"); h && h->is_array()) {
     for (const auto& e : h->get_array()) {

@@ -18,7 +18,8 @@ boost::json::object MachineBody(const Machine& m);
 
 // Applies the descriptive fields of device.add / device.update to `m`: entities, credentials,
 // imei, serial, eid, iccid, imsi (+ mnc_digits), model, certification, capability,
-// configuration, purpose, location, user_kyc (bool: verified now / not). With `creating`, also
+// configuration, purpose, location, user_kyc (bool: verified now / not), binding (off | learn |
+// strict; strict needs the SIM and the devices), allowed_imeis. With `creating`, also
 // app, owner and provider. Unknown fields are refused (4000), so that a typo is not lost.
 Status ApplyMachineFields(Machine& m, const boost::json::object& fields, bool creating);
 

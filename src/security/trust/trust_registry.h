@@ -93,6 +93,14 @@ struct Machine {
   // provider authorizes the pairing seen (device authorize) or clears the lock (device unlock).
   std::string locked;
   std::string seen_imei, seen_imsi, seen_iccid;  // what the locking request showed
+  // Identity on demand (TC-7, identity_query.h): the query sent and not answered yet ("" =
+  // none), and the device's last answer with what it was found to be.
+  std::string query_id, query_at;
+  struct Answer {
+    std::string at, imei, imsi, iccid, model, firmware, software;
+    std::string result;  // "matches the record" or what disagrees
+  };
+  Answer answer;
   std::string created;
   std::vector<HistoryEntry> history;
 
@@ -175,6 +183,17 @@ class TrustRegistry {
   // 4000 if the machine is not locked.
   Result<Machine> Unlock(std::string_view id, bool adopt, std::string reason,
                          std::string_view by);
+  // --- identity on demand (identity_query.h; defined in identity_query.cc) ---
+  // Records that machine `id` is asked to report its identity and configuration: issues the
+  // query ID, waits for the commit. 4000 if the machine names no AE-ID to ask.
+  Result<Machine> StartQuery(std::string_view id, std::string_view by);
+  // A report (`o.report`) from machine `m` while its query is pending: compared with the
+  // record, kept as the machine's answer, and raised as a trust event — operation
+  // "query.mismatch" (the alert) or "query.answered". Memory at once, the store write queued
+  // (like Observe). Returns the machine as it now is.
+  std::shared_ptr<const Machine> AnswerQuery(const std::shared_ptr<const Machine>& m,
+                                             const Observed& o, std::string_view by);
+
   // Where locks are announced (kind trust). Start-up only.
   void SetEventStream(std::shared_ptr<events::EventStream> events) { events_ = std::move(events); }
 
