@@ -18,6 +18,7 @@
 
 #include "security/crypto/crypto.h"
 #include "tls/server_context.h"
+#include "events/event_log.h"
 
 namespace trustcse::admin {
 namespace {
@@ -45,16 +46,7 @@ std::string PublicKeyPem() {
   return pem;
 }
 
-// Keeps every event the stream delivers.
-class EventLog : public events::Sink {
- public:
-  void Consume(const events::Event& e) override {
-    std::lock_guard lock(mu);
-    seen.push_back(e);
-  }
-  std::mutex mu;
-  std::vector<events::Event> seen;
-};
+using events::EventLog;
 
 bj::object Args(std::string_view json) { return bj::parse(json).as_object(); }
 

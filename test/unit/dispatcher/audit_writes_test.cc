@@ -12,6 +12,7 @@
 #include "primitive/json_util.h"
 #include "security/audit/audit_log.h"
 #include "server/security_chains.h"
+#include "events/event_log.h"
 
 namespace trustcse::dispatcher {
 namespace {
@@ -24,19 +25,7 @@ class NullSender : public notification::Sender {
   void Stop() override {}
 };
 
-class EventLog : public events::Sink {
- public:
-  void Consume(const events::Event& e) override {
-    std::lock_guard lock(mu);
-    seen.push_back(e);
-  }
-  std::vector<events::Event> Seen() {
-    std::lock_guard lock(mu);
-    return seen;
-  }
-  std::mutex mu;
-  std::vector<events::Event> seen;
-};
+using events::EventLog;
 
 class AuditWritesTest : public ::testing::Test {
  protected:

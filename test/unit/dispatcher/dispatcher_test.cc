@@ -10,6 +10,7 @@
 
 #include "primitive/json_util.h"
 #include "server/security_chains.h"
+#include "events/event_log.h"
 
 namespace trustcse::dispatcher {
 namespace {
@@ -29,16 +30,7 @@ class RecordingSender : public notification::Sender {
   std::vector<notification::Notification> sent;
 };
 
-// Keeps every event the stream delivers.
-class EventLog : public events::Sink {
- public:
-  void Consume(const events::Event& e) override {
-    std::lock_guard lock(mu);
-    seen.push_back(e);
-  }
-  std::mutex mu;
-  std::vector<events::Event> seen;
-};
+using events::EventLog;
 
 class DispatcherTest : public ::testing::Test {
  protected:

@@ -10,23 +10,17 @@
 #include <mutex>
 
 #include "events/event_stream.h"
+#include "security/trust/trust_fixture.h"
 #include "security/trust/trust_gate.h"
 #include "storage/store.h"
+#include "events/event_log.h"
 
 namespace trustcse::security::trust {
 namespace {
 
 namespace bj = boost::json;
 
-class EventLog final : public events::Sink {
- public:
-  void Consume(const events::Event& e) override {
-    std::lock_guard lock(mu);
-    seen.push_back(e);
-  }
-  std::mutex mu;
-  std::vector<events::Event> seen;
-};
+using events::EventLog;
 
 TEST(CompareWithRecord, NamesWhatDisagreesAndIgnoresWhatEitherLacks) {
   Machine m;
@@ -50,16 +44,7 @@ class IdentityQueryTest : public testing::Test {
     registry_ = std::make_shared<TrustRegistry>(*store_);
     events_->Subscribe(log_, {events::kAllKinds, 1000, false, "test"});
     registry_->SetEventStream(events_);
-    Provider p;
-    p.company = "Acme";
-    p.contact = "ops@acme.example";
-    EXPECT_TRUE(registry_->AddProvider(p).has_value());
-    Application a;
-    a.provider = "SP000001";
-    a.name = "tracker";
-    a.use_case = UseCaseClass::kNBN;
-    a.practice_statement = "cps";
-    EXPECT_TRUE(registry_->AddApp(a).has_value());
+    AddProviderAndApp(*registry_, UseCaseClass::kNBN);
     EXPECT_TRUE(registry_
                     ->AddMachine({{"app", "RSP000001-1"},
                                   {"id", "M1"},

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "security/trust/trust_fixture.h"
 #include "security/trust/trust_gate.h"
 #include "storage/store.h"
 
@@ -133,16 +134,7 @@ class BindingRegistryTest : public testing::Test {
  protected:
   BindingRegistryTest() : store_(storage::OpenMemoryStore()) {
     registry_ = std::make_shared<TrustRegistry>(*store_);
-    Provider p;
-    p.company = "Acme";
-    p.contact = "ops@acme.example";
-    EXPECT_TRUE(registry_->AddProvider(p).has_value());
-    Application a;
-    a.provider = "SP000001";
-    a.name = "tracker";
-    a.use_case = UseCaseClass::kNBN;
-    a.practice_statement = "cps";
-    EXPECT_TRUE(registry_->AddApp(a).has_value());
+    AddProviderAndApp(*registry_, UseCaseClass::kNBN);
   }
   std::shared_ptr<const Machine> Add(bj::object f) {
     f["app"] = "RSP000001-1";
