@@ -7,7 +7,8 @@
 // [MACHINES]. With MACHINES > 0 the scenarios run twice — without the trust centre and with it
 // (an NBN application, MACHINES Machine-KYC records, the AEs among them: every trust check runs
 // and passes) — and the ratio is printed, then the trust gate's own decision latency over those
-// records (p50/p99 of single calls).
+// records (p50/p99 of single calls), and once more with a device subscription per machine (the
+// gate and the per-access scope step of its profile).
 // Builds against the tree it is in; compiles also against trees without installable chains
 // (the dispatcher then assembled its own), so two landings can be compared in one sitting.
 #include <algorithm>
@@ -32,6 +33,9 @@
 #include <boost/json.hpp>
 
 #include "security/trust/trust_gate.h"
+#if __has_include("security/trust/subscription_scope.h")
+#include "security/trust/subscription_scope.h"
+#endif
 #define TRUSTCSE_TRUST 1
 #endif
 
@@ -234,6 +238,53 @@ int main(int argc, char** argv) {
   std::sort(ns.begin(), ns.end());
   std::printf("trust gate decision (%d machines): p50 %.0f ns, p99 %.0f ns, p999 %.0f ns\n",
               machines, ns[ns.size() / 2], ns[ns.size() * 99 / 100], ns[ns.size() * 999 / 1000]);
+#if __has_include("security/trust/subscription_scope.h")
+  // With a device subscription per machine (a profile of every kind and a rate ceiling): the
+  // gate plus the per-access scope step, as a request meets them.
+  {
+    namespace bj = boost::json;
+    auto subs = std::make_shared<security::trust::SubscriptionRegistry>(*t.store, t.trust);
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < machines; ++i) {
+      std::string e = i == 0 ? "Cbench" : i == 1 ? "Cother" : "C" + std::to_string(i);
+      bj::object profile{{"operations", bj::array{"retrieve", "create"}},
+                         {"paths", bj::array{bj::string("cse-in/" + e), "cse-in/shared"}},
+                         {"types", bj::array{3, 4}},
+                         {"rate", 1000000}};
+      if (!subs->Add({{"machine", "M" + std::to_string(i)}, {"state", "active"},
+                      {"profile", std::move(profile)}}, "bench")) {
+        std::abort();
+      }
+    }
+    std::fprintf(stderr, "dispatcher_bench: %d subscriptions recorded in %.1f s\n", machines,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    security::trust::TrustGate sub_gate(t.trust, nullptr, {}, nullptr, subs);
+    security::trust::SubscriptionScope scope(t.trust, subs);
+    std::vector<resources::Resource> subjects(names.size());
+    for (size_t i = 0; i < names.size(); ++i) subjects[i].path = "cse-in/" + names[i] + "/data";
+    ns.clear();
+    for (int i = 0; i < n; ++i) {
+      size_t k = static_cast<size_t>(i) % names.size();
+      security::SecurityContext ctx;
+      ctx.request = &req;
+      ctx.originator = names[k];
+      auto t0 = std::chrono::steady_clock::now();
+      auto dec = sub_gate.Check(ctx);
+      ctx.subject = &subjects[k];
+      auto dec2 = scope.Check(ctx);
+      auto t1 = std::chrono::steady_clock::now();
+      if (dec.verdict != security::Verdict::kAllow || dec2.verdict != security::Verdict::kDefer) {
+        std::abort();
+      }
+      ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    }
+    std::sort(ns.begin(), ns.end());
+    std::printf(
+        "with subscriptions, gate + scope (%d machines): p50 %.0f ns, p99 %.0f ns, p999 %.0f "
+        "ns\n",
+        machines, ns[ns.size() / 2], ns[ns.size() * 99 / 100], ns[ns.size() * 999 / 1000]);
+  }
+#endif
 #endif
   return 0;
 }

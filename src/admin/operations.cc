@@ -116,7 +116,8 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   }
   if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
   const bool trust = op.starts_with("provider.") || op.starts_with("app.") ||
-                     op.starts_with("device.") || op.starts_with("list.");
+                     op.starts_with("device.") || op.starts_with("list.") ||
+                     op.starts_with("subscription.");
   // Reads: not operator actions (no event), as status.
   if (trust && (op.ends_with(".list") || op.ends_with(".show"))) return Trust(op, a, actor);
   auto out = trust ? Trust(op, a, actor) : Dispatch(op, a);

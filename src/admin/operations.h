@@ -39,6 +39,14 @@
 //                      and configuration (security/trust/identity_query.h); running server only
 //   device.show        {id}                                  → {device}
 //   device.list        {app?, after?, limit? (≤ 10,000; 1,000)} → {devices, next?}
+//   subscription.add   {machine, id?, state?: provisioned|active, profile?: {operations?, paths?,
+//                       types?, sources?, bindings?, rate?, burst?}} → {subscription}
+//                      (security/trust/subscriptions.h, subscription_profile.h)
+//   subscription.update {id, profile}                        → {subscription}
+//   subscription.activate|resume|suspend|quarantine|terminate {id, reason?, override?}
+//                                                            → {subscription} (critical classes:
+//                      suspend and quarantine need override and a reason)
+//   subscription.show  {id} / subscription.list {machine?, after?, limit?} → {subscription(s)}
 //   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,
 //                       reason, owner?, expires? | ttl_seconds?, mode?: suspend|read-only,
 //                       override?}                          → {entry} (security/trust/trust_lists.h)
@@ -79,6 +87,7 @@
 #include "security/ca/certificate_authority.h"
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
+#include "security/trust/subscriptions.h"
 #include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 #include "storage/store.h"
@@ -107,9 +116,11 @@ class Operations {
   using CheckpointSigner = std::function<Result<std::optional<std::string>>()>;
   // The trust centre's registry (provider.*, app.*, device.*; 4004 without it).
   void SetTrust(std::shared_ptr<security::trust::TrustRegistry> trust,
-                std::shared_ptr<security::trust::TrustLists> lists) {
+                std::shared_ptr<security::trust::TrustLists> lists,
+                std::shared_ptr<security::trust::SubscriptionRegistry> subscriptions = nullptr) {
     trust_ = std::move(trust);
     lists_ = std::move(lists);
+    subscriptions_ = std::move(subscriptions);
   }
   // How device.query reaches a device: a NOTIFY with `body` to AE-ID `ae` (the running
   // server's notifier; unset: device.query answers that it needs the running server).
@@ -133,6 +144,8 @@ class Operations {
   Result<boost::json::object> Audit(std::string_view op, const boost::json::object& a);
   Result<boost::json::object> Trust(std::string_view op, const boost::json::object& a,
                                     std::string_view actor);  // trust_operations.cc
+  Result<boost::json::object> Subscriptions(std::string_view op, const boost::json::object& args,
+                                            std::string_view actor);  // trust_operations.cc
 
   std::shared_ptr<security::CredentialRegistry> credentials_;
   std::shared_ptr<security::CertificateAuthority> ca_;
@@ -140,6 +153,7 @@ class Operations {
   std::function<boost::json::object()> status_;
   std::shared_ptr<security::trust::TrustRegistry> trust_;
   std::shared_ptr<security::trust::TrustLists> lists_;
+  std::shared_ptr<security::trust::SubscriptionRegistry> subscriptions_;
   DeviceNotifier notify_device_;
   storage::ReadView* audit_view_ = nullptr;
   CheckpointSigner sign_;

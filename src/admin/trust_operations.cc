@@ -22,11 +22,26 @@ Result<bj::object> One(std::string_view key, Result<T> r) {
   return bj::object{{key, trust::ToJson(*r)}};
 }
 
+// A listing's page: at most `limit` (1 to 10,000; default 1,000) records from `list(after,
+// limit)` under `key`, and "next" (the last ID) when the page is full.
+template <class List>
+Result<bj::object> Page(const bj::object& a, std::string_view key, List list) {
+  int64_t limit = json::GetInt(a, "limit").value_or(1000);
+  if (limit < 1 || limit > 10000) return Err(Status::BadRequest("limit is 1 to 10,000"));
+  auto records = list(Str(a, "after"), static_cast<size_t>(limit));
+  bj::array out;
+  for (const auto& r : records) out.emplace_back(trust::ToJson(r));
+  bj::object page{{key, std::move(out)}};
+  if (records.size() == static_cast<size_t>(limit)) page["next"] = records.back().id;
+  return page;
+}
+
 }  // namespace
 
 Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
                                      std::string_view actor) {
   if (!trust_ || !lists_) return Err(Status::NotFound("the trust centre is not available here"));
+  if (op.starts_with("subscription.")) return Subscriptions(op, a, actor);
   if (op == "list.add") {
     auto e = lists_->Add(a, actor);
     if (!e) return Err(e.error());
@@ -107,14 +122,46 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
     return bj::object{{"device", trust::ToJson(*m)}};
   }
   if (op == "device.list") {
-    int64_t limit = json::GetInt(a, "limit").value_or(1000);
-    if (limit < 1 || limit > 10000) return Err(Status::BadRequest("limit is 1 to 10,000"));
-    auto list = t.Machines(Str(a, "app"), Str(a, "after"), static_cast<size_t>(limit));
-    bj::array out;
-    for (const auto& m : list) out.emplace_back(trust::ToJson(m));
-    bj::object r{{"devices", std::move(out)}};
-    if (list.size() == static_cast<size_t>(limit)) r["next"] = list.back().id;
-    return r;
+    return Page(a, "devices", [&](std::string_view after, size_t limit) {
+      return t.Machines(Str(a, "app"), after, limit);
+    });
+  }
+  return Err(Status::NotFound("unknown operation " + std::string(op)));
+}
+
+Result<bj::object> Operations::Subscriptions(std::string_view op, const bj::object& a,
+                                             std::string_view actor) {
+  if (!subscriptions_) return Err(Status::NotFound("subscriptions are not available here"));
+  trust::SubscriptionRegistry& s = *subscriptions_;
+  auto one = [](Result<trust::Subscription> r) -> Result<bj::object> {
+    if (!r) return Err(r.error());
+    return bj::object{{"subscription", trust::ToJson(*r)}};
+  };
+  if (op == "subscription.add") return one(s.Add(a, actor));
+  if (op == "subscription.update") {
+    const bj::value* p = a.if_contains("profile");
+    if (p == nullptr || !p->is_object()) return Err(Status::BadRequest("give the new profile"));
+    return one(s.UpdateProfile(Str(a, "id"), p->get_object(), actor));
+  }
+  // The lifecycle verbs and the state each leads to.
+  static constexpr std::pair<std::string_view, std::string_view> kVerbs[] = {
+      {"subscription.activate", "active"},     {"subscription.resume", "active"},
+      {"subscription.suspend", "suspended"},   {"subscription.quarantine", "quarantined"},
+      {"subscription.terminate", "terminated"}};
+  for (const auto& [verb, state] : kVerbs) {
+    if (op != verb) continue;
+    return one(s.Transition(Str(a, "id"), state, Str(a, "reason"),
+                            json::GetBool(a, "override").value_or(false), actor));
+  }
+  if (op == "subscription.show") {
+    auto live = s.Find(Str(a, "id"));
+    if (!live) return Err(Status::NotFound("no subscription " + Str(a, "id")));
+    return bj::object{{"subscription", trust::ToJson(live->sub)}};
+  }
+  if (op == "subscription.list") {
+    return Page(a, "subscriptions", [&](std::string_view after, size_t limit) {
+      return s.List(Str(a, "machine"), after, limit);
+    });
   }
   return Err(Status::NotFound("unknown operation " + std::string(op)));
 }

@@ -170,7 +170,7 @@ int RunOperation(const server::Config& c, const std::string& config_file, std::s
   server::OfflineAudit audit(**store);
   sec->credentials->SetEventStream(audit.stream());
   admin::Operations ops(sec->credentials, sec->ca, sec->enrolment);
-  ops.SetTrust(sec->trust, sec->lists);
+  ops.SetTrust(sec->trust, sec->lists, sec->subscriptions);
   auto out = ops.Run(op, args, CliActor());
   Status audited = audit.Finish(c, sec->keys);
   sec->credentials->SetEventStream(nullptr);

@@ -1,7 +1,9 @@
 #include "exe/trust_commands.h"
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <vector>
 
@@ -10,7 +12,8 @@ namespace {
 
 namespace bj = boost::json;
 
-enum class Kind { kText, kList, kInt, kKyc, kFlag };
+// kJson: a JSON value given inline, or read from a file named after "@" (as curl does).
+enum class Kind { kText, kList, kInt, kKyc, kFlag, kJson };
 struct Opt {
   const char* flag;  // "--company"
   const char* key;   // "company"
@@ -154,6 +157,56 @@ std::vector<Verb> Verbs() {
   }
   v.insert(v.begin() + 5, std::move(add));
   v.insert(v.begin() + 6, std::move(update));
+  const Opt profile{"--profile", "profile",
+                    "the profile, JSON or @file: {operations, paths, types, sources, bindings, "
+                    "rate, burst}",
+                    Kind::kJson};
+  v.push_back({"subscription",
+               "add",
+               "give a machine its device subscription (least-privilege profile)",
+               {{"--machine", "machine", "machine ID", Kind::kText, true},
+                {"--id", "id", "subscription ID (default: one is issued)"},
+                {"--state", "state", "provisioned (default) or active"},
+                profile}});
+  Opt required_profile = profile;
+  required_profile.required = true;
+  v.push_back({"subscription",
+               "update",
+               "replace a subscription's profile",
+               {{"--id", "id", "subscription ID", Kind::kText, true}, required_profile}});
+  for (const char* verb : {"activate", "resume", "suspend", "quarantine", "terminate"}) {
+    v.push_back({"subscription",
+                 verb,
+                 "lifecycle: provisioned → active ⇄ suspended → terminated; quarantined",
+                 {{"--id", "id", "subscription ID", Kind::kText, true},
+                  {"--reason", "reason", "why (recorded in its history)"},
+                  {"--override", "override", "a critical class: suspend or quarantine anyway",
+                   Kind::kFlag}}});
+  }
+  v.push_back({"subscription",
+               "show",
+               "print a subscription",
+               {{"--id", "id", "subscription ID", Kind::kText, true}}});
+  v.push_back({"subscription",
+               "list",
+               "list subscriptions (1,000 at a time; --after the last one for more)",
+               {{"--machine", "machine", "of one machine"},
+                {"--after", "after", "start after this subscription ID"},
+                {"--limit", "limit", "at most this many (1-10000)", Kind::kInt}}});
+  return v;
+}
+
+// The value of a kJson option: inline JSON, or the contents of the file after "@".
+Result<bj::value> JsonArgument(const std::string& text) {
+  std::string body = text;
+  if (text.starts_with("@")) {
+    std::ifstream in(text.substr(1));
+    if (!in) return Err(Status::BadRequest("cannot read " + text.substr(1)));
+    body.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  boost::system::error_code ec;
+  bj::value v = bj::parse(body, ec);
+  if (ec) return Err(Status::BadRequest("not JSON: " + ec.message()));
   return v;
 }
 
@@ -165,6 +218,8 @@ class Commands final : public TrustCommands {
     groups["app"] = app.add_subcommand("app", "trust centre: applications and their classes");
     groups["device"] = app.add_subcommand("device", "trust centre: Machine-KYC records");
     groups["list"] = app.add_subcommand("list", "trust centre: black- and greylists");
+    groups["subscription"] =
+        app.add_subcommand("subscription", "trust centre: device subscriptions and their least-privilege profiles");
     for (auto& [name, g] : groups) g->require_subcommand(1);
     for (Verb& verb : Verbs()) {
       auto cmd = std::make_unique<Command>();
@@ -215,6 +270,14 @@ class Commands final : public TrustCommands {
           args[o.key] = std::stoll(c->values[i]);
         else if (o.kind == Kind::kKyc)
           args[o.key] = c->values[i] == "verified";
+        else if (o.kind == Kind::kJson) {
+          auto v = JsonArgument(c->values[i]);
+          if (!v) {
+            std::cerr << "trustcse: " << o.flag << ": " << v.error().message() << "\n";
+            return kExitUsage;
+          }
+          args[o.key] = std::move(*v);
+        }
         else
           args[o.key] = c->values[i];
       }

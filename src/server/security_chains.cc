@@ -5,6 +5,7 @@
 #include "security/authz/acp_evaluator.h"
 #include "security/authz/dynamic_authorization.h"
 #include "security/authz/token_authorization.h"
+#include "security/trust/subscription_scope.h"
 #include "security/trust/trust_gate.h"
 
 namespace trustcse::server {
@@ -20,9 +21,13 @@ dispatcher::SecurityChains AssembleChains(const ChainOptions& o,
     chains.gates.Append(std::make_unique<security::trust::TrustGate>(
         o.trust, o.credentials,
         security::trust::TrustGateOptions{o.admin_originator, o.allow_unregistered_apps},
-        o.lists));
+        o.lists, o.subscriptions));
   }
   // Admission (storm protection) goes here.
+  if (o.trust && o.subscriptions) {
+    chains.authorization.Append(
+        std::make_unique<security::trust::SubscriptionScope>(o.trust, o.subscriptions));
+  }
   if (o.tokens) {
     chains.authorization.Append(std::make_unique<security::TokenAuthorization>(o.tokens));
   }

@@ -14,6 +14,7 @@
 #include "dispatcher/dispatcher.h"
 #include "security/authz/token.h"
 #include "security/credentials/credential_registry.h"
+#include "security/trust/subscriptions.h"
 #include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 
@@ -32,6 +33,8 @@ struct ChainOptions {
   // The trust centre (security/trust/trust_gate.h); null: no trust gate.
   std::shared_ptr<security::trust::TrustRegistry> trust;
   std::shared_ptr<const security::trust::TrustLists> lists;  // null: no black- and greylists
+  // Device subscriptions (profiles and lifecycle); null: none.
+  std::shared_ptr<const security::trust::SubscriptionRegistry> subscriptions;
   bool allow_unregistered_apps = true;  // [trust] unregistered_apps = "allow"
 };
 

@@ -58,6 +58,8 @@ Result<SecurityServices> OpenSecurityServices(const Config& c, storage::Store& s
   if (Status s = out.trust->Load(); !s.ok()) return Err(s);
   out.lists = std::make_shared<security::trust::TrustLists>(store);
   if (Status s = out.lists->Load(); !s.ok()) return Err(s);
+  out.subscriptions = std::make_shared<security::trust::SubscriptionRegistry>(store, out.trust);
+  if (Status s = out.subscriptions->Load(); !s.ok()) return Err(s);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
 #include "security/keystore/key_store.h"
+#include "security/trust/subscriptions.h"
 #include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 #include "server/config.h"
@@ -26,6 +27,7 @@ struct SecurityServices {
   std::shared_ptr<security::EnrolmentService> enrolment;
   std::shared_ptr<security::trust::TrustRegistry> trust;  // the trust centre's registry
   std::shared_ptr<security::trust::TrustLists> lists;     // its black- and greylists
+  std::shared_ptr<security::trust::SubscriptionRegistry> subscriptions;  // device subscriptions
 };
 
 // Creates the database's directory if needed and opens the SQLite store.

@@ -524,6 +524,7 @@ Status Server::Start() {
   chain_options.free_ae_ids = c.ae_id_registration == "any-free";
   chain_options.trust = m.security.trust;
   chain_options.lists = m.security.lists;
+  chain_options.subscriptions = m.security.subscriptions;
   chain_options.allow_unregistered_apps = c.trust_unregistered_apps != "refuse";
   dopt.polling = m.polling;
   dopt.long_poll_timeout = std::chrono::milliseconds(c.polling_long_poll_ms);
@@ -539,7 +540,7 @@ Status Server::Start() {
   m.admin = std::make_unique<admin::AdminServer>(
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
-  m.admin->operations().SetTrust(m.security.trust, m.security.lists);
+  m.admin->operations().SetTrust(m.security.trust, m.security.lists, m.security.subscriptions);
   m.admin->operations().SetDeviceNotifier(
       [notifier = m.notifier.get()](const std::string& ae, std::string body) {
         notifier->Deliver(ae, std::move(body), "identity query");

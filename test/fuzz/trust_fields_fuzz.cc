@@ -5,7 +5,9 @@
 // that is accepted holds only valid identities (IMEI and ICCID Luhn-checked, IMSI split into
 // its MCC and MNC), and its stored body reads back to the same record. The same text is also a
 // device's report (sim_binding.h): a deviceLabel, or the content of a CREATE; what is observed
-// in it is valid, and the binding check of the record against it does not fail.
+// in it is valid, and the binding check of the record against it does not fail. A "profile"
+// member is a device subscription's profile (subscription_profile.h): accepted, it reads back
+// to itself.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "primitive/json_util.h"
 #include "security/trust/identifiers.h"
 #include "security/trust/sim_binding.h"
+#include "security/trust/subscription_profile.h"
 #include "security/trust/trust_records.h"
 
 namespace {
@@ -50,10 +53,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Observed seen = ObservedIdentities(&report, nullptr);
   Check(seen.imei.empty() || (seen.imei.size() == 15 && LuhnValid(seen.imei)));
   Check(seen.iccid.empty() || LuhnValid(seen.iccid));
-  // The record: the same object without the reports.
+  // A subscription profile under "profile": parsed, it reads back to itself.
+  if (const auto* p = v->get_object().if_contains("profile"); p && p->is_object()) {
+    if (auto profile = SubscriptionProfile::Parse(p->get_object())) {
+      auto again = SubscriptionProfile::Parse(profile->ToJson());
+      Check(again.has_value() && again->ToJson() == profile->ToJson());
+      (void)profile->AllowsPath(text);
+    }
+  }
+  // The record: the same object without the reports and the profile.
   boost::json::object fields = v->get_object();
   fields.erase("m2m:dvi");
   fields.erase("dcfg:sim");
+  fields.erase("profile");
   Machine m;
   m.id = "M1";
   if (!records::ApplyMachineFields(m, fields, creating).ok()) return 0;

@@ -14,6 +14,9 @@
 #     application by naming its App-ID;
 #   - identity on demand: the machine's AE asked by a NOTIFY, its deviceInfo answer compared with
 #     the record, the mismatch an alert;
+#   - device subscriptions: a profile's operations, types and paths (also by resource ID),
+#     provisioned/quarantined/suspended/resumed, a rate ceiling (5207), a critical class
+#     suspended only with an override;
 #   - a greylist that expires, a read-only greylist, a critical service's exception and its
 #     override; a blacklisted IMEI refused and its live TLS session closed;
 #   - every refusal and every operator action in the audit log.
@@ -259,6 +262,42 @@ jq -e '.device.answer.result == "model T-9, recorded T-1" and .device.answer.fir
        and (.device | has("query") | not)' answer.json >/dev/null && pass ||
   fail "the answer was not compared: $(cat answer.json)"
 
+# 8. Device subscriptions (OP-1, OP-2): a least-privilege profile, its lifecycle, a critical
+#    class's override.
+must cse subscription add --machine trk-1 --id sub-trk1 --profile \
+  '{"operations":["retrieve","create","update"],"paths":["cse-in/trk1","cse-in/trk1node"],"types":[3,4,13]}' \
+  >/dev/null
+want_text="subscription sub-trk1 is provisioned" req sub-provisioned 4128 "$trk" Ctrk1 GET /cse-in/trk1
+must cse subscription activate --id sub-trk1 --reason "contract signed" >/dev/null
+req sub-active 2000 "$trk" Ctrk1 GET /cse-in/trk1
+req sub-create 2001 "$trk" Ctrk1 POST /cse-in/trk1 3 '{"m2m:cnt":{"rn":"pos"}}'
+want_text="does not allow delete" req sub-delete 4103 "$trk" Ctrk1 DELETE /cse-in/trk1/pos
+want_text="creating resources of type 23" req sub-type 4103 "$trk" Ctrk1 POST /cse-in/trk1 23 \
+  '{"m2m:sub":{"rn":"s","nu":["Ctrk1"]}}'
+want_text="does not reach cse-in" req sub-outside 4103 "$trk" Ctrk1 GET /cse-in
+# An unstructured resource ID reaches no further than its path: the ACP above is outside.
+want_text="does not reach cse-in/trkacp" req sub-by-ri 4103 "$trk" Ctrk1 GET "/$acp_ri"
+must cse subscription quarantine --id sub-trk1 --reason "odd traffic" >/dev/null
+req sub-quarantine-read 2000 "$trk" Ctrk1 GET /cse-in/trk1
+req sub-quarantine-write 4103 "$trk" Ctrk1 POST /cse-in/trk1 3 '{"m2m:cnt":{"rn":"pos2"}}'
+must cse subscription suspend --id sub-trk1 --reason unpaid >/dev/null
+want_text="subscription sub-trk1 is suspended" req sub-suspended 4128 "$trk" Ctrk1 GET /cse-in/trk1
+must cse subscription resume --id sub-trk1 >/dev/null
+req sub-resumed 2000 "$trk" Ctrk1 GET /cse-in/trk1
+# A rate ceiling: the burst, then 5207 with when to retry.
+must cse subscription update --id sub-trk1 --profile '{"rate":0.5,"burst":2}' >/dev/null
+req sub-rate-1 2000 "$trk" Ctrk1 GET /cse-in/trk1
+req sub-rate-2 2000 "$trk" Ctrk1 GET /cse-in/trk1
+want_text="retry in" req sub-rate-3 5207 "$trk" Ctrk1 GET /cse-in/trk1
+# A critical class (cam-1: CQS) is suspended only with an explicit override.
+must cse subscription add --machine cam-1 --id sub-cam1 --state active >/dev/null
+if cse subscription suspend --id sub-cam1 >/dev/null 2>err; then fail "a critical subscription suspended"
+else grep -q "critical class (CQS)" err && pass || fail "critical refusal: $(cat err)"; fi
+must cse subscription suspend --id sub-cam1 --override --reason "court order" >/dev/null
+cse subscription show --id sub-cam1 | jq -e '.subscription.state == "suspended" and
+  (.subscription.history[-1].reason | contains("override of critical class CQS"))' >/dev/null &&
+  pass || fail "override not recorded: $(cse subscription show --id sub-cam1)"
+
 # The registry and the lists survive a restart.
 kill -TERM "$pid"; wait "$pid"; pid=
 
@@ -281,9 +320,11 @@ grep '"kind":"trust"' entries.txt | grep '"subject":"trk-2"' | grep "seen with m
   >/dev/null && pass || fail "lock alert not logged: $(grep '"kind":"trust"' entries.txt)"
 grep '"kind":"trust"' entries.txt | grep '"operation":"query.mismatch"' | grep "model T-9" \
   >/dev/null && pass || fail "query alert not logged: $(grep '"kind":"trust"' entries.txt)"
+denied '"actor":"Ctrk1"' "cse-in/trkacp is outside the paths of subscription sub-trk1"
 for op in provider.add app.add device.add device.update device.transfer device.flag \
           device.unflag device.unlock device.authorize device.query app.update credential.attest list.add \
-          list.remove; do
+          list.remove subscription.add subscription.activate subscription.quarantine \
+          subscription.suspend subscription.resume subscription.update; do
   grep '"kind":"admin"' entries.txt | grep "\"operation\":\"$op\"" >/dev/null && pass ||
     fail "operator action $op not logged"
 done

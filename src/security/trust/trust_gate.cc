@@ -1,5 +1,7 @@
 #include "security/trust/trust_gate.h"
 
+#include <cstdio>
+
 #include "primitive/json_util.h"
 #include "security/trust/sim_binding.h"
 
@@ -32,7 +34,64 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
+// The AccessOp of a request as a whole: a retrieve with fu=1 is a discovery.
+uint32_t AccessOf(const RequestPrimitive& req) {
+  switch (req.op) {
+    case Operation::kCreate: return kCreate;
+    case Operation::kRetrieve: return req.fc && req.fc->fu == 1 ? kDiscover : kRetrieve;
+    case Operation::kUpdate: return kUpdate;
+    case Operation::kDelete: return kDelete;
+    case Operation::kNotify: return kNotify;
+  }
+  return 0;
+}
+
 }  // namespace
+
+Decision CheckSubscription(const LiveSubscription& live, const SecurityContext& ctx,
+                           Obligations& extra) {
+  const Subscription& s = live.sub;
+  const SubscriptionProfile& p = s.profile;
+  const RequestPrimitive* req = ctx.request;
+  const Rsc service =
+      ctx.registration ? Rsc::kAppRuleValidationFailed : Rsc::kServiceSubscriptionNotEstablished;
+  if (s.state == "quarantined") {
+    extra.read_only = true;  // the greylist's read-only: reads served, every access on record
+    extra.audit = true;
+  } else if (s.state != "active") {
+    return Decision::Deny(Status(service, "subscription " + s.id + " is " + s.state), {});
+  }
+  auto outside = [&](std::string what) {
+    return Decision::Deny(
+        Status(Rsc::kOriginatorHasNoPrivilege, "subscription " + s.id + " does not allow " + what),
+        {});
+  };
+  std::string_view binding = req ? std::string_view(req->binding) : std::string_view();
+  if (!p.AllowsBinding(binding)) {
+    return outside("the " + std::string(binding.empty() ? "in-process" : binding) + " binding");
+  }
+  if (!p.AllowsSource(ctx.source)) {
+    return outside("requests from " + (req && !req->peer_address.empty() ? req->peer_address
+                                                                        : std::string("here")));
+  }
+  if (req && !ctx.registration) {
+    uint32_t op = AccessOf(*req);
+    if (!p.AllowsOperation(op)) return outside(std::string(AccessOpName(op)));
+    if (req->op == Operation::kCreate && !p.AllowsType(req->ty)) {
+      return outside("creating resources of type " + std::to_string(req->ty));
+    }
+  }
+  std::chrono::milliseconds retry{0};
+  if (live.bucket && !live.bucket->Take(ctx.time, &retry)) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", p.rate);
+    return Decision::Deny(Status(Rsc::kNotAcceptable, "subscription " + s.id + " allows " + rate +
+                                                          " requests per second: retry in " +
+                                                          std::to_string(retry.count()) + " ms"),
+                          {});
+  }
+  return Decision::Defer();
+}
 
 Decision TrustGate::Check(const SecurityContext& ctx) const {
   const bool lists = lists_ && lists_->size() > 0;
@@ -188,6 +247,13 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
   if (floor.user_kyc && machine->user_kyc.empty()) {
     return refuse(service, "class " + cls + " requires user KYC: the owner of " + machine->id +
                                " is not verified");
+  }
+  if (subscriptions_) {
+    if (auto live = subscriptions_->Of(machine->id)) {
+      if (Decision d = CheckSubscription(*live, ctx, extra); d.verdict == Verdict::kDeny) {
+        return refuse(d.status.code(), std::string(d.status.message()));
+      }
+    }
   }
   Decision allow = Decision::Allow();
   allow.obligations.use_case_class = static_cast<uint8_t>(app->use_case);

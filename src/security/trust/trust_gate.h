@@ -22,6 +22,11 @@
 //   4. transport encryption, when the class requires it → 4107.
 //   5. the authentication level (use_case_class.h) against the class's floor → 4107.
 //   6. machine KYC (a complete record, a certified model) and user KYC, when required.
+//   7. the machine's device subscription (subscriptions.h), if it has one: not active → 4128
+//      (quarantined: reads only, audited); outside its profile — binding, source address,
+//      operation, the type a CREATE makes — 4103; above its rate ceiling 5207 with when to
+//      retry. An AE registration is held to the state, binding, source and rate only. The
+//      profile's paths are checked per access, on the resolved target (SubscriptionScope).
 // Refusals: 4107 SECURITY_ASSOCIATION_REQUIRED for 4 and 5 (a stronger channel or credential
 // fixes them); otherwise 4126 APP_RULE_VALIDATION_FAILED for an AE registration and 4128
 // SERVICE_SUBSCRIPTION_NOT_ESTABLISHED for any other request. The message names what is
@@ -40,6 +45,7 @@
 
 #include "security/chain.h"
 #include "security/credentials/credential_registry.h"
+#include "security/trust/subscriptions.h"
 #include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 
@@ -50,16 +56,23 @@ struct TrustGateOptions {
   bool allow_unregistered_apps = true;
 };
 
+// Step 7 alone: Deny (with the status) or Defer; adds quarantine's obligations to `extra`.
+// For TrustGate and `trustcse explain`.
+Decision CheckSubscription(const LiveSubscription& live, const SecurityContext& ctx,
+                           Obligations& extra);
+
 class TrustGate final : public SecurityStep {
  public:
-  // `lists` may be null (no black- and greylists).
+  // `lists` and `subscriptions` may be null (no black- and greylists, no subscriptions).
   TrustGate(std::shared_ptr<TrustRegistry> registry,
             std::shared_ptr<const CredentialRegistry> credentials, TrustGateOptions options,
-            std::shared_ptr<const TrustLists> lists = nullptr)
+            std::shared_ptr<const TrustLists> lists = nullptr,
+            std::shared_ptr<const SubscriptionRegistry> subscriptions = nullptr)
       : registry_(std::move(registry)),
         credentials_(std::move(credentials)),
         options_(std::move(options)),
-        lists_(std::move(lists)) {}
+        lists_(std::move(lists)),
+        subscriptions_(std::move(subscriptions)) {}
   std::string_view name() const override { return "trust"; }
   bool deciding() const override { return false; }
   Decision Check(const SecurityContext& ctx) const override;
@@ -69,6 +82,7 @@ class TrustGate final : public SecurityStep {
   std::shared_ptr<const CredentialRegistry> credentials_;
   TrustGateOptions options_;
   std::shared_ptr<const TrustLists> lists_;
+  std::shared_ptr<const SubscriptionRegistry> subscriptions_;
 };
 
 }  // namespace trustcse::security::trust

@@ -13,12 +13,6 @@ namespace trustcse::security::trust {
 
 namespace bj = boost::json;
 
-namespace {
-
-std::string Str(const bj::object& o, std::string_view k) {
-  return std::string(json::GetString(o, k).value_or(""));
-}
-
 // The first `bits` of `a` (16-byte form), the rest cleared.
 std::array<uint8_t, 16> Mask(const std::array<uint8_t, 16>& a, int bits) {
   std::array<uint8_t, 16> out{};
@@ -26,12 +20,6 @@ std::array<uint8_t, 16> Mask(const std::array<uint8_t, 16>& a, int bits) {
     out[i] = bits >= 8 ? a[i] : static_cast<uint8_t>(a[i] & (0xff << (8 - bits)));
   }
   return out;
-}
-
-std::string PrefixKey(int bits, const std::array<uint8_t, 16>& masked) {
-  std::string k(1, static_cast<char>(bits));
-  k.append(reinterpret_cast<const char*>(masked.data()), masked.size());
-  return k;
 }
 
 // "10.1.0.0/16" → (112, masked bytes); nullopt if malformed.
@@ -49,6 +37,18 @@ std::optional<std::pair<int, std::array<uint8_t, 16>>> ParsePrefix(std::string_v
   }
   int bits = addr->v4 ? 96 + len : len;
   return std::pair{bits, Mask(addr->bytes, bits)};
+}
+
+namespace {
+
+std::string Str(const bj::object& o, std::string_view k) {
+  return std::string(json::GetString(o, k).value_or(""));
+}
+
+std::string PrefixKey(int bits, const std::array<uint8_t, 16>& masked) {
+  std::string k(1, static_cast<char>(bits));
+  k.append(reinterpret_cast<const char*>(masked.data()), masked.size());
+  return k;
 }
 
 Result<std::string> Normalise(std::string_view kind, std::string_view value) {

@@ -17,10 +17,12 @@
 // Thread-safety: any thread; changes wait for the store's commit.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -101,5 +103,10 @@ class TrustLists {
 
 // "10.1.2.3/16" → the prefix with its host bits cleared ("10.1.0.0/16"); 4000 if malformed.
 Result<std::string> NormalisePrefix(std::string_view text);
+// "10.1.0.0/16" → its length in the 16-byte form (an IPv4 length + 96) and the masked address;
+// nullopt if malformed.
+std::optional<std::pair<int, std::array<uint8_t, 16>>> ParsePrefix(std::string_view text);
+// The first `bits` of `a` (16-byte form), the rest cleared.
+std::array<uint8_t, 16> Mask(const std::array<uint8_t, 16>& a, int bits);
 
 }  // namespace trustcse::security::trust

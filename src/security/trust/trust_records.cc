@@ -123,13 +123,7 @@ bj::object MachineBody(const Machine& m) {
     PutIf(seen, "iccid", m.seen_iccid);
     o["seen"] = std::move(seen);
   }
-  bj::array history;
-  for (const auto& h : m.history) {
-    bj::object e{{"at", h.at}, {"field", h.field}, {"from", h.from}, {"to", h.to}, {"by", h.by}};
-    PutIf(e, "reason", h.reason);
-    history.emplace_back(std::move(e));
-  }
-  o["history"] = std::move(history);
+  o["history"] = HistoryToJson(m.history);
   return o;
 }
 
@@ -200,15 +194,31 @@ Result<Machine> MachineFrom(std::string_view id, const bj::object& o) {
     m.answer = {Str(x, "at"),    Str(x, "imei"),     Str(x, "imsi"),     Str(x, "iccid"),
                 Str(x, "model"), Str(x, "firmware"), Str(x, "software"), Str(x, "result")};
   }
+  m.history = HistoryFrom(o);
+  return m;
+}
+
+bj::array HistoryToJson(const std::vector<HistoryEntry>& history) {
+  bj::array out;
+  for (const auto& h : history) {
+    bj::object e{{"at", h.at}, {"field", h.field}, {"from", h.from}, {"to", h.to}, {"by", h.by}};
+    PutIf(e, "reason", h.reason);
+    out.emplace_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<HistoryEntry> HistoryFrom(const bj::object& o) {
+  std::vector<HistoryEntry> out;
   if (const bj::value* h = o.if_contains("history"); h && h->is_array()) {
     for (const auto& e : h->get_array()) {
       if (!e.is_object()) continue;
       const auto& x = e.get_object();
-      m.history.push_back({Str(x, "at"), Str(x, "field"), Str(x, "from"), Str(x, "to"),
-                           Str(x, "by"), Str(x, "reason")});
+      out.push_back({Str(x, "at"), Str(x, "field"), Str(x, "from"), Str(x, "to"), Str(x, "by"),
+                     Str(x, "reason")});
     }
   }
-  return m;
+  return out;
 }
 
 Status ApplyMachineFields(Machine& m, const bj::object& f, bool creating) {

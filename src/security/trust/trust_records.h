@@ -15,6 +15,10 @@ Result<Application> AppFrom(std::string_view id, const boost::json::object& o);
 Result<Machine> MachineFrom(std::string_view id, const boost::json::object& o);
 // The stored body (ToJson without derived fields).
 boost::json::object MachineBody(const Machine& m);
+// A record's history (machines, subscriptions) as stored: a list of {at, field, from, to, by,
+// reason?}; read back from member "history" of `o` (absent or malformed entries: skipped).
+boost::json::array HistoryToJson(const std::vector<HistoryEntry>& history);
+std::vector<HistoryEntry> HistoryFrom(const boost::json::object& o);
 
 // Applies the descriptive fields of device.add / device.update to `m`: entities, credentials,
 // imei, serial, eid, iccid, imsi (+ mnc_digits), model, certification, capability,
