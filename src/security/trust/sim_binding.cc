@@ -189,19 +189,22 @@ std::shared_ptr<const Machine> TrustRegistry::Observe(const std::shared_ptr<cons
   if (!cur) return seen;
   BindingVerdict v = CheckBinding(*cur, o);
   if (v.kind == BindingVerdict::Kind::kMatch) return cur;
-  // The other machines whose SIM or device this request showed.
-  std::vector<std::shared_ptr<const Machine>> others;
-  for (auto [kind, value] : {std::pair{"imei", &o.imei}, {"imsi", &o.imsi}, {"iccid", &o.iccid}}) {
+  // The other machines whose SIM or device this request showed, and whether the channel's
+  // credential certified it (else only the device's own report claims it).
+  std::vector<std::pair<std::shared_ptr<const Machine>, bool>> others;
+  for (auto [kind, value, source] :
+       {std::tuple{"imei", &o.imei, &o.imei_source}, {"imsi", &o.imsi, &o.imsi_source},
+        {"iccid", &o.iccid, &o.iccid_source}}) {
     if (value->empty()) continue;
     auto other = MachineOfIdentity(kind, *value);
     if (other && other->id != cur->id &&
         std::none_of(others.begin(), others.end(),
-                     [&](const auto& x) { return x->id == other->id; })) {
-      others.push_back(std::move(other));
+                     [&](const auto& x) { return x.first->id == other->id; })) {
+      others.emplace_back(std::move(other), *source == "credential");
       if (v.kind == BindingVerdict::Kind::kLearn) {
         v.kind = BindingVerdict::Kind::kMismatch;
         v.what = "machine " + cur->id + " shows " + kind + " " + *value + " of machine " +
-                 others.back()->id;
+                 others.back().first->id;
       }
     }
   }
@@ -232,9 +235,17 @@ std::shared_ptr<const Machine> TrustRegistry::Observe(const std::shared_ptr<cons
     return learned;
   }
   auto locked = LockMachine(*cur, o, v.what, by);
-  for (const auto& other : others) {
-    LockMachine(*other, o, "its SIM or device was seen with machine " + cur->id + ": " + v.what,
-                by);
+  for (const auto& [other, certified] : others) {
+    std::string why = "its SIM or device was seen with machine " + cur->id + ": " + v.what;
+    if (certified) {
+      LockMachine(*other, o, why, by);
+    } else {
+      // A device's own report is a claim: it locks the reporter, and only warns about the
+      // machine it names (else any device could lock any machine whose IMEI it knows).
+      spdlog::warn("trust: machine {}: {}", other->id, why);
+      events::Emit(events_.get(), events::Kind::kTrust, "trust.binding", by, other->id, "alert",
+                   why);
+    }
   }
   return locked;
 }

@@ -5,8 +5,8 @@
 //   1. the machine and the SIM↔device binding (sim_binding.h): what the request shows of its
 //      device and SIM (the credential's attributes, a deviceInfo or SIM report) is checked
 //      against the machine record — learned, or the machine locked on this very request (and
-//      any other machine whose SIM or device it shows); a locked machine → refused until the
-//      provider authorizes the pairing or unlocks it.
+//      any other machine whose SIM or device its credential certifies; one a report names is
+//      alerted); a locked machine → refused until the provider authorizes or unlocks it.
 //   2. the black- and greylists (trust_lists.h) by the AE-ID, the channel's credential, the
 //      machine's IMEI, IMSI and ICCID (and those the request shows), and the source address:
 //      blacklisted → refused; greylisted → refused ("suspend") or writes refused

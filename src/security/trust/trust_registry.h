@@ -170,7 +170,8 @@ class TrustRegistry {
   // --- the SIM↔device binding (sim_binding.h; defined in sim_binding.cc) ---
   // Applies what a request showed of machine `m` when CheckBinding did not find it matching:
   // binds what is learned, or locks the machine — and any other machine whose SIM or device
-  // the request showed — with a history entry and a trust event (the alert). Memory changes
+  // the request's credential certifies (one a device's report merely names gets an alert, not
+  // a lock) — with a history entry and a trust event (the alert). Memory changes
   // at once; the store write is queued behind earlier ones, not waited for (a lock lost to a
   // crash is found again by the next request that shows the same pairing). For the request
   // path: it takes the change mutex only when something changes. Returns the machine as it

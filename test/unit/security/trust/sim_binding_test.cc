@@ -170,10 +170,10 @@ TEST_F(BindingRegistryTest, LearnsTheFirstDeviceDurably) {
   EXPECT_EQ(stored->history.back().reason, "learned");
 }
 
-TEST_F(BindingRegistryTest, ASwapLocksBothMachinesUntilTheProviderAnswers) {
+TEST_F(BindingRegistryTest, ASwapLocksTheMachinesUntilTheProviderAnswers) {
   auto m1 = Add({{"id", "M1"}, {"imsi", kImsi1}, {"imei", kImeiA}, {"binding", "learn"}});
   auto m2 = Add({{"id", "M2"}, {"imsi", kImsi2}, {"imei", kImeiB}, {"binding", "strict"}});
-  // M2's device reports M1's SIM.
+  // M2's device reports M1's SIM: M2 is locked; M1, only named by a report, is not.
   Observed o;
   o.imsi = kImsi1;
   o.imsi_source = "SIM";
@@ -182,6 +182,12 @@ TEST_F(BindingRegistryTest, ASwapLocksBothMachinesUntilTheProviderAnswers) {
             std::string::npos)
       << now->locked;
   EXPECT_EQ(now->seen_imsi, kImsi1);
+  EXPECT_TRUE(registry_->FindMachine("M1")->locked.empty());
+  // The same SIM certified by M2's channel credential: M1's SIM is in M2's device, both locked.
+  ASSERT_TRUE(registry_->Unlock("M2", /*adopt=*/false, "", "Cops").has_value());
+  o.imsi_source = "credential";
+  now = registry_->Observe(registry_->FindMachine("M2"), o, "Ctracker2");
+  EXPECT_FALSE(now->locked.empty());
   auto other = registry_->FindMachine("M1");
   EXPECT_NE(other->locked.find("seen with machine M2"), std::string::npos) << other->locked;
   // Locked: a second observation changes nothing, the first reason stays.
