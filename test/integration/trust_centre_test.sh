@@ -209,7 +209,9 @@ req trk-sim 2001 "$trk" Ctrk1 POST /cse-in/trk1node 13 "$(sim sim1 2341509999999
 # a report, gets an alert, not a lock.
 want_text="locked" req trk-swap 4128 "$trk" Ctrk1 POST /cse-in/trk1node 13 \
   "$(sim sim2 234150888888888)"
-want_text="presents SIM IMSI 234150888888888" req trk-locked 4128 "$trk" Ctrk1 GET /cse-in/trk1
+want_text="machine trk-1 is locked" req trk-locked 4128 "$trk" Ctrk1 GET /cse-in/trk1
+# What disagrees is in the audit log (below), not told to the device.
+grep -q "234150999999999" body && fail "the device was told the bound IMSI: $(cat body)" || pass
 cse device show --id trk-2 | jq -e '.device | has("locked") | not' >/dev/null && pass ||
   fail "a report locked the machine it names: $(cse device show --id trk-2)"
 must cse device unlock --id trk-1 --reason "SIM put back" >/dev/null
@@ -317,6 +319,7 @@ denied '"actor":"Cmeter1"' "is suspended"
 denied '"actor":"Cmeter1"' "reported stolen"
 denied '"actor":"Cstranger"' "admits only its machines"
 denied '"actor":"Ctrk1"' "machine trk-1 is locked"
+denied '"actor":"Ctrk1"' "presents SIM IMSI 234150888888888"
 grep '"kind":"trust"' entries.txt | grep '"subject":"trk-2"' | grep "seen with machine trk-1" \
   >/dev/null && pass || fail "swap alert not logged: $(grep '"kind":"trust"' entries.txt)"
 grep '"kind":"trust"' entries.txt | grep '"operation":"query.mismatch"' | grep "model T-9" \

@@ -183,10 +183,13 @@ std::shared_ptr<const Machine> TrustRegistry::LockMachine(const Machine& cur, co
 
 std::shared_ptr<const Machine> TrustRegistry::Observe(const std::shared_ptr<const Machine>& seen,
                                                       const Observed& o, std::string_view by) {
+  // A locked machine stays as it is until its provider answers: nothing learned, no further
+  // lock or alert (else each request of a locked device would log, alert and take the lock).
+  if (!seen->locked.empty()) return seen;
   if (CheckBinding(*seen, o).kind == BindingVerdict::Kind::kMatch) return seen;
   std::lock_guard change(change_mu_);
   auto cur = FindMachine(seen->id);
-  if (!cur) return seen;
+  if (!cur || !cur->locked.empty()) return cur ? cur : seen;
   BindingVerdict v = CheckBinding(*cur, o);
   if (v.kind == BindingVerdict::Kind::kMatch) return cur;
   // The other machines whose SIM or device this request showed, and whether the channel's

@@ -148,9 +148,14 @@ Decision TrustGate::Check(const SecurityContext& ctx) const {
     machine = registry_->AnswerQuery(machine, seen, orig);
   }
   if (machine && !machine->locked.empty()) {
-    return refuse(service, "machine " + machine->id + " is locked (" + machine->locked +
-                               "): its provider authorizes the new pairing (trustcse device "
-                               "authorize) or restores the bound one (trustcse device unlock)");
+    // What disagrees (the recorded IMEI or SIM) goes to the audit log only: told to the device,
+    // it would say which IMEI a swapped device has to report to pass.
+    return refuse(service,
+                  "machine " + machine->id +
+                      " is locked: the SIM or device it shows is not the one bound to it; its "
+                      "provider authorizes the new pairing (trustcse device authorize) or restores "
+                      "the bound one (trustcse device unlock)",
+                  " [" + machine->locked + "]");
   }
 
   // The black- and greylists: the machine's identities, then those the request shows.

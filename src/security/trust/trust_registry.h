@@ -174,8 +174,9 @@ class TrustRegistry {
   // a lock) — with a history entry and a trust event (the alert). Memory changes
   // at once; the store write is queued behind earlier ones, not waited for (a lock lost to a
   // crash is found again by the next request that shows the same pairing). For the request
-  // path: it takes the change mutex only when something changes. Returns the machine as it
-  // now is (locked() non-empty: refuse the request).
+  // path: it takes the change mutex only when something changes, and a locked machine is
+  // returned as it is (no further alert). Returns the machine as it now is (locked non-empty:
+  // refuse the request).
   std::shared_ptr<const Machine> Observe(const std::shared_ptr<const Machine>& m,
                                          const Observed& o, std::string_view by);
   // The provider's answer to a lock: `adopt` binds the pairing the locking request showed

@@ -4,6 +4,8 @@
 // provider's answer, and the gate refusing the very request that reveals a swap.
 #include "security/trust/sim_binding.h"
 
+#include "events/event_log.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -215,6 +217,23 @@ TEST_F(BindingRegistryTest, ASwapLocksTheMachinesUntilTheProviderAnswers) {
   EXPECT_EQ(again.error().code(), Rsc::kBadRequest);
 }
 
+TEST_F(BindingRegistryTest, ALockedMachineRaisesOneAlertNotOnePerRequest) {
+  auto events = std::make_shared<events::EventStream>();
+  auto log = std::make_shared<events::EventLog>();
+  events->Subscribe(log, {events::kAllKinds, 100, false, "test"});
+  registry_->SetEventStream(events);
+  auto m1 = Add({{"id", "M1"}, {"imsi", kImsi1}, {"imei", kImeiA}, {"binding", "learn"}});
+  Add({{"id", "M2"}, {"imsi", kImsi2}, {"imei", kImeiB}});
+  Observed o;
+  o.imsi = kImsi2;  // M2's SIM, named by M1's report
+  o.imsi_source = "SIM";
+  for (int i = 0; i < 5; ++i) registry_->Observe(registry_->FindMachine("M1"), o, "Ctracker");
+  events->Stop();
+  std::vector<std::string> ops;
+  for (const auto& e : log->Seen()) ops.push_back(e.operation + " " + e.target);
+  EXPECT_EQ(ops, (std::vector<std::string>{"lock M1", "alert M2"}));
+}
+
 TEST_F(BindingRegistryTest, AuthorizingAdoptsThePairingSeen) {
   auto m = Add({{"id", "M1"}, {"imsi", kImsi1}, {"imei", kImeiA}, {"binding", "strict"}});
   Observed o;
@@ -262,10 +281,14 @@ TEST_F(BindingRegistryTest, TheGateRefusesTheRequestThatRevealsTheSwap) {
   Decision d = check(swapped);
   EXPECT_EQ(d.verdict, Verdict::kDeny);
   EXPECT_EQ(d.status.code(), Rsc::kServiceSubscriptionNotEstablished);
-  EXPECT_NE(d.status.message().find("machine M1 is locked (the SIM of machine M1 is in device "
-                                    "IMEI 352099001761481"),
-            std::string::npos)
+  EXPECT_NE(d.status.message().find("machine M1 is locked"), std::string::npos)
       << d.status.message();
+  EXPECT_NE(d.reason.find("the SIM of machine M1 is in device IMEI 352099001761481"),
+            std::string::npos)
+      << d.reason;
+  // The device is not told the recorded identities.
+  EXPECT_EQ(d.status.message().find("490154203237518"), std::string::npos) << d.status.message();
+  EXPECT_EQ(d.status.message().find("352099001761481"), std::string::npos) << d.status.message();
   // Every later request too, report or not, until the provider answers.
   RequestPrimitive get;
   EXPECT_EQ(check(get).verdict, Verdict::kDeny);
