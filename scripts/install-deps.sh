@@ -6,7 +6,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
       libsqlite3-dev libssl-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
       libtomlplusplus-dev libjemalloc-dev libcbor-dev libcoap3-dev libmosquitto-dev
-      libsystemd-dev prometheus-cpp-dev
+      libsystemd-dev prometheus-cpp-dev libcsv-dev
       # the clients README.md's examples use, and the broker of its MQTT recipe
       curl openssl libcoap3-bin mosquitto mosquitto-clients)
 if [ "${1:-}" = "--test" ]; then

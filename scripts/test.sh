@@ -17,6 +17,6 @@ if [ "$fuzz_seconds" -gt 0 ] && [ -f test/fuzz/CMakeLists.txt ]; then
       -DTRUSTCSE_BUILD_TESTS=OFF -DTRUSTCSE_BUILD_BENCH=OFF -DTRUSTCSE_BUILD_FUZZ=ON >/dev/null
   cmake --build build-fuzz -j "$jobs" --target http_request_fuzz address_fuzz filter_criteria_fuzz content_fuzz acp_fuzz \
       enrolment_fuzz cbor_fuzz coap_request_fuzz mqtt_request_fuzz ws_message_fuzz audit_note_fuzz \
-      audit_consistency_fuzz trust_fields_fuzz
+      audit_consistency_fuzz trust_fields_fuzz item_file_fuzz
   bash test/fuzz/run_fuzzers.sh build-fuzz "$fuzz_seconds"
 fi

@@ -105,6 +105,21 @@ Result<security::Credential> HardwareOf(const bj::object& a) {
   return c;
 }
 
+// A bulk batch as the audit log names it: the job, the items' positions, and the SHA-256 of
+// the items as sent (the batch can be matched to its file's lines afterwards).
+std::string BatchTarget(const bj::object& a) {
+  int64_t offset = json::GetInt(a, "offset").value_or(0);
+  for (std::string_view key : {"devices", "subscriptions", "ids"}) {
+    const bj::value* v = a.if_contains(key);
+    if (v == nullptr || !v->is_array()) continue;
+    const size_t n = v->get_array().size();
+    return "job " + Str(a, "job") + " items " + std::to_string(offset + 1) + "-" +
+           std::to_string(offset + static_cast<int64_t>(n)) + " sha256:" +
+           security::crypto::Hex(security::crypto::Sha256(json::Serialize(*v))).substr(0, 16);
+  }
+  return "job " + Str(a, "job");
+}
+
 }  // namespace
 
 Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
@@ -117,13 +132,23 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
   const bool trust = op.starts_with("provider.") || op.starts_with("app.") ||
                      op.starts_with("device.") || op.starts_with("list.") ||
-                     op.starts_with("subscription.");
+                     op.starts_with("subscription.") || op.starts_with("bulk.");
   // Reads: not operator actions (no event), as status.
   if (trust && (op.ends_with(".list") || op.ends_with(".show"))) return Trust(op, a, actor);
+  // A bulk batch is on record before it is applied (1000, accepted): a crash between its
+  // commit and its outcome's entry must not leave thousands of changes unaudited. Not on
+  // record, not applied.
+  if (credentials_ && trust && a.contains("job") &&
+      !events::EmitDurably(credentials_->events(), events::Kind::kAdminOperation, "admin", actor,
+                           BatchTarget(a), op, "", static_cast<int>(Rsc::kAccepted))) {
+    return Err(Status::Internal("the audit log did not confirm the batch within 5 s; nothing "
+                                "was changed: retry once the store is healthy (trustcse status)"));
+  }
   auto out = trust ? Trust(op, a, actor) : Dispatch(op, a);
   if (credentials_) {
     std::string target = Str(a, "id");
     if (target.empty()) target = Str(a, "serial");
+    if (target.empty() && a.contains("job")) target = BatchTarget(a);
     if (target.empty() && out) {
       if (const auto* e = out->if_contains("entry"); e && e->is_object()) {
         target = Str(e->get_object(), "kind") + ":" + Str(e->get_object(), "value");

@@ -47,6 +47,14 @@
 //                                                            → {subscription} (critical classes:
 //                      suspend and quarantine need override and a reason)
 //   subscription.show  {id} / subscription.list {machine?, after?, limit?} → {subscription(s)}
+// In bulk (security/trust/bulk_job.h): one batch of ≤ 10,000 items per call, committed with the
+// job's progress; a batch must start where the job stands (offset = done; 4105 otherwise).
+//   device.import      {job, total, offset, devices: [device.add's fields…]}  → {job}
+//   subscription.import {job, total, offset, subscriptions: [subscription.add's fields…]}
+//                                                            → {job}
+//   subscription.bulk  {job, total, offset, to: a state, ids: [...], reason?, override?}
+//                                                            → {job}
+//   bulk.show          {job}                                 → {job} (where it stands)
 //   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,
 //                       reason, owner?, expires? | ttl_seconds?, mode?: suspend|read-only,
 //                       override?}                          → {entry} (security/trust/trust_lists.h)

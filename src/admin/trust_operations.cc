@@ -16,6 +16,11 @@ std::string Str(const bj::object& a, std::string_view k) {
   return std::string(json::GetString(a, k).value_or(""));
 }
 
+const bj::array* Items(const bj::object& a, std::string_view key) {
+  const bj::value* v = a.if_contains(key);
+  return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
+}
+
 template <class T>
 Result<bj::object> One(std::string_view key, Result<T> r) {
   if (!r) return Err(r.error());
@@ -42,6 +47,19 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
                                      std::string_view actor) {
   if (!trust_ || !lists_) return Err(Status::NotFound("the trust centre is not available here"));
   if (op.starts_with("subscription.")) return Subscriptions(op, a, actor);
+  if (op == "bulk.show") {
+    auto job = trust_->FindJob(Str(a, "job"));
+    if (!job) return Err(job.error());
+    if (!*job) return Err(Status::NotFound("no bulk job " + Str(a, "job")));
+    return bj::object{{"job", trust::ToJson(**job)}};
+  }
+  if (op == "device.import") {
+    const bj::array* items = Items(a, "devices");
+    if (items == nullptr) return Err(Status::BadRequest("devices: a list of device.add's fields"));
+    auto batch = trust::ParseBulkBatch(a, "", "", items->size(), actor);
+    if (!batch) return Err(batch.error());
+    return One("job", trust_->AddMachineBatch(std::move(*batch), *items));
+  }
   if (op == "list.add") {
     auto e = lists_->Add(a, actor);
     if (!e) return Err(e.error());
@@ -138,6 +156,29 @@ Result<bj::object> Operations::Subscriptions(std::string_view op, const bj::obje
     return bj::object{{"subscription", trust::ToJson(*r)}};
   };
   if (op == "subscription.add") return one(s.Add(a, actor));
+  if (op == "subscription.import") {
+    const bj::array* items = Items(a, "subscriptions");
+    if (items == nullptr) {
+      return Err(Status::BadRequest("subscriptions: a list of subscription.add's fields"));
+    }
+    auto batch = trust::ParseBulkBatch(a, "", "", items->size(), actor);
+    if (!batch) return Err(batch.error());
+    return One("job", s.AddBatch(std::move(*batch), *items));
+  }
+  if (op == "subscription.bulk") {
+    const bj::array* items = Items(a, "ids");
+    if (items == nullptr) return Err(Status::BadRequest("ids: a list of subscription IDs"));
+    std::vector<std::string> ids;
+    ids.reserve(items->size());
+    for (const auto& v : *items) {
+      if (!v.is_string()) return Err(Status::BadRequest("ids: a list of subscription IDs"));
+      ids.emplace_back(v.get_string());
+    }
+    auto batch = trust::ParseBulkBatch(a, "", "", ids.size(), actor);
+    if (!batch) return Err(batch.error());
+    return One("job", s.TransitionBatch(std::move(*batch), ids, Str(a, "to"), Str(a, "reason"),
+                                         json::GetBool(a, "override").value_or(false)));
+  }
   if (op == "subscription.update") {
     const bj::value* p = a.if_contains("profile");
     if (p == nullptr || !p->is_object()) return Err(Status::BadRequest("give the new profile"));

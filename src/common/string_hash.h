@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace trustcse {
 
@@ -18,5 +19,7 @@ struct StringHash {
 // A std::unordered_map<std::string, V> that is looked up by std::string_view.
 template <typename V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+// A std::unordered_set<std::string> that is looked up by std::string_view.
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 }  // namespace trustcse

@@ -104,83 +104,129 @@ std::string CliActor() {
                                                  : "cli:uid:" + std::to_string(me);
 }
 
-int RunOperation(const server::Config& c, const std::string& config_file, std::string_view op,
-                 const boost::json::object& args, boost::json::object& result) {
+struct OperatorSession::InProcess {
+  std::unique_ptr<server::InstanceLock> lock;
+  std::unique_ptr<storage::Store> store;
+  server::SecurityServices sec;
+  std::unique_ptr<server::OfflineAudit> audit;
+  std::unique_ptr<admin::Operations> ops;
+};
+
+OperatorSession::OperatorSession(const server::Config& c) : config_(c) {}
+
+OperatorSession::~OperatorSession() {
+  if (!local_) return;
+  Status audited = local_->audit->Finish(config_, local_->sec.keys);
+  local_->sec.credentials->SetEventStream(nullptr);
+  local_->ops.reset();
+  local_->store->Close();
+  // The operations themselves are done (or failed on their own); say so rather than hide it.
+  if (!audited.ok()) PrintError("the audit log: " + audited.message());
+}
+
+std::unique_ptr<OperatorSession> OperatorSession::Open(const server::Config& c,
+                                                       const std::string& config_file,
+                                                       std::string_view op, int& exit_code) {
   const std::string config_flag = config_file.empty() ? "--config FILE" : "--config " + config_file;
+  exit_code = kExitRuntime;
   auto failed = [&](const Status& s) {
     PrintError(std::string(op) + ": " + s.message() + " (" +
                std::to_string(static_cast<int>(s.code())) + ")");
-    return kExitRuntime;
+    return nullptr;
   };
   std::error_code ec;
   if (op != "ca.init" && !std::filesystem::exists(c.db_path, ec)) {
     // Never a fresh, empty second instance that no server reads.
     PrintError("no trustcse instance at " + c.db_path + ": start it once with `trustcse serve " +
                config_flag + "` (or `trustcse ca init " + config_flag + "`), or check --config");
-    return kExitRuntime;
+    return nullptr;
   }
   std::error_code lock_ec;
   const bool lock_existed = std::filesystem::exists(c.db_path + ".lock", lock_ec);
   auto lock = server::InstanceLock::Acquire(c.db_path);
+  auto session = std::unique_ptr<OperatorSession>(new OperatorSession(c));
   if (!lock) {
     if (lock.error().code() != Rsc::kConflict) {
       // Most often another user's instance: say whose, rather than "permission denied".
       if (auto s = CheckRunsAsOwner(c.db_path); !s.ok()) {
         PrintError(s.message());
-        return kExitRuntime;
+        return nullptr;
       }
       return failed(lock.error());
     }
-    const std::string socket = server::AdminSocketPath(c);
-    auto out = admin::CallAdmin(socket, op, args);
-    if (!out && out.error().code() == Rsc::kTargetNotReachable) {
-      PrintError("a trustcse server holds the instance lock " + c.db_path +
-                 ".lock but does not answer on the admin socket " + socket +
-                 "; nothing was changed: give the server's own configuration (" + config_flag +
-                 ") so that [admin] socket matches, or retry once it has started");
-      return kExitRuntime;
-    }
-    if (!out) return failed(out.error());
-    result = std::move(*out);
-    return kExitOk;
+    session->socket_ = server::AdminSocketPath(c);
+    session->config_flag_ = config_flag;
+    return session;
   }
   // No server: this process would open the store itself, which only its owner may do.
   if (auto s = CheckRunsAsOwner(c.db_path); !s.ok()) {
     lock->reset();
     if (!lock_existed) std::filesystem::remove(c.db_path + ".lock", lock_ec);
     PrintError(s.message());
-    return kExitRuntime;
+    return nullptr;
   }
   if (auto s = server::CheckMasterKey(c); !s.ok()) {
     PrintError(s.message());
-    return kExitUsage;
+    exit_code = kExitUsage;
+    return nullptr;
   }
   auto store = server::OpenStore(c);
   if (!store) {
     PrintError("cannot open the store " + c.db_path + ": " + store.error().message());
-    return kExitRuntime;
+    return nullptr;
   }
   auto sec = server::OpenSecurityServices(c, **store);
   if (!sec) {
     (*store)->Close();
     return failed(sec.error());
   }
-  // The operation's events (its own, and the credential, CA and enrolment events it causes)
+  auto local = std::make_unique<InProcess>();
+  local->lock = std::move(*lock);
+  local->store = std::move(*store);
+  local->sec = std::move(*sec);
+  // The operations' events (their own, and the credential, CA and enrolment events they cause)
   // go to the audit log as a running server's would, under this user's name.
-  server::OfflineAudit audit(**store);
-  sec->credentials->SetEventStream(audit.stream());
-  admin::Operations ops(sec->credentials, sec->ca, sec->enrolment);
-  ops.SetTrust(sec->trust, sec->lists, sec->subscriptions);
-  auto out = ops.Run(op, args, CliActor());
-  Status audited = audit.Finish(c, sec->keys);
-  sec->credentials->SetEventStream(nullptr);
-  (*store)->Close();
-  if (!audited.ok()) {
-    // The operation itself is done (or failed on its own); say so rather than hide it.
-    PrintError(std::string(op) + ": " + audited.message() +
-               (out ? " (the operation itself succeeded)" : ""));
+  local->audit = std::make_unique<server::OfflineAudit>(*local->store);
+  local->sec.credentials->SetEventStream(local->audit->stream());
+  local->ops = std::make_unique<admin::Operations>(local->sec.credentials, local->sec.ca,
+                                                   local->sec.enrolment);
+  local->ops->SetTrust(local->sec.trust, local->sec.lists, local->sec.subscriptions);
+  session->local_ = std::move(local);
+  exit_code = kExitOk;
+  return session;
+}
+
+Result<boost::json::object> OperatorSession::Call(std::string_view op,
+                                                  const boost::json::object& args) {
+  if (local_) return local_->ops->Run(op, args, CliActor());
+  auto out = admin::CallAdmin(socket_, op, args);
+  if (!out && out.error().code() == Rsc::kTargetNotReachable) {
+    return Err(Status(Rsc::kTargetNotReachable,
+                      "a trustcse server holds the instance lock " + config_.db_path +
+                          ".lock but does not answer on the admin socket " + socket_ +
+                          "; nothing was changed: give the server's own configuration (" +
+                          config_flag_ + ") so that [admin] socket matches, or retry once it "
+                          "has started"));
   }
-  if (!out) return failed(out.error());
+  return out;
+}
+
+int RunOperation(const server::Config& c, const std::string& config_file, std::string_view op,
+                 const boost::json::object& args, boost::json::object& result) {
+  int rc = kExitOk;
+  auto session = OperatorSession::Open(c, config_file, op, rc);
+  if (!session) return rc;
+  auto out = session->Call(op, args);
+  if (!out) {
+    const Status& s = out.error();
+    if (s.code() == Rsc::kTargetNotReachable) {
+      PrintError(s.message());
+    } else {
+      PrintError(std::string(op) + ": " + s.message() + " (" +
+                 std::to_string(static_cast<int>(s.code())) + ")");
+    }
+    return kExitRuntime;
+  }
   result = std::move(*out);
   return kExitOk;
 }

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -70,5 +71,32 @@ std::string CliActor();
 // hint).
 int RunOperation(const server::Config& config, const std::string& config_file, std::string_view op,
                  const boost::json::object& args, boost::json::object& result);
+
+// A sequence of operator operations on one instance (a bulk job's thousands of batches), reached
+// as RunOperation reaches it — the running server's admin socket, or the store in this process
+// — but opened once. In process, the store stays open and locked until the session is
+// destroyed, which finishes the audit log (a signed checkpoint) and closes the store.
+class OperatorSession {
+ public:
+  // The session, or null with the failure printed and `exit_code` set (`op` names the first
+  // operation in the message).
+  static std::unique_ptr<OperatorSession> Open(const server::Config& config,
+                                               const std::string& config_file,
+                                               std::string_view op, int& exit_code);
+  ~OperatorSession();
+  OperatorSession(const OperatorSession&) = delete;
+  OperatorSession& operator=(const OperatorSession&) = delete;
+
+  // Runs `op` for this user; the failure is returned, not printed (5103: the server holding
+  // the instance does not answer, with what to do).
+  Result<boost::json::object> Call(std::string_view op, const boost::json::object& args);
+
+ private:
+  struct InProcess;
+  explicit OperatorSession(const server::Config& config);
+  server::Config config_;
+  std::string socket_, config_flag_;
+  std::unique_ptr<InProcess> local_;
+};
 
 }  // namespace trustcse::exe

@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "exe/bulk_command.h"
+
 namespace trustcse::exe {
 namespace {
 
@@ -183,6 +185,11 @@ std::vector<Verb> Verbs() {
                   {"--override", "override", "a critical class: suspend or quarantine anyway",
                    Kind::kFlag}}});
   }
+  v.push_back({"bulk",
+               "show",
+               "where a bulk job stands (device import, subscription import|bulk)",
+               {{"--job", "job", "the job (as the import or bulk command named it)", Kind::kText,
+                 true}}});
   v.push_back({"subscription",
                "show",
                "print a subscription",
@@ -220,7 +227,9 @@ class Commands final : public TrustCommands {
     groups["list"] = app.add_subcommand("list", "trust centre: black- and greylists");
     groups["subscription"] =
         app.add_subcommand("subscription", "trust centre: device subscriptions and their least-privilege profiles");
+    groups["bulk"] = app.add_subcommand("bulk", "trust centre: bulk jobs run from files");
     for (auto& [name, g] : groups) g->require_subcommand(1);
+    AddBulkCommands(groups, flags);
     for (Verb& verb : Verbs()) {
       auto cmd = std::make_unique<Command>();
       cmd->op = std::string(verb.group) + "." + verb.name;
@@ -247,10 +256,23 @@ class Commands final : public TrustCommands {
     for (const auto& c : commands_) {
       if (c->app->parsed()) return true;
     }
+    for (const auto& b : bulk_) {
+      if (b->app->parsed()) return true;
+    }
     return false;
   }
 
   int Run(const server::Config& config, const std::string& config_file) override {
+    for (const auto& b : bulk_) {
+      if (!b->app->parsed()) continue;
+      BulkJobSpec spec = b->spec;
+      if (spec.op == "subscription.bulk") {
+        spec.fixed["to"] = b->to;
+        if (!b->reason.empty()) spec.fixed["reason"] = b->reason;
+        if (b->override_critical) spec.fixed["override"] = true;
+      }
+      return RunBulkJob(spec, config, config_file);
+    }
     for (const auto& c : commands_) {
       if (!c->app->parsed()) continue;
       bj::object args;
@@ -290,6 +312,55 @@ class Commands final : public TrustCommands {
   }
 
  private:
+  struct BulkCommand {
+    CLI::App* app = nullptr;
+    BulkJobSpec spec;
+    std::string to, reason;
+    bool override_critical = false;
+  };
+
+  // device import, subscription import, subscription bulk (exe/bulk_command.h).
+  void AddBulkCommands(std::map<std::string, CLI::App*>& groups, InstanceFlags& flags) {
+    const char* formats = "a .csv (header row), .jsonl (one item per line) or .json (an array)";
+    struct Def {
+      const char *group, *name, *op, *help, *file_help;
+    };
+    const Def defs[] = {
+        {"device", "import", "device.import",
+         "record machines from a file, resumably (as device add, one per item)",
+         "the machines: device add's fields (app, id, entities, imei, …)"},
+        {"subscription", "import", "subscription.import",
+         "give machines their subscriptions from a file, resumably (as subscription add)",
+         "the subscriptions: machine, id, state, profile (JSON)"},
+        {"subscription", "bulk", "subscription.bulk",
+         "move the subscriptions listed in a file to a state, resumably (suspend a fleet)",
+         "the subscription IDs (a CSV's id column)"}};
+    for (const Def& d : defs) {
+      auto b = std::make_unique<BulkCommand>();
+      b->spec.op = d.op;
+      b->app = groups[d.group]->add_subcommand(d.name, d.help);
+      AddInstanceOptions(b->app, flags);
+      b->app->add_option("file", b->spec.file, std::string(d.file_help) + ": " + formats)
+          ->required()
+          ->check(CLI::ExistingFile);
+      b->app->add_option("--job", b->spec.job,
+                         "the job's name (default: named after the operation and the file, so "
+                         "that the same command resumes it)");
+      b->app->add_option("--batch", b->spec.batch, "items per batch (default and most: 5000)")
+          ->check(CLI::Range(1, 5000));
+      if (b->spec.op == "subscription.bulk") {
+        b->app->add_option("--to", b->to, "the state: active, suspended, quarantined, terminated")
+            ->required()
+            ->check(CLI::IsMember({"active", "suspended", "quarantined", "terminated"}));
+        b->app->add_option("--reason", b->reason, "why (recorded in each history)");
+        b->app->add_flag("--override", b->override_critical,
+                         "critical classes: suspend or quarantine them too (needs --reason)");
+      }
+      bulk_.push_back(std::move(b));
+    }
+  }
+
+  std::vector<std::unique_ptr<BulkCommand>> bulk_;
   struct Command {
     std::string op;
     CLI::App* app = nullptr;

@@ -26,7 +26,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=(http_request_fuzz address_fuzz filter_criteria_fuzz content_fuzz acp_fuzz enrolment_fuzz
          cbor_fuzz coap_request_fuzz mqtt_request_fuzz ws_message_fuzz audit_note_fuzz
-         audit_consistency_fuzz trust_fields_fuzz)
+         audit_consistency_fuzz trust_fields_fuzz item_file_fuzz)
 work=$(mktemp -d "${TMPDIR:-/tmp}/trustcse-fuzz.XXXXXX")
 failed=()
 

@@ -123,7 +123,8 @@ Result<SubscriptionProfile> SubscriptionProfile::Parse(const bj::object& o) {
       *field = d;
     }
   }
-  if (p.burst == 0 && p.rate > 0) p.burst = std::max(1.0, 2 * p.rate);
+  // The default burst (twice the rate) stays inside the range a burst may be given.
+  if (p.burst == 0 && p.rate > 0) p.burst = std::min(1e6, std::max(1.0, 2 * p.rate));
   if (p.rate == 0) p.burst = 0;
   return p;
 }

@@ -58,17 +58,19 @@ bool SubscriptionRegistry::Allowed(std::string_view from, std::string_view to) {
   return false;  // terminated is final
 }
 
-void SubscriptionRegistry::IndexLocked(Subscription s) {
+std::shared_ptr<const LiveSubscription> SubscriptionRegistry::MakeLive(Subscription s) const {
   auto live = std::make_shared<LiveSubscription>();
-  if (auto old = by_id_.find(s.id); old != by_id_.end() && old->second->bucket &&
-                                    old->second->sub.profile.rate == s.profile.rate &&
-                                    old->second->sub.profile.burst == s.profile.burst) {
-    live->bucket = old->second->bucket;  // the same ceiling: a state change does not refill it
+  if (auto old = Find(s.id); old && old->bucket && old->sub.profile.rate == s.profile.rate &&
+                             old->sub.profile.burst == s.profile.burst) {
+    live->bucket = old->bucket;  // the same ceiling: a state change does not refill it
   } else if (s.profile.rate > 0) {
     live->bucket = std::make_shared<RateBucket>(s.profile.rate, s.profile.burst);
   }
   live->sub = std::move(s);
-  std::shared_ptr<const LiveSubscription> shared = std::move(live);
+  return live;
+}
+
+void SubscriptionRegistry::InstallLocked(std::shared_ptr<const LiveSubscription> shared) {
   by_id_[shared->sub.id] = shared;
   count_.store(by_id_.size(), std::memory_order_release);
   auto cur = by_machine_.find(shared->sub.machine);
@@ -89,7 +91,13 @@ Status SubscriptionRegistry::Load() {
       return Status::Internal("stored subscription " + o.id + " is not JSON");
     auto s = FromJson(o.id, v->get_object());
     if (!s) return s.error();
-    IndexLocked(std::move(*s));
+    // At load there is no older version: no bucket to share, no lock to read under.
+    auto live = std::make_shared<LiveSubscription>();
+    if (s->profile.rate > 0) {
+      live->bucket = std::make_shared<RateBucket>(s->profile.rate, s->profile.burst);
+    }
+    live->sub = std::move(*s);
+    InstallLocked(std::move(live));
   }
   return Status::Ok();
 }
@@ -110,23 +118,26 @@ std::vector<Subscription> SubscriptionRegistry::List(std::string_view machine,
                                                      std::string_view after, size_t limit) const {
   std::vector<Subscription> out;
   std::shared_lock lock(mu_);
-  for (const auto& [id, live] : by_id_) {
-    if ((machine.empty() || live->sub.machine == machine) && id > after) out.push_back(live->sub);
+  for (auto it = by_id_.upper_bound(after); it != by_id_.end() && out.size() < limit; ++it) {
+    if (machine.empty() || it->second->sub.machine == machine) out.push_back(it->second->sub);
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
-Status SubscriptionRegistry::Write(const Subscription& s) {
+std::string SubscriptionRegistry::Body(const Subscription& s) {
   bj::object body = ToJson(s);
   body.erase("id");
-  std::string text = json::Serialize(body);
+  return json::Serialize(body);
+}
+
+Status SubscriptionRegistry::Write(const Subscription& s) {
+  std::string text = Body(s);
   return store_.SubmitAndWait(
       [&](storage::WriteTxn& txn) { return txn.PutObject(kKind, s.id, text); });
 }
 
-Result<Subscription> SubscriptionRegistry::Add(const bj::object& f, std::string_view by) {
+Result<Subscription> SubscriptionRegistry::Validate(const bj::object& f, std::string_view by,
+                                                    const std::string& now) const {
   for (const auto& kv : f) {
     if (kv.key() != "machine" && kv.key() != "id" && kv.key() != "state" && kv.key() != "profile") {
       return Err(Status::BadRequest("unknown subscription field " + std::string(kv.key()) +
@@ -154,17 +165,24 @@ Result<Subscription> SubscriptionRegistry::Add(const bj::object& f, std::string_
   auto profile = SubscriptionProfile::Parse(p ? p->get_object() : bj::object{});
   if (!profile) return Err(profile.error());
   s.profile = std::move(*profile);
-  s.created = FormatTimestamp(Now());
+  s.created = now;
   s.history.push_back({s.created, "state", "", s.state, std::string(by), ""});
+  return s;
+}
+
+Result<Subscription> SubscriptionRegistry::Add(const bj::object& f, std::string_view by) {
+  auto s = Validate(f, by, FormatTimestamp(Now()));
+  if (!s) return s;
   std::lock_guard change(change_mu_);
-  if (Find(s.id)) return Err(Status::Conflict("subscription " + s.id + " exists"));
-  if (auto cur = Of(s.machine); cur && cur->sub.state != "terminated") {
-    return Err(Status::Conflict("machine " + s.machine + " has subscription " + cur->sub.id + " (" +
-                                cur->sub.state + "): terminate it first"));
+  if (Find(s->id)) return Err(Status::Conflict("subscription " + s->id + " exists"));
+  if (auto cur = Of(s->machine); cur && cur->sub.state != "terminated") {
+    return Err(Status::Conflict("machine " + s->machine + " has subscription " + cur->sub.id +
+                                " (" + cur->sub.state + "): terminate it first"));
   }
-  if (Status w = Write(s); !w.ok()) return Err(w);
+  if (Status w = Write(*s); !w.ok()) return Err(w);
+  auto live = MakeLive(*s);
   std::unique_lock lock(mu_);
-  IndexLocked(s);
+  InstallLocked(std::move(live));
   return s;
 }
 
@@ -184,9 +202,40 @@ Result<Subscription> SubscriptionRegistry::UpdateProfile(std::string_view id,
   s.history.push_back({FormatTimestamp(Now()), "profile", "", json::Serialize(s.profile.ToJson()),
                        std::string(by), ""});
   if (Status w = Write(s); !w.ok()) return Err(w);
+  auto live = MakeLive(s);
   std::unique_lock lock(mu_);
-  IndexLocked(s);
+  InstallLocked(std::move(live));
   return s;
+}
+
+Result<std::optional<Subscription>> SubscriptionRegistry::Plan(const Subscription& cur,
+                                                               std::string_view to,
+                                                               std::string reason,
+                                                               bool override_critical,
+                                                               std::string_view by,
+                                                               const std::string& now) const {
+  if (cur.state == to) return std::optional<Subscription>();  // idempotent: nothing to write
+  if (!Allowed(cur.state, to)) {
+    return Err(Status::BadRequest("subscription " + cur.id + " is " + cur.state +
+                                  ": it cannot be " + std::string(to)));
+  }
+  if (to == "suspended" || to == "quarantined") {
+    auto machine = trust_->FindMachine(cur.machine);
+    auto app = machine ? trust_->FindApp(machine->app) : nullptr;
+    if (app && IsCritical(app->use_case)) {
+      if (!override_critical || reason.empty()) {
+        return Err(Status::BadRequest(
+            "machine " + cur.machine + " serves a critical class (" +
+            std::string(ClassCode(app->use_case)) +
+            "): suspending it needs an explicit override with a reason (--override --reason …)"));
+      }
+      reason += " [override of critical class " + std::string(ClassCode(app->use_case)) + "]";
+    }
+  }
+  Subscription s = cur;
+  s.history.push_back({now, "state", s.state, std::string(to), std::string(by), std::move(reason)});
+  s.state = std::string(to);
+  return std::optional<Subscription>(std::move(s));
 }
 
 Result<Subscription> SubscriptionRegistry::Transition(std::string_view id, std::string_view to,
@@ -201,32 +250,114 @@ Result<Subscription> SubscriptionRegistry::Transition(std::string_view id, std::
   std::lock_guard change(change_mu_);
   auto cur = Find(id);
   if (!cur) return Err(Status::NotFound("no subscription " + std::string(id)));
-  Subscription s = cur->sub;
-  if (s.state == to) return s;  // idempotent: nothing to write
-  if (!Allowed(s.state, to)) {
-    return Err(Status::BadRequest("subscription " + s.id + " is " + s.state + ": it cannot be " +
-                                  std::string(to)));
-  }
-  if (to == "suspended" || to == "quarantined") {
-    auto machine = trust_->FindMachine(s.machine);
-    auto app = machine ? trust_->FindApp(machine->app) : nullptr;
-    if (app && IsCritical(app->use_case)) {
-      if (!override_critical || reason.empty()) {
-        return Err(Status::BadRequest(
-            "machine " + s.machine + " serves a critical class (" +
-            std::string(ClassCode(app->use_case)) +
-            "): suspending it needs an explicit override with a reason (--override --reason …)"));
+  auto next = Plan(cur->sub, to, std::move(reason), override_critical, by, FormatTimestamp(Now()));
+  if (!next) return Err(next.error());
+  if (!*next) return cur->sub;
+  if (Status w = Write(**next); !w.ok()) return Err(w);
+  auto live = MakeLive(**next);
+  std::unique_lock lock(mu_);
+  InstallLocked(std::move(live));
+  return std::move(**next);
+}
+
+// --- bulk ---
+
+Result<BulkJob> SubscriptionRegistry::CommitStaged(const BulkBatch& batch, size_t count,
+                                                   const BulkOutcome& outcome, Staged& staged) {
+  auto job = CommitBulkBatch(store_, batch, count, outcome, [&](storage::WriteTxn& txn) {
+    for (size_t i = 0; i < staged.live.size(); ++i) {
+      if (Status w = txn.PutObject(kKind, staged.live[i]->sub.id, staged.bodies[i]); !w.ok()) {
+        return w;
       }
-      reason += " [override of critical class " + std::string(ClassCode(app->use_case)) + "]";
+    }
+    return Status::Ok();
+  });
+  if (!job) return job;
+  std::unique_lock lock(mu_);
+  for (auto& live : staged.live) InstallLocked(std::move(live));
+  return job;
+}
+
+Result<BulkJob> SubscriptionRegistry::AddBatch(BulkBatch batch, const bj::array& items) {
+  batch.op = "subscription.import";
+  batch.params.clear();
+  const std::string now = FormatTimestamp(Now());
+  BulkOutcome outcome;
+  Staged staged;
+  std::lock_guard change(change_mu_);
+  StringSet ids_in_batch, machines_in_batch;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].is_object()) {
+      outcome.errors.emplace_back(i, "not a JSON object");
+      continue;
+    }
+    auto s = Validate(items[i].get_object(), batch.by, now);
+    if (!s) {
+      outcome.errors.emplace_back(i, s.error().message());
+      continue;
+    }
+    if (Find(s->id) || ids_in_batch.contains(s->id)) {
+      outcome.errors.emplace_back(i, "subscription " + s->id + " exists");
+      continue;
+    }
+    auto cur = Of(s->machine);
+    if ((cur && cur->sub.state != "terminated") || machines_in_batch.contains(s->machine)) {
+      outcome.errors.emplace_back(i, "machine " + s->machine + " has a subscription");
+      continue;
+    }
+    ids_in_batch.insert(s->id);
+    machines_in_batch.insert(s->machine);
+    staged.bodies.push_back(Body(*s));
+    staged.live.push_back(MakeLive(std::move(*s)));
+    ++outcome.changed;
+  }
+  return CommitStaged(batch, items.size(), outcome, staged);
+}
+
+Result<BulkJob> SubscriptionRegistry::TransitionBatch(BulkBatch batch,
+                                                      const std::vector<std::string>& ids,
+                                                      std::string_view to,
+                                                      const std::string& reason,
+                                                      bool override_critical) {
+  if (!KnownState(to)) {
+    return Err(Status::BadRequest(
+        "to is provisioned, active, suspended, quarantined or terminated"));
+  }
+  if (reason.size() > 1024) return Err(Status::BadRequest("the reason is longer than 1024"));
+  if (override_critical && reason.empty()) {
+    return Err(Status::BadRequest("an override of critical classes needs a reason (--reason)"));
+  }
+  batch.op = "subscription.bulk";
+  batch.params = std::string(to) + "\n" + (override_critical ? "override" : "") + "\n" + reason;
+  const std::string now = FormatTimestamp(Now());
+  const std::string why = reason.empty() ? "bulk job " + batch.job
+                                         : reason + " (bulk job " + batch.job + ")";
+  BulkOutcome outcome;
+  Staged staged;
+  std::lock_guard change(change_mu_);
+  StringSet seen;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto cur = Find(ids[i]);
+    if (!cur) {
+      outcome.errors.emplace_back(i, "no subscription " + ids[i]);
+      continue;
+    }
+    if (!seen.insert(ids[i]).second) {  // twice in one batch: the first counts
+      ++outcome.unchanged;
+      continue;
+    }
+    auto next = Plan(cur->sub, to, why, override_critical, batch.by, now);
+    if (!next) {
+      outcome.errors.emplace_back(i, next.error().message());
+    } else if (!*next) {
+      ++outcome.unchanged;
+    } else {
+      staged.bodies.push_back(Body(**next));
+      staged.live.push_back(MakeLive(std::move(**next)));
+      ++outcome.changed;
     }
   }
-  s.history.push_back({FormatTimestamp(Now()), "state", s.state, std::string(to), std::string(by),
-                       std::move(reason)});
-  s.state = std::string(to);
-  if (Status w = Write(s); !w.ok()) return Err(w);
-  std::unique_lock lock(mu_);
-  IndexLocked(s);
-  return s;
+  return CommitStaged(batch, ids.size(), outcome, staged);
 }
 
 }  // namespace trustcse::security::trust

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,7 @@
 
 #include "common/status.h"
 #include "common/string_hash.h"
+#include "security/trust/bulk_job.h"
 #include "security/trust/subscription_profile.h"
 #include "security/trust/trust_registry.h"
 #include "storage/store.h"
@@ -86,15 +88,43 @@ class SubscriptionRegistry {
   // True if `from` → `to` is a transition of the lifecycle (to itself: true, idempotent).
   static bool Allowed(std::string_view from, std::string_view to);
 
+  // In bulk (bulk_job.h), one store transaction per batch with the job's progress; each item
+  // as the one-by-one operation would do it, failing alone. subscription.import: `items` are
+  // subscription.add's fields. subscription.bulk: the subscriptions `ids` moved to `to` as
+  // Transition moves them (already there: unchanged). The batch's op and params are set here.
+  Result<BulkJob> AddBatch(BulkBatch batch, const boost::json::array& items);
+  Result<BulkJob> TransitionBatch(BulkBatch batch, const std::vector<std::string>& ids,
+                                  std::string_view to, const std::string& reason,
+                                  bool override_critical);
+
  private:
-  void IndexLocked(Subscription s);  // under mu_ (unique)
+  // A new subscription from subscription.add's fields, validated (not yet against the others).
+  Result<Subscription> Validate(const boost::json::object& fields, std::string_view by,
+                                const std::string& now) const;
+  // Subscription `cur` moved to `to`; nullopt if it is there already. Under change_mu_.
+  Result<std::optional<Subscription>> Plan(const Subscription& cur, std::string_view to,
+                                           std::string reason, bool override_critical,
+                                           std::string_view by, const std::string& now) const;
+  // The request path's form of `s`, sharing the rate bucket of its current version when the
+  // ceiling stays. Under change_mu_ (or at load).
+  std::shared_ptr<const LiveSubscription> MakeLive(Subscription s) const;
+  void InstallLocked(std::shared_ptr<const LiveSubscription> live);  // under mu_ (unique)
+  static std::string Body(const Subscription& s);
+  // A batch's new versions: committed with the job's progress, then made visible.
+  struct Staged {
+    std::vector<std::shared_ptr<const LiveSubscription>> live;
+    std::vector<std::string> bodies;
+  };
+  Result<BulkJob> CommitStaged(const BulkBatch& batch, size_t count, const BulkOutcome& outcome,
+                               Staged& staged);  // under change_mu_
   Status Write(const Subscription& s);
 
   storage::Store& store_;
   std::shared_ptr<const TrustRegistry> trust_;
   std::mutex change_mu_;
   mutable std::shared_mutex mu_;
-  StringMap<std::shared_ptr<const LiveSubscription>> by_id_;
+  // In ID order: a listing's page starts where the last one ended (O(log n + page)).
+  std::map<std::string, std::shared_ptr<const LiveSubscription>, std::less<>> by_id_;
   StringMap<std::shared_ptr<const LiveSubscription>> by_machine_;
   std::atomic<size_t> count_{0};  // by_id_.size(), read without the lock
 };

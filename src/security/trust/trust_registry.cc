@@ -149,16 +149,13 @@ std::vector<Application> TrustRegistry::Applications(std::string_view provider) 
 
 std::vector<Machine> TrustRegistry::Machines(std::string_view app, std::string_view after,
                                              size_t limit) const {
-  std::shared_lock lock(mu_);
-  std::map<std::string_view, const Machine*> ordered;
-  for (const auto& [id, m] : machines_) {
-    if ((app.empty() || m->app == app) && id > after) {
-      ordered.emplace(id, m.get());
-      if (ordered.size() > limit) ordered.erase(std::prev(ordered.end()));
-    }
-  }
   std::vector<Machine> out;
-  for (const auto& [id, m] : ordered) out.push_back(*m);
+  std::shared_lock lock(mu_);
+  for (auto it = machine_order_.upper_bound(after); it != machine_order_.end() && out.size() < limit;
+       ++it) {
+    const Machine& m = *machines_.find(*it)->second;
+    if (app.empty() || m.app == app) out.push_back(m);
+  }
   return out;
 }
 
@@ -175,7 +172,9 @@ void TrustRegistry::IndexLocked(std::shared_ptr<const Machine> m) {
   if (!m->imei.empty()) by_imei_[m->imei] = m;
   if (!m->iccid.empty()) by_iccid_[m->iccid] = m;
   if (!m->imsi.empty()) by_imsi_[m->imsi] = m;
-  machines_[m->id] = std::move(m);
+  std::string id = m->id;
+  auto [it, added] = machines_.insert_or_assign(std::move(id), std::move(m));
+  if (added) machine_order_.insert(it->first);
 }
 
 Status TrustRegistry::CheckUnique(const Machine& m) const {
@@ -301,7 +300,8 @@ Result<Application> TrustRegistry::UpdateApp(std::string_view id, const bj::obje
   return a;
 }
 
-Result<Machine> TrustRegistry::AddMachine(const bj::object& f, std::string_view by) {
+Result<Machine> TrustRegistry::ValidateMachine(const bj::object& f, std::string_view by,
+                                               const std::string& now) const {
   Machine m;
   if (Status s = records::ApplyMachineFields(m, f, /*creating=*/true); !s.ok()) return Err(s);
   m.id = std::string(json::GetString(f, "id").value_or(""));
@@ -313,21 +313,97 @@ Result<Machine> TrustRegistry::AddMachine(const bj::object& f, std::string_view 
   if (!app) return Err(Status::NotFound("no application " + m.app + " (trustcse app list)"));
   if (m.provider.empty()) m.provider = app->provider;
   if (!FindProvider(m.provider)) return Err(Status::NotFound("no provider " + m.provider));
-  m.created = FormatTimestamp(Now());
+  m.created = now;
   m.history.push_back({m.created, "registered", "", m.id, std::string(by), ""});
+  return m;
+}
+
+Result<Machine> TrustRegistry::AddMachine(const bj::object& f, std::string_view by) {
+  auto m = ValidateMachine(f, by, FormatTimestamp(Now()));
+  if (!m) return m;
   std::lock_guard change(change_mu_);
   {
     std::shared_lock lock(mu_);
-    if (machines_.contains(m.id)) return Err(Status::Conflict("machine " + m.id + " exists"));
-    if (Status s = CheckUnique(m); !s.ok()) return Err(s);
+    if (machines_.contains(m->id)) return Err(Status::Conflict("machine " + m->id + " exists"));
+    if (Status s = CheckUnique(*m); !s.ok()) return Err(s);
   }
   Status s = store_.SubmitAndWait([&](storage::WriteTxn& txn) -> Status {
-    return txn.PutObject(kMachineKind, m.id, json::Serialize(records::MachineBody(m)));
+    return txn.PutObject(kMachineKind, m->id, json::Serialize(records::MachineBody(*m)));
   });
   if (!s.ok()) return Err(s);
   std::unique_lock lock(mu_);
-  IndexLocked(std::make_shared<const Machine>(m));
+  IndexLocked(std::make_shared<const Machine>(*m));
   return m;
+}
+
+Result<BulkJob> TrustRegistry::AddMachineBatch(BulkBatch batch, const bj::array& items) {
+  batch.op = "device.import";
+  batch.params.clear();
+  const std::string now = FormatTimestamp(Now());
+  BulkOutcome outcome;
+  std::vector<std::shared_ptr<const Machine>> staged;
+  std::vector<std::string> bodies;
+  std::lock_guard change(change_mu_);
+  // What the batch's earlier items claim: IDs and identities are unique across it too.
+  StringSet claimed;
+  auto claim_all = [&](const Machine& m, bool take) -> std::string {
+    std::vector<std::string> keys{"id:" + m.id};
+    for (const auto& e : m.entities) keys.push_back("entity " + e);
+    for (const auto& c : m.credentials) keys.push_back("credential " + c);
+    if (!m.imei.empty()) keys.push_back("IMEI " + m.imei);
+    if (!m.iccid.empty()) keys.push_back("ICCID " + m.iccid);
+    if (!m.imsi.empty()) keys.push_back("IMSI " + m.imsi);
+    for (auto& k : keys) {
+      if (!take && claimed.contains(k)) {
+        return (k.starts_with("id:") ? "machine " + m.id : k) + " is in the batch twice";
+      }
+      if (take) claimed.insert(std::move(k));
+    }
+    return "";
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].is_object()) {
+      outcome.errors.emplace_back(i, "not a JSON object");
+      continue;
+    }
+    auto m = ValidateMachine(items[i].get_object(), batch.by, now);
+    if (!m) {
+      outcome.errors.emplace_back(i, m.error().message());
+      continue;
+    }
+    Status unique;
+    {
+      std::shared_lock lock(mu_);
+      unique = machines_.contains(m->id) ? Status::Conflict("machine " + m->id + " exists")
+                                         : CheckUnique(*m);
+    }
+    if (!unique.ok()) {
+      outcome.errors.emplace_back(i, unique.message());
+      continue;
+    }
+    if (std::string twice = claim_all(*m, false); !twice.empty()) {
+      outcome.errors.emplace_back(i, twice);
+      continue;
+    }
+    claim_all(*m, true);
+    bodies.push_back(json::Serialize(records::MachineBody(*m)));
+    staged.push_back(std::make_shared<const Machine>(std::move(*m)));
+    ++outcome.changed;
+  }
+  auto job = CommitBulkBatch(store_, batch, items.size(), outcome, [&](storage::WriteTxn& txn) {
+    for (size_t i = 0; i < staged.size(); ++i) {
+      if (Status w = txn.PutObject(kMachineKind, staged[i]->id, bodies[i]); !w.ok()) return w;
+    }
+    return Status::Ok();
+  });
+  if (!job) return job;
+  std::unique_lock lock(mu_);
+  for (auto& m : staged) IndexLocked(std::move(m));
+  return job;
+}
+
+Result<std::optional<BulkJob>> TrustRegistry::FindJob(std::string_view id) const {
+  return FindBulkJob(store_, id);
 }
 
 Result<Machine> TrustRegistry::ChangeMachine(std::string_view id, const Edit& edit) {

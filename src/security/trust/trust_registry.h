@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 
 #include "common/status.h"
 #include "common/string_hash.h"
+#include "security/trust/bulk_job.h"
 #include "security/trust/use_case_class.h"
 #include "storage/store.h"
 
@@ -158,6 +160,12 @@ class TrustRegistry {
   Result<Application> UpdateApp(std::string_view id, const boost::json::object& fields);
   // Adds a machine from the fields of device.add (see admin/operations.h); `by` is recorded.
   Result<Machine> AddMachine(const boost::json::object& fields, std::string_view by);
+  // In bulk (bulk_job.h): device.import — `items` are device.add's fields, each recorded as
+  // AddMachine records it or failing alone (also when the batch names an ID or identity
+  // twice); one store transaction per batch with the job's progress.
+  Result<BulkJob> AddMachineBatch(BulkBatch batch, const boost::json::array& items);
+  // A bulk job of the trust centre (any kind), as committed; nullopt if unknown.
+  Result<std::optional<BulkJob>> FindJob(std::string_view id) const;
   // Changes a machine's descriptive fields (device.update); not owner or provider.
   Result<Machine> UpdateMachine(std::string_view id, const boost::json::object& fields,
                                 std::string_view by);
@@ -206,6 +214,9 @@ class TrustRegistry {
   using Edit = std::function<Status(Machine&)>;
   // Reads machine `id`, applies `edit`, checks uniqueness, writes, applies to memory.
   Result<Machine> ChangeMachine(std::string_view id, const Edit& edit);
+  // A new machine from device.add's fields, validated (not yet against the others).
+  Result<Machine> ValidateMachine(const boost::json::object& fields, std::string_view by,
+                                  const std::string& now) const;
   Status CheckUnique(const Machine& m) const;  // under mu_ (shared)
   void IndexLocked(std::shared_ptr<const Machine> m);
   Result<uint64_t> NextNumber(storage::WriteTxn& txn, std::string_view counter);
@@ -216,6 +227,9 @@ class TrustRegistry {
   StringMap<std::shared_ptr<const Provider>> providers_;
   StringMap<std::shared_ptr<const Application>> apps_;
   StringMap<std::shared_ptr<const Machine>> machines_;
+  // machines_'s keys in order (views of the keys, which stay put: machines are never removed),
+  // so that a listing's page starts where the last one ended.
+  std::set<std::string_view> machine_order_;
   // Identity → machine (the record itself: one lookup on the request path).
   using MachineIndex = StringMap<std::shared_ptr<const Machine>>;
   MachineIndex by_entity_, by_credential_, by_imei_, by_iccid_, by_imsi_;

@@ -359,6 +359,38 @@ TEST_F(AdminOperations, PublishesEveryOperationWithoutItsSecrets) {
   }
 }
 
+TEST_F(AdminOperations, ABulkBatchIsOnRecordBeforeItIsApplied) {
+  auto trust = std::make_shared<security::trust::TrustRegistry>(*store_);
+  auto subs = std::make_shared<security::trust::SubscriptionRegistry>(*store_, trust);
+  ops_->SetTrust(trust, std::make_shared<security::trust::TrustLists>(*store_), subs);
+  auto sp = Ok("provider.add", R"({"company":"Acme","contact":"ops@acme.example"})");
+  Ok("app.add",
+     R"({"provider":"SP000001","name":"m","class":"NBN","practice_statement":"cps"})");
+  EXPECT_EQ(Code("bulk.show", R"({"job":"j1"})"), Rsc::kNotFound);
+  auto job = Ok("device.import", R"({"job":"j1","total":3,"offset":0,"devices":[
+      {"id":"m1","app":"RSP000001-1"},{"id":"m2","app":"RSP000001-1"}]})");
+  EXPECT_EQ(job.at("job").at("done").to_number<int64_t>(), 2);
+  // The same batch again: where the job stands is not where it starts.
+  EXPECT_EQ(Code("device.import", R"({"job":"j1","total":3,"offset":0,"devices":[
+      {"id":"m1","app":"RSP000001-1"}]})"), Rsc::kConflict);
+  EXPECT_EQ(Code("device.import", R"({"job":"j1","total":3,"offset":2})"), Rsc::kBadRequest);
+  EXPECT_EQ(Ok("bulk.show", R"({"job":"j1"})").at("job").at("done").to_number<int64_t>(), 2);
+  auto events = AdminEvents();
+  std::vector<std::pair<std::string, int>> batches;
+  for (const auto& e : events) {
+    if (e.operation == "device.import") batches.emplace_back(e.target, e.status);
+  }
+  // Accepted (1000) on record first, then the outcome; a refused batch is on record too.
+  ASSERT_EQ(batches.size(), 6u);
+  EXPECT_EQ(batches[0].second, 1000);
+  EXPECT_EQ(batches[1].second, 2000);
+  EXPECT_EQ(batches[0].first, batches[1].first);
+  EXPECT_TRUE(batches[0].first.starts_with("job j1 items 1-2 sha256:")) << batches[0].first;
+  EXPECT_EQ(batches[3].second, 4105);
+  EXPECT_EQ(batches[5].second, 4000);  // no items
+  for (const auto& e : events) EXPECT_NE(e.operation, "bulk.show");  // a read
+}
+
 // --- persistence ---
 
 TEST(AdminOperationsOnSqlite, CredentialsAndTheCaSurviveARestart) {

@@ -68,6 +68,17 @@ TEST(SubscriptionProfile, ChecksEachDimension) {
             R"("rate":5,"burst":10})");
 }
 
+TEST(SubscriptionProfile, DefaultBurstStaysInRange) {
+  // Twice a high rate would exceed the largest burst a profile may state; the default is capped
+  // there, so the profile reads back to itself (found by trust_fields_fuzz).
+  auto p = SubscriptionProfile::Parse(bj::parse(R"({"rate":6e5})").as_object());
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->burst, 1e6);
+  auto again = SubscriptionProfile::Parse(p->ToJson());
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(bj::serialize(again->ToJson()), bj::serialize(p->ToJson()));
+}
+
 TEST(SubscriptionProfile, RefusesWhatItCannotEnforce) {
   EXPECT_NE(Refusal(R"({"ops":["retrieve"]})").find("unknown profile field ops"),
             std::string::npos);
