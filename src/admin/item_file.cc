@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <vector>
@@ -20,6 +21,13 @@ namespace bj = boost::json;
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kMaxColumns = 256;
+
+// libcsv's buffer of the field being read: refused past twice an item's bound, so that a field
+// with no end does not take the memory (libcsv then reports CSV_ENOMEM).
+void* BoundedRealloc(void* p, size_t n) {
+  return n > 2 * ItemFile::kMaxItemBytes ? nullptr : std::realloc(p, n);
+}
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -40,6 +48,7 @@ class CsvFile final : public ItemFile {
  public:
   CsvFile(Source src, Items items) : ItemFile(items), src_(std::move(src)) {
     csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI);
+    csv_set_realloc_func(&parser_, BoundedRealloc);
   }
   ~CsvFile() override { csv_free(&parser_); }
 
@@ -63,22 +72,28 @@ class CsvFile final : public ItemFile {
       const size_t n = static_cast<size_t>(src_.in->gcount());
       if (n == 0) {
         eof_ = true;
-        if (csv_fini(&parser_, OnField, OnRow, this) != 0 && error_.empty()) {
-          error_ = std::string("CSV: ") + csv_strerror(csv_error(&parser_));
-        }
+        if (csv_fini(&parser_, OnField, OnRow, this) != 0 && error_.empty()) error_ = CsvError();
         continue;
       }
       if (csv_parse(&parser_, buf, n, OnField, OnRow, this) != n && error_.empty()) {
-        error_ = std::string("CSV: ") + csv_strerror(csv_error(&parser_));
+        error_ = CsvError();
       }
     }
   }
 
  private:
+  std::string CsvError() {
+    const int e = csv_error(&parser_);
+    if (e == CSV_ENOMEM) return "longer than " + std::to_string(kMaxItemBytes) + " bytes";
+    return std::string("CSV: ") + csv_strerror(e);
+  }
   static void OnField(void* s, size_t len, void* data) {
     auto* self = static_cast<CsvFile*>(data);
-    self->row_bytes_ += len;
-    if (self->row_bytes_ > kMaxItemBytes) {
+    self->row_bytes_ += len + 1;  // an empty cell costs too
+    if (self->row_.size() >= kMaxColumns && self->error_.empty()) {
+      self->error_ = "more than " + std::to_string(kMaxColumns) + " cells";
+    }
+    if (self->row_bytes_ > kMaxItemBytes || !self->error_.empty()) {
       if (self->error_.empty()) {
         self->error_ = "longer than " + std::to_string(kMaxItemBytes) + " bytes";
       }
@@ -166,7 +181,7 @@ class JsonLinesFile final : public ItemFile {
   JsonLinesFile(Source src, Items items) : ItemFile(items), src_(std::move(src)) {}
   Result<std::optional<bj::value>> Next() override {
     std::string line;
-    while (std::getline(*src_.in, line)) {
+    while (ReadLine(line)) {
       if (line.size() > kMaxItemBytes) {
         return Err(Bad("longer than " + std::to_string(kMaxItemBytes) + " bytes"));
       }
@@ -179,6 +194,20 @@ class JsonLinesFile final : public ItemFile {
   }
 
  private:
+  // A line without its end, at most kMaxItemBytes + 1 characters kept (enough to say it is
+  // too long); false at the end of the input.
+  bool ReadLine(std::string& line) {
+    line.clear();
+    std::streambuf* buf = src_.in->rdbuf();
+    bool any = false;
+    for (int c = buf->sbumpc(); c != std::char_traits<char>::eof(); c = buf->sbumpc()) {
+      any = true;
+      if (c == '\n') return true;
+      if (line.size() <= kMaxItemBytes) line.push_back(static_cast<char>(c));
+    }
+    return any;
+  }
+
   Source src_;
 };
 
@@ -195,6 +224,9 @@ class JsonArrayFile final : public ItemFile {
       all_ = std::move(v->get_array());
     }
     if (next_ >= all_.size()) return std::optional<bj::value>();
+    if (json::Serialize(all_[next_]).size() > kMaxItemBytes) {
+      return Err(Bad("longer than " + std::to_string(kMaxItemBytes) + " bytes"));
+    }
     return Accept(std::move(all_[next_++]));
   }
 
@@ -273,6 +305,7 @@ Result<std::string> FileDigest(const std::string& path) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
   }
+  if (in.bad()) return Err(Status::BadRequest("cannot read " + path + " to its end"));
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return Err(Status::Internal("SHA-256 failed"));

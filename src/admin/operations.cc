@@ -105,19 +105,29 @@ Result<security::Credential> HardwareOf(const bj::object& a) {
   return c;
 }
 
-// A bulk batch as the audit log names it: the job, the items' positions, and the SHA-256 of
-// the items as sent (the batch can be matched to its file's lines afterwards).
+// A bulk batch as the audit log names it: the job, what it does (a bulk transition's state,
+// override and reason), the items' positions, and the SHA-256 of the items as sent (the batch
+// can be matched to its file's lines afterwards). Empty for a malformed batch (refused
+// before anything is applied; its outcome's entry says why).
 std::string BatchTarget(const bj::object& a) {
-  int64_t offset = json::GetInt(a, "offset").value_or(0);
   for (std::string_view key : {"devices", "subscriptions", "ids"}) {
     const bj::value* v = a.if_contains(key);
     if (v == nullptr || !v->is_array()) continue;
-    const size_t n = v->get_array().size();
-    return "job " + Str(a, "job") + " items " + std::to_string(offset + 1) + "-" +
-           std::to_string(offset + static_cast<int64_t>(n)) + " sha256:" +
-           security::crypto::Hex(security::crypto::Sha256(json::Serialize(*v))).substr(0, 16);
+    auto b = security::trust::ParseBulkBatch(a, "", "", v->get_array().size(), "");
+    if (!b) return "";
+    std::string what = "job " + b->job;
+    if (key == "ids") {
+      what += " to " + Str(a, "to");
+      if (json::GetBool(a, "override").value_or(false)) what += " with override";
+      if (std::string reason = Str(a, "reason"); !reason.empty()) {
+        what += " (" + reason.substr(0, 256) + ")";
+      }
+    }
+    return what + " items " + std::to_string(b->offset + 1) + "-" +
+           std::to_string(b->offset + v->get_array().size()) + " sha256:" +
+           security::crypto::Hex(security::crypto::Sha256(json::Serialize(*v)));
   }
-  return "job " + Str(a, "job");
+  return "";
 }
 
 }  // namespace
@@ -138,9 +148,10 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   // A bulk batch is on record before it is applied (1000, accepted): a crash between its
   // commit and its outcome's entry must not leave thousands of changes unaudited. Not on
   // record, not applied.
-  if (credentials_ && trust && a.contains("job") &&
+  const std::string batch = trust && a.contains("job") ? BatchTarget(a) : std::string();
+  if (credentials_ && !batch.empty() &&
       !events::EmitDurably(credentials_->events(), events::Kind::kAdminOperation, "admin", actor,
-                           BatchTarget(a), op, "", static_cast<int>(Rsc::kAccepted))) {
+                           batch, op, "", static_cast<int>(Rsc::kAccepted))) {
     return Err(Status::Internal("the audit log did not confirm the batch within 5 s; nothing "
                                 "was changed: retry once the store is healthy (trustcse status)"));
   }
@@ -148,7 +159,7 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
   if (credentials_) {
     std::string target = Str(a, "id");
     if (target.empty()) target = Str(a, "serial");
-    if (target.empty() && a.contains("job")) target = BatchTarget(a);
+    if (target.empty() && a.contains("job")) target = batch.empty() ? "job (malformed)" : batch;
     if (target.empty() && out) {
       if (const auto* e = out->if_contains("entry"); e && e->is_object()) {
         target = Str(e->get_object(), "kind") + ":" + Str(e->get_object(), "value");

@@ -49,7 +49,10 @@
 //   subscription.show  {id} / subscription.list {machine?, after?, limit?} → {subscription(s)}
 // In bulk (security/trust/bulk_job.h): one batch of ≤ 10,000 items per call, committed with the
 // job's progress; a batch must start where the job stands (offset = done; 4105 otherwise).
-//   device.import      {job, total, offset, devices: [device.add's fields…]}  → {job}
+// file_sha256 (optional) names the file the items come from: a job's batches must all name
+// the same one (4000 otherwise).
+//   device.import      {job, total, offset, file_sha256?, devices: [device.add's fields…]}
+//                                                            → {job}
 //   subscription.import {job, total, offset, subscriptions: [subscription.add's fields…]}
 //                                                            → {job}
 //   subscription.bulk  {job, total, offset, to: a state, ids: [...], reason?, override?}

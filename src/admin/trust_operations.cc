@@ -56,7 +56,7 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
   if (op == "device.import") {
     const bj::array* items = Items(a, "devices");
     if (items == nullptr) return Err(Status::BadRequest("devices: a list of device.add's fields"));
-    auto batch = trust::ParseBulkBatch(a, "", "", items->size(), actor);
+    auto batch = trust::ParseBulkBatch(a, "", Str(a, "file_sha256"), items->size(), actor);
     if (!batch) return Err(batch.error());
     return One("job", trust_->AddMachineBatch(std::move(*batch), *items));
   }
@@ -161,7 +161,7 @@ Result<bj::object> Operations::Subscriptions(std::string_view op, const bj::obje
     if (items == nullptr) {
       return Err(Status::BadRequest("subscriptions: a list of subscription.add's fields"));
     }
-    auto batch = trust::ParseBulkBatch(a, "", "", items->size(), actor);
+    auto batch = trust::ParseBulkBatch(a, "", Str(a, "file_sha256"), items->size(), actor);
     if (!batch) return Err(batch.error());
     return One("job", s.AddBatch(std::move(*batch), *items));
   }
@@ -174,7 +174,7 @@ Result<bj::object> Operations::Subscriptions(std::string_view op, const bj::obje
       if (!v.is_string()) return Err(Status::BadRequest("ids: a list of subscription IDs"));
       ids.emplace_back(v.get_string());
     }
-    auto batch = trust::ParseBulkBatch(a, "", "", ids.size(), actor);
+    auto batch = trust::ParseBulkBatch(a, "", Str(a, "file_sha256"), ids.size(), actor);
     if (!batch) return Err(batch.error());
     return One("job", s.TransitionBatch(std::move(*batch), ids, Str(a, "to"), Str(a, "reason"),
                                          json::GetBool(a, "override").value_or(false)));

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -19,6 +21,30 @@ namespace bj = boost::json;
 using admin::ItemFile;
 
 namespace {
+
+// Ctrl-C or SIGTERM: the job stops between batches, so that the session closes cleanly (in
+// process: the audit log's checkpoint signed, the store closed).
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnBulkInterrupt(int) { g_interrupted.store(true); }
+
+// Installs OnBulkInterrupt for SIGINT and SIGTERM while it lives.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = OnBulkInterrupt;
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
 
 std::string_view ItemsKey(std::string_view op) {
   if (op == "device.import") return "devices";
@@ -133,6 +159,8 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
                                     spec.op + "\n" + json::Serialize(spec.fixed) + "\n" + *digest))
               .substr(0, 16);
   }
+  bj::object fixed = spec.fixed;
+  fixed["file_sha256"] = *digest;  // a job's batches all come from this file
   int rc = kExitOk;
   auto session = OperatorSession::Open(config, config_file, spec.op, rc);
   if (!session) return rc;
@@ -150,6 +178,7 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
   auto stopped = [&](const Status& s, uint64_t done) {
     PrintError(spec.op + ": " + s.message() + " (" + std::to_string(static_cast<int>(s.code())) +
                ")");
+    if (s.code() == Rsc::kBadRequest) return kExitUsage;  // running it again would not help
     PrintError("job " + job + " stopped at item " + std::to_string(done + 1) + " of " +
                std::to_string(total) + ": run the same command again to resume");
     return kExitRuntime;
@@ -158,9 +187,16 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
   if (!first) return stopped(first.error(), 0);
   uint64_t done = 0;
   if (*first) {
-    if (Field(**first, "total") != total) {
-      PrintError("job " + job + " has " + std::to_string(Field(**first, "total")) +
-                 " items, the file " + std::to_string(total) + ": give another --job");
+    const std::string_view params = json::GetString(**first, "params").value_or("");
+    if (json::GetString(**first, "op").value_or("") != spec.op ||
+        Field(**first, "total") != total || !params.ends_with(*digest) ||
+        (spec.op == "subscription.bulk" &&
+         !params.starts_with(std::string(json::GetString(spec.fixed, "to").value_or("?")) +
+                             "\n"))) {
+      PrintError("job " + job + " is a " +
+                 std::string(json::GetString(**first, "op").value_or("")) + " of " +
+                 std::to_string(Field(**first, "total")) +
+                 " items of another file or with other parameters: give another --job");
       return kExitUsage;
     }
     if (json::GetBool(**first, "finished").value_or(false)) {
@@ -172,6 +208,7 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
   }
   auto file = OpenAt(spec.file, kind, done);
   if (!file) return stopped(file.error(), done);
+  InterruptGuard interrupts;
   Progress progress(job, total);
   const uint64_t from = done;
   const size_t batch_items = spec.batch == 0 ? kBatchItems : std::min(spec.batch, kBatchItems);
@@ -179,6 +216,8 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
   bj::object last;
   int conflicts = 0;
   while (done < total) {
+    if (g_interrupted.load())
+      return stopped(Status(Rsc::kInternalServerError, "interrupted"), done);
     bj::array items;
     size_t bytes = 0;
     while (items.size() < batch_items) {
@@ -190,8 +229,7 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
         if (!*n) break;
         item = std::move(*n);
       }
-      const size_t size =
-          item->is_string() ? item->get_string().size() + 3 : json::Serialize(*item).size() + 1;
+      const size_t size = json::Serialize(*item).size() + 1;  // as sent, escapes included
       if (!items.empty() && bytes + size > kBatchBytes) {
         pending = std::move(item);
         break;
@@ -200,7 +238,7 @@ int RunBulkJob(const BulkJobSpec& spec, const server::Config& config,
       items.push_back(std::move(*item));
     }
     if (items.empty()) return stopped(Status::BadRequest(spec.file + " changed while read"), done);
-    bj::object args = spec.fixed;
+    bj::object args = fixed;
     args["job"] = job;
     args["total"] = total;
     args["offset"] = done;

@@ -14,8 +14,10 @@ OfflineAudit::OfflineAudit(storage::Store& store)
     : store_(store), stream_(std::make_shared<events::EventStream>()) {
   sink_ = std::make_shared<security::audit::AuditSink>(
       store_, std::make_shared<security::audit::AuditLogWriter>(), stream_.get(), "audit");
+  // Acknowledging, as the server's: an operator action (a bulk batch before it is applied) is
+  // on record once EmitDurably returns.
   stream_->Subscribe(sink_, events::Subscription{security::audit::kSinkKinds, 4096, false,
-                                                 "audit"});
+                                                 "audit", true});
 }
 
 OfflineAudit::~OfflineAudit() {

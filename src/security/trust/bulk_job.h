@@ -10,7 +10,8 @@
 // batch sent twice (a client retrying after a lost answer) is never applied twice.
 //
 // Items fail one by one (an unknown ID, a transition the lifecycle lacks, a duplicate): the
-// failure is counted, the first kMaxErrors are kept with the item's index in the job, and the
+// failure is counted, the first kMaxBulkErrors are kept with the item's position in the job
+// ("item 12: no subscription S-x", counted from 1), and the
 // other items of the batch are applied. A job's operation, total and parameters (the target
 // state, the reason…) are fixed by its first batch; a later batch with others is refused (4000).
 //

@@ -273,25 +273,32 @@ Result<BulkJob> SubscriptionRegistry::CommitStaged(const BulkBatch& batch, size_
     return Status::Ok();
   });
   if (!job) return job;
-  std::unique_lock lock(mu_);
-  for (auto& live : staged.live) InstallLocked(std::move(live));
+  // Made visible a slice at a time: lookups of the request path wait for a slice, not a batch.
+  constexpr size_t kSlice = 256;
+  for (size_t from = 0; from < staged.live.size(); from += kSlice) {
+    std::unique_lock lock(mu_);
+    for (size_t i = from; i < std::min(staged.live.size(), from + kSlice); ++i) {
+      InstallLocked(std::move(staged.live[i]));
+    }
+  }
   return job;
 }
 
 Result<BulkJob> SubscriptionRegistry::AddBatch(BulkBatch batch, const bj::array& items) {
   batch.op = "subscription.import";
-  batch.params.clear();
   const std::string now = FormatTimestamp(Now());
   BulkOutcome outcome;
+  std::vector<Result<Subscription>> validated;
+  validated.reserve(items.size());
+  for (const auto& item : items) {
+    validated.push_back(item.is_object() ? Validate(item.get_object(), batch.by, now)
+                                         : Err(Status::BadRequest("not a JSON object")));
+  }
   Staged staged;
   std::lock_guard change(change_mu_);
   StringSet ids_in_batch, machines_in_batch;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].is_object()) {
-      outcome.errors.emplace_back(i, "not a JSON object");
-      continue;
-    }
-    auto s = Validate(items[i].get_object(), batch.by, now);
+    auto& s = validated[i];
     if (!s) {
       outcome.errors.emplace_back(i, s.error().message());
       continue;
@@ -328,25 +335,27 @@ Result<BulkJob> SubscriptionRegistry::TransitionBatch(BulkBatch batch,
     return Err(Status::BadRequest("an override of critical classes needs a reason (--reason)"));
   }
   batch.op = "subscription.bulk";
-  batch.params = std::string(to) + "\n" + (override_critical ? "override" : "") + "\n" + reason;
+  batch.params = std::string(to) + "\n" + (override_critical ? "override" : "") + "\n" + reason +
+                 (batch.params.empty() ? "" : "\n" + batch.params);
   const std::string now = FormatTimestamp(Now());
   const std::string why = reason.empty() ? "bulk job " + batch.job
                                          : reason + " (bulk job " + batch.job + ")";
   BulkOutcome outcome;
   Staged staged;
   std::lock_guard change(change_mu_);
-  StringSet seen;
+  StringSet done;  // moved or already there in this batch: listed again, it is there now
   for (size_t i = 0; i < ids.size(); ++i) {
+    if (done.contains(ids[i])) {
+      ++outcome.unchanged;
+      continue;
+    }
     auto cur = Find(ids[i]);
     if (!cur) {
       outcome.errors.emplace_back(i, "no subscription " + ids[i]);
       continue;
     }
-    if (!seen.insert(ids[i]).second) {  // twice in one batch: the first counts
-      ++outcome.unchanged;
-      continue;
-    }
     auto next = Plan(cur->sub, to, why, override_critical, batch.by, now);
+    if (next) done.insert(ids[i]);
     if (!next) {
       outcome.errors.emplace_back(i, next.error().message());
     } else if (!*next) {

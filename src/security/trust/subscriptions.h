@@ -91,7 +91,8 @@ class SubscriptionRegistry {
   // In bulk (bulk_job.h), one store transaction per batch with the job's progress; each item
   // as the one-by-one operation would do it, failing alone. subscription.import: `items` are
   // subscription.add's fields. subscription.bulk: the subscriptions `ids` moved to `to` as
-  // Transition moves them (already there: unchanged). The batch's op and params are set here.
+  // Transition moves them (already there: unchanged). The batch's op is set here, and its
+  // params (the source file's digest) extended by the transition's state, override and reason.
   Result<BulkJob> AddBatch(BulkBatch batch, const boost::json::array& items);
   Result<BulkJob> TransitionBatch(BulkBatch batch, const std::vector<std::string>& ids,
                                   std::string_view to, const std::string& reason,

@@ -338,9 +338,15 @@ Result<Machine> TrustRegistry::AddMachine(const bj::object& f, std::string_view 
 
 Result<BulkJob> TrustRegistry::AddMachineBatch(BulkBatch batch, const bj::array& items) {
   batch.op = "device.import";
-  batch.params.clear();
   const std::string now = FormatTimestamp(Now());
   BulkOutcome outcome;
+  // Validated before the change lock, which the request path takes to learn or lock a binding.
+  std::vector<Result<Machine>> validated;
+  validated.reserve(items.size());
+  for (const auto& item : items) {
+    validated.push_back(item.is_object() ? ValidateMachine(item.get_object(), batch.by, now)
+                                         : Err(Status::BadRequest("not a JSON object")));
+  }
   std::vector<std::shared_ptr<const Machine>> staged;
   std::vector<std::string> bodies;
   std::lock_guard change(change_mu_);
@@ -362,11 +368,7 @@ Result<BulkJob> TrustRegistry::AddMachineBatch(BulkBatch batch, const bj::array&
     return "";
   };
   for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].is_object()) {
-      outcome.errors.emplace_back(i, "not a JSON object");
-      continue;
-    }
-    auto m = ValidateMachine(items[i].get_object(), batch.by, now);
+    auto& m = validated[i];
     if (!m) {
       outcome.errors.emplace_back(i, m.error().message());
       continue;
@@ -397,8 +399,14 @@ Result<BulkJob> TrustRegistry::AddMachineBatch(BulkBatch batch, const bj::array&
     return Status::Ok();
   });
   if (!job) return job;
-  std::unique_lock lock(mu_);
-  for (auto& m : staged) IndexLocked(std::move(m));
+  // Made visible a slice at a time: lookups of the request path wait for a slice, not a batch.
+  constexpr size_t kSlice = 256;
+  for (size_t from = 0; from < staged.size(); from += kSlice) {
+    std::unique_lock lock(mu_);
+    for (size_t i = from; i < std::min(staged.size(), from + kSlice); ++i) {
+      IndexLocked(std::move(staged[i]));
+    }
+  }
   return job;
 }
 

@@ -162,7 +162,8 @@ class TrustRegistry {
   Result<Machine> AddMachine(const boost::json::object& fields, std::string_view by);
   // In bulk (bulk_job.h): device.import — `items` are device.add's fields, each recorded as
   // AddMachine records it or failing alone (also when the batch names an ID or identity
-  // twice); one store transaction per batch with the job's progress.
+  // twice); one store transaction per batch with the job's progress. The batch's op is set
+  // here; its params name the source file (its digest).
   Result<BulkJob> AddMachineBatch(BulkBatch batch, const boost::json::array& items);
   // A bulk job of the trust centre (any kind), as committed; nullopt if unknown.
   Result<std::optional<BulkJob>> FindJob(std::string_view id) const;

@@ -72,6 +72,12 @@ TEST(ItemFile, CsvErrorsNameTheItem) {
             std::string::npos);
   const std::string big = "id\n" + std::string(ItemFile::kMaxItemBytes + 1, 'x') + "\n";
   EXPECT_NE(Read(big, Format::kCsv, Items::kIds).back().find("longer than"), std::string::npos);
+  // Bounded however the item is made: many empty cells, a field that never ends.
+  const std::string commas = "id\n" + std::string(100000, ',') + "\n";
+  EXPECT_NE(Read(commas, Format::kCsv, Items::kIds).back().find("error: item 1: more than"),
+            std::string::npos);
+  const std::string endless = "id\n\"" + std::string(3 * ItemFile::kMaxItemBytes, 'x');
+  EXPECT_NE(Read(endless, Format::kCsv, Items::kIds).back().find("longer than"), std::string::npos);
 }
 
 TEST(ItemFile, Ids) {
@@ -92,6 +98,11 @@ TEST(ItemFile, JsonRecords) {
   EXPECT_EQ(
       Read("{\"id\":\"m1\"}\n{\"id\":", Format::kJsonLines, Items::kRecords).back().substr(0, 20),
       "error: item 2: not J");
+  const std::string line = "{\"id\":\"" + std::string(ItemFile::kMaxItemBytes, 'x') + "\"}\n";
+  EXPECT_NE(Read(line, Format::kJsonLines, Items::kRecords).back().find("item 1: longer than"),
+            std::string::npos);
+  EXPECT_NE(Read("[" + line + "]", Format::kJsonArray, Items::kRecords).back().find("longer than"),
+            std::string::npos);
   EXPECT_EQ(Read("[\"m1\"]", Format::kJsonLines, Items::kRecords).back(),
             "error: item 1: a JSON object of fields");
   EXPECT_EQ(Read(R"({"a":1})", Format::kJsonArray, Items::kRecords).back(),

@@ -381,13 +381,14 @@ TEST_F(AdminOperations, ABulkBatchIsOnRecordBeforeItIsApplied) {
     if (e.operation == "device.import") batches.emplace_back(e.target, e.status);
   }
   // Accepted (1000) on record first, then the outcome; a refused batch is on record too.
-  ASSERT_EQ(batches.size(), 6u);
+  ASSERT_EQ(batches.size(), 5u);
   EXPECT_EQ(batches[0].second, 1000);
   EXPECT_EQ(batches[1].second, 2000);
   EXPECT_EQ(batches[0].first, batches[1].first);
   EXPECT_TRUE(batches[0].first.starts_with("job j1 items 1-2 sha256:")) << batches[0].first;
   EXPECT_EQ(batches[3].second, 4105);
-  EXPECT_EQ(batches[5].second, 4000);  // no items
+  EXPECT_EQ(batches[4].second, 4000);  // no items: malformed, refused before it is accepted
+  EXPECT_EQ(batches[4].first, "job (malformed)");
   for (const auto& e : events) EXPECT_NE(e.operation, "bulk.show");  // a read
 }
 
