@@ -140,6 +140,7 @@ Result<bj::object> Operations::Run(std::string_view op, const bj::object& a,
     return status_();
   }
   if (op.starts_with("audit.")) return Audit(op, a);  // read-only, as status
+  if (op == "explain") return Trust(op, a, actor);    // a read: nothing changes
   const bool trust = op.starts_with("provider.") || op.starts_with("app.") ||
                      op.starts_with("device.") || op.starts_with("list.") ||
                      op.starts_with("subscription.") || op.starts_with("bulk.");

@@ -58,6 +58,10 @@
 //   subscription.bulk  {job, total, offset, to: a state, ids: [...], reason?, override?}
 //                                                            → {job}
 //   bulk.show          {job}                                 → {job} (where it stands)
+//   explain            {originator, op?, to?, ty?, binding?, credential?, source?, api?}
+//                      → {decision, rsc?, message?, obligations, steps, then?}: why the trust
+//                      centre would allow or refuse that request (security/trust/explain.h);
+//                      a read, no event
 //   list.add           {list: black|grey, kind: imei|imsi|iccid|credential|ae|prefix, value,
 //                       reason, owner?, expires? | ttl_seconds?, mode?: suspend|read-only,
 //                       override?}                          → {entry} (security/trust/trust_lists.h)
@@ -99,6 +103,7 @@
 #include "security/credentials/credential_registry.h"
 #include "security/enrolment/enrolment_service.h"
 #include "security/trust/subscriptions.h"
+#include "security/trust/trust_gate.h"
 #include "security/trust/trust_lists.h"
 #include "security/trust/trust_registry.h"
 #include "storage/store.h"
@@ -133,6 +138,10 @@ class Operations {
     lists_ = std::move(lists);
     subscriptions_ = std::move(subscriptions);
   }
+  // What explain holds requests to: the trust gate's options of the instance's configuration.
+  void SetTrustGateOptions(security::trust::TrustGateOptions options) {
+    gate_options_ = std::move(options);
+  }
   // How device.query reaches a device: a NOTIFY with `body` to AE-ID `ae` (the running
   // server's notifier; unset: device.query answers that it needs the running server).
   using DeviceNotifier = std::function<void(const std::string& ae, std::string body)>;
@@ -166,6 +175,7 @@ class Operations {
   std::shared_ptr<security::trust::TrustLists> lists_;
   std::shared_ptr<security::trust::SubscriptionRegistry> subscriptions_;
   DeviceNotifier notify_device_;
+  security::trust::TrustGateOptions gate_options_;
   storage::ReadView* audit_view_ = nullptr;
   CheckpointSigner sign_;
 };

@@ -3,6 +3,7 @@
 
 #include "admin/operations.h"
 #include "primitive/json_util.h"
+#include "security/trust/explain.h"
 #include "security/trust/identity_query.h"
 
 namespace trustcse::admin {
@@ -47,6 +48,13 @@ Result<bj::object> Operations::Trust(std::string_view op, const bj::object& a,
                                      std::string_view actor) {
   if (!trust_ || !lists_) return Err(Status::NotFound("the trust centre is not available here"));
   if (op.starts_with("subscription.")) return Subscriptions(op, a, actor);
+  if (op == "explain") {
+    auto q = trust::ParseExplainQuery(a);
+    if (!q) return Err(q.error());
+    if (!credentials_) return Err(Status::NotFound("explain needs the credential registry"));
+    trust::TrustGate gate(trust_, credentials_, gate_options_, lists_, subscriptions_);
+    return trust::Explain(gate, *trust_, subscriptions_.get(), *credentials_, *q);
+  }
   if (op == "bulk.show") {
     auto job = trust_->FindJob(Str(a, "job"));
     if (!job) return Err(job.error());

@@ -191,6 +191,7 @@ std::unique_ptr<OperatorSession> OperatorSession::Open(const server::Config& c,
   local->ops = std::make_unique<admin::Operations>(local->sec.credentials, local->sec.ca,
                                                    local->sec.enrolment);
   local->ops->SetTrust(local->sec.trust, local->sec.lists, local->sec.subscriptions);
+  local->ops->SetTrustGateOptions({c.admin_originator, c.trust_unregistered_apps != "refuse"});
   session->local_ = std::move(local);
   exit_code = kExitOk;
   return session;

@@ -1,6 +1,7 @@
 #include "exe/trust_commands.h"
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -230,6 +231,7 @@ class Commands final : public TrustCommands {
     groups["bulk"] = app.add_subcommand("bulk", "trust centre: bulk jobs run from files");
     for (auto& [name, g] : groups) g->require_subcommand(1);
     AddBulkCommands(groups, flags);
+    AddExplain(app, flags);
     for (Verb& verb : Verbs()) {
       auto cmd = std::make_unique<Command>();
       cmd->op = std::string(verb.group) + "." + verb.name;
@@ -259,10 +261,11 @@ class Commands final : public TrustCommands {
     for (const auto& b : bulk_) {
       if (b->app->parsed()) return true;
     }
-    return false;
+    return explain_.app->parsed();
   }
 
   int Run(const server::Config& config, const std::string& config_file) override {
+    if (explain_.app->parsed()) return RunExplain(config, config_file);
     for (const auto& b : bulk_) {
       if (!b->app->parsed()) continue;
       BulkJobSpec spec = b->spec;
@@ -312,6 +315,70 @@ class Commands final : public TrustCommands {
   }
 
  private:
+  // trustcse explain: the request described by flags, the trust centre's answer and each check.
+  struct ExplainCommand {
+    CLI::App* app = nullptr;
+    std::string originator, op = "retrieve", to, binding = "https", credential, source, api;
+    int ty = 0;
+    bool json = false;
+  } explain_;
+
+  void AddExplain(CLI::App& app, InstanceFlags& flags) {
+    ExplainCommand& e = explain_;
+    e.app = app.add_subcommand(
+        "explain", "why the trust centre would allow or refuse a request (nothing changes)");
+    AddInstanceOptions(e.app, flags);
+    e.app->add_option("--originator", e.originator, "who asks: the AE-ID")->required();
+    e.app->add_option("--op", e.op, "create, retrieve (default), update, delete, notify, discover")
+        ->check(CLI::IsMember({"create", "retrieve", "update", "delete", "notify", "discover"}));
+    e.app->add_option("--to", e.to, "the target's path (cse-in/trk1/data)");
+    e.app->add_option("--ty", e.ty, "the resource type a create makes (2: an AE registration)");
+    e.app->add_option("--binding", e.binding, "http, https (default), coap, coaps, mqtt, mqtts, "
+                                              "ws or wss");
+    e.app->add_option("--credential", e.credential,
+                      "the Credential-ID its channel authenticated (a secure binding)");
+    e.app->add_option("--source", e.source, "the client's IP address");
+    e.app->add_option("--api", e.api, "a registration's App-ID");
+    e.app->add_flag("--json", e.json, "print the answer as JSON");
+  }
+
+  int RunExplain(const server::Config& config, const std::string& config_file) {
+    const ExplainCommand& e = explain_;
+    bj::object args{{"originator", e.originator}, {"op", e.op}, {"binding", e.binding}};
+    for (auto [k, v] : {std::pair{"to", &e.to}, {"credential", &e.credential},
+                        {"source", &e.source}, {"api", &e.api}}) {
+      if (!v->empty()) args[k] = *v;
+    }
+    if (e.ty != 0) args["ty"] = e.ty;
+    bj::object r;
+    if (int rc = RunOperation(config, config_file, "explain", args, r); rc != kExitOk) return rc;
+    if (e.json) {
+      std::cout << bj::serialize(r) << "\n";
+      return kExitOk;
+    }
+    auto text = [&](const bj::object& o, std::string_view k) {
+      const bj::value* v = o.if_contains(k);
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    std::cout << e.originator << " " << e.op << (e.to.empty() ? "" : " " + e.to)
+              << (e.ty != 0 ? " (ty " + std::to_string(e.ty) + ")" : "") << " over " << e.binding
+              << ": " << text(r, "decision");
+    if (r.contains("rsc")) std::cout << " " << bj::serialize(r.at("rsc")) << ": " << text(r, "message");
+    std::cout << "\n";
+    for (const auto& s : r.at("steps").as_array()) {
+      const auto& o = s.as_object();
+      char line[64];
+      std::snprintf(line, sizeof line, "  %-20s %-10s ", text(o, "check").c_str(),
+                    text(o, "result").c_str());
+      std::cout << line << text(o, "detail") << "\n";
+    }
+    if (!r.at("obligations").as_array().empty()) {
+      std::cout << "  obligations: " << bj::serialize(r.at("obligations")) << "\n";
+    }
+    if (r.contains("then")) std::cout << "  then " << text(r, "then") << "\n";
+    return kExitOk;
+  }
+
   struct BulkCommand {
     CLI::App* app = nullptr;
     BulkJobSpec spec;

@@ -1,6 +1,7 @@
 // The trust centre's commands of `trustcse` (docs/trust-centre.md): `provider add|list`,
-// `app add|update|list`, `device add|update|transfer|flag|unflag|show|list`, `list
-// add|remove|show` (black- and greylists) — each one admin
+// `app add|update|list`, `device add|update|transfer|flag|unflag|authorize|unlock|query|show|
+// list|import`, `subscription …`, `list add|remove|show` (black- and greylists), `bulk show`,
+// `explain` — each one admin
 // operation (admin/operations.h) run on the instance (exe/instance.h): through the running
 // server's admin socket, or in process on the store when none runs. The result is printed as
 // JSON. Start-up only; not thread-safe.

@@ -541,6 +541,8 @@ Status Server::Start() {
       AdminSocketPath(c), std::make_shared<admin::Operations>(
                               m.security.credentials, m.security.ca, m.security.enrolment));
   m.admin->operations().SetTrust(m.security.trust, m.security.lists, m.security.subscriptions);
+  m.admin->operations().SetTrustGateOptions(
+      {c.admin_originator, c.trust_unregistered_apps != "refuse"});
   m.admin->operations().SetDeviceNotifier(
       [notifier = m.notifier.get()](const std::string& ae, std::string body) {
         notifier->Deliver(ae, std::move(body), "identity query");

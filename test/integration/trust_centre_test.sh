@@ -182,7 +182,8 @@ cse list add --list black --kind imei --value 352099001761482 --reason x >/dev/n
 nbn=$(cse app add --provider "$sp" --name trackers --class NBN \
       --practice-statement https://acme.example/cps | jq -r .application.id)
 must cse ca issue --id Ctrk1 --imei 490154203237518 --generate --key-out trk.key --out trk.crt \
-  2>/dev/null
+  2>trk.log
+trk_cred=$(sed -n 's/.*(credential \([^)]*\)).*/\1/p' trk.log)
 openssl x509 -in trk.crt -noout -ext subjectAltName | grep "urn:gsma:imei:49015420-323751-8" \
   >/dev/null && pass || fail "IMEI not certified: $(openssl x509 -in trk.crt -noout -text)"
 must cse device add --app "$nbn" --id trk-1 --entity Ctrk1 --imsi 234150999999999 \
@@ -280,6 +281,23 @@ want_text="creating resources of type 23" req sub-type 4103 "$trk" Ctrk1 POST /c
 want_text="does not reach cse-in" req sub-outside 4103 "$trk" Ctrk1 GET /cse-in
 # An unstructured resource ID reaches no further than its path: the ACP above is outside.
 want_text="does not reach cse-in/trkacp" req sub-by-ri 4103 "$trk" Ctrk1 GET "/$acp_ri"
+# trustcse explain (through the running server) gives the same answers, names the check, and
+# spends nothing: the request that follows is still served.
+cse explain --originator Ctrk1 --credential "$trk_cred" --to cse-in/trkacp >explain.txt 2>&1
+grep -q "refused 4103: subscription sub-trk1 does not reach cse-in/trkacp" explain.txt &&
+  grep -q "subscription paths *refused" explain.txt && pass || fail "explain: $(cat explain.txt)"
+cse explain --originator Ctrk1 --credential "$trk_cred" --op delete --to cse-in/trk1/pos --json |
+  jq -e '.rsc == 4103 and .steps[-1].check == "subscription" and
+         (.message | contains("does not allow delete"))' >/dev/null && pass ||
+  fail "explain delete: $(cse explain --originator Ctrk1 --credential "$trk_cred" --op delete --json)"
+cse explain --originator Ctrk1 --credential "$trk_cred" --to cse-in/trk1 --json |
+  jq -e '.decision == "allowed" and (.then | contains("access-control policies"))' >/dev/null &&
+  pass || fail "explain allowed"
+# The operator sees what the device is not told: which list entry and why.
+cse explain --originator Cmeter1 --to cse-in --binding http --json |
+  jq -e '.rsc == 4128 and .steps[-1].check == "lists" and
+         (.steps[-1].detail | contains("imei 352099001761481: reported stolen"))' >/dev/null && pass ||
+  fail "explain plain: $(cse explain --originator Cmeter1 --to cse-in --binding http --json)"
 must cse subscription quarantine --id sub-trk1 --reason "odd traffic" >/dev/null
 req sub-quarantine-read 2000 "$trk" Ctrk1 GET /cse-in/trk1
 req sub-quarantine-write 4103 "$trk" Ctrk1 POST /cse-in/trk1 3 '{"m2m:cnt":{"rn":"pos2"}}'

@@ -190,22 +190,23 @@ bool SubscriptionProfile::AllowsPath(std::string_view path) const {
   return false;
 }
 
-bool RateBucket::Take(TimePoint now, std::chrono::milliseconds* retry) {
+bool RateBucket::Take(TimePoint now, std::chrono::milliseconds* retry, bool consume) {
   std::lock_guard lock(mu_);
+  double tokens = tokens_;
   if (last_ != TimePoint{}) {
     double elapsed = std::chrono::duration<double>(now - last_).count();
-    if (elapsed > 0) tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+    if (elapsed > 0) tokens = std::min(burst_, tokens + elapsed * rate_);
   }
-  last_ = now;
-  if (tokens_ >= 1) {
-    tokens_ -= 1;
-    return true;
+  const bool ok = tokens >= 1;
+  if (consume) {
+    last_ = now;
+    tokens_ = ok ? tokens - 1 : tokens;
   }
-  if (retry != nullptr) {
+  if (!ok && retry != nullptr) {
     *retry =
-        std::chrono::milliseconds(static_cast<int64_t>(std::ceil((1 - tokens_) / rate_ * 1000)));
+        std::chrono::milliseconds(static_cast<int64_t>(std::ceil((1 - tokens) / rate_ * 1000)));
   }
-  return false;
+  return ok;
 }
 
 }  // namespace trustcse::security::trust

@@ -64,7 +64,8 @@ class RateBucket {
  public:
   RateBucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
   // Takes one token at `now`; false when none is left (`retry` then says when one will be).
-  bool Take(TimePoint now, std::chrono::milliseconds* retry = nullptr);
+  // With `consume` false, only says whether one could be taken (trustcse explain).
+  bool Take(TimePoint now, std::chrono::milliseconds* retry = nullptr, bool consume = true);
 
  private:
   std::mutex mu_;

@@ -42,6 +42,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "security/chain.h"
 #include "security/credentials/credential_registry.h"
@@ -57,9 +58,9 @@ struct TrustGateOptions {
 };
 
 // Step 7 alone: Deny (with the status) or Defer; adds quarantine's obligations to `extra`.
-// For TrustGate and `trustcse explain`.
+// `consume` false: the rate is looked at, no token spent (`trustcse explain`).
 Decision CheckSubscription(const LiveSubscription& live, const SecurityContext& ctx,
-                           Obligations& extra);
+                           Obligations& extra, bool consume = true);
 
 class TrustGate final : public SecurityStep {
  public:
@@ -77,7 +78,22 @@ class TrustGate final : public SecurityStep {
   bool deciding() const override { return false; }
   Decision Check(const SecurityContext& ctx) const override;
 
+  // `trustcse explain`: the decision Check would give, and each check on the way to it —
+  // "pass", "refused" (the one that answers), "obligation" (read-only, audit) or "note" —
+  // without Check's side effects: no binding learned, no machine locked, no identity query
+  // answered, no rate token spent.
+  struct ExplainStep {
+    std::string check, result, detail;
+  };
+  struct Explanation {
+    Decision decision;
+    std::vector<ExplainStep> steps;
+  };
+  Explanation Explain(const SecurityContext& ctx) const;
+
  private:
+  Decision Evaluate(const SecurityContext& ctx, std::vector<ExplainStep>* trace) const;
+
   std::shared_ptr<TrustRegistry> registry_;  // non-const: the SIM binding learns and locks
   std::shared_ptr<const CredentialRegistry> credentials_;
   TrustGateOptions options_;
