@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -45,10 +46,12 @@ std::string Str(const bj::object& o, std::string_view k) {
   return std::string(json::GetString(o, k).value_or(""));
 }
 
-std::string PrefixKey(int bits, const std::array<uint8_t, 16>& masked) {
-  std::string k(1, static_cast<char>(bits));
-  k.append(reinterpret_cast<const char*>(masked.data()), masked.size());
-  return k;
+constexpr std::string_view kKindNames[] = {"imei", "imsi", "iccid", "credential", "ae", "prefix"};
+
+// The index of `kind` in kKindNames; kKindNames' size if unknown.
+size_t KindIndex(std::string_view kind) {
+  return static_cast<size_t>(std::find(std::begin(kKindNames), std::end(kKindNames), kind) -
+                             std::begin(kKindNames));
 }
 
 Result<std::string> Normalise(std::string_view kind, std::string_view value) {
@@ -68,10 +71,19 @@ Result<std::string> Normalise(std::string_view kind, std::string_view value) {
 
 }  // namespace
 
-bool ListEntry::Expired(TimePoint now) const {
-  if (expires.empty()) return false;
+void ListEntry::SetExpiry() {
+  expires_at = TimePoint::max();
+  if (expires.empty()) return;
   auto t = ParseTimestamp(expires);
-  return t && *t <= now;
+  // Unreadable: as if expired now (an entry that cannot say until when does not hold forever).
+  expires_at = t ? *t : TimePoint::min();
+}
+
+TrustLists::PrefixKey TrustLists::KeyOf(int bits, const std::array<uint8_t, 16>& masked) {
+  PrefixKey k{};
+  k[0] = static_cast<uint8_t>(bits);
+  std::copy(masked.begin(), masked.end(), k.begin() + 1);
+  return k;
 }
 
 bj::object ToJson(const ListEntry& e) {
@@ -111,41 +123,74 @@ Status TrustLists::Load() {
                 Str(b, "reason"),  Str(b, "owner"),
                 Str(b, "by"),      Str(b, "created"),
                 Str(b, "expires"), json::GetBool(b, "override").value_or(false)};
-    if (e.Expired(now)) continue;
+    e.SetExpiry();
+    if (e.Expired(now) || KindIndex(e.kind) >= kKinds) continue;
     IndexLocked(std::make_shared<const ListEntry>(std::move(e)));
   }
-  if (!by_key_.empty() || !by_prefix_.empty()) {
-    spdlog::info("trust centre: {} black- and greylist entries",
-                 by_key_.size() + by_prefix_.size());
-  }
+  if (size_.load() > 0) spdlog::info("trust centre: {} black- and greylist entries", size_.load());
   return Status::Ok();
 }
 
 void TrustLists::IndexLocked(std::shared_ptr<const ListEntry> e) {
-  UnindexLocked(e->key());
+  const size_t k = KindIndex(e->kind);
+  if (k >= kKinds) return;
+  UnindexLocked(e->kind, e->value);
   if (e->kind == "prefix") {
     auto p = ParsePrefix(e->value);
     if (!p) return;
-    prefix_lengths_.insert(p->first);
-    by_prefix_[PrefixKey(p->first, p->second)] = e;
+    ++prefix_lengths_[p->first];
+    const PrefixKey key = KeyOf(p->first, p->second);
+    FilterLocked(kKinds, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    by_prefix_[key] = e;
   }
-  by_key_[e->key()] = std::move(e);
-  size_.store(by_key_.size(), std::memory_order_release);
+  std::string value = e->value;
+  FilterLocked(k, value);
+  by_kind_[k].insert_or_assign(std::move(value), std::move(e));
+  size_.fetch_add(1, std::memory_order_release);
 }
 
-void TrustLists::UnindexLocked(const std::string& key) {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end()) return;
+void TrustLists::UnindexLocked(std::string_view kind, std::string_view value) {
+  const size_t k = KindIndex(kind);
+  if (k >= kKinds) return;
+  auto it = by_kind_[k].find(value);
+  if (it == by_kind_[k].end()) return;
   if (it->second->kind == "prefix") {
     if (auto p = ParsePrefix(it->second->value)) {
-      by_prefix_.erase(PrefixKey(p->first, p->second));
-      if (auto l = prefix_lengths_.find(p->first); l != prefix_lengths_.end()) {
+      by_prefix_.erase(KeyOf(p->first, p->second));
+      if (auto l = prefix_lengths_.find(p->first); l != prefix_lengths_.end() && --l->second == 0) {
         prefix_lengths_.erase(l);
       }
     }
   }
-  by_key_.erase(it);
-  size_.store(by_key_.size(), std::memory_order_release);
+  by_kind_[k].erase(it);
+  size_.fetch_sub(1, std::memory_order_release);
+}
+
+uint64_t TrustLists::KeyHash(size_t kind, std::string_view value) {
+  return std::hash<std::string_view>{}(value) ^ ((kind + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+void TrustLists::FilterLocked(size_t kind, std::string_view value) {
+  if (size_.load(std::memory_order_relaxed) + 1 > filter_.capacity()) {
+    // Full: rebuilt twice as large from the maps (amortised: each entry is re-added O(1) times).
+    filter_.Reset(std::max<size_t>(1024, 2 * (size_.load(std::memory_order_relaxed) + 1)));
+    for (size_t k = 0; k < kKinds; ++k) {
+      for (const auto& [v, e] : by_kind_[k]) filter_.Insert(KeyHash(k, v));
+    }
+    for (const auto& [key, e] : by_prefix_) {
+      filter_.Insert(KeyHash(kKinds, std::string_view(reinterpret_cast<const char*>(key.data()),
+                                                      key.size())));
+    }
+  }
+  filter_.Insert(KeyHash(kind, value));
+}
+
+std::shared_ptr<const ListEntry> TrustLists::FindLocked(std::string_view kind,
+                                                        std::string_view value) const {
+  const size_t k = KindIndex(kind);
+  if (k >= kKinds) return nullptr;
+  auto it = by_kind_[k].find(value);
+  return it == by_kind_[k].end() ? nullptr : it->second;
 }
 
 std::shared_ptr<const ListEntry> TrustLists::Match(const Identities& ids, TimePoint now) const {
@@ -155,23 +200,22 @@ std::shared_ptr<const ListEntry> TrustLists::Match(const Identities& ids, TimePo
     if (!found || (e->list == "black" && found->list != "black")) found = e;
   };
   std::shared_lock lock(mu_);
-  if (by_key_.empty()) return nullptr;
-  std::string key;
-  for (auto [kind, value] : {std::pair{std::string_view("ae:"), ids.ae},
-                             {"credential:", ids.credential},
-                             {"imei:", ids.imei},
-                             {"imsi:", ids.imsi},
-                             {"iccid:", ids.iccid}}) {
-    if (value.empty()) continue;
-    key.assign(kind).append(value);
-    if (auto it = by_key_.find(key); it != by_key_.end()) consider(it->second);
+  if (size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  // kKindNames' order: imei, imsi, iccid, credential, ae.
+  const std::string_view values[] = {ids.imei, ids.imsi, ids.iccid, ids.credential, ids.ae};
+  for (size_t k = 0; k < std::size(values); ++k) {
+    if (values[k].empty() || by_kind_[k].empty()) continue;
+    if (!filter_.MayContain(KeyHash(k, values[k]))) continue;
+    if (auto it = by_kind_[k].find(values[k]); it != by_kind_[k].end()) consider(it->second);
   }
   if (ids.source && !prefix_lengths_.empty()) {
-    int last = -1;
-    for (int bits : prefix_lengths_) {
-      if (bits == last) continue;
-      last = bits;
-      if (auto it = by_prefix_.find(PrefixKey(bits, Mask(ids.source->bytes, bits)));
+    for (const auto& [bits, count] : prefix_lengths_) {
+      const PrefixKey key = KeyOf(bits, Mask(ids.source->bytes, bits));
+      if (!filter_.MayContain(KeyHash(
+              kKinds, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())))) {
+        continue;
+      }
+      if (auto it = by_prefix_.find(key);
           it != by_prefix_.end()) {
         consider(it->second);
       }
@@ -218,6 +262,7 @@ Result<ListEntry> TrustLists::Add(const bj::object& f, std::string_view by) {
     if (!t || *t <= now) return Err(Status::BadRequest("expires is a future timestamp"));
     e.expires = FormatTimestamp(*t);
   }
+  e.SetExpiry();
   e.by = std::string(by);
   e.created = FormatTimestamp(now);
   std::lock_guard change(change_mu_);
@@ -247,7 +292,7 @@ Result<ListEntry> TrustLists::Remove(std::string_view kind, std::string_view val
   std::shared_ptr<const ListEntry> cur;
   {
     std::shared_lock lock(mu_);
-    if (auto it = by_key_.find(key); it != by_key_.end()) cur = it->second;
+    cur = FindLocked(kind, *normal);
   }
   if (!cur) return Err(Status::NotFound(key + " is not listed"));
   Status s = store_.SubmitAndWait([&](storage::WriteTxn& txn) -> Status {
@@ -256,16 +301,18 @@ Result<ListEntry> TrustLists::Remove(std::string_view kind, std::string_view val
   });
   if (!s.ok()) return Err(s);
   std::unique_lock lock(mu_);
-  UnindexLocked(key);
+  UnindexLocked(kind, *normal);
   return *cur;
 }
 
 std::vector<ListEntry> TrustLists::Entries(std::string_view list, size_t limit) const {
   std::vector<ListEntry> out;
   std::shared_lock lock(mu_);
-  for (const auto& [key, e] : by_key_) {
-    if (out.size() >= limit) break;
-    if (list.empty() || e->list == list) out.push_back(*e);
+  for (const auto& map : by_kind_) {
+    for (const auto& [value, e] : map) {
+      if (out.size() >= limit) break;
+      if (list.empty() || e->list == list) out.push_back(*e);
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const ListEntry& a, const ListEntry& b) { return a.key() < b.key(); });

@@ -12,8 +12,9 @@
 // An expired entry no longer counts (and is dropped on its next change or at start-up).
 //
 // Entries are store objects of kind "tc-list" (id "<kind>:<value>"; one entry per identity:
-// adding one replaces it). Lookups take a shared lock: hash lookups per identity, one per
-// prefix length in use for the address.
+// adding one replaces it). Lookups take a shared lock: one hash lookup per identity in the
+// map of its kind, keyed by the value itself, and one per prefix length in use for the
+// address — no allocation, no parsing (bench/trust_lists_bench: 10,000,000 entries).
 // Thread-safety: any thread; changes wait for the store's commit.
 #pragma once
 
@@ -24,12 +25,14 @@
 #include <memory>
 #include <optional>
 #include <mutex>
-#include <set>
+#include <map>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "common/blocked_bloom.h"
 #include "common/status.h"
 #include "common/string_hash.h"
 #include "common/time.h"
@@ -46,8 +49,10 @@ struct ListEntry {
   std::string reason, owner, by, created;
   std::string expires;  // oneM2M timestamp; "" = never
   bool override_critical = false;
+  TimePoint expires_at = TimePoint::max();  // `expires` parsed (SetExpiry): no parsing per lookup
   std::string key() const { return kind + ":" + value; }
-  bool Expired(TimePoint now) const;
+  bool Expired(TimePoint now) const { return expires_at <= now; }
+  void SetExpiry();  // expires_at from expires
 };
 boost::json::object ToJson(const ListEntry& e);
 
@@ -88,15 +93,36 @@ class TrustLists {
 
  private:
   void IndexLocked(std::shared_ptr<const ListEntry> e);
-  void UnindexLocked(const std::string& key);
+  void UnindexLocked(std::string_view kind, std::string_view value);
+  // The entry of (kind, value) under mu_; null if none.
+  std::shared_ptr<const ListEntry> FindLocked(std::string_view kind, std::string_view value) const;
+
+  // A prefix entry's key: its length in bits (16-byte form), then the masked address.
+  using PrefixKey = std::array<uint8_t, 17>;
+  struct PrefixHash {
+    size_t operator()(const PrefixKey& k) const {
+      return std::hash<std::string_view>{}(
+          std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+    }
+  };
+  static PrefixKey KeyOf(int bits, const std::array<uint8_t, 16>& masked);
 
   storage::Store& store_;
   std::mutex change_mu_;
   mutable std::shared_mutex mu_;
-  StringMap<std::shared_ptr<const ListEntry>> by_key_;     // "<kind>:<value>"
-  StringMap<std::shared_ptr<const ListEntry>> by_prefix_;  // PrefixKey(bits, masked address)
-  std::multiset<int> prefix_lengths_;  // of the prefix entries, in bits of the 16-byte form
-  std::atomic<size_t> size_{0};        // by_key_.size(), written under mu_
+  // One map per kind (imei, imsi, iccid, credential, ae, prefix), keyed by the value.
+  static constexpr size_t kKinds = 6;
+  std::array<StringMap<std::shared_ptr<const ListEntry>>, kKinds> by_kind_;
+  std::unordered_map<PrefixKey, std::shared_ptr<const ListEntry>, PrefixHash> by_prefix_;
+  // The prefix lengths in use (bits of the 16-byte form) and how many entries have each: a
+  // lookup tries each length once, however many prefixes share it.
+  std::map<int, size_t> prefix_lengths_;
+  std::atomic<size_t> size_{0};        // entries in by_kind_, written under mu_
+  // In front of the maps: an identity on no list (most requests) costs one cache line, not
+  // the misses of a table of millions. Holds every entry's KeyHash; grown by rebuilding.
+  BlockedBloom filter_;
+  static uint64_t KeyHash(size_t kind, std::string_view value);
+  void FilterLocked(size_t kind, std::string_view value);  // adds, growing the filter if full
   SessionCloser closer_;
   CredentialsOf credentials_of_;
 };

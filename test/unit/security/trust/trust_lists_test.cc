@@ -80,6 +80,32 @@ TEST_F(TrustListsTest, PrefixesMatchTheAddressesInside) {
   EXPECT_FALSE(NormalisePrefix("nonsense/8").has_value());
 }
 
+TEST_F(TrustListsTest, ManyPrefixesOfOneLengthAndManyEntries) {
+  // Prefixes sharing a length are one lookup each request; removing one keeps the others.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(Add(R"({"list":"grey","kind":"prefix","value":"10.)" + std::to_string(i / 256) +
+                  "." + std::to_string(i % 256) + R"(.0/24","reason":"r"})"),
+              Rsc::kOk);
+  }
+  ASSERT_TRUE(lists_.Remove("prefix", "10.0.7.0/24").has_value());
+  auto in = IpAddress::Parse("10.1.20.9");
+  auto removed = IpAddress::Parse("10.0.7.1");
+  EXPECT_EQ(Match({.source = &*in}), "grey prefix:10.1.20.0/24");
+  EXPECT_EQ(Match({.source = &*removed}), "");
+  // Past the filter's first sizes: every entry is still found, nothing else is.
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_EQ(Add(R"({"list":"black","kind":"ae","value":"Cd)" + std::to_string(i) +
+                  R"(","reason":"r"})"),
+              Rsc::kOk);
+  }
+  for (int i = 0; i < 5000; i += 7) {
+    std::string ae = "Cd" + std::to_string(i);
+    ASSERT_EQ(Match({.ae = ae}), "black ae:" + ae);
+  }
+  EXPECT_EQ(Match({.ae = "Cd5000"}), "");
+  EXPECT_EQ(lists_.size(), 5299u);
+}
+
 TEST_F(TrustListsTest, EntriesExpire) {
   EXPECT_EQ(Add(R"({"list":"grey","kind":"ae","value":"Ca","reason":"r","ttl_seconds":60})"),
             Rsc::kOk);
