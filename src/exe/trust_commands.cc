@@ -338,7 +338,9 @@ class Commands final : public TrustCommands {
     e.app->add_option("--credential", e.credential,
                       "the Credential-ID its channel authenticated (a secure binding)");
     e.app->add_option("--source", e.source, "the client's IP address");
-    e.app->add_option("--api", e.api, "a registration's App-ID");
+    e.app->add_option("--api", e.api,
+                      "the App-ID a registration names, or an AE without a machine record "
+                      "registered with");
     e.app->add_flag("--json", e.json, "print the answer as JSON");
   }
 
@@ -376,6 +378,7 @@ class Commands final : public TrustCommands {
       std::cout << "  obligations: " << bj::serialize(r.at("obligations")) << "\n";
     }
     if (r.contains("then")) std::cout << "  then " << text(r, "then") << "\n";
+    if (r.contains("note")) std::cout << "  note: " << text(r, "note") << "\n";
     return kExitOk;
   }
 

@@ -36,6 +36,20 @@ ChannelIdentity::Method MethodOf(CredentialKind k) {
   return ChannelIdentity::Method::kPinnedKey;
 }
 
+// What the resource tree would say of an AE without a machine record: the App-ID it registered
+// with, as the query names it (--api), else none.
+class NamedApp final : public OriginatorDirectory {
+ public:
+  NamedApp(std::string_view ae, std::string_view api) : ae_(ae), api_(api) {}
+  bool IsRegistered(std::string_view o) const override { return !api_.empty() && o == ae_; }
+  std::string AppIdOf(std::string_view o) const override {
+    return o == ae_ ? std::string(api_) : std::string();
+  }
+
+ private:
+  std::string_view ae_, api_;
+};
+
 }  // namespace
 
 Result<ExplainQuery> ParseExplainQuery(const bj::object& a) {
@@ -124,6 +138,8 @@ Result<bj::object> Explain(const TrustGate& gate, const TrustRegistry& registry,
   ctx.source = source ? &*source : nullptr;
   ctx.authenticated = cred != nullptr;
   ctx.create_ty = q.ty;
+  NamedApp directory(q.originator, registration ? std::string_view() : q.api);
+  ctx.directory = &directory;
   TrustGate::Explanation e = gate.Explain(ctx);
 
   bj::array steps;
@@ -168,6 +184,13 @@ Result<bj::object> Explain(const TrustGate& gate, const TrustRegistry& registry,
     out["message"] = d.status.message();
   } else {
     out["decision"] = "allowed";
+    if (!registration && q.api.empty() &&
+        !registry.Resolve(q.originator, cred ? std::string_view(cred->id) : "", {}).machine) {
+      // The gate would ask the resource tree which application this AE registered into.
+      out["note"] = "no machine record names " + q.originator +
+                    ": if it registered with the App-ID of a registered application it is "
+                    "refused; say which with api";
+    }
     out["then"] = (q.to.empty() ? std::string("the target's") : q.to + "'s") +
                   " access-control policies decide (not evaluated by explain)";
   }

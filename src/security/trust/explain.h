@@ -29,14 +29,16 @@ struct ExplainQuery {
   std::string binding = "https";       // http https coap coaps mqtt mqtts ws wss
   std::string credential;              // the Credential-ID the channel authenticated
   std::string source;                  // the client's address
-  std::string api;                     // a registration's App-ID
+  // The App-ID a registration names, or the one an AE without a machine record registered
+  // with (the gate reads it from the resource tree, which explain does not read).
+  std::string api;
 };
 
 // The query from explain's admin arguments (admin/operations.h); 4000 naming a bad field.
 Result<ExplainQuery> ParseExplainQuery(const boost::json::object& args);
 
 // {decision: "allowed" | "refused", rsc, message?, obligations[], steps: [{check, result,
-// detail}], then?}. 4004 for a credential the registry does not know.
+// detail}], then?, note?}. 4004 for a credential the registry does not know.
 Result<boost::json::object> Explain(const TrustGate& gate, const TrustRegistry& registry,
                                     const SubscriptionRegistry* subscriptions,
                                     const CredentialRegistry& credentials, const ExplainQuery& q);

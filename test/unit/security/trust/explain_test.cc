@@ -136,6 +136,16 @@ TEST_F(ExplainTest, AppliesTheSubscriptionsPathsAndAReadOnlyObligation) {
   EXPECT_EQ(Last(write, "check"), "obligations");
 }
 
+TEST_F(ExplainTest, AnAeWithoutAMachineRecordIsHeldToTheApplicationItRegisteredWith) {
+  // The gate asks the resource tree; explain asks the operator (api), and says so without it.
+  auto unnamed = Ask(R"({"originator":"Cstranger","to":"cse-in"})");
+  EXPECT_EQ(unnamed.at("decision"), "allowed");
+  EXPECT_NE(unnamed.at("note").as_string().find("say which with api"), std::string::npos);
+  auto named = Ask(R"({"originator":"Cstranger","to":"cse-in","api":"RSP000001-1"})");
+  EXPECT_EQ(named.at("rsc"), 4128);
+  EXPECT_NE(named.at("message").as_string().find("admits only its machines"), std::string::npos);
+}
+
 TEST_F(ExplainTest, RefusesBadQueries) {
   auto bad = [](std::string json) {
     auto q = ParseExplainQuery(bj::parse(json).as_object());
