@@ -71,7 +71,7 @@ std::string Prefix(uint64_t i) {
 }
 
 struct Mix {
-  uint64_t imeis, imsis, aes, creds, prefixes;
+  uint64_t imeis, imsis, aes, creds;
 };
 
 void Report(const char* name, std::vector<double>& ns) {
@@ -86,7 +86,7 @@ void Report(const char* name, std::vector<double>& ns) {
 int main(int argc, char** argv) {
   const uint64_t n = argc > 1 ? std::stoull(argv[1]) : 10000000;
   const size_t lookups = argc > 2 ? std::stoul(argv[2]) : 1000000;
-  const Mix mix{n * 85 / 100, n * 8 / 100, n * 4 / 100, n * 2 / 100, 0};
+  const Mix mix{n * 85 / 100, n * 8 / 100, n * 4 / 100, n * 2 / 100};
   const uint64_t prefixes =
       std::min<uint64_t>(n - mix.imeis - mix.imsis - mix.aes - mix.creds, 3 * 65536);
   const uint64_t aes = n - mix.imeis - mix.imsis - mix.creds - prefixes;  // the rest

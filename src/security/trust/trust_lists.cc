@@ -112,6 +112,7 @@ Status TrustLists::Load() {
   auto objects = store_.ListObjects(kKind);
   if (!objects) return objects.error();
   std::unique_lock lock(mu_);
+  filter_.Reset(std::max<size_t>(1024, 2 * objects->size()));  // sized once, not regrown
   const TimePoint now = Now();
   for (const auto& o : *objects) {
     auto v = json::Parse(o.body);
@@ -170,18 +171,22 @@ uint64_t TrustLists::KeyHash(size_t kind, std::string_view value) {
   return std::hash<std::string_view>{}(value) ^ ((kind + 1) * 0x9e3779b97f4a7c15ULL);
 }
 
-void TrustLists::FilterLocked(size_t kind, std::string_view value) {
-  if (size_.load(std::memory_order_relaxed) + 1 > filter_.capacity()) {
-    // Full: rebuilt twice as large from the maps (amortised: each entry is re-added O(1) times).
-    filter_.Reset(std::max<size_t>(1024, 2 * (size_.load(std::memory_order_relaxed) + 1)));
-    for (size_t k = 0; k < kKinds; ++k) {
-      for (const auto& [v, e] : by_kind_[k]) filter_.Insert(KeyHash(k, v));
-    }
-    for (const auto& [key, e] : by_prefix_) {
-      filter_.Insert(KeyHash(kKinds, std::string_view(reinterpret_cast<const char*>(key.data()),
-                                                      key.size())));
-    }
+BlockedBloom TrustLists::RebuiltFilter(size_t capacity) const {
+  BlockedBloom f(std::max<size_t>(1024, capacity));
+  for (size_t k = 0; k < kKinds; ++k) {
+    for (const auto& [v, e] : by_kind_[k]) f.Insert(KeyHash(k, v));
   }
+  for (const auto& [key, e] : by_prefix_) {
+    f.Insert(KeyHash(kKinds,
+                     std::string_view(reinterpret_cast<const char*>(key.data()), key.size())));
+  }
+  return f;
+}
+
+void TrustLists::FilterLocked(size_t kind, std::string_view value) {
+  // Full (Add grows it beforehand; this is the fallback): twice as large, from the maps.
+  const size_t n = size_.load(std::memory_order_relaxed) + 1;
+  if (n > filter_.capacity()) filter_ = RebuiltFilter(2 * n);
   filter_.Insert(KeyHash(kind, value));
 }
 
@@ -270,8 +275,15 @@ Result<ListEntry> TrustLists::Add(const bj::object& f, std::string_view by) {
     return txn.PutObject(kKind, e.key(), json::Serialize(ToJson(e)));
   });
   if (!s.ok()) return Err(s);
+  std::optional<BlockedBloom> grown;  // built under the shared lock: lookups go on meanwhile
+  {
+    std::shared_lock lock(mu_);
+    const size_t n = size_.load(std::memory_order_relaxed) + 2;  // a prefix adds two keys
+    if (n > filter_.capacity()) grown = RebuiltFilter(2 * n);
+  }
   {
     std::unique_lock lock(mu_);
+    if (grown) filter_ = std::move(*grown);
     IndexLocked(std::make_shared<const ListEntry>(e));
   }
   if (e.list == "black" && closer_) {

@@ -123,6 +123,10 @@ class TrustLists {
   BlockedBloom filter_;
   static uint64_t KeyHash(size_t kind, std::string_view value);
   void FilterLocked(size_t kind, std::string_view value);  // adds, growing the filter if full
+  // A filter for `capacity` keys holding every entry's key; under mu_ (shared is enough). An
+  // Add builds it before taking mu_ exclusively, so that growing a filter of millions of keys
+  // does not hold up the request path's lookups.
+  BlockedBloom RebuiltFilter(size_t capacity) const;
   SessionCloser closer_;
   CredentialsOf credentials_of_;
 };
